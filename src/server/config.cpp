@@ -1,0 +1,117 @@
+#include "server/config.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <sstream>
+
+#include "util/address.hpp"
+
+namespace sb::server {
+
+namespace {
+
+void register_http(OptionTable& t, HttpConfig& c) {
+  t.section("HTTP, WebSocket and TLS");
+  t.add("listen", &c.listen, "HOST:PORT for HTTP + WebSocket (and HTTPS/WSS when TLS is configured); port 0 picks a free port");
+  t.add("threads", &c.threads, "I/O threads; 0 = one per core");
+  t.add("web-root", &c.web_root, "serve the web client from this directory instead of the copy embedded in the binary");
+  t.add("tls-cert", &c.tls_cert, "PEM certificate (chain) file; with --tls-key serves HTTPS and WSS on the same port");
+  t.add("tls-key", &c.tls_key, "PEM private key file for --tls-cert");
+  t.add("self-signed", &c.self_signed, "make a throwaway self-signed certificate at start-up (quick LAN tests)");
+  t.add("admin-allow", &c.admin_allow, "CIDRs besides loopback allowed to reach /metrics and /admin (repeatable)");
+}
+
+void register_signaling(OptionTable& t, SignalingConfig& c) {
+  t.section("Signaling");
+  t.add("max-peers-per-room", &c.max_peers_per_room, "room capacity: 2 is a 1:1 call, more for mesh calls");
+  t.add("max-rooms", &c.max_rooms, "rooms open at once; further joins get `server-full`");
+  t.add("max-connections", &c.max_connections, "WebSocket connections at once; further ones are refused");
+  t.add("max-message-bytes", &c.max_message_bytes, "largest WebSocket message accepted; larger closes with 1009");
+  t.add("max-sdp-bytes", &c.max_sdp_bytes, "largest `sdp` field (`field-too-large`)");
+  t.add("max-candidate-bytes", &c.max_candidate_bytes, "largest ICE candidate string (`field-too-large`)");
+  t.add("max-name-bytes", &c.max_name_bytes, "largest display name (`field-too-large`)");
+  t.add("rate-limit", &c.rate_limit, "messages per second per connection (token bucket refill rate)");
+  t.add("rate-burst", &c.rate_burst, "messages a connection may send in a burst (token bucket size)");
+  t.add("rate-abuse-close", &c.rate_abuse_close, "rate-limited messages within 10 s before the connection is closed (1008)");
+  t.add("send-queue-messages", &c.send_queue_messages, "messages queued for a slow client before it is dropped (4000)");
+  t.add("send-queue-bytes", &c.send_queue_bytes, "bytes queued for a slow client before it is dropped (4000)");
+  t.add("ping-interval", &c.ping_interval_s, "seconds between WebSocket pings");
+  t.add("idle-timeout", &c.idle_timeout_s, "seconds without any frame from a client before it is removed");
+  t.add("ice-server", &c.ice_servers, "extra ICE server URL handed to clients in `joined` (repeatable)");
+}
+
+void register_stun(OptionTable& t, StunConfig& c) {
+  t.section("STUN");
+  t.add("no-stun", &c.disabled, "do not run the STUN service");
+  t.add("stun-listen", &c.listen, "HOST:PORT for STUN over UDP and TCP (repeatable)");
+  t.add("stun-tls-listen", &c.tls_listen, "HOST:PORT for STUN over TLS, used when a certificate is configured (repeatable)");
+  t.add("stun-public-address", &c.public_address, "HOST[:PORT] advertised to clients as stun:/turn: URLs; default: the listen address");
+  t.add("stun-software", &c.software, "SOFTWARE attribute value in responses; empty = not sent");
+  t.add("stun-alt-address", &c.alt_address, "second HOST:PORT enabling RFC 5780 NAT behaviour discovery (off when empty)");
+}
+
+void check_host_port(std::ostringstream& errs, const std::string& option, const std::string& value) {
+  if (!util::parse_host_port(value)) errs << "--" << option << ": '" << value << "' is not HOST:PORT\n";
+}
+
+void check_positive(std::ostringstream& errs, const std::string& option, double v) {
+  if (!(v > 0)) errs << "--" << option << " must be greater than 0\n";
+}
+
+void validate_signaling(std::ostringstream& errs, const SignalingConfig& s) {
+  check_positive(errs, "max-peers-per-room", s.max_peers_per_room);
+  check_positive(errs, "max-rooms", s.max_rooms);
+  check_positive(errs, "max-connections", s.max_connections);
+  check_positive(errs, "rate-limit", s.rate_limit);
+  check_positive(errs, "rate-burst", s.rate_burst);
+  check_positive(errs, "send-queue-messages", s.send_queue_messages);
+  check_positive(errs, "ping-interval", s.ping_interval_s);
+  check_positive(errs, "idle-timeout", s.idle_timeout_s);
+  if (s.max_message_bytes < 1024) errs << "--max-message-bytes must be at least 1024\n";
+  if (s.max_sdp_bytes >= s.max_message_bytes) errs << "--max-sdp-bytes must be below --max-message-bytes\n";
+  if (s.send_queue_bytes < s.max_message_bytes) errs << "--send-queue-bytes must be at least --max-message-bytes\n";
+  if (s.idle_timeout_s <= s.ping_interval_s) errs << "--idle-timeout must be longer than --ping-interval\n";
+}
+
+}  // namespace
+
+void register_options(OptionTable& table, Config& cfg) {
+  table.section("General");
+  table.add("log-level", &cfg.log_level, "trace, debug, info, warn, error or off");
+  register_http(table, cfg.http);
+  register_signaling(table, cfg.signaling);
+  register_stun(table, cfg.stun);
+}
+
+std::string Config::validate() const {
+  std::ostringstream errs;
+  static const char* const kLevels[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};
+  if (std::find(std::begin(kLevels), std::end(kLevels), log_level) == std::end(kLevels)) {
+    errs << "--log-level: unknown level '" << log_level << "'\n";
+  }
+  check_host_port(errs, "listen", http.listen);
+  if (http.tls_cert.empty() != http.tls_key.empty()) errs << "--tls-cert and --tls-key go together\n";
+  if (http.self_signed && !http.tls_cert.empty()) errs << "--self-signed and --tls-cert exclude each other\n";
+  for (const auto& c : http.admin_allow) {
+    if (!util::parse_cidr(c)) errs << "--admin-allow: '" << c << "' is not a CIDR\n";
+  }
+  validate_signaling(errs, signaling);
+  for (const auto& l : stun.listen) check_host_port(errs, "stun-listen", l);
+  for (const auto& l : stun.tls_listen) check_host_port(errs, "stun-tls-listen", l);
+  if (!stun.alt_address.empty()) check_host_port(errs, "stun-alt-address", stun.alt_address);
+  return errs.str();
+}
+
+LoadResult load_config(int argc, const char* const* argv) {
+  LoadResult r;
+  OptionTable table;
+  register_options(table, r.config);
+  auto parsed = table.parse(argc, argv, [](const char* n) { return std::getenv(n); });
+  r.error = parsed.error;
+  r.exit_now = parsed.exit_now;
+  r.output = parsed.output;
+  if (r.error.empty() && !r.exit_now) r.error = r.config.validate();
+  return r;
+}
+
+}  // namespace sb::server

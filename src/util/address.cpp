@@ -1,0 +1,108 @@
+#include "util/address.hpp"
+
+#include <arpa/inet.h>
+
+#include <charconv>
+#include <cstring>
+
+namespace sb::util {
+
+namespace {
+constexpr std::array<std::uint8_t, 12> kV4MappedPrefix{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+std::optional<unsigned> parse_uint(std::string_view s, unsigned max) {
+  unsigned v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc{} || p != s.data() + s.size() || v > max || s.empty()) return std::nullopt;
+  return v;
+}
+}  // namespace
+
+std::string HostPort::to_string() const {
+  if (host.find(':') != std::string::npos) return "[" + host + "]:" + std::to_string(port);
+  return host + ":" + std::to_string(port);
+}
+
+std::optional<HostPort> parse_host_port(std::string_view text) {
+  HostPort hp;
+  std::string_view port_text;
+  if (!text.empty() && text.front() == '[') {
+    auto close = text.find(']');
+    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') return std::nullopt;
+    hp.host = std::string(text.substr(1, close - 1));
+    port_text = text.substr(close + 2);
+    if (!parse_ip(hp.host)) return std::nullopt;
+  } else {
+    auto colon = text.rfind(':');
+    if (colon == std::string_view::npos || text.find(':') != colon) return std::nullopt;
+    hp.host = std::string(text.substr(0, colon));
+    port_text = text.substr(colon + 1);
+  }
+  if (hp.host.empty()) return std::nullopt;
+  auto port = parse_uint(port_text, 65535);
+  if (!port) return std::nullopt;
+  hp.port = static_cast<std::uint16_t>(*port);
+  return hp;
+}
+
+bool IpAddress::is_v4() const { return std::memcmp(bytes.data(), kV4MappedPrefix.data(), 12) == 0; }
+
+IpAddress IpAddress::from_v4(std::uint32_t host_order) {
+  IpAddress a;
+  std::memcpy(a.bytes.data(), kV4MappedPrefix.data(), 12);
+  a.bytes[12] = static_cast<std::uint8_t>(host_order >> 24);
+  a.bytes[13] = static_cast<std::uint8_t>(host_order >> 16);
+  a.bytes[14] = static_cast<std::uint8_t>(host_order >> 8);
+  a.bytes[15] = static_cast<std::uint8_t>(host_order);
+  return a;
+}
+
+std::string IpAddress::to_string() const {
+  char buf[INET6_ADDRSTRLEN] = {};
+  if (is_v4()) {
+    inet_ntop(AF_INET, bytes.data() + 12, buf, sizeof buf);
+  } else {
+    inet_ntop(AF_INET6, bytes.data(), buf, sizeof buf);
+  }
+  return buf;
+}
+
+std::optional<IpAddress> parse_ip(std::string_view text) {
+  std::string s(text);
+  IpAddress a;
+  in_addr v4{};
+  if (inet_pton(AF_INET, s.c_str(), &v4) == 1) return IpAddress::from_v4(ntohl(v4.s_addr));
+  if (inet_pton(AF_INET6, s.c_str(), a.bytes.data()) == 1) return a;
+  return std::nullopt;
+}
+
+bool Cidr::contains(const IpAddress& a) const {
+  unsigned full = prefix_len / 8, rest = prefix_len % 8;
+  if (std::memcmp(a.bytes.data(), network.bytes.data(), full) != 0) return false;
+  if (rest == 0) return true;
+  const std::uint8_t mask = static_cast<std::uint8_t>(0xff << (8 - rest));
+  return (a.bytes[full] & mask) == (network.bytes[full] & mask);
+}
+
+std::string Cidr::to_string() const {
+  unsigned len = network.is_v4() && prefix_len >= 96 ? prefix_len - 96 : prefix_len;
+  return network.to_string() + "/" + std::to_string(len);
+}
+
+std::optional<Cidr> parse_cidr(std::string_view text) {
+  auto slash = text.find('/');
+  auto ip = parse_ip(text.substr(0, slash));
+  if (!ip) return std::nullopt;
+  Cidr c{*ip, 128};
+  const bool v4 = ip->is_v4() && text.substr(0, slash).find(':') == std::string_view::npos;
+  if (slash != std::string_view::npos) {
+    auto len = parse_uint(text.substr(slash + 1), v4 ? 32 : 128);
+    if (!len) return std::nullopt;
+    c.prefix_len = v4 ? *len + 96 : *len;
+  }
+  // Clear host bits so to_string() shows the network.
+  for (unsigned bit = c.prefix_len; bit < 128; ++bit) c.network.bytes[bit / 8] &= static_cast<std::uint8_t>(~(0x80 >> (bit % 8)));
+  return c;
+}
+
+}  // namespace sb::util

@@ -1,0 +1,42 @@
+// Textual endpoints and CIDR ranges as they appear in configuration. No sockets: the net layer turns a
+// HostPort into a socket address; the TURN peer policy and the admin allow-list match addresses against Cidr.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace sb::util {
+
+// "HOST:PORT", "[V6]:PORT". Host may be a name ("localhost"), an IPv4 or an IPv6 literal.
+struct HostPort {
+  std::string host;
+  std::uint16_t port = 0;
+  std::string to_string() const;  // brackets IPv6 literals again
+};
+std::optional<HostPort> parse_host_port(std::string_view text);
+
+// An IP address as 16 bytes; IPv4 is kept as an IPv4-mapped IPv6 address (::ffff:a.b.c.d) so one
+// matcher serves both families.
+struct IpAddress {
+  std::array<std::uint8_t, 16> bytes{};
+  bool is_v4() const;  // IPv4-mapped form
+  static IpAddress from_v4(std::uint32_t host_order);
+  static IpAddress from_v6(const std::array<std::uint8_t, 16>& b) { return IpAddress{b}; }
+  std::string to_string() const;
+  bool operator==(const IpAddress&) const = default;
+};
+std::optional<IpAddress> parse_ip(std::string_view text);
+
+// "10.0.0.0/8", "fe80::/10", or a bare address (a /32 or /128).
+struct Cidr {
+  IpAddress network;
+  unsigned prefix_len = 0;  // counted on the 128-bit form: an IPv4 /8 is stored as /104
+  bool contains(const IpAddress& a) const;
+  std::string to_string() const;
+};
+std::optional<Cidr> parse_cidr(std::string_view text);
+
+}  // namespace sb::util
