@@ -1,0 +1,14 @@
+#include "signaling/counters.hpp"
+
+namespace sb::signaling {
+
+const char* to_string(RelayedType t) {
+  switch (t) {
+    case RelayedType::offer: return "offer";
+    case RelayedType::answer: return "answer";
+    case RelayedType::candidate: return "candidate";
+  }
+  return "unknown";
+}
+
+}  // namespace sb::signaling

@@ -1,0 +1,41 @@
+// Where the `iceServers` of `joined` come from. Asked once per join with the newcomer's peer id, because
+// TURN hands out per-peer ephemeral credentials (the TURN service implements this interface).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "signaling/protocol.hpp"
+
+namespace sb::signaling {
+
+class IceServerSource {
+ public:
+  virtual ~IceServerSource() = default;
+  // Thread-safe: called from any session's thread.
+  virtual std::vector<IceServer> ice_servers_for(std::string_view peer_id) = 0;
+};
+
+// Fixed URLs from the configuration, one RTCIceServer per URL, no credentials.
+class StaticIceServers final : public IceServerSource {
+ public:
+  explicit StaticIceServers(std::vector<std::string> urls);
+  std::vector<IceServer> ice_servers_for(std::string_view peer_id) override;
+
+ private:
+  std::vector<IceServer> servers_;
+};
+
+// Concatenates several sources in order (e.g. static URLs, the built-in STUN server, TURN credentials).
+class CompositeIceServers final : public IceServerSource {
+ public:
+  void add(std::shared_ptr<IceServerSource> source) { sources_.push_back(std::move(source)); }
+  std::vector<IceServer> ice_servers_for(std::string_view peer_id) override;
+
+ private:
+  std::vector<std::shared_ptr<IceServerSource>> sources_;  // fixed after start-up
+};
+
+}  // namespace sb::signaling

@@ -1,0 +1,178 @@
+// Protocol v1 codec (docs/signaling-protocol.md is the specification): one typed struct per message,
+// parse and serialize in both directions. Shared by the server, the native client and the tests.
+//
+// Parsing never throws: it returns either the message or a ProtocolError {code, field, message}. The size
+// limits of the protocol document are enforced here, with values from `Limits`.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace sb::signaling {
+
+// Size limits a parser enforces. Defaults are the protocol document's.
+struct Limits {
+  std::size_t max_sdp_bytes = 32 * 1024;
+  std::size_t max_candidate_bytes = 1024;  // candidate string, and sdpMid / usernameFragment
+  std::size_t max_name_bytes = 64;
+  std::size_t max_room_bytes = 64;
+};
+
+// Stable error codes (docs/signaling-protocol.md, "Error codes").
+enum class ErrorCode : std::uint8_t {
+  invalid_json,
+  invalid_message,
+  unknown_type,
+  field_too_large,
+  not_joined,
+  already_joined,
+  unknown_peer,
+  room_full,
+  server_full,
+  rate_limited,
+};
+inline constexpr std::size_t kErrorCodeCount = 10;
+std::string_view to_string(ErrorCode code);
+std::optional<ErrorCode> error_code_from_string(std::string_view s);
+
+enum class LeaveReason : std::uint8_t { bye, disconnect, timeout, dropped };
+std::string_view to_string(LeaveReason reason);
+std::optional<LeaveReason> leave_reason_from_string(std::string_view s);
+
+struct ProtocolError {
+  ErrorCode code = ErrorCode::invalid_message;
+  std::string field;    // the offending field, empty when not about one field
+  std::string message;  // human readable
+  bool operator==(const ProtocolError&) const = default;
+};
+
+// RTCIceCandidateInit. Absent and null optional members are the same thing here and are not serialized.
+struct IceCandidate {
+  std::string candidate;
+  std::optional<std::string> sdp_mid;
+  std::optional<std::uint16_t> sdp_mline_index;
+  std::optional<std::string> username_fragment;
+  bool operator==(const IceCandidate&) const = default;
+};
+
+// RTCIceServer as handed out in `joined`.
+struct IceServer {
+  std::vector<std::string> urls;
+  std::optional<std::string> username;
+  std::optional<std::string> credential;
+  bool operator==(const IceServer&) const = default;
+};
+
+struct PeerInfo {
+  std::string id;
+  std::string name;
+  bool operator==(const PeerInfo&) const = default;
+};
+
+// ---- client → server ----
+namespace msg {
+struct Join {
+  std::string room;
+  std::string name;
+  bool operator==(const Join&) const = default;
+};
+struct Offer {
+  std::string to;
+  std::string sdp;
+  bool operator==(const Offer&) const = default;
+};
+struct Answer {
+  std::string to;
+  std::string sdp;
+  bool operator==(const Answer&) const = default;
+};
+struct Candidate {
+  std::string to;
+  std::optional<IceCandidate> candidate;  // nullopt: end of candidates
+  bool operator==(const Candidate&) const = default;
+};
+struct Bye {
+  bool operator==(const Bye&) const = default;
+};
+struct Ping {
+  bool operator==(const Ping&) const = default;
+};
+
+// ---- server → client ----
+struct Joined {
+  std::string id;
+  std::string room;
+  std::vector<PeerInfo> peers;
+  std::vector<IceServer> ice_servers;
+  bool operator==(const Joined&) const = default;
+};
+struct PeerJoined {
+  std::string id;
+  std::string name;
+  bool operator==(const PeerJoined&) const = default;
+};
+struct PeerLeft {
+  std::string id;
+  LeaveReason reason = LeaveReason::bye;
+  bool operator==(const PeerLeft&) const = default;
+};
+struct RelayedOffer {
+  std::string from;
+  std::string sdp;
+  bool operator==(const RelayedOffer&) const = default;
+};
+struct RelayedAnswer {
+  std::string from;
+  std::string sdp;
+  bool operator==(const RelayedAnswer&) const = default;
+};
+struct RelayedCandidate {
+  std::string from;
+  std::optional<IceCandidate> candidate;
+  bool operator==(const RelayedCandidate&) const = default;
+};
+struct Pong {
+  bool operator==(const Pong&) const = default;
+};
+struct Error {
+  ErrorCode code = ErrorCode::invalid_message;
+  std::string message;
+  std::string field;  // empty: not sent
+  std::string ref;    // `type` of the message that caused it; empty: not sent
+  bool operator==(const Error&) const = default;
+};
+}  // namespace msg
+
+using ClientMessage = std::variant<msg::Join, msg::Offer, msg::Answer, msg::Candidate, msg::Bye, msg::Ping>;
+using ServerMessage = std::variant<msg::Joined, msg::PeerJoined, msg::PeerLeft, msg::RelayedOffer,
+                                   msg::RelayedAnswer, msg::RelayedCandidate, msg::Pong, msg::Error>;
+
+template <class T>
+using Parsed = std::variant<T, ProtocolError>;
+
+// Client → server frames (what the server reads). `ref_type` (optional) receives the frame's `type`
+// whenever it could be read, so an error reply can carry `ref`.
+Parsed<ClientMessage> parse_client_message(std::string_view frame, const Limits& limits,
+                                           std::string* ref_type = nullptr);
+std::string serialize(const ClientMessage& m);
+
+// Server → client frames (what clients read). Limits apply as for client messages.
+Parsed<ServerMessage> parse_server_message(std::string_view frame, const Limits& limits);
+std::string serialize(const ServerMessage& m);
+
+// The wire `type` of a message.
+std::string_view type_name(const ClientMessage& m);
+std::string_view type_name(const ServerMessage& m);
+
+// Peer ids are 32 lowercase hex characters (128 bits).
+inline constexpr std::size_t kPeerIdChars = 32;
+bool is_valid_peer_id(std::string_view id);
+// 1..max_room_bytes characters of [A-Za-z0-9_.-].
+bool is_valid_room_name(std::string_view room, std::size_t max_room_bytes);
+
+}  // namespace sb::signaling
