@@ -165,7 +165,7 @@ class Message {
   Message() { reset(kBindingRequest, TransactionId{}); }
   Message(MessageType type, const TransactionId& id) { reset(type, id); }
 
-  // Starts a new message with no attributes; keeps the buffer's capacity.
+  // Starts a new message with no attributes and zero padding; keeps the buffer's capacity.
   Message& reset(MessageType type, const TransactionId& id);
 
   // Parses `bytes` (see MessageView::parse) and keeps a copy.
@@ -177,9 +177,15 @@ class Message {
     a.encode(*this);
     return *this;
   }
-  // Appends a raw attribute; padding is zero (RFC 8489 §14).
+  // The byte written into padding by later appends. RFC 8489 §14 lets senders put anything there; 0 by
+  // default, 0x20 reproduces the RFC 5769 test vectors byte for byte.
+  Message& set_padding_byte(std::uint8_t b) {
+    padding_byte_ = b;
+    return *this;
+  }
+  // Appends a raw attribute.
   Message& add_raw(std::uint16_t type, std::span<const std::uint8_t> value);
-  // For attribute encoders: appends a header for `length` bytes plus zero padding, updates the message
+  // For attribute encoders: appends a header for `length` bytes plus padding, updates the message
   // length, and returns the value region to fill. Empty span (and ok() == false) when the message would
   // exceed kMaxMessageSize. The span is valid until the next modification.
   std::span<std::uint8_t> append_attribute(std::uint16_t type, std::size_t length);
@@ -189,7 +195,11 @@ class Message {
   Message& add_message_integrity_sha256(std::span<const std::uint8_t> key);
   Message& add_fingerprint();
 
-  // False when some add() did not fit; the message is then unusable.
+  // For attribute encoders: marks the message failed (e.g. a value over its RFC length limit).
+  void fail(Error e) {
+    if (ok()) error_ = e;
+  }
+  // False when some add() did not fit or was invalid; the message is then unusable.
   bool ok() const { return error_ == Error::kOk; }
   Error error() const { return error_; }
 
@@ -204,6 +214,7 @@ class Message {
   void set_length(std::size_t attribute_bytes);
   std::vector<std::uint8_t> buffer_;
   Error error_ = Error::kOk;
+  std::uint8_t padding_byte_ = 0;
 };
 
 // Big-endian helpers shared by the attribute codecs.
