@@ -1,0 +1,139 @@
+// Starting and stopping a real `signalbox` process for one test.
+//
+// The binary comes from SIGNALBOX_BIN (default build/release/src/server/signalbox). It listens on port 0
+// unless told otherwise and prints `listening http|https HOST:PORT` (and possibly more `listening ...`
+// lines for other services) followed by `ready`. Every process started here is stopped by PID: by the test's
+// own clean-up, by an exit hook of this process, and, if node itself is killed, by tests/browser/run, which
+// reads the PID files this module leaves in SB_PID_DIR.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+export const SIGNALBOX_BIN = process.env.SIGNALBOX_BIN || path.join(REPO_ROOT, 'build/release/src/server/signalbox');
+
+const START_TIMEOUT_MS = 15000;
+const STOP_TIMEOUT_MS = 5000;
+const running = new Set();
+
+process.on('exit', () => {
+  for (const s of running) s.killNow();
+});
+
+export class SignalboxServer {
+  constructor(proc) {
+    this.proc = proc;
+    this.pid = proc.pid;
+    this.output = [];      // stdout + stderr lines, for diagnostics when a test fails
+    this.listening = {};   // service → "HOST:PORT", e.g. {http: "127.0.0.1:40123"}
+    this.exited = new Promise((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
+    this.pidFile = process.env.SB_PID_DIR ? path.join(process.env.SB_PID_DIR, String(proc.pid)) : null;
+    if (this.pidFile) fs.writeFileSync(this.pidFile, `${proc.pid}\n`);
+    running.add(this);
+  }
+
+  get scheme() {
+    return this.listening.https ? 'https' : 'http';
+  }
+
+  get hostPort() {
+    return this.listening.https || this.listening.http;
+  }
+
+  get port() {
+    return Number(this.hostPort.split(':').pop());
+  }
+
+  get url() {
+    return `${this.scheme}://${this.hostPort}`;
+  }
+
+  addLine(line) {
+    this.output.push(line);
+    if (this.output.length > 2000) this.output.splice(0, 1000);
+  }
+
+  log() {
+    return this.output.slice(-60).join('\n');
+  }
+
+  // SIGTERM (the server closes every WebSocket with 1001 and exits 0), SIGKILL if it does not exit in time.
+  async stop(signal = 'SIGTERM') {
+    if (this.proc.exitCode === null && this.proc.signalCode === null) {
+      this.proc.kill(signal);
+      const timer = setTimeout(() => this.killNow(), STOP_TIMEOUT_MS);
+      await this.exited;
+      clearTimeout(timer);
+    }
+    this.forget();
+    return this.exited;
+  }
+
+  killNow() {
+    if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill('SIGKILL');
+    this.forget();
+  }
+
+  forget() {
+    running.delete(this);
+    if (this.pidFile) fs.rmSync(this.pidFile, { force: true });
+  }
+}
+
+// Starts signalbox with `args` (added after the defaults) and resolves once it printed `ready`.
+export async function startServer({ listen = '127.0.0.1:0', args = [] } = {}) {
+  if (!fs.existsSync(SIGNALBOX_BIN)) throw new Error(`signalbox binary not found: ${SIGNALBOX_BIN} (build it first)`);
+  const fullArgs = ['--listen', listen, ...webRootArgs(), ...args];
+  const proc = spawn(SIGNALBOX_BIN, fullArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const server = new SignalboxServer(proc);
+  try {
+    await waitReady(server);
+  } catch (err) {
+    await server.stop('SIGKILL');
+    throw new Error(`${err.message}\n$ ${SIGNALBOX_BIN} ${fullArgs.join(' ')}\n${server.log()}`);
+  }
+  return server;
+}
+
+// By default the page is the one embedded in the binary (what users get). SIGNALBOX_WEB_ROOT=DIR serves
+// web/ from disk instead, to iterate on the page without rebuilding.
+function webRootArgs() {
+  return process.env.SIGNALBOX_WEB_ROOT ? ['--web-root', process.env.SIGNALBOX_WEB_ROOT] : [];
+}
+
+function waitReady(server) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`signalbox did not print "ready" in ${START_TIMEOUT_MS} ms`)),
+      START_TIMEOUT_MS);
+    const onLine = (line) => {
+      server.addLine(line);
+      const m = /^listening (\S+) (\S+)$/.exec(line.trim());
+      if (m) server.listening[m[1]] = m[2];
+      if (line.trim() === 'ready') {
+        clearTimeout(timer);
+        if (server.hostPort) resolve();
+        else reject(new Error('signalbox printed "ready" before any "listening http|https HOST:PORT" line'));
+      }
+    };
+    lines(server.proc.stdout, onLine);
+    lines(server.proc.stderr, (line) => server.addLine(line));
+    server.exited.then(({ code, signal }) => {
+      clearTimeout(timer);
+      reject(new Error(`signalbox exited early (code ${code}, signal ${signal})`));
+    });
+  });
+}
+
+function lines(stream, onLine) {
+  let buf = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk) => {
+    buf += chunk;
+    let i;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      onLine(buf.slice(0, i));
+      buf = buf.slice(i + 1);
+    }
+  });
+}

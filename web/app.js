@@ -1,0 +1,148 @@
+// Entry point: reads the page options, wires signaling, call and UI together, and exposes the state on
+// `window.signalbox` for people debugging in the console and for the browser tests.
+
+import { parseOptions, ROOM_PATTERN } from './config.js';
+import { SignalingClient } from './signaling.js';
+import { Call, MediaProblem } from './call.js';
+import { selectedPair, inboundCounters } from './stats.js';
+import * as ui from './ui.js';
+
+const MEDIA_TEXT = {
+  'insecure-context': 'The camera only works on a secure page: open this page over https:// (start signalbox ' +
+    'with --self-signed or a certificate) or on localhost. You can still watch and listen.',
+  'camera-denied': 'Camera and microphone access was denied. Allow it in the browser\'s site settings and ' +
+    'reload the page; until then you can only watch and listen.',
+  'no-camera': 'No camera or microphone was found. You can still watch and listen.',
+  'camera-busy': 'The camera or microphone is in use by another application. Close it and reload the page.',
+  'camera-error': 'Could not start the camera or microphone',
+};
+
+const opts = parseOptions(location);
+
+// The one state object. `state` is the page's phase: idle | starting | connecting | in-call |
+// reconnecting | room-full | failed | ended.
+const state = {
+  state: 'starting',
+  room: opts.room,
+  name: opts.name,
+  id: null,
+  signaling: 'closed',
+  peers: {},    // id → {id, name, connectionState, iceConnectionState, pair, pairType, left, leftReason}
+  pcs: {},      // id → RTCPeerConnection
+  streams: {},  // id → remote MediaStream
+  localStream: null,
+  micMuted: false,
+  cameraOff: false,
+  iceServers: [],
+  rtcConfig: null,
+  lastError: null, // {code, message, at}
+  errors: [],
+  reconnects: 0,
+  options: opts,
+  // For tests and debugging: per peer, connection state, selected pair and inbound RTP counters.
+  async readStats() {
+    const out = {};
+    for (const [id, pc] of Object.entries(state.pcs)) {
+      out[id] = { connectionState: pc.connectionState, pair: await selectedPair(pc),
+        inbound: await inboundCounters(pc) };
+    }
+    return out;
+  },
+};
+window.signalbox = state;
+
+const update = () => ui.render(state);
+
+function setError(code, message) {
+  state.lastError = { code, message, at: Date.now() };
+  state.errors.push(state.lastError);
+  console.warn(`signalbox: ${code}: ${message}`);
+  update();
+}
+
+function clearError(code) {
+  if (state.lastError && state.lastError.code === code) state.lastError = null;
+}
+
+async function main() {
+  ui.bindJoinForm(opts);
+  if (!opts.room || !ROOM_PATTERN.test(opts.room)) {
+    state.state = 'idle';
+    if (opts.room) setError('bad-room', `"${opts.room}" is not a valid room name: use 1–64 letters, digits, _ . -`);
+    update();
+    return;
+  }
+  document.title = `${opts.room} · signalbox`;
+  const signaling = new SignalingClient(opts.signalingUrl);
+  const call = new Call({ state, signaling, opts, notify: update, report: setError });
+  ui.bindControls({
+    onMic: () => call.setMicMuted(!state.micMuted),
+    onCamera: () => call.setCameraOff(!state.cameraOff),
+    onHangUp: () => hangUp(signaling, call, 'ended'),
+    onRejoin: () => location.reload(),
+  });
+  update();
+
+  try {
+    await call.startMedia();
+  } catch (err) {
+    if (!(err instanceof MediaProblem)) throw err;
+    setError(err.code, err.code === 'camera-error' ? `${MEDIA_TEXT[err.code]}: ${err.message}` : MEDIA_TEXT[err.code]);
+  }
+
+  state.state = 'connecting';
+  signaling.addEventListener('open', () => {
+    state.signaling = 'open';
+    signaling.send(opts.name ? { type: 'join', room: opts.room, name: opts.name } : { type: 'join', room: opts.room });
+    update();
+  });
+  signaling.addEventListener('down', (ev) => onSignalingDown(ev.detail));
+  signaling.addEventListener('message', (ev) => onMessage(signaling, call, ev.detail));
+  signaling.connect();
+  update();
+}
+
+function onMessage(signaling, call, msg) {
+  if (msg.type === 'error') return onServerError(signaling, call, msg);
+  if (msg.type === 'joined') {
+    state.state = 'in-call';
+    clearError('server-unreachable');
+  }
+  call.handle(msg);
+  update();
+}
+
+function onServerError(signaling, call, msg) {
+  if (msg.code === 'room-full') {
+    hangUp(signaling, call, 'room-full');
+    setError('room-full', `This room is full (${msg.message}). Try again later or choose another room.`);
+  } else if (msg.ref === 'join') {
+    hangUp(signaling, call, 'failed');
+    setError(msg.code, `Could not join the room: ${msg.message}`);
+  } else {
+    setError(msg.code, `The server refused a ${msg.ref || 'message'}: ${msg.message}`);
+  }
+}
+
+function onSignalingDown({ code, attempt, delayMs }) {
+  state.signaling = 'closed';
+  state.state = 'reconnecting';
+  state.reconnects += 1;
+  const why = {
+    1001: 'The server is restarting',
+    1008: 'The server closed the connection (too many messages)',
+    4000: 'The server dropped this page (its connection was too slow)',
+  }[code] || `Cannot reach the signalbox server at ${opts.signalingUrl}`;
+  setError('server-unreachable', `${why}. Reconnecting in ${(delayMs / 1000).toFixed(1)} s (attempt ${attempt})…`);
+}
+
+function hangUp(signaling, call, endState) {
+  if (state.state === 'in-call') signaling.send({ type: 'bye' }); // the others learn at once why we left
+  signaling.close();
+  call.hangUp();
+  state.signaling = 'closed';
+  state.state = endState;
+  update();
+}
+
+main().catch((err) => setError('internal', `Something went wrong: ${err.message}`));

@@ -1,0 +1,254 @@
+// A mesh call: one RTCPeerConnection per remote peer, negotiated through the signaling server.
+//
+// The flow is the textbook one, on purpose: the newcomer offers to every peer already in the room
+// (createOffer → setLocalDescription → send); the other side answers (setRemoteDescription → createAnswer
+// → setLocalDescription → send back); both trickle ICE candidates, which are queued until the remote
+// description is set. Nobody renegotiates, so there is no offer glare to resolve.
+//
+// State lives in the page's one state object (window.signalbox), which this class mutates and then
+// reports through `notify()`. Messages for one peer are handled strictly in order (a promise chain per
+// peer), because each step awaits the previous one.
+
+import { rtcConfiguration } from './config.js';
+import { selectedPair } from './stats.js';
+
+const STATS_EVERY_MS = 1000;
+
+export class Call {
+  constructor({ state, signaling, opts, notify, report }) {
+    this.state = state;
+    this.signaling = signaling;
+    this.opts = opts;
+    this.notify = notify;    // () => void: state changed
+    this.report = report;    // (code, message) => void: something the user should read
+    this.rtcConfig = null;
+    this.chains = new Map();  // peer id → promise chain serializing that peer's messages
+    this.pending = new Map(); // peer id → ICE candidates received before the remote description
+    this.statsTimer = setInterval(() => this.pollStats(), STATS_EVERY_MS);
+  }
+
+  // getUserMedia, mapped to errors a person can act on. Without local media the call still receives.
+  async startMedia() {
+    if (!window.isSecureContext || !navigator.mediaDevices?.getUserMedia) {
+      throw new MediaProblem('insecure-context');
+    }
+    try {
+      this.state.localStream = await navigator.mediaDevices.getUserMedia({
+        audio: true,
+        video: { width: { ideal: 640 }, height: { ideal: 480 } },
+      });
+    } catch (err) {
+      const code = { NotAllowedError: 'camera-denied', SecurityError: 'camera-denied',
+        NotFoundError: 'no-camera', NotReadableError: 'camera-busy' }[err.name] || 'camera-error';
+      throw new MediaProblem(code, err.message);
+    }
+  }
+
+  handle(msg) {
+    switch (msg.type) {
+      case 'joined': return this.onJoined(msg);
+      case 'peer-joined': return this.onPeerJoined(msg);
+      case 'peer-left': return this.onPeerLeft(msg);
+      case 'offer': return this.serialize(msg.from, () => this.onOffer(msg));
+      case 'answer': return this.serialize(msg.from, () => this.onAnswer(msg));
+      case 'candidate': return this.serialize(msg.from, () => this.onCandidate(msg));
+      default: return undefined;
+    }
+  }
+
+  onJoined(msg) {
+    // A rejoin after a reconnect gets a new id; connections made under the old one are stale.
+    this.closeAll();
+    this.state.peers = {};
+    this.state.id = msg.id;
+    this.state.room = msg.room;
+    this.state.iceServers = msg.iceServers || [];
+    try {
+      this.rtcConfig = rtcConfiguration(this.state.iceServers, this.opts);
+    } catch (err) {
+      this.report('bad-ice-option', `The ?ice= option is not valid: ${err.message}`);
+      this.rtcConfig = rtcConfiguration(this.state.iceServers, { ...this.opts, ice: '' });
+    }
+    this.state.rtcConfig = this.rtcConfig;
+    for (const p of msg.peers || []) {
+      this.addPeer(p.id, p.name);
+      this.serialize(p.id, () => this.offerTo(p.id));
+    }
+    this.notify();
+  }
+
+  onPeerJoined(msg) {
+    // The newcomer offers; here we only show that someone is coming.
+    this.state.peers[msg.id] = newPeer(msg.id, msg.name);
+    this.notify();
+  }
+
+  onPeerLeft(msg) {
+    this.closePeer(msg.id);
+    const peer = this.state.peers[msg.id] || newPeer(msg.id, '');
+    this.state.peers[msg.id] = { ...peer, left: true, leftReason: msg.reason || 'bye', connectionState: 'closed' };
+    this.notify();
+  }
+
+  addPeer(id, name) {
+    const pc = new RTCPeerConnection(this.rtcConfig);
+    const local = this.state.localStream;
+    if (local) {
+      for (const track of local.getTracks()) pc.addTrack(track, local);
+    }
+    if (!this.state.peers[id]) this.state.peers[id] = newPeer(id, name);
+    this.state.pcs[id] = pc;
+    this.pending.set(id, []);
+    this.watch(id, pc);
+    return pc;
+  }
+
+  watch(id, pc) {
+    pc.onicecandidate = (ev) => {
+      // A null candidate is the end of candidates; it is relayed as such.
+      this.signaling.send({ type: 'candidate', to: id, candidate: ev.candidate ? ev.candidate.toJSON() : null });
+    };
+    pc.ontrack = (ev) => {
+      this.state.streams[id] = ev.streams[0] || new MediaStream([ev.track]);
+      this.notify();
+    };
+    pc.onconnectionstatechange = () => {
+      const peer = this.state.peers[id];
+      if (!peer || this.state.pcs[id] !== pc) return;
+      peer.connectionState = pc.connectionState;
+      if (pc.connectionState === 'failed') {
+        const how = this.rtcConfig.iceTransportPolicy === 'relay' ? 'through the TURN relay' : 'on any path';
+        this.report('ice-failed', `Could not connect to ${label(peer)} ${how} (ICE failed).`);
+      }
+      this.notify();
+    };
+    pc.oniceconnectionstatechange = () => {
+      if (this.state.peers[id]) this.state.peers[id].iceConnectionState = pc.iceConnectionState;
+    };
+  }
+
+  async offerTo(id) {
+    const pc = this.state.pcs[id];
+    if (!this.state.localStream) {
+      pc.addTransceiver('audio', { direction: 'recvonly' });
+      pc.addTransceiver('video', { direction: 'recvonly' });
+    }
+    const offer = await pc.createOffer();
+    await pc.setLocalDescription(offer);
+    this.signaling.send({ type: 'offer', to: id, sdp: pc.localDescription.sdp });
+  }
+
+  async onOffer(msg) {
+    const pc = this.state.pcs[msg.from] || this.addPeer(msg.from, this.state.peers[msg.from]?.name);
+    await pc.setRemoteDescription({ type: 'offer', sdp: msg.sdp });
+    await this.flushCandidates(msg.from, pc);
+    const answer = await pc.createAnswer();
+    await pc.setLocalDescription(answer);
+    this.signaling.send({ type: 'answer', to: msg.from, sdp: pc.localDescription.sdp });
+  }
+
+  async onAnswer(msg) {
+    const pc = this.state.pcs[msg.from];
+    if (!pc) return;
+    await pc.setRemoteDescription({ type: 'answer', sdp: msg.sdp });
+    await this.flushCandidates(msg.from, pc);
+  }
+
+  async onCandidate(msg) {
+    const pc = this.state.pcs[msg.from];
+    if (!pc) return;
+    if (!pc.remoteDescription) {
+      this.pending.get(msg.from).push(msg.candidate);
+      return;
+    }
+    await addCandidate(pc, msg.candidate);
+  }
+
+  async flushCandidates(id, pc) {
+    const queued = this.pending.get(id) || [];
+    this.pending.set(id, []);
+    for (const c of queued) await addCandidate(pc, c);
+  }
+
+  serialize(id, step) {
+    const prev = this.chains.get(id) || Promise.resolve();
+    const next = prev.then(step).catch((err) => {
+      const peer = this.state.peers[id];
+      this.report('webrtc-error', `Negotiation with ${peer ? label(peer) : 'a peer'} failed: ${err.message}`);
+    });
+    this.chains.set(id, next);
+    return next;
+  }
+
+  async pollStats() {
+    for (const [id, pc] of Object.entries(this.state.pcs)) {
+      if (pc.connectionState !== 'connected') continue;
+      const pair = await selectedPair(pc).catch(() => null);
+      const peer = this.state.peers[id];
+      if (!peer || this.state.pcs[id] !== pc) continue;
+      const before = JSON.stringify(peer.pair);
+      peer.pair = pair;
+      peer.pairType = pair ? pair.local : null;
+      if (JSON.stringify(pair) !== before) this.notify();
+    }
+  }
+
+  setMicMuted(muted) {
+    for (const t of this.state.localStream?.getAudioTracks() || []) t.enabled = !muted;
+    this.state.micMuted = muted;
+    this.notify();
+  }
+
+  setCameraOff(off) {
+    for (const t of this.state.localStream?.getVideoTracks() || []) t.enabled = !off;
+    this.state.cameraOff = off;
+    this.notify();
+  }
+
+  closePeer(id) {
+    const pc = this.state.pcs[id];
+    if (pc) pc.close();
+    delete this.state.pcs[id];
+    delete this.state.streams[id];
+    this.pending.delete(id);
+    this.chains.delete(id);
+  }
+
+  closeAll() {
+    for (const id of Object.keys(this.state.pcs)) this.closePeer(id);
+  }
+
+  hangUp() {
+    this.closeAll();
+    clearInterval(this.statsTimer);
+    for (const t of this.state.localStream?.getTracks() || []) t.stop();
+    this.notify();
+  }
+}
+
+export class MediaProblem extends Error {
+  constructor(code, detail = '') {
+    super(detail || code);
+    this.code = code;
+  }
+}
+
+function newPeer(id, name) {
+  return { id, name: name || '', connectionState: 'new', iceConnectionState: 'new', pair: null,
+    pairType: null, left: false, leftReason: null };
+}
+
+export function label(peer) {
+  return peer.name || `peer ${peer.id.slice(0, 6)}`;
+}
+
+// addIceCandidate(null) would be wrong for old browsers; an empty candidate string means end of
+// candidates to every current one (W3C webrtc-pc, addIceCandidate).
+async function addCandidate(pc, candidate) {
+  try {
+    await pc.addIceCandidate(candidate === null ? { candidate: '' } : candidate);
+  } catch (err) {
+    // One bad candidate does not break the call; ICE works with the others.
+    console.warn('addIceCandidate failed:', err.message, candidate);
+  }
+}

@@ -1,0 +1,57 @@
+// Page options from the query string, and the RTCConfiguration built from them and from `joined`.
+//
+//   ?room=NAME        join that room (the join form is shown otherwise)
+//   ?name=TEXT        display name sent in `join`
+//   ?relay=1          iceTransportPolicy 'relay': only TURN candidates (tests TURN end to end)
+//   ?transport=tcp    use the server's TURN URLs over TCP (udp|tcp); turns: URLs are kept as they are
+//   ?ice=URL[,URL]    replace the server's iceServers, for debugging (or a JSON array of RTCIceServer)
+//   ?iceUser=U&icePass=P   credentials for the TURN URLs given in ?ice=
+
+export const ROOM_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+
+export function parseOptions(location) {
+  const q = new URLSearchParams(location.search);
+  const wsScheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  return {
+    room: q.get('room') || '',
+    name: (q.get('name') || '').slice(0, 64),
+    relay: q.get('relay') === '1' || q.get('relay') === 'true',
+    transport: q.get('transport') || '',
+    ice: q.get('ice') || '',
+    iceUser: q.get('iceUser') || '',
+    icePass: q.get('icePass') || '',
+    signalingUrl: `${wsScheme}//${location.host}/ws`,
+  };
+}
+
+// `?ice=` is either a JSON array of RTCIceServer or a comma-separated list of URLs.
+function parseIceOverride(opts) {
+  const text = opts.ice.trim();
+  if (text.startsWith('[')) return JSON.parse(text);
+  const urls = text.split(',').map((u) => u.trim()).filter(Boolean);
+  return urls.map((url) => {
+    const server = { urls: [url] };
+    if (/^turns?:/.test(url) && opts.iceUser) {
+      server.username = opts.iceUser;
+      server.credential = opts.icePass;
+    }
+    return server;
+  });
+}
+
+// RFC 7065 section 3.1: the transport of a turn: URL is its ?transport= parameter, UDP when absent.
+function withTransport(url, transport) {
+  if (!url.startsWith('turn:')) return url;
+  return `${url.split('?')[0]}?transport=${transport}`;
+}
+
+export function rtcConfiguration(serverIceServers, opts) {
+  let iceServers = opts.ice ? parseIceOverride(opts) : structuredClone(serverIceServers || []);
+  if (opts.transport === 'udp' || opts.transport === 'tcp') {
+    iceServers = iceServers.map((s) => {
+      const urls = [].concat(s.urls).map((u) => withTransport(u, opts.transport));
+      return { ...s, urls: [...new Set(urls)] };
+    });
+  }
+  return { iceServers, iceTransportPolicy: opts.relay ? 'relay' : 'all' };
+}
