@@ -1,0 +1,62 @@
+// Configuration of the TURN core. src/server maps its option table onto this struct (one name per
+// option across CLI, TOML and environment is the server's job); the core only reads it.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace sb::turn {
+
+struct TurnConfig {
+  // Long-term credential realm (RFC 8489 §9.2). Sent in every 401/438.
+  std::string realm = "signalbox";
+  // SOFTWARE attribute in responses; empty = not sent.
+  std::string software;
+
+  // Lifetimes (RFC 8656 §3.2, §7.2, §9, §12).
+  std::chrono::seconds default_lifetime{600};
+  std::chrono::seconds max_lifetime{3600};
+  std::chrono::seconds permission_lifetime{300};
+  std::chrono::seconds channel_lifetime{600};
+  // After a channel binding expires, neither its number nor its peer may be bound to something else
+  // for this long (RFC 8656 §12: "MUST NOT be rebound ... for 5 minutes").
+  std::chrono::seconds channel_cooldown{300};
+  // How long the second port of an EVEN-PORT R=1 request stays reserved (RFC 8656 §7.2, "about 30 s").
+  std::chrono::seconds reservation_lifetime{30};
+  // A nonce is accepted for this long after it was minted; then 438 (RFC 8489 §9.2.4).
+  std::chrono::seconds nonce_lifetime{600};
+
+  // Quotas (RFC 8656 §7.2 486; §9, §11 508).
+  std::uint32_t max_allocations = 10000;           // in total, all shards
+  std::uint32_t max_allocations_per_user = 10;     // per authenticated user (REST: the part after ':')
+  std::uint32_t max_permissions_per_allocation = 32;
+  std::uint32_t max_channels_per_allocation = 32;
+  // Bytes per second per allocation, both directions together; 0 = no cap. Burst = one second's worth
+  // unless bandwidth_burst_bytes is set.
+  std::uint64_t bandwidth_bytes_per_s = 0;
+  std::uint64_t bandwidth_burst_bytes = 0;
+
+  // Relay ports, chosen uniformly at random by the CSPRNG within [min_port, max_port] (RFC 8656 §7.2).
+  std::uint16_t min_port = 49152;
+  std::uint16_t max_port = 65535;
+  // How many random ports to try binding before answering 508.
+  std::uint32_t max_bind_attempts = 16;
+
+  // 401 answers per source IP (hashed buckets, fixed memory): token bucket refill/s and burst.
+  double unauthorized_rate = 20;
+  std::uint32_t unauthorized_burst = 40;
+  std::uint32_t rate_limit_buckets = 4096;  // table size (power of two)
+
+  // TURN REST API (draft-uberti-behave-turn-rest): username = "<expiry unix seconds><sep><user>".
+  char rest_separator = ':';
+
+  // Largest STUN message or ChannelData frame accepted from a client (and stream buffer size).
+  std::uint32_t max_message_size = 4096;
+
+  // Returns "" when usable, else every problem found, one per line.
+  std::string validate() const;
+};
+
+}  // namespace sb::turn
