@@ -68,6 +68,23 @@ export function twoPartyCallSuite({ serverArgs = [], secure = false, query = {},
     }
   });
 
+  it('mute microphone and camera off switch the local tracks', async () => {
+    const tracks = () => ctx.alice.evaluate(() => window.signalbox.localStream.getTracks()
+      .map((t) => `${t.kind}:${t.enabled}`).sort().join(' '));
+    assert.equal(await tracks(), 'audio:true video:true');
+    await ctx.alice.click('#mic-button');
+    await ctx.alice.click('#camera-button');
+    assert.equal(await tracks(), 'audio:false video:false');
+    const s = await readState(ctx.alice);
+    assert.equal(s.micMuted, true);
+    assert.equal(s.cameraOff, true);
+    assert.equal(await ctx.alice.locator('#mic-button').textContent(), 'Unmute microphone');
+    assert.equal(await ctx.alice.locator('#camera-button').textContent(), 'Turn camera on');
+    await ctx.alice.click('#mic-button');
+    await ctx.alice.click('#camera-button');
+    assert.equal(await tracks(), 'audio:true video:true');
+  });
+
   it('turns a third page away with room-full and shows it', async () => {
     const carol = await openCallPage(ctx.browser, ctx.server.url, { room, name: 'carol', query,
       ignoreHTTPSErrors: secure });

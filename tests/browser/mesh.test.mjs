@@ -1,0 +1,57 @@
+// A mesh call: with --max-peers-per-room 3, three pages hold one RTCPeerConnection per remote peer, and
+// each decodes video from both others. Also: a page whose camera is denied still joins and receives.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { launchBrowser } from './lib/browser.mjs';
+import { startServer } from './lib/server.mjs';
+import { uniqueRoom } from './lib/call-suite.mjs';
+import { openCallPage, waitForState, waitConnected, waitMediaFlowing, readState, waitForError } from './lib/page.mjs';
+
+test('three pages in one room form a full mesh', { timeout: 90000 }, async (t) => {
+  const server = await startServer({ args: ['--max-peers-per-room', '3'] });
+  t.after(() => server.stop());
+  const browser = await launchBrowser();
+  t.after(() => browser.close());
+  const room = uniqueRoom('mesh');
+  const pages = [];
+  for (const name of ['alice', 'bob', 'carol']) {
+    pages.push(await openCallPage(browser, server.url, { room, name }));
+    await waitForState(pages.at(-1), 'in-call');
+  }
+  await Promise.all(pages.map((p) => waitConnected(p, 2, 30000)));
+  // Three pages encode and decode two streams each on a shared 2-core machine: ask for a few frames only.
+  await Promise.all(pages.map((p) => waitMediaFlowing(p, { rounds: 1, minFrames: 3, timeout: 30000 })));
+  const ids = await Promise.all(pages.map(async (p) => (await readState(p)).id));
+  for (const [i, page] of pages.entries()) {
+    const others = ids.filter((_, j) => j !== i).sort();
+    assert.deepEqual(await page.evaluate(() => Object.keys(window.signalbox.pcs).sort()), others);
+    assert.equal(await page.locator('.tile.remote').count(), 2);
+  }
+});
+
+test('camera denied: the page says so, joins anyway and receives the other side', { timeout: 60000 }, async (t) => {
+  const server = await startServer();
+  t.after(() => server.stop());
+  const browser = await launchBrowser();
+  t.after(() => browser.close());
+  const room = uniqueRoom('denied');
+  const sender = await openCallPage(browser, server.url, { room, name: 'sender' });
+  await waitForState(sender, 'in-call');
+  // What Chromium does when the user clicks "Block" (the fake-UI flag always allows, so deny in the page).
+  const context = await browser.newContext();
+  await context.addInitScript(() => {
+    navigator.mediaDevices.getUserMedia = async () => {
+      throw new DOMException('Permission denied', 'NotAllowedError');
+    };
+  });
+  const viewer = await context.newPage();
+  viewer.sbLog = [];
+  viewer.on('console', (m) => viewer.sbLog.push(`[${m.type()}] ${m.text()}`));
+  await viewer.goto(`${server.url}/?room=${room}&name=viewer`);
+  await waitForError(viewer, 'camera-denied');
+  assert.match(await viewer.locator('#error').textContent(), /denied/);
+  await waitForState(viewer, 'in-call');
+  await waitConnected(viewer, 1, 20000);
+  await waitMediaFlowing(viewer, { rounds: 1, minFrames: 5 });
+  assert.equal((await readState(viewer)).lastError.code, 'camera-denied', 'the camera error stays visible');
+});
