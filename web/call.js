@@ -35,7 +35,7 @@ export class Call {
     try {
       this.state.localStream = await navigator.mediaDevices.getUserMedia({
         audio: true,
-        video: { width: { ideal: 640 }, height: { ideal: 480 } },
+        video: this.opts.video,
       });
     } catch (err) {
       const code = { NotAllowedError: 'camera-denied', SecurityError: 'camera-denied',
@@ -72,6 +72,7 @@ export class Call {
     this.state.rtcConfig = this.rtcConfig;
     for (const p of msg.peers || []) {
       this.addPeer(p.id, p.name);
+      this.state.peers[p.id].initiator = true;
       this.serialize(p.id, () => this.offerTo(p.id));
     }
     this.notify();
@@ -104,36 +105,67 @@ export class Call {
   }
 
   watch(id, pc) {
+    let gathered = 0; // local candidates of the current gathering round
+    pc.onicegatheringstatechange = () => {
+      if (pc.iceGatheringState === 'gathering') gathered = 0;
+    };
     pc.onicecandidate = (ev) => {
+      if (ev.candidate?.candidate) gathered += 1;
       // A null candidate is the end of candidates; it is relayed as such.
       this.signaling.send({ type: 'candidate', to: id, candidate: ev.candidate ? ev.candidate.toJSON() : null });
+      if (!ev.candidate && gathered === 0) this.report('no-candidates', this.noCandidatesText(id));
+    };
+    pc.onicecandidateerror = (ev) => {
+      // E.g. 401 from a TURN server that rejects the credentials, 701 when a server does not answer.
+      const peer = this.state.peers[id];
+      const text = `${ev.url || 'ICE server'}: ${ev.errorCode} ${ev.errorText}`.trim();
+      if (peer) peer.iceErrors = [...peer.iceErrors, text].slice(-5);
     };
     pc.ontrack = (ev) => {
       this.state.streams[id] = ev.streams[0] || new MediaStream([ev.track]);
       this.notify();
     };
-    pc.onconnectionstatechange = () => {
-      const peer = this.state.peers[id];
-      if (!peer || this.state.pcs[id] !== pc) return;
-      peer.connectionState = pc.connectionState;
-      if (pc.connectionState === 'failed') {
-        const how = this.rtcConfig.iceTransportPolicy === 'relay' ? 'through the TURN relay' : 'on any path';
-        this.report('ice-failed', `Could not connect to ${label(peer)} ${how} (ICE failed).`);
-      }
-      this.notify();
-    };
+    pc.onconnectionstatechange = () => this.onConnectionState(id, pc);
     pc.oniceconnectionstatechange = () => {
       if (this.state.peers[id]) this.state.peers[id].iceConnectionState = pc.iceConnectionState;
     };
   }
 
-  async offerTo(id) {
+  onConnectionState(id, pc) {
+    const peer = this.state.peers[id];
+    if (!peer || this.state.pcs[id] !== pc) return;
+    peer.connectionState = pc.connectionState;
+    if (pc.connectionState === 'failed') {
+      if (peer.initiator && !peer.restarted) {
+        // One ICE restart (RFC 8445 section 9) by the side that offered, for a path that broke mid-call.
+        peer.restarted = true;
+        this.serialize(id, () => this.offerTo(id, { iceRestart: true }));
+      } else {
+        const how = this.rtcConfig.iceTransportPolicy === 'relay' ? 'through the TURN relay' : 'on any path';
+        const why = peer.iceErrors.length ? ` ICE server errors: ${peer.iceErrors.join('; ')}` : '';
+        this.report('ice-failed', `Could not connect to ${label(peer)} ${how} (ICE failed).${why}`);
+      }
+    }
+    this.notify();
+  }
+
+  noCandidatesText(id) {
+    const peer = this.state.peers[id];
+    const errors = peer?.iceErrors.length ? ` Errors: ${peer.iceErrors.join('; ')}` : '';
+    if (this.rtcConfig.iceTransportPolicy === 'relay') {
+      return `No relay candidate: the TURN server could not be reached or refused the credentials.${errors}`;
+    }
+    return `No ICE candidates could be gathered (no usable network interface?).${errors}`;
+  }
+
+  async offerTo(id, options = {}) {
     const pc = this.state.pcs[id];
-    if (!this.state.localStream) {
+    if (pc.getTransceivers().length === 0) {
+      // No local media (camera denied): still ask for the other side's audio and video.
       pc.addTransceiver('audio', { direction: 'recvonly' });
       pc.addTransceiver('video', { direction: 'recvonly' });
     }
-    const offer = await pc.createOffer();
+    const offer = await pc.createOffer(options);
     await pc.setLocalDescription(offer);
     this.signaling.send({ type: 'offer', to: id, sdp: pc.localDescription.sdp });
   }
@@ -235,7 +267,7 @@ export class MediaProblem extends Error {
 
 function newPeer(id, name) {
   return { id, name: name || '', connectionState: 'new', iceConnectionState: 'new', pair: null,
-    pairType: null, left: false, leftReason: null };
+    pairType: null, left: false, leftReason: null, initiator: false, restarted: false, iceErrors: [] };
 }
 
 export function label(peer) {

@@ -6,6 +6,7 @@
 //   ?transport=tcp    use the server's TURN URLs over TCP (udp|tcp); turns: URLs are kept as they are
 //   ?ice=URL[,URL]    replace the server's iceServers, for debugging (or a JSON array of RTCIceServer)
 //   ?iceUser=U&icePass=P   credentials for the TURN URLs given in ?ice=
+//   ?video=WxH[@FPS]  camera capture size (default 640x480), e.g. 320x240@15 on a slow link or CPU
 
 export const ROOM_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
 
@@ -20,8 +21,16 @@ export function parseOptions(location) {
     ice: q.get('ice') || '',
     iceUser: q.get('iceUser') || '',
     icePass: q.get('icePass') || '',
+    video: parseVideo(q.get('video') || ''),
     signalingUrl: `${wsScheme}//${location.host}/ws`,
   };
+}
+
+function parseVideo(text) {
+  const m = /^(\d{2,4})x(\d{2,4})(?:@(\d{1,2}))?$/.exec(text);
+  const video = { width: { ideal: m ? Number(m[1]) : 640 }, height: { ideal: m ? Number(m[2]) : 480 } };
+  if (m && m[3]) video.frameRate = { ideal: Number(m[3]) };
+  return video;
 }
 
 // `?ice=` is either a JSON array of RTCIceServer or a comma-separated list of URLs.

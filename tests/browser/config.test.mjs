@@ -56,3 +56,12 @@ test('rtcConfiguration: ?ice= replaces the server list (URL list with credential
   const q3 = new URLSearchParams({ room: 'r', ice: '[not json' });
   assert.throws(() => rtcConfiguration(SERVER_ICE, parseOptions(at(`http://h/?${q3}`))));
 });
+
+test('?video=WxH[@FPS] sets the capture constraints; anything else keeps 640x480', () => {
+  assert.deepEqual(parseOptions(at('http://h/?room=r&video=320x240@15')).video,
+    { width: { ideal: 320 }, height: { ideal: 240 }, frameRate: { ideal: 15 } });
+  for (const v of ['', 'big', '1x1', '320x240@']) {
+    assert.deepEqual(parseOptions(at(`http://h/?room=r&video=${v}`)).video,
+      { width: { ideal: 640 }, height: { ideal: 480 } }, v);
+  }
+});

@@ -38,16 +38,11 @@ test('camera denied: the page says so, joins anyway and receives the other side'
   const sender = await openCallPage(browser, server.url, { room, name: 'sender' });
   await waitForState(sender, 'in-call');
   // What Chromium does when the user clicks "Block" (the fake-UI flag always allows, so deny in the page).
-  const context = await browser.newContext();
-  await context.addInitScript(() => {
+  const viewer = await openCallPage(browser, server.url, { room, name: 'viewer', initScript: () => {
     navigator.mediaDevices.getUserMedia = async () => {
       throw new DOMException('Permission denied', 'NotAllowedError');
     };
-  });
-  const viewer = await context.newPage();
-  viewer.sbLog = [];
-  viewer.on('console', (m) => viewer.sbLog.push(`[${m.type()}] ${m.text()}`));
-  await viewer.goto(`${server.url}/?room=${room}&name=viewer`);
+  } });
   await waitForError(viewer, 'camera-denied');
   assert.match(await viewer.locator('#error').textContent(), /denied/);
   await waitForState(viewer, 'in-call');

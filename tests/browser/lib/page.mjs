@@ -2,14 +2,19 @@
 // exposes its state on `window.signalbox` (see web/app.js), so tests never scrape text for state.
 
 const DEFAULT_WAIT_MS = 15000;
+// Small video keeps several pages encoding and decoding in software within a 2-core machine's means.
+const TEST_VIDEO = '320x240@15';
 
-export async function openCallPage(browser, baseUrl, { room, name, query = {}, ignoreHTTPSErrors = false } = {}) {
+// `initScript` runs in the page before its own scripts (e.g. to make getUserMedia fail).
+export async function openCallPage(browser, baseUrl, { room, name, query = {}, ignoreHTTPSErrors = false,
+  initScript = null } = {}) {
   const context = await browser.newContext({ ignoreHTTPSErrors, viewport: { width: 1000, height: 640 } });
+  if (initScript) await context.addInitScript(initScript);
   const page = await context.newPage();
   page.sbLog = [];
   page.on('console', (m) => page.sbLog.push(`[${m.type()}] ${m.text()}`));
   page.on('pageerror', (e) => page.sbLog.push(`[pageerror] ${e.message}`));
-  const q = new URLSearchParams({ room, ...(name ? { name } : {}), ...query });
+  const q = new URLSearchParams({ room, ...(name ? { name } : {}), video: TEST_VIDEO, ...query });
   await page.goto(`${baseUrl}/?${q}`, { timeout: DEFAULT_WAIT_MS });
   return page;
 }
@@ -95,4 +100,32 @@ function rose(before, after, minFrames) {
   const a1 = after.inbound.audio;
   const audio = a1.totalSamplesReceived > a0.totalSamplesReceived || a1.packetsReceived > a0.packetsReceived;
   return frames >= minFrames && audio;
+}
+
+// Gathers ICE candidates in the page with a throw-away RTCPeerConnection (one data channel, so no media
+// permission is involved) and returns them as {type, protocol, address, port, relayProtocol, url}.
+// For STUN/TURN tests: e.g. srflx from signalbox's STUN server, relay from its TURN server.
+export async function gatherCandidates(page, rtcConfig, timeout = 10000) {
+  return page.evaluate(async ({ config, ms }) => {
+    const pc = new RTCPeerConnection(config);
+    const found = [];
+    const errors = [];
+    pc.createDataChannel('probe');
+    pc.onicecandidateerror = (ev) => errors.push({ url: ev.url, code: ev.errorCode, text: ev.errorText });
+    const done = new Promise((resolve) => {
+      pc.onicecandidate = (ev) => {
+        if (!ev.candidate) resolve();
+        else if (ev.candidate.candidate) {
+          const c = ev.candidate;
+          found.push({ type: c.type, protocol: c.protocol, address: c.address, port: c.port,
+            relayProtocol: c.relayProtocol ?? null, url: c.url ?? null });
+        }
+      };
+      setTimeout(resolve, ms);
+    });
+    await pc.setLocalDescription(await pc.createOffer());
+    await done;
+    pc.close();
+    return { candidates: found, errors };
+  }, { config: rtcConfig, ms: timeout });
 }
