@@ -79,6 +79,10 @@ export class Call {
   }
 
   onPeerJoined(msg) {
+    // Someone who left and came back: the "left" notice about them is old news.
+    for (const p of Object.values(this.state.peers)) {
+      if (p.left && msg.name && p.name === msg.name) delete this.state.peers[p.id];
+    }
     // The newcomer offers; here we only show that someone is coming.
     this.state.peers[msg.id] = newPeer(msg.id, msg.name);
     this.notify();
