@@ -92,7 +92,6 @@ class TurnCore {
                      std::span<std::uint8_t> out);
   Output handle_channel_data(const FiveTuple& from, std::span<const std::uint8_t> packet, util::TimePoint now);
   Output handle_send(const FiveTuple& from, const stun::MessageView& m, util::TimePoint now);
-  Output finish(const FiveTuple& from, std::span<std::uint8_t> out);
   Output drop(DropReason r);
 
   // Allocation lifecycle (core.cpp)

@@ -1,0 +1,48 @@
+#include "turn/allocation.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace sb::turn {
+
+bool TokenBucket::take(std::size_t bytes, util::TimePoint now) {
+  if (rate <= 0) return true;
+  const double elapsed = std::chrono::duration<double>(now - last).count();
+  last = now;
+  if (elapsed > 0) tokens = std::min(burst, tokens + elapsed * rate);
+  if (tokens < static_cast<double>(bytes)) return false;
+  tokens -= static_cast<double>(bytes);
+  return true;
+}
+
+const RelayEndpoint* Allocation::relay_for(Family f) const {
+  for (std::size_t i = 0; i < relay_count; ++i) {
+    if (relays[i].address.family == f) return &relays[i];
+  }
+  return nullptr;
+}
+
+Permission* Allocation::permission_for(const TransportAddress& peer, util::TimePoint now) {
+  for (auto& p : permissions) {
+    if (p.family == peer.family && p.expires > now && std::memcmp(p.ip.data(), peer.ip.data(), peer.ip_size()) == 0) {
+      return &p;
+    }
+  }
+  return nullptr;
+}
+
+ChannelBinding* Allocation::channel_by_number(std::uint16_t n) {
+  for (auto& c : channels) {
+    if (c.number == n) return &c;
+  }
+  return nullptr;
+}
+
+ChannelBinding* Allocation::channel_by_peer(const TransportAddress& peer) {
+  for (auto& c : channels) {
+    if (c.peer == peer) return &c;
+  }
+  return nullptr;
+}
+
+}  // namespace sb::turn

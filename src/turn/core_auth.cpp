@@ -1,0 +1,129 @@
+// Responses and long-term credential authentication (RFC 8489 §9.2.4) for TurnCore.
+#include <cstring>
+
+#include "stun/attr_address.hpp"
+#include "stun/attr_error.hpp"
+#include "stun/attr_text.hpp"
+#include "stun/integrity.hpp"
+#include "turn/core_internal.hpp"
+
+namespace sb::turn {
+
+Output CoreHandlers::reply(TurnCore& c, Request& r) {
+  stun::Message& m = c.response_;
+  if (!c.config_.software.empty()) m.add(stun::Software{c.config_.software});
+  if (r.authenticated) {
+    // RFC 8489 §9.2.4: the response is protected the way the request was.
+    if (r.sha256) {
+      m.add_message_integrity_sha256(r.key);
+    } else {
+      m.add_message_integrity(r.key);
+    }
+  }
+  if (r.msg.fingerprint()) m.add_fingerprint();
+  if (!m.ok() || m.size() > r.out.size()) return c.drop(DropReason::kBufferTooSmall);
+  std::memcpy(r.out.data(), m.bytes().data(), m.size());
+  Output o;
+  o.action = Action::kToClient;
+  o.client = r.from;
+  o.bytes = r.out.first(m.size());
+  return o;
+}
+
+Output CoreHandlers::error(TurnCore& c, Request& r, std::uint16_t code) {
+  stun::start_error_response(c.response_, r.msg, code);
+  c.counters_.error_responses.add();
+  c.counters_.errors_by_class[std::min<std::size_t>(code / 100, 7)].add();
+  return reply(c, r);
+}
+
+Output CoreHandlers::challenge(TurnCore& c, Request& r, std::uint16_t code, AuthFailure why) {
+  c.counters_.auth_failure(why);
+  // 401s go to anyone who asks, so they are rate-limited per source IP; 438 only answers a nonce we
+  // minted for this very address, so it needs no limit.
+  if (code == stun::code::kUnauthorized && !c.limiter_.allow(r.from.client, r.now.mono)) {
+    return c.drop(DropReason::kRateLimited);
+  }
+  std::array<char, NonceCodec::kNonceSize> nonce{};
+  c.shared_.nonces().mint(r.from.client, r.now.unix_seconds, nonce);
+  r.authenticated = false;
+  stun::start_error_response(c.response_, r.msg, code)
+      .add(stun::Realm{c.config_.realm})
+      .add(stun::Nonce{std::string_view(nonce.data(), nonce.size())});
+  c.counters_.error_responses.add();
+  c.counters_.errors_by_class[4].add();
+  return reply(c, r);
+}
+
+bool CoreHandlers::authenticate(TurnCore& c, Request& r, Output& answer) {
+  const stun::MessageView& m = r.msg;
+  const bool has_mi = m.message_integrity().has_value();
+  const bool has_mi256 = m.message_integrity_sha256().has_value();
+  // Step 1: no integrity at all → the normal challenge.
+  if (!has_mi && !has_mi256) {
+    answer = challenge(c, r, stun::code::kUnauthorized, AuthFailure::kNoCredentials);
+    return false;
+  }
+  // Step 2: integrity without USERNAME, REALM or NONCE → 400 (USERHASH is not offered, so not accepted).
+  const auto username = m.get<stun::Username>();
+  const auto realm = m.get<stun::Realm>();
+  const auto nonce = m.get<stun::Nonce>();
+  if (!username || !realm || !nonce) {
+    c.counters_.auth_failure(AuthFailure::kMissingAttribute);
+    answer = error(c, r, stun::code::kBadRequest);
+    return false;
+  }
+  // Step 3: the nonce must be one we minted for this client, and fresh → else 438 with a new one.
+  const auto check = c.shared_.nonces().check(nonce->value, r.from.client, r.now.unix_seconds);
+  if (check != NonceCodec::Check::kValid) {
+    const auto why = check == NonceCodec::Check::kStale ? AuthFailure::kStaleNonce : AuthFailure::kBadNonce;
+    answer = challenge(c, r, stun::code::kStaleNonce, why);
+    return false;
+  }
+  if (realm->value != c.config_.realm) {
+    answer = challenge(c, r, stun::code::kUnauthorized, AuthFailure::kWrongRealm);
+    return false;
+  }
+  // Step 4: a key for USERNAME (static user or unexpired REST credential) → else 401.
+  const KeyLookup keys = c.shared_.credentials().lookup(username->value, realm->value, r.now.unix_seconds);
+  if (keys.key_count == 0) {
+    answer = challenge(c, r, stun::code::kUnauthorized, keys.failure);
+    return false;
+  }
+  // Step 5: MESSAGE-INTEGRITY-SHA256 when present (it is the stronger one), else MESSAGE-INTEGRITY.
+  for (std::size_t i = 0; i < keys.key_count; ++i) {
+    const bool ok = has_mi256 ? stun::verify_message_integrity_sha256(m, keys.keys[i])
+                              : stun::verify_message_integrity(m, keys.keys[i]);
+    if (!ok) continue;
+    r.authenticated = true;
+    r.sha256 = has_mi256;
+    r.key = keys.keys[i];
+    r.username = username->value;
+    r.quota_user = keys.quota_user;
+    return true;
+  }
+  answer = challenge(c, r, stun::code::kUnauthorized, AuthFailure::kBadIntegrity);
+  return false;
+}
+
+Allocation* CoreHandlers::owned(TurnCore& c, Request& r, Output& answer) {
+  Allocation* a = c.find(r.from);
+  if (a == nullptr || a->expires <= r.now.mono) {
+    answer = error(c, r, stun::code::kAllocationMismatch);
+    return nullptr;
+  }
+  // RFC 8656 §5: requests on an allocation must use the credentials that created it.
+  if (a->username != r.username) {
+    c.counters_.auth_failure(AuthFailure::kWrongUser);
+    answer = error(c, r, stun::code::kWrongCredentials);
+    return nullptr;
+  }
+  return a;
+}
+
+Output CoreHandlers::binding(TurnCore& c, Request& r) {
+  stun::start_success_response(c.response_, r.msg).add(stun::XorMappedAddress{r.from.client});
+  return reply(c, r);
+}
+
+}  // namespace sb::turn

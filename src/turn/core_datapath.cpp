@@ -1,0 +1,130 @@
+// The relay data path (RFC 8656 §10 Send/Data indications, §12 ChannelData). Nothing here allocates:
+// lookups go through the hash maps and the flat per-allocation vectors built when the allocation and
+// its permissions/channels were created, and outputs are spans of the caller's buffers.
+#include <cstring>
+
+#include "stun/attr_address.hpp"
+#include "stun/attr_text.hpp"
+#include "stun/attributes.hpp"
+#include "turn/channel_data.hpp"
+#include "turn/core.hpp"
+
+namespace sb::turn {
+namespace {
+
+Output to_peer(const RelayEndpoint& relay, const TransportAddress& peer, std::span<const std::uint8_t> payload) {
+  Output o;
+  o.action = Action::kToPeer;
+  o.relay = relay.id;
+  o.peer = peer;
+  o.bytes = payload;
+  return o;
+}
+
+// Writes XOR-PEER-ADDRESS (RFC 8489 §14.2 encoding) at `p`; returns its size with header.
+std::size_t put_xor_peer(std::uint8_t* p, const TransportAddress& peer, const std::uint8_t* tid) {
+  const std::size_t ip_size = peer.ip_size();
+  stun::store_u16(p, stun::attr::kXorPeerAddress);
+  stun::store_u16(p + 2, static_cast<std::uint16_t>(4 + ip_size));
+  p[4] = 0;
+  p[5] = static_cast<std::uint8_t>(peer.family);
+  stun::store_u16(p + 6, static_cast<std::uint16_t>(peer.port ^ (stun::kMagicCookie >> 16)));
+  std::uint8_t mask[16];
+  stun::store_u32(mask, stun::kMagicCookie);
+  std::memcpy(mask + 4, tid, 12);
+  for (std::size_t i = 0; i < ip_size; ++i) p[8 + i] = peer.ip[i] ^ mask[i];
+  return 8 + ip_size;
+}
+
+}  // namespace
+
+Output TurnCore::handle_channel_data(const FiveTuple& from, std::span<const std::uint8_t> packet,
+                                     util::TimePoint now) {
+  const auto cd = parse_channel_data(packet);
+  if (!cd) return drop(DropReason::kMalformed);
+  Allocation* a = find(from);
+  if (a == nullptr || a->expires <= now) return drop(DropReason::kNoAllocation);
+  const ChannelBinding* ch = a->channel_by_number(cd->channel);
+  if (ch == nullptr || ch->expires <= now) return drop(DropReason::kNoChannel);
+  const RelayEndpoint* relay = a->relay_for(ch->peer.family);
+  if (relay == nullptr) return drop(DropReason::kNoChannel);
+  if (!a->bandwidth.take(cd->data.size(), now)) return drop(DropReason::kBandwidth);
+  ++a->packets_to_peer;
+  a->bytes_to_peer += cd->data.size();
+  counters_.packets_client_to_peer.add();
+  counters_.bytes_client_to_peer.add(cd->data.size());
+  counters_.channel_data_to_peer.add();
+  return to_peer(*relay, ch->peer, cd->data);
+}
+
+Output TurnCore::handle_send(const FiveTuple& from, const stun::MessageView& m, util::TimePoint now) {
+  Allocation* a = find(from);
+  if (a == nullptr || a->expires <= now) return drop(DropReason::kNoAllocation);
+  // RFC 8656 §10.2: no XOR-PEER-ADDRESS or DATA → discard; no permission → discard.
+  const auto peer = m.get<stun::XorPeerAddress>();
+  const auto data = m.get<stun::Data>();
+  if (!peer || !data) return drop(DropReason::kMalformed);
+  const RelayEndpoint* relay = a->relay_for(peer->address.family);
+  if (relay == nullptr) return drop(DropReason::kNoPermission);
+  if (!shared_.peer_policy().allowed(peer->address)) {
+    counters_.denied_peers.add();
+    return drop(DropReason::kPeerDenied);
+  }
+  if (a->permission_for(peer->address, now) == nullptr) return drop(DropReason::kNoPermission);
+  if (!a->bandwidth.take(data->value.size(), now)) return drop(DropReason::kBandwidth);
+  ++a->packets_to_peer;
+  a->bytes_to_peer += data->value.size();
+  counters_.packets_client_to_peer.add();
+  counters_.bytes_client_to_peer.add(data->value.size());
+  return to_peer(*relay, peer->address, data->value);
+}
+
+Output TurnCore::on_peer_datagram(RelayId relay, const TransportAddress& peer, std::span<std::uint8_t> buffer,
+                                  std::size_t payload_size, util::TimePoint now) {
+  if (buffer.size() < kPeerHeadroom + payload_size + kPeerTailroom || payload_size > 0xFFFF) {
+    return drop(DropReason::kBufferTooSmall);
+  }
+  const auto it = by_relay_.find(relay);
+  if (it == by_relay_.end() || it->second->expires <= now) return drop(DropReason::kNoAllocation);
+  Allocation& a = *it->second;
+  // RFC 8656 §11.5 (Data indications) / §12.6 (ChannelData): only from peers with a permission.
+  if (a.permission_for(peer, now) == nullptr) return drop(DropReason::kNoPermission);
+  if (!a.bandwidth.take(payload_size, now)) return drop(DropReason::kBandwidth);
+  const bool stream = a.client.transport != Transport::kUdp;
+  std::span<const std::uint8_t> framed;
+  const ChannelBinding* ch = a.channel_by_peer(peer);
+  if (ch != nullptr && ch->expires > now) {
+    framed = frame_channel_data_in_place(ch->number, buffer, kPeerHeadroom, payload_size, stream);
+    counters_.channel_data_to_client.add();
+  } else {
+    // Data indication: header, XOR-PEER-ADDRESS, DATA, padding — built backwards from the payload.
+    const std::size_t addr_size = 8 + peer.ip_size();
+    const std::size_t padded = (payload_size + 3) & ~std::size_t{3};
+    const std::size_t start = kPeerHeadroom - stun::kAttributeHeaderSize - addr_size - stun::kHeaderSize;
+    std::uint8_t* p = buffer.data() + start;
+    stun::store_u16(p, stun::MessageType{stun::Method::kData, stun::Class::kIndication}.encode());
+    stun::store_u16(p + 2, static_cast<std::uint16_t>(addr_size + stun::kAttributeHeaderSize + padded));
+    stun::store_u32(p + 4, stun::kMagicCookie);
+    // Indications need unique, not secret, transaction ids (RFC 8489 §6): a random prefix and a counter.
+    std::memcpy(p + 8, indication_prefix_.data(), 4);
+    const std::uint64_t n = ++indication_counter_;
+    for (int i = 0; i < 8; ++i) p[12 + i] = static_cast<std::uint8_t>(n >> (56 - 8 * i));
+    put_xor_peer(p + stun::kHeaderSize, peer, p + 8);
+    std::uint8_t* d = p + stun::kHeaderSize + addr_size;
+    stun::store_u16(d, stun::attr::kData);
+    stun::store_u16(d + 2, static_cast<std::uint16_t>(payload_size));
+    std::memset(buffer.data() + kPeerHeadroom + payload_size, 0, padded - payload_size);
+    framed = std::span<const std::uint8_t>(p, stun::kHeaderSize + addr_size + stun::kAttributeHeaderSize + padded);
+  }
+  ++a.packets_to_client;
+  a.bytes_to_client += payload_size;
+  counters_.packets_peer_to_client.add();
+  counters_.bytes_peer_to_client.add(payload_size);
+  Output o;
+  o.action = Action::kToClient;
+  o.client = a.client;
+  o.bytes = framed;
+  return o;
+}
+
+}  // namespace sb::turn

@@ -1,0 +1,147 @@
+// CreatePermission (RFC 8656 §9.2) and ChannelBind (RFC 8656 §11.2, §12).
+#include <cstring>
+
+#include "stun/attr_address.hpp"
+#include "stun/attr_error.hpp"
+#include "stun/attr_turn.hpp"
+#include "turn/channel_data.hpp"
+#include "turn/core_internal.hpp"
+
+namespace sb::turn {
+namespace {
+
+constexpr std::size_t kMaxPeersPerRequest = 16;  // bounded by ParseLimits anyway; keeps this on the stack
+
+// Checks a peer address against the allocation and the policy: 0 when fine, else the error code.
+std::uint16_t check_peer(const Allocation& a, const TransportAddress& peer, TurnCounters& counters,
+                         const PeerPolicy& policy) {
+  if (!a.has_family(peer.family)) return stun::code::kPeerAddressFamilyMismatch;  // RFC 8656 §9.2
+  if (!policy.allowed(peer)) {
+    counters.denied_peers.add();
+    return stun::code::kForbidden;
+  }
+  return 0;
+}
+
+// Installs or refreshes the permission for `peer`'s IP. False when a new one would exceed the quota.
+bool install_permission(Allocation& a, const TransportAddress& peer, util::TimePoint expires,
+                        std::uint32_t max_permissions, util::TimePoint now, TurnCounters& counters) {
+  for (auto& p : a.permissions) {
+    if (p.family == peer.family && std::memcmp(p.ip.data(), peer.ip.data(), peer.ip_size()) == 0) {
+      p.expires = expires;
+      return true;
+    }
+  }
+  // Reuse an expired slot before growing (tick() may not have swept it yet).
+  for (auto& p : a.permissions) {
+    if (p.expires <= now) {
+      p = Permission{peer.family, peer.ip, expires};
+      counters.permissions_created.add();
+      return true;
+    }
+  }
+  if (a.permissions.size() >= max_permissions) return false;
+  a.permissions.push_back(Permission{peer.family, peer.ip, expires});
+  counters.permissions_created.add();
+  return true;
+}
+
+std::size_t new_permissions_needed(Allocation& a, std::span<const TransportAddress> peers, util::TimePoint now) {
+  std::size_t needed = 0;
+  for (std::size_t i = 0; i < peers.size(); ++i) {
+    bool seen = a.permission_for(peers[i], now) != nullptr;
+    for (std::size_t k = 0; k < i && !seen; ++k) {
+      seen = peers[k].family == peers[i].family && peers[k].ip == peers[i].ip;
+    }
+    if (!seen) ++needed;
+  }
+  return needed;
+}
+
+std::size_t free_permission_slots(const Allocation& a, std::uint32_t max, util::TimePoint now) {
+  std::size_t expired = 0;
+  for (const auto& p : a.permissions) expired += p.expires <= now ? 1 : 0;
+  return max - a.permissions.size() + expired;
+}
+
+}  // namespace
+
+Output CoreHandlers::create_permission(TurnCore& c, Request& r) {
+  Output answer;
+  Allocation* a = owned(c, r, answer);
+  if (a == nullptr) return answer;
+  // Every XOR-PEER-ADDRESS is checked before any is installed: the request succeeds or fails whole.
+  std::array<TransportAddress, kMaxPeersPerRequest> peers{};
+  std::size_t count = 0;
+  for (std::size_t i = 0; i < r.msg.attribute_count(); ++i) {
+    const auto attr = r.msg.attribute(i);
+    if (attr.type != stun::attr::kXorPeerAddress) continue;
+    const auto peer = stun::decode_xor_address(attr.value, r.msg.transaction_id());
+    if (!peer || count == peers.size()) return error(c, r, stun::code::kBadRequest);
+    if (const auto code = check_peer(*a, *peer, c.counters_, c.shared_.peer_policy()); code != 0) {
+      return error(c, r, code);
+    }
+    peers[count++] = *peer;
+  }
+  if (count == 0) return error(c, r, stun::code::kBadRequest);
+  const std::span<const TransportAddress> list(peers.data(), count);
+  const auto max = c.config_.max_permissions_per_allocation;
+  if (new_permissions_needed(*a, list, r.now.mono) > free_permission_slots(*a, max, r.now.mono)) {
+    return error(c, r, stun::code::kInsufficientCapacity);
+  }
+  const auto expires = r.now.mono + c.config_.permission_lifetime;
+  for (const auto& peer : list) install_permission(*a, peer, expires, max, r.now.mono, c.counters_);
+  stun::start_success_response(c.response_, r.msg);
+  return reply(c, r);
+}
+
+Output CoreHandlers::channel_bind(TurnCore& c, Request& r) {
+  Output answer;
+  Allocation* a = owned(c, r, answer);
+  if (a == nullptr) return answer;
+  const auto number = r.msg.get<stun::ChannelNumber>();
+  const auto peer = r.msg.get<stun::XorPeerAddress>();
+  if (!number || !peer || !is_valid_channel(number->number)) return error(c, r, stun::code::kBadRequest);
+  if (const auto code = check_peer(*a, peer->address, c.counters_, c.shared_.peer_policy()); code != 0) {
+    return error(c, r, code);
+  }
+  const auto now = r.now.mono;
+  // RFC 8656 §12: a number stays with its peer and a peer with its number, for the binding's lifetime
+  // and the cooldown after it; rebinding the same pair just refreshes it.
+  ChannelBinding* by_number = a->channel_by_number(number->number);
+  ChannelBinding* by_peer = a->channel_by_peer(peer->address);
+  if ((by_number != nullptr && by_number->cooldown > now && !(by_number->peer == peer->address)) ||
+      (by_peer != nullptr && by_peer->cooldown > now && by_peer->number != number->number)) {
+    return error(c, r, stun::code::kBadRequest);
+  }
+  ChannelBinding* slot = by_number != nullptr ? by_number : by_peer;
+  if (by_number != nullptr && by_peer != nullptr && by_number != by_peer) {
+    *by_peer = ChannelBinding{};  // both past their cooldown: the old pairing is forgotten
+    by_peer->expires = by_peer->cooldown = now;
+  }
+  if (slot == nullptr) {
+    for (auto& ch : a->channels) {
+      if (ch.cooldown <= now) slot = &ch;  // past its cooldown: free to reuse
+    }
+  }
+  if (slot == nullptr && a->channels.size() >= c.config_.max_channels_per_allocation) {
+    return error(c, r, stun::code::kInsufficientCapacity);
+  }
+  // The binding installs or refreshes the peer's permission (RFC 8656 §11.2).
+  const auto perm_expires = now + c.config_.permission_lifetime;
+  if (!install_permission(*a, peer->address, perm_expires, c.config_.max_permissions_per_allocation, now,
+                          c.counters_)) {
+    return error(c, r, stun::code::kInsufficientCapacity);
+  }
+  const bool fresh = slot == nullptr || slot->expires <= now;
+  if (slot == nullptr) slot = &a->channels.emplace_back();
+  slot->number = number->number;
+  slot->peer = peer->address;
+  slot->expires = now + c.config_.channel_lifetime;
+  slot->cooldown = slot->expires + c.config_.channel_cooldown;
+  if (fresh) c.counters_.channels_bound.add();
+  stun::start_success_response(c.response_, r.msg);
+  return reply(c, r);
+}
+
+}  // namespace sb::turn

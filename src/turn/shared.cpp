@@ -1,0 +1,47 @@
+#include "turn/shared.hpp"
+
+#include <stdexcept>
+
+namespace sb::turn {
+
+TurnShared::TurnShared(TurnConfig config, std::shared_ptr<const CredentialSource> credentials,
+                       std::shared_ptr<const PeerPolicy> peer_policy, std::vector<std::uint8_t> nonce_secret)
+    : config_(std::move(config)),
+      credentials_(std::move(credentials)),
+      peer_policy_(std::move(peer_policy)),
+      nonces_(std::move(nonce_secret), config_.nonce_lifetime.count()),
+      ports_(config_.min_port, config_.max_port) {
+  if (const auto err = config_.validate(); !err.empty()) throw std::invalid_argument(err);
+  if (!credentials_ || !peer_policy_) throw std::invalid_argument("TURN needs a credential source and a peer policy");
+}
+
+TurnShared::Quota TurnShared::acquire_allocation(std::string_view user) {
+  std::lock_guard lock(mu_);
+  if (total_ >= config_.max_allocations) return Quota::kTotalFull;
+  auto& n = per_user_[std::string(user)];
+  if (n >= config_.max_allocations_per_user) return Quota::kUserFull;
+  ++n;
+  ++total_;
+  return Quota::kOk;
+}
+
+void TurnShared::release_allocation(std::string_view user) {
+  std::lock_guard lock(mu_);
+  const auto it = per_user_.find(std::string(user));
+  if (it == per_user_.end()) return;
+  if (--it->second == 0) per_user_.erase(it);
+  if (total_ > 0) --total_;
+}
+
+std::uint32_t TurnShared::allocations() const {
+  std::lock_guard lock(mu_);
+  return total_;
+}
+
+std::uint32_t TurnShared::allocations_of(std::string_view user) const {
+  std::lock_guard lock(mu_);
+  const auto it = per_user_.find(std::string(user));
+  return it == per_user_.end() ? 0 : it->second;
+}
+
+}  // namespace sb::turn

@@ -1,0 +1,65 @@
+// The relay hot paths allocate nothing on the heap: ChannelData and Send indications from the client,
+// peer datagrams to the client as ChannelData and as Data indications. Own executable: it replaces the
+// global operator new to count allocations.
+#include <atomic>
+#include <cstdlib>
+#include <new>
+
+#include "turn/channel_data.hpp"
+#include "turn_harness.hpp"
+
+namespace {
+std::atomic<std::size_t> g_allocations{0};
+}
+
+void* operator new(std::size_t n) {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
+  throw std::bad_alloc();
+}
+void* operator new[](std::size_t n) { return operator new(n); }
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+
+namespace sb::turn::test {
+namespace {
+
+TEST(TurnHotPath, RelayingAllocatesNothing) {
+  Harness h;
+  h.cfg.bandwidth_bytes_per_s = 1'000'000'000;  // exercise the token bucket too
+  h.start();
+  TestClient c{udp_tuple(1)};
+  ASSERT_TRUE(Harness::is_success(h.allocate(c)));
+  const auto chan_peer = peer_v4(1), ind_peer = peer_v4(2);
+  ASSERT_TRUE(Harness::is_success(h.bind_channel(c, 0x4000, chan_peer)));
+  ASSERT_TRUE(Harness::is_success(h.permit(c, ind_peer)));
+  const RelayId relay = h.binder.open.begin()->first;
+
+  std::vector<std::uint8_t> payload(1000, 0x5A);
+  std::vector<std::uint8_t> frame(1100);
+  const auto n = write_channel_data(0x4000, payload, false, frame);
+  stun::Message send(stun::MessageType{stun::Method::kSend, stun::Class::kIndication}, stun::TransactionId::random());
+  send.add(stun::XorPeerAddress{ind_peer}).add(stun::Data{payload});
+  std::vector<std::uint8_t> peer_buf(kPeerHeadroom + payload.size() + kPeerTailroom);
+  const Now now = h.now();
+
+  const std::size_t before = g_allocations.load();
+  std::size_t ok = 0;
+  for (int i = 0; i < 1000; ++i) {
+    ok += h.core->on_client_packet(c.tuple, std::span(frame.data(), n), now, h.out).action == Action::kToPeer;
+    ok += h.core->on_client_packet(c.tuple, send.bytes(), now, h.out).action == Action::kToPeer;
+    ok += h.core->on_peer_datagram(relay, chan_peer, peer_buf, payload.size(), now.mono).action == Action::kToClient;
+    ok += h.core->on_peer_datagram(relay, ind_peer, peer_buf, payload.size(), now.mono).action == Action::kToClient;
+    // Drops are on the hot path too (floods of unbound channels, unknown peers).
+    h.core->on_peer_datagram(relay, peer_v4(99), peer_buf, payload.size(), now.mono);
+    h.core->on_client_packet(udp_tuple(77), std::span(frame.data(), n), now, h.out);
+  }
+  const std::size_t after = g_allocations.load();
+  EXPECT_EQ(ok, 4000u);
+  EXPECT_EQ(after - before, 0u);
+}
+
+}  // namespace
+}  // namespace sb::turn::test
