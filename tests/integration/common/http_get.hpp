@@ -1,0 +1,20 @@
+// A tiny HTTP/1.1 GET for tests (/healthz, /metrics, the web client), plain or TLS without verification.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace sb::itest {
+
+struct HttpResponse {
+  int status = 0;  // 0 when the request failed; `error` says why
+  std::string content_type;
+  std::string body;
+  std::string error;
+};
+
+HttpResponse http_get(const std::string& host, std::uint16_t port, const std::string& target, bool tls = false,
+                      std::chrono::milliseconds timeout = std::chrono::milliseconds(5000));
+
+}  // namespace sb::itest
