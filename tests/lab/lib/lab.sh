@@ -116,24 +116,46 @@ lab_cleanup() {
   exit $rc
 }
 
-lab_add_ns() {  # short-name
-  local ns; ns=$(lab_ns "$1")
-  ip netns add "$ns" || lab_die "cannot create namespace $ns"
-  LAB_NAMESPACES+=("$ns")
-  lab_exec "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-  lab_ipn "$1" link set lo up
+# Namespace set-up is batched: every `ip` or `sysctl` costs a fork and exec, which on a loaded 2-core
+# machine is a tenth of a second each. lab_q queues an `ip` batch line for a namespace; lab_flush runs
+# each namespace's queue as one `ip -n NS -batch`.
+# Two queues: links are created (phase 1, lab_ql) in every namespace before any is configured (phase 2).
+declare -A LAB_Q=() LAB_QL=()
+lab_q() { local n=$1; shift; LAB_Q[$n]+="$*"$'\n'; }
+lab_ql() { local n=$1; shift; LAB_QL[$n]+="$*"$'\n'; }
+lab_flush() {
+  local n
+  for n in "$@"; do
+    [ -n "${LAB_QL[$n]:-}" ] || continue
+    printf '%s' "${LAB_QL[$n]}" | ip -n "$(lab_ns "$n")" -batch - || lab_die "ip batch (links) in $n failed"
+    LAB_QL[$n]=""
+  done
+  for n in "$@"; do
+    [ -n "${LAB_Q[$n]:-}" ] || continue
+    printf '%s' "${LAB_Q[$n]}" | ip -n "$(lab_ns "$n")" -batch - || lab_die "ip batch in $n failed"
+    LAB_Q[$n]=""
+  done
 }
 
-# veth between two namespaces: lab_veth NS1 IF1 NS2 IF2 (names are local to each namespace).
+lab_add_ns() {  # short-name [extra sysctl key=value...]
+  local n=$1 ns; ns=$(lab_ns "$1"); shift
+  ip netns add "$ns" || lab_die "cannot create namespace $ns"
+  LAB_NAMESPACES+=("$ns")
+  ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 "$@" ||
+    lab_die "sysctl in $ns"
+  lab_q "$n" link set lo up
+}
+
+# veth between two namespaces: lab_veth NS1 IF1 NS2 IF2 (names are local to each namespace). Queued.
 lab_veth() {
-  lab_ipn "$1" link add "$2" type veth peer name "$4" netns "$(lab_ns "$3")" ||
-    lab_die "veth $1:$2 <-> $3:$4"
-  lab_ipn "$1" link set "$2" up
-  lab_ipn "$3" link set "$4" up
+  lab_ql "$1" link add "$2" type veth peer name "$4" netns "$(lab_ns "$3")"
+  lab_q "$1" link set "$2" up
+  lab_q "$3" link set "$4" up
 }
 
 # An "internet" link between inet and a site's NAT router. With LAB_IMPAIR="delay=MS loss=PCT" the link
 # gets delay and loss both ways: tc netem where the kernel has it, otherwise the userspace wire (wire.py).
+# The link itself is made at once (wire) or queued (veth); addresses are queued.
 lab_internet_link() {  # site
   local s=$1 inet_if="s$1" mode
   mode=$(lab_impair_mode)
@@ -145,18 +167,19 @@ lab_internet_link() {  # site
       --ns-b "$(lab_ns inet)" --if-b "$inet_if" --delay-ms "${delay:-0}" --loss-pct "${loss:-0}" \
       --ready-file "$ready" >"$LAB_DIR/wire-$s.log" 2>&1 &
     LAB_PIDS+=($!)
-    lab_wait_file "$ready" 10 || lab_die "wire for site $s did not start: $(cat "$LAB_DIR/wire-$s.log")"
+    lab_wait_file "$ready" 20 || lab_die "wire for site $s did not start: $(cat "$LAB_DIR/wire-$s.log")"
   else
     lab_veth "nat$s" wan inet "$inet_if"
-    if [ "$mode" = netem ]; then
-      local args; args=$(lab_netem_args)
-      lab_exec "nat$s" tc qdisc add dev wan root netem $args || lab_die "netem on nat$s"
-      lab_exec inet tc qdisc add dev "$inet_if" root netem $args || lab_die "netem on inet"
-    fi
   fi
-  lab_ipn "nat$s" addr add "${LAB_WAN_IP[$s]}/24" dev wan
-  lab_ipn inet addr add "${LAB_WAN_GW[$s]}/24" dev "$inet_if"
-  lab_ipn "nat$s" route add default via "${LAB_WAN_GW[$s]}" dev wan
+  lab_q "nat$s" addr add "${LAB_WAN_IP[$s]}/24" dev wan
+  lab_q inet addr add "${LAB_WAN_GW[$s]}/24" dev "$inet_if"
+  lab_q "nat$s" route add default via "${LAB_WAN_GW[$s]}" dev wan
+}
+
+lab_netem() {  # site: after the links exist
+  local args; args=$(lab_netem_args)
+  lab_exec "nat$1" tc qdisc add dev wan root netem $args || lab_die "netem on nat$1"
+  lab_exec inet tc qdisc add dev "s$1" root netem $args || lab_die "netem on inet"
 }
 
 lab_impair_get() { local kv; for kv in ${LAB_IMPAIR:-}; do [ "${kv%%=*}" = "$1" ] && echo "${kv#*=}"; done; }
@@ -190,36 +213,38 @@ lab_wait_file() {  # file seconds
 
 # Builds the whole topology. Hosts: list of client hosts to create (a1 a2 b1 ...).
 lab_up() {
-  local hosts=${1:-"a1 b1"} s h
-  lab_add_ns inet
+  local hosts=${1:-"a1 b1"} s h all
+  lab_add_ns inet net.ipv4.ip_forward=1
   lab_add_ns srv
-  lab_exec inet sysctl -qw net.ipv4.ip_forward=1
+  for s in a b; do lab_add_ns "nat$s" net.ipv4.ip_forward=1; done
+  for h in $hosts; do lab_add_ns "$h"; done
+  # Links first (each made from one side), then addresses and routes.
   lab_veth inet srv srv eth0
-  lab_ipn inet addr add "$LAB_INET_SRV_IP/24" dev srv
-  lab_ipn srv addr add "$LAB_SERVER_IP/24" dev eth0
-  lab_ipn srv addr add "$LAB_SERVER_ALT_IP/24" dev eth0
-  lab_ipn srv route add default via "$LAB_INET_SRV_IP"
   for s in a b; do
-    lab_add_ns "nat$s"
-    lab_exec "nat$s" sysctl -qw net.ipv4.ip_forward=1
     lab_internet_link "$s"
-    lab_ipn "nat$s" link add br0 type bridge
-    lab_ipn "nat$s" addr add "${LAB_LAN_NET[$s]}.1/24" dev br0
-    lab_ipn "nat$s" link set br0 up
-    lab_set_nat "$s" "${LAB_NAT_MODE[$s]:-eim}"
+    lab_ql "nat$s" link add br0 type bridge
+    lab_q "nat$s" link set br0 up
+    lab_q "nat$s" addr add "${LAB_LAN_NET[$s]}.1/24" dev br0
   done
   for h in $hosts; do lab_add_host "$h"; done
+  lab_q inet addr add "$LAB_INET_SRV_IP/24" dev srv
+  lab_q srv addr add "$LAB_SERVER_IP/24" dev eth0
+  lab_q srv addr add "$LAB_SERVER_ALT_IP/24" dev eth0
+  lab_q srv route add default via "$LAB_INET_SRV_IP"
+  all="inet srv nata natb $hosts"
+  lab_flush $all
+  [ "$(lab_impair_mode)" = netem ] && for s in a b; do lab_netem "$s"; done
+  for s in a b; do lab_set_nat "$s" "${LAB_NAT_MODE[$s]:-eim}"; done
   lab_log "topology up: server $LAB_SERVER_IP, site a ${LAB_NAT_MODE[a]:-eim}, site b ${LAB_NAT_MODE[b]:-eim}," \
     "hosts: $hosts, impairment: ${LAB_IMPAIR:-none} ($(lab_impair_mode))"
 }
 
-lab_add_host() {  # a1 | a2 | b1 ...: site letter + index
+lab_add_host() {  # a1 | a2 | b1 ...: site letter + index (namespace made by lab_up)
   local h=$1 s=${1:0:1} i=${1:1}
-  lab_add_ns "$h"
   lab_veth "nat$s" "p$i" "$h" eth0
-  lab_ipn "nat$s" link set "p$i" master br0
-  lab_ipn "$h" addr add "${LAB_LAN_NET[$s]}.$((10 + i))/24" dev eth0
-  lab_ipn "$h" route add default via "${LAB_LAN_NET[$s]}.1"
+  lab_q "nat$s" link set "p$i" master br0
+  lab_q "$h" addr add "${LAB_LAN_NET[$s]}.$((10 + i))/24" dev eth0
+  lab_q "$h" route add default via "${LAB_LAN_NET[$s]}.1"
   LAB_HOSTS+=("$h")
 }
 lab_host_ip() { local s=${1:0:1} i=${1:1}; echo "${LAB_LAN_NET[$s]}.$((10 + i))"; }
@@ -263,8 +288,8 @@ table ip lab {
   }
 }
 EOF
-  # Mappings made under the old rules must not survive into the new behaviour.
-  lab_exec "nat$s" conntrack -F >/dev/null 2>&1 || true
+  # Connections tracked under the old rules keep their mappings; lab_up makes fresh namespaces, and a
+  # mode changed mid-run only affects new flows (each call opens new ones).
 }
 
 # Starts a process inside a namespace, output to $LAB_DIR/<tag>.log; prints nothing, sets LAB_LAST_PID.

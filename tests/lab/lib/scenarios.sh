@@ -1,2 +1,300 @@
+# The scenarios of issue 6: calls through signalbox between clients in the lab's sites, each asserted.
+# Needs lab.sh and report.sh. Uses $SIGNALBOX_BIN, $SIGNALBOX_CLIENT_BIN, $CHROMIUM_BIN, want().
 # shellcheck shell=bash
-scenarios_run() { :; }
+
+SCEN_IMPAIR=${SCEN_IMPAIR:-"delay=30 loss=1"}  # on the internet links of the symmetric-NAT topology
+SCEN_GOAL=${SCEN_GOAL:-45}                      # video frames and audio buffers each side must decode
+SCEN_CALL_TIMEOUT=${SCEN_CALL_TIMEOUT:-40}      # seconds from the second client's start to the goal
+SCEN_ICE_TIMEOUT=${SCEN_ICE_TIMEOUT:-15}        # client --ice-timeout in the failure scenario
+SIGNAL_PORT=8080
+SERVER_URL="ws://$LAB_SERVER_IP:$SIGNAL_PORT/ws"
+SERVER_PID=""
+
+# --- what has landed -------------------------------------------------------------------------------
+scen_missing() {  # kind(native|browser) -> prints why the scenario cannot run, or nothing
+  [ -x "$SIGNALBOX_BIN" ] || { echo "signalbox not built ($SIGNALBOX_BIN)"; return; }
+  if [ "$1" = browser ]; then
+    [ -x "$CHROMIUM_BIN" ] || { echo "Chromium not installed"; return; }
+    command -v node >/dev/null || { echo "node not installed"; return; }
+    [ -d "$ROOT/tests/browser/node_modules/playwright-core" ] ||
+      { echo "playwright-core not installed (tests/browser: npm ci)"; return; }
+  else
+    [ -x "$SIGNALBOX_CLIENT_BIN" ] || { echo "signalbox-client not built ($SIGNALBOX_CLIENT_BIN)"; return; }
+  fi
+}
+server_has_option() { "$SIGNALBOX_BIN" --help 2>&1 | grep -q -- "--$1\b"; }
+
+# --- server -----------------------------------------------------------------------------------------
+make_cert() {
+  [ -f "$LAB_DIR/cert.pem" ] && return 0
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj /CN=signalbox-lab \
+    -addext "subjectAltName=IP:$LAB_SERVER_IP" -keyout "$LAB_DIR/key.pem" -out "$LAB_DIR/cert.pem" 2>/dev/null
+}
+
+# server_start TAG TURN(turn|noturn) TLS(tls|notls): signalbox in the server namespace. Returns 1 and
+# sets SERVER_ERR when it does not come up.
+server_start() {
+  local tag=$1 args=(--listen "$LAB_SERVER_IP:$SIGNAL_PORT" --stun-listen "$LAB_SERVER_IP:3478")
+  [ "$2" = noturn ] && args+=(--no-turn)
+  if [ "$2" = turn ]; then
+    # Peers' public addresses here are documentation ranges, which the relay allows by default; its own
+    # address (a relay-to-relay pair on one server) is allowed explicitly, as a one-server deployment would.
+    server_has_option allow-peer && args+=(--allow-peer "$LAB_SERVER_IP/32")
+    server_has_option turn-relay-address && args+=(--turn-relay-address "$LAB_SERVER_IP")
+  fi
+  if [ "$3" = tls ]; then
+    make_cert || { SERVER_ERR="openssl could not make a certificate"; return 1; }
+    args+=(--stun-tls-listen "$LAB_SERVER_IP:5349" --turn-tls-cert "$LAB_DIR/cert.pem" --turn-tls-key "$LAB_DIR/key.pem")
+  fi
+  lab_spawn srv "$tag" "$SIGNALBOX_BIN" "${args[@]}"
+  SERVER_PID=$LAB_LAST_PID
+  if ! lab_wait_port srv tcp "$SIGNAL_PORT" 15 || ! lab_wait_port srv udp 3478 5; then
+    SERVER_ERR="signalbox did not start: $(tail -3 "$(lab_logfile "$tag")" | tr '\n' ' ')"
+    return 1
+  fi
+}
+server_stop() { [ -n "$SERVER_PID" ] && lab_stop "$SERVER_PID" 5; SERVER_PID=""; }
+server_has_turn() { [ "$(lab_exec a1 "$LAB_PY" "$LAB_LIB_DIR/probe.py" turn-udp "$LAB_SERVER_IP" 3478)" = turn ]; }
+
+# --- clients ----------------------------------------------------------------------------------------
+client_start() {  # host tag room [extra args...] -> LAB_LAST_PID
+  local h=$1 tag=$2 room=$3; shift 3
+  lab_spawn "$h" "$tag" "$SIGNALBOX_CLIENT_BIN" --server "$SERVER_URL" --room "$room" --video test \
+    --audio test --sink fake --stats --width 320 --height 240 --fps 15 --video-kbps 300 \
+    --connect-retries 3 --timeout 120 "$@"
+}
+browser_start() {  # host tag room
+  lab_spawn "$1" "$2" node "$LAB_LIB_DIR/browser-peer.mjs" --url "http://$LAB_SERVER_IP:$SIGNAL_PORT" \
+    --room "$3" --timeout 120
+}
+# Waits until a log has an "event joined" / "event page-loaded" line (the first client is in the room).
+wait_event() {  # log regex seconds
+  local i n=$(($3 * 10))
+  for ((i = 0; i < n; i++)); do grep -qE "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
+  return 1
+}
+
+# From a client log: last pair, last frame and audio counters, whether/when ICE connected.
+log_pair() { grep -oE '^event stats .*pair=[a-z]+/[a-z]+' "$1" | tail -1 | sed -E 's/.*pair=//'; }
+log_relay_proto() { grep -oE '^event stats .*relay-protocol=[a-z]+' "$1" | tail -1 | sed -E 's/.*relay-protocol=//'; }
+log_frames() { grep -oE 'frames-decoded[ =][0-9]+' "$1" | tail -1 | grep -oE '[0-9]+$' || echo 0; }
+log_audio() { grep -oE 'audio-(buffers|packets)[ =][0-9]+' "$1" | tail -1 | grep -oE '[0-9]+$' || echo 0; }
+log_connected() { grep -qE '^event ice-state (connected|completed)' "$1"; }
+log_exit() { grep -oE '^event exit [0-9]+ [a-z-]+' "$1" | tail -1 | cut -d' ' -f3-; }
+
+# Polls two client logs until both decoded $SCEN_GOAL video frames and audio buffers (CALL_OK=1), a
+# client exits, or the deadline passes. Sets CALL_T_MS (second client's start to both ICE-connected).
+call_wait() {  # log_a log_b pid_a pid_b t0_ms
+  local la=$1 lb=$2 pa=$3 pb=$4 t0=$5 deadline ca="" cb=""
+  deadline=$(( $(lab_now_ms) + SCEN_CALL_TIMEOUT * 1000 ))
+  CALL_OK=0; CALL_T_MS=""; CALL_WHY=""
+  while [ "$(lab_now_ms)" -lt "$deadline" ]; do
+    [ -z "$ca" ] && log_connected "$la" && ca=$(lab_now_ms)
+    [ -z "$cb" ] && log_connected "$lb" && cb=$(lab_now_ms)
+    if [ -n "$ca" ] && [ -n "$cb" ] && [ -z "$CALL_T_MS" ]; then CALL_T_MS=$(( (ca > cb ? ca : cb) - t0 )); fi
+    if [ -n "$CALL_T_MS" ] && [ "$(log_frames "$la")" -ge "$SCEN_GOAL" ] && [ "$(log_frames "$lb")" -ge "$SCEN_GOAL" ] &&
+      [ "$(log_audio "$la")" -ge "$SCEN_GOAL" ] && [ "$(log_audio "$lb")" -ge "$SCEN_GOAL" ] &&
+      [ -n "$(log_pair "$la")" ] && [ -n "$(log_pair "$lb")" ]; then
+      CALL_OK=1; return 0
+    fi
+    kill -0 "$pa" 2>/dev/null || { CALL_WHY="client a exited ($(log_exit "$la"))"; return 1; }
+    kill -0 "$pb" 2>/dev/null || { CALL_WHY="client b exited ($(log_exit "$lb"))"; return 1; }
+    sleep 0.3
+  done
+  CALL_WHY="no media goal within ${SCEN_CALL_TIMEOUT}s (connected a:${ca:+yes} b:${cb:+yes})"
+  return 1
+}
+
+# Stops a client with SIGTERM and checks that it left cleanly (exit status 0).
+client_stop_ok() {  # pid
+  local rc
+  kill -TERM "$1" 2>/dev/null
+  for _ in $(seq 1 50); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$1" 2>/dev/null
+  wait "$1"; rc=$?
+  [ "$rc" -eq 0 ]
+}
+
+fmt_s() { [ -n "$1" ] && printf '%d.%d s' $(($1 / 1000)) $(($1 % 1000 / 100)) || echo "-"; }
+
+# Does a pair match the expectation? host: both sides host/host. srflx: no relay, some srflx or prflx.
+# relay: a relay candidate on at least one side. relay-b: site b's local candidate is relay.
+pair_matches() {  # expect pair_a pair_b
+  local e=$1 a=$2 b=$3
+  case "$e" in
+    host) [ "$a" = host/host ] && [ "$b" = host/host ] ;;
+    srflx) [[ "$a$b" != *relay* ]] && [[ "$a$b" == *srflx* || "$a$b" == *prflx* ]] ;;
+    relay) [[ "$a$b" == *relay* ]] ;;
+    relay-b) [[ "$b" == relay/* ]] ;;
+  esac
+}
+
+# One call between two hosts ("native" or "browser" clients), asserted against an expected pair.
+# Row name and NAT column come from scen (SCEN_ID, SCEN_NAME, SCEN_NAT).
+run_call() {  # kind host_a host_b expect [extra client args...]
+  local kind=$1 ha=$2 hb=$3 expect=$4; shift 4
+  local name=$SCEN_NAME nat=$SCEN_NAT
+  local room="lab-$SCEN_ID-$RANDOM" ta="$SCEN_ID-a" tb="$SCEN_ID-b" pa pb t0 la lb
+  la=$(lab_logfile "$ta"); lb=$(lab_logfile "$tb")
+  if [ "$kind" = native ]; then client_start "$ha" "$ta" "$room" "$@"; else browser_start "$ha" "$ta" "$room"; fi
+  pa=$LAB_LAST_PID
+  if ! wait_event "$la" '^event (joined|page-loaded)' 30; then
+    result_row "$name" "$nat" FAIL "-" "-" "-" "first client never joined: $(tail -2 "$la" | tr '\n' ' ')"
+    lab_stop "$pa"; return
+  fi
+  t0=$(lab_now_ms)
+  if [ "$kind" = native ]; then client_start "$hb" "$tb" "$room" "$@"; else browser_start "$hb" "$tb" "$room"; fi
+  pb=$LAB_LAST_PID
+  call_wait "$la" "$lb" "$pa" "$pb" "$t0"
+  local ok=$CALL_OK why=$CALL_WHY pair_a pair_b checks
+  pair_a=$(log_pair "$la"); pair_b=$(log_pair "$lb")
+  local proto_b; proto_b=$(log_relay_proto "$lb")
+  checks="video frames a=$(log_frames "$la") b=$(log_frames "$lb"), audio a=$(log_audio "$la") b=$(log_audio "$lb")"
+  [ -n "$proto_b" ] && [ "$proto_b" != "-" ] && checks+=", b relays over $proto_b"
+  if [ "$kind" = native ]; then
+    client_stop_ok "$pa" || { ok=0; why+=" client a did not exit 0 on SIGTERM"; }
+    client_stop_ok "$pb" || { ok=0; why+=" client b did not exit 0 on SIGTERM"; }
+  else
+    lab_stop "$pa"; lab_stop "$pb"
+  fi
+  if [ "$ok" = 1 ] && ! pair_matches "$expect" "$pair_a" "$pair_b"; then ok=0; why="pair is not $expect"; fi
+  [ "$ok" = 1 ] && checks+=" (goal $SCEN_GOAL each), clean exit"
+  result_row "$name" "$nat" "$([ "$ok" = 1 ] && echo PASS || echo FAIL)" "${pair_a:-none} / ${pair_b:-none}" \
+    "$(fmt_s "$CALL_T_MS")" "$checks" "$why"
+}
+
+# Scenario 3: no TURN, both symmetric: both clients must give up with exit 5 and say what they tried.
+run_ice_failure() {
+  local name=$SCEN_NAME nat=$SCEN_NAT room="lab-s3-$RANDOM" pa pb la lb ra rb t0
+  la=$(lab_logfile s3-a); lb=$(lab_logfile s3-b)
+  client_start a1 s3-a "$room" --ice-timeout "$SCEN_ICE_TIMEOUT"; pa=$LAB_LAST_PID
+  wait_event "$la" '^event joined' 30
+  t0=$(lab_now_ms)
+  client_start b1 s3-b "$room" --ice-timeout "$SCEN_ICE_TIMEOUT"; pb=$LAB_LAST_PID
+  local i
+  for ((i = 0; i < (SCEN_ICE_TIMEOUT + 30) * 10; i++)); do
+    kill -0 "$pa" 2>/dev/null || kill -0 "$pb" 2>/dev/null || break
+    sleep 0.1
+  done
+  local t=$(( $(lab_now_ms) - t0 ))
+  lab_stop "$pa" 1; wait "$pa" 2>/dev/null; ra=$?
+  lab_stop "$pb" 1; wait "$pb" 2>/dev/null; rb=$?
+  ra=$(log_exit "$la"); rb=$(log_exit "$lb")
+  local said; said=$(grep -ohE 'candidate types tried: [a-z, ]+' "$la" "$lb" | head -1)
+  local checks="exit a=${ra:-none} b=${rb:-none}; says \"${said:-nothing}\""
+  if [ "$ra" = "5 ice-failed" ] && [ "$rb" = "5 ice-failed" ] && [ -n "$said" ] && [[ "$said" != *relay* ]] &&
+    ! log_connected "$la" && ! log_connected "$lb"; then
+    result_row "$name" "$nat" PASS "none / none" "gave up after $(fmt_s "$t")" "$checks" ""
+  else
+    result_row "$name" "$nat" FAIL "$(log_pair "$la") / $(log_pair "$lb")" "$(fmt_s "$t")" "$checks" \
+      "expected both clients to exit 5 ice-failed naming the candidate types"
+  fi
+}
+
+# Runs scenario $1 if wanted: SKIPPED with a reason when a piece is missing.
+scen() {  # id name nat kind fn args...
+  SCEN_ID=$1 SCEN_NAME=$2 SCEN_NAT=$3
+  local kind=$4; shift 4
+  want "$SCEN_ID" || return 0
+  local why; why=$(scen_missing "$kind")
+  if [ -n "$why" ]; then result_row "$SCEN_NAME" "$SCEN_NAT" SKIPPED "-" "-" "-" "pending: $why"; return 0; fi
+  "$@"
+}
+# Is any scenario of a group wanted?
+group_wanted() { local id; for id in "$@"; do want "$id" && return 0; done; return 1; }
+# Without a server nothing can run: SKIPPED rows for the group, no topology built. Returns 0 if skipped.
+group_skip_without_server() {  # "id|name|nat" ...
+  [ -x "$SIGNALBOX_BIN" ] && return 1
+  local r id name nat
+  for r in "$@"; do
+    IFS='|' read -r id name nat <<<"$r"
+    want "$id" && result_row "$name" "$nat" SKIPPED "-" "-" "-" "pending: signalbox not built ($SIGNALBOX_BIN)"
+  done
+  return 0
+}
+
+scenario_group_eim() {
+  group_wanted s1 s2 s2b || return 0
+  group_skip_without_server "s1|1 same LAN (native)|a1, a2 on LAN a" "s2|2 port-preserving NATs (native)|eim / eim" \
+    "s2b|2 port-preserving NATs (Chromium)|eim / eim" && return 0
+  LAB_IMPAIR=""; LAB_NAT_MODE[a]=eim; LAB_NAT_MODE[b]=eim
+  lab_up "a1 a2 b1"
+  if [ -x "$SIGNALBOX_BIN" ] && ! server_start srv-eim turn notls; then
+    result_row "s1-s2 server" "eim / eim" FAIL "-" "-" "-" "$SERVER_ERR"; lab_down; return
+  fi
+  scen s1 "1 same LAN (native)" "a1, a2 on LAN a" native run_call native a1 a2 host
+  scen s2 "2 port-preserving NATs (native)" "eim / eim" native run_call native a1 b1 srflx
+  scen s2b "2 port-preserving NATs (Chromium)" "eim / eim" browser run_call browser a1 b1 srflx
+  server_stop; lab_down
+}
+
+scenario_group_sym() {
+  group_wanted s3 s4 s4b || return 0
+  local nat="sym / sym, $SCEN_IMPAIR"
+  group_skip_without_server "s3|3 symmetric NATs, no TURN|$nat" "s4|4 symmetric NATs + TURN (native)|$nat" \
+    "s4b|4 symmetric NATs + TURN (Chromium)|$nat" && return 0
+  LAB_IMPAIR=$SCEN_IMPAIR; LAB_NAT_MODE[a]=sym; LAB_NAT_MODE[b]=sym
+  lab_up "a1 b1"
+  if want s3 && [ -z "$(scen_missing native)" ]; then
+    if server_start srv-noturn noturn notls; then
+      scen s3 "3 symmetric NATs, no TURN" "$nat" native run_ice_failure
+    else result_row "3 symmetric NATs, no TURN" "$nat" FAIL "-" "-" "-" "$SERVER_ERR"; fi
+    server_stop
+  else
+    scen s3 "3 symmetric NATs, no TURN" "$nat" native true
+  fi
+  if group_wanted s4 s4b && [ -x "$SIGNALBOX_BIN" ]; then
+    if ! server_start srv-turn turn notls; then
+      result_row "4 symmetric NATs + TURN" "$nat" FAIL "-" "-" "-" "$SERVER_ERR"
+    elif ! server_has_turn; then
+      want s4 && result_row "4 symmetric NATs + TURN (native)" "$nat" SKIPPED "-" "-" "-" "pending: signalbox has no TURN yet (Allocate not challenged)"
+      want s4b && result_row "4 symmetric NATs + TURN (Chromium)" "$nat" SKIPPED "-" "-" "-" "pending: signalbox has no TURN yet"
+    else
+      scen s4 "4 symmetric NATs + TURN (native)" "$nat" native run_call native a1 b1 relay
+      scen s4b "4 symmetric NATs + TURN (Chromium)" "$nat" browser run_call browser a1 b1 relay
+    fi
+    server_stop
+  else
+    scen s4 "4 symmetric NATs + TURN (native)" "$nat" native true
+    scen s4b "4 symmetric NATs + TURN (Chromium)" "$nat" browser true
+  fi
+  lab_down
+}
+
+scenario_group_udpblock() {
+  group_wanted s5t s5s || return 0
+  LAB_IMPAIR=""; LAB_NAT_MODE[a]=eim; LAB_NAT_MODE[b]=udpblock
+  local why; why=$(scen_missing native)
+  if [ -n "$why" ]; then
+    want s5t && result_row "5 UDP blocked: TURN/TCP" "eim / udpblock" SKIPPED "-" "-" "-" "pending: $why"
+    want s5s && result_row "5 UDP blocked: TURN/TLS" "eim / udpblock" SKIPPED "-" "-" "-" "pending: $why"
+    return 0
+  fi
+  LAB_TCP_PORTS="$SIGNAL_PORT, 3478"
+  lab_up "a1 b1"
+  if ! server_start srv-udpblock turn tls; then
+    result_row "5 UDP blocked" "eim / udpblock" FAIL "-" "-" "-" "$SERVER_ERR"; lab_down; return
+  fi
+  if ! server_has_turn; then
+    want s5t && result_row "5 UDP blocked: TURN/TCP" "eim / udpblock" SKIPPED "-" "-" "-" "pending: signalbox has no TURN yet"
+    want s5s && result_row "5 UDP blocked: TURN/TLS" "eim / udpblock" SKIPPED "-" "-" "-" "pending: signalbox has no TURN yet"
+  else
+    scen s5t "5 UDP blocked: TURN/TCP" "eim / udpblock (TCP 3478 open)" native run_call native a1 b1 relay-b
+    if want s5s; then
+      LAB_TCP_PORTS="$SIGNAL_PORT, 5349"; lab_set_nat b udpblock
+      if lab_wait_port srv tcp 5349 1; then
+        scen s5s "5 UDP blocked: TURN/TLS" "eim / udpblock (only TLS 5349 open)" native run_call native a1 b1 relay-b
+      else
+        result_row "5 UDP blocked: TURN/TLS" "eim / udpblock" SKIPPED "-" "-" "-" "pending: signalbox does not listen on TLS 5349"
+      fi
+    fi
+  fi
+  server_stop; lab_down
+  LAB_TCP_PORTS=""
+}
+
+scenarios_run() {
+  scenario_group_eim
+  scenario_group_sym
+  scenario_group_udpblock
+}

@@ -1,0 +1,95 @@
+// One Chromium call page inside a lab namespace: loads the web client from the lab's signalbox, joins a
+// room and prints progress in the native client's format ("event ..." lines), so the lab's poller reads
+// both the same way:
+//   event ice-state connected
+//   event stats state=connected pair=LOCAL/REMOTE relay-protocol=P frames-decoded=N audio-packets=N
+//   event exit CODE NAME
+// Runs until SIGTERM (exit 0) or --timeout seconds (exit 7). Uses the browser suite's playwright-core and
+// Chromium flags (tests/browser/lib), plus the flag that lets an http:// lab origin open the fake camera.
+//   node browser-peer.mjs --url http://203.0.113.10:8080 --room R [--timeout 90]
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { CHROMIUM_BIN, chromiumFlags } from '../../browser/lib/browser.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const require = createRequire(path.join(here, '../../browser/package.json'));
+const { chromium } = require('playwright-core');
+
+function parseArgs(argv) {
+  const out = { url: '', room: '', timeout: 90, query: {} };
+  for (let i = 0; i < argv.length; i += 2) {
+    const [k, v] = [argv[i], argv[i + 1]];
+    if (k === '--url') out.url = v;
+    else if (k === '--room') out.room = v;
+    else if (k === '--timeout') out.timeout = Number(v);
+    else if (k === '--query') out.query = Object.fromEntries(new URLSearchParams(v));
+    else throw new Error(`unknown argument ${k}`);
+  }
+  if (!out.url || !out.room) throw new Error('--url and --room are required');
+  return out;
+}
+
+const emit = (line) => process.stdout.write(`event ${line}\n`);
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  const origin = new URL(args.url).origin;
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM_BIN,
+    headless: true,
+    args: [...chromiumFlags(), `--unsafely-treat-insecure-origin-as-secure=${origin}`],
+    timeout: 30000,
+  });
+  let stopping = false;
+  const stop = async (code, name) => {
+    if (stopping) return;
+    stopping = true;
+    emit(`exit ${code} ${name}`);
+    await browser.close().catch(() => {});
+    process.exit(code);
+  };
+  process.on('SIGTERM', () => stop(0, 'ok'));
+  process.on('SIGINT', () => stop(0, 'ok'));
+  setTimeout(() => stop(7, 'timeout'), args.timeout * 1000).unref();
+
+  const page = await (await browser.newContext()).newPage();
+  page.on('console', (m) => process.stderr.write(`[console.${m.type()}] ${m.text()}\n`));
+  page.on('pageerror', (e) => process.stderr.write(`[pageerror] ${e.message}\n`));
+  const q = new URLSearchParams({ room: args.room, ...args.query });
+  await page.goto(`${args.url}/?${q}`, { timeout: 30000 });
+  emit('page-loaded');
+  let lastIce = '';
+  for (;;) {
+    const s = await page.evaluate(async () => {
+      const sb = window.signalbox;
+      if (!sb) return null;
+      const stats = await sb.readStats();
+      const id = Object.keys(stats)[0];
+      const peer = id ? sb.pcs[id] : null;
+      return { state: sb.state, ice: peer ? peer.iceConnectionState : '', stats: id ? stats[id] : null,
+        error: sb.lastError ? sb.lastError.code : '' };
+    }).catch((e) => ({ error: e.message }));
+    if (s && s.ice && s.ice !== lastIce) {
+      lastIce = s.ice;
+      emit(`ice-state ${s.ice}`);
+      if (s.ice === 'failed') return stop(5, 'ice-failed');
+    }
+    if (s && s.stats) {
+      const p = s.stats.pair;
+      const v = s.stats.inbound.video;
+      const a = s.stats.inbound.audio;
+      emit(`stats state=${s.state} pair=${p ? `${p.local}/${p.remote}` : 'none'} ` +
+        `relay-protocol=${(p && p.relayProtocol) || '-'} frames-decoded=${v ? v.framesDecoded : 0} ` +
+        `audio-packets=${a ? a.packetsReceived : 0}`);
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+main().catch((e) => {
+  process.stderr.write(`browser-peer: ${e.stack || e}\n`);
+  emit('exit 1 internal-error');
+  process.exit(1);
+});
