@@ -1,0 +1,110 @@
+#include "net/http_server.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <spdlog/spdlog.h>
+#include <stdexcept>
+
+#include "net/http_session.hpp"
+
+namespace sb::net {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+// Accept loop. Every accepted socket gets a strand of its own, so a session's handlers never run
+// concurrently while different sessions run on different threads.
+class Listener : public std::enable_shared_from_this<Listener> {
+ public:
+  Listener(asio::io_context& ioc, std::shared_ptr<ServerState> state)
+      : ioc_(ioc), acceptor_(asio::make_strand(ioc)), retry_(acceptor_.get_executor()), state_(std::move(state)) {}
+
+  tcp::endpoint open(const tcp::endpoint& ep) {
+    acceptor_.open(ep.protocol());
+    acceptor_.set_option(asio::socket_base::reuse_address(true));
+    if (ep.address().is_v6()) acceptor_.set_option(asio::ip::v6_only(true));
+    acceptor_.bind(ep);
+    acceptor_.listen(asio::socket_base::max_listen_connections);
+    return acceptor_.local_endpoint();
+  }
+
+  void start() { asio::post(acceptor_.get_executor(), [self = shared_from_this()] { self->do_accept(); }); }
+
+  void stop() {
+    asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
+      self->stopped_ = true;
+      boost::system::error_code ignored;
+      self->acceptor_.close(ignored);
+      self->retry_.cancel();
+    });
+  }
+
+ private:
+  void do_accept() {
+    if (stopped_) return;
+    acceptor_.async_accept(asio::make_strand(ioc_), [self = shared_from_this()](boost::system::error_code ec,
+                                                                                 tcp::socket socket) {
+      self->on_accept(ec, std::move(socket));
+    });
+  }
+
+  void on_accept(boost::system::error_code ec, tcp::socket socket) {
+    if (stopped_ || ec == asio::error::operation_aborted) return;
+    if (ec) {
+      // Typically EMFILE: back off briefly instead of spinning on a failing accept.
+      spdlog::warn("accept: {}", ec.message());
+      retry_.expires_after(std::chrono::milliseconds(100));
+      retry_.async_wait([self = shared_from_this()](boost::system::error_code e) {
+        if (!e) self->do_accept();
+      });
+      return;
+    }
+    boost::system::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);  // signaling is small, latency-bound messages
+    start_connection(std::move(socket), state_);
+    do_accept();
+  }
+
+  asio::io_context& ioc_;
+  tcp::acceptor acceptor_;
+  asio::steady_timer retry_;
+  std::shared_ptr<ServerState> state_;
+  bool stopped_ = false;  // on the acceptor's strand
+};
+
+HttpServer::HttpServer(asio::io_context& ioc, std::shared_ptr<ServerState> state)
+    : ioc_(ioc), state_(std::move(state)) {}
+
+HttpServer::~HttpServer() {
+  if (listener_) listener_->stop();
+}
+
+tcp::endpoint HttpServer::listen(const std::string& host, std::uint16_t port) {
+  boost::system::error_code ec;
+  auto addr = asio::ip::make_address(host, ec);
+  tcp::endpoint ep;
+  if (!ec) {
+    ep = tcp::endpoint(addr, port);
+  } else {
+    tcp::resolver resolver(ioc_);
+    auto results = resolver.resolve(host, std::to_string(port), ec);
+    if (ec || results.empty()) throw std::runtime_error("cannot resolve listen host '" + host + "'");
+    ep = results.begin()->endpoint();
+  }
+  listener_ = std::make_shared<Listener>(ioc_, state_);
+  return listener_->open(ep);
+}
+
+void HttpServer::start() {
+  if (listener_) listener_->start();
+}
+
+void HttpServer::shutdown(std::uint16_t code, const std::string& reason) {
+  if (listener_) listener_->stop();
+  state_->close_all(code, reason);
+}
+
+}  // namespace sb::net

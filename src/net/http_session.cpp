@@ -1,0 +1,172 @@
+#include "net/http_session.hpp"
+
+#include <boost/beast/core.hpp>
+#include <boost/beast/core/detect_ssl.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+#include <optional>
+#include <spdlog/spdlog.h>
+
+#include "net/ws_session.hpp"
+
+namespace sb::net {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+util::IpAddress to_ip(const asio::ip::address& a) {
+  if (a.is_v4()) return util::IpAddress::from_v4(a.to_v4().to_uint());
+  auto v6 = a.to_v6();
+  if (v6.is_v4_mapped()) return util::IpAddress::from_v4(asio::ip::make_address_v4(asio::ip::v4_mapped, v6).to_uint());
+  return util::IpAddress::from_v6(v6.to_bytes());
+}
+
+http::response<http::string_body> to_beast(HttpResponse r, const http::request<http::string_body>& req) {
+  http::response<http::string_body> res{static_cast<http::status>(r.status), req.version()};
+  res.set(http::field::server, "signalbox");
+  res.set(http::field::content_type, r.content_type);
+  for (auto& [k, v] : r.headers) res.set(k, v);
+  res.keep_alive(req.keep_alive());
+  res.body() = std::move(r.body);
+  res.prepare_payload();
+  if (req.method() == http::verb::head) res.body().clear();  // Content-Length stays that of the GET
+  return res;
+}
+
+// HTTP/1.1 over `Stream` (a plain or a TLS stream). Templates are instantiated only in this file.
+template <class Stream>
+class HttpSession final : public std::enable_shared_from_this<HttpSession<Stream>> {
+ public:
+  HttpSession(Stream&& stream, beast::flat_buffer&& buffer, std::shared_ptr<ServerState> state, bool secure)
+      : stream_(std::move(stream)), buffer_(std::move(buffer)), state_(std::move(state)), secure_(secure) {}
+
+  void run() { do_read(); }
+
+ private:
+  void do_read() {
+    parser_.emplace();
+    parser_->header_limit(state_->http.max_header_bytes);
+    parser_->body_limit(state_->http.max_body_bytes);
+    beast::get_lowest_layer(stream_).expires_after(state_->http.request_timeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&HttpSession::on_read, this->shared_from_this()));
+  }
+
+  void on_read(beast::error_code ec, std::size_t) {
+    if (ec) {
+      if (ec != http::error::end_of_stream && ec != beast::error::timeout) spdlog::debug("http: {}", ec.message());
+      return do_shutdown();
+    }
+    auto req = parser_->release();
+    parser_.reset();
+    if (beast::websocket::is_upgrade(req) && req.target() == "/ws") {
+      // The WebSocket takes the stream; this object, its parser and its buffer go away with it.
+      start_ws_session(std::move(stream_), std::move(req), state_);
+      return;
+    }
+    respond(req);
+  }
+
+  void respond(const http::request<http::string_body>& req) {
+    HttpRequest hr;
+    hr.method = std::string(req.method_string());
+    hr.target = std::string(req.target());
+    beast::error_code ec;
+    auto ep = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
+    if (!ec) hr.remote = to_ip(ep.address());
+    hr.secure = secure_;
+    HttpResponse r;
+    if (beast::websocket::is_upgrade(req)) {
+      r = HttpResponse{404, "text/plain; charset=utf-8", "WebSocket endpoint is /ws\n", {}};
+    } else {
+      r = state_->handler->handle(hr);
+    }
+    response_.emplace(to_beast(std::move(r), req));
+    http::async_write(stream_, *response_,
+                      beast::bind_front_handler(&HttpSession::on_write, this->shared_from_this()));
+  }
+
+  void on_write(beast::error_code ec, std::size_t) {
+    const bool keep_alive = response_ && response_->keep_alive();
+    response_.reset();
+    if (ec || !keep_alive) return do_shutdown();
+    do_read();
+  }
+
+  void do_shutdown();
+
+  Stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<http::response<http::string_body>> response_;
+  std::shared_ptr<ServerState> state_;
+  bool secure_;
+};
+
+template <>
+void HttpSession<PlainStream>::do_shutdown() {
+  beast::error_code ec;
+  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+}
+
+template <>
+void HttpSession<TlsStream>::do_shutdown() {
+  beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(5));
+  stream_.async_shutdown([self = shared_from_this()](beast::error_code) {});
+}
+
+// Peeks at the first bytes to tell a TLS ClientHello from plain HTTP, so one port serves both.
+class DetectSession final : public std::enable_shared_from_this<DetectSession> {
+ public:
+  DetectSession(asio::ip::tcp::socket&& socket, std::shared_ptr<ServerState> state)
+      : stream_(std::move(socket)), state_(std::move(state)) {}
+
+  void run() {
+    stream_.expires_after(state_->http.request_timeout);
+    beast::async_detect_ssl(stream_, buffer_,
+                            beast::bind_front_handler(&DetectSession::on_detect, shared_from_this()));
+  }
+
+ private:
+  void on_detect(beast::error_code ec, bool is_tls) {
+    if (ec) return;
+    if (!is_tls) {
+      std::make_shared<HttpSession<PlainStream>>(std::move(stream_), std::move(buffer_), state_, false)->run();
+      return;
+    }
+    tls_.emplace(std::move(stream_), *state_->tls);
+    // The bytes detect_ssl read belong to the handshake.
+    tls_->async_handshake(asio::ssl::stream_base::server, buffer_.data(),
+                          beast::bind_front_handler(&DetectSession::on_handshake, shared_from_this()));
+  }
+
+  void on_handshake(beast::error_code ec, std::size_t used) {
+    if (ec) {
+      spdlog::debug("tls: handshake failed: {}", ec.message());
+      return;
+    }
+    buffer_.consume(used);
+    std::make_shared<HttpSession<TlsStream>>(std::move(*tls_), std::move(buffer_), state_, true)->run();
+  }
+
+  beast::tcp_stream stream_;
+  std::optional<TlsStream> tls_;
+  beast::flat_buffer buffer_;
+  std::shared_ptr<ServerState> state_;
+};
+
+}  // namespace
+
+void start_connection(asio::ip::tcp::socket socket, std::shared_ptr<ServerState> state) {
+  if (state->tls) {
+    std::make_shared<DetectSession>(std::move(socket), std::move(state))->run();
+  } else {
+    std::make_shared<HttpSession<PlainStream>>(PlainStream(std::move(socket)), beast::flat_buffer{},
+                                               std::move(state), false)
+        ->run();
+  }
+}
+
+}  // namespace sb::net

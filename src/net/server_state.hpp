@@ -1,0 +1,93 @@
+// State shared by the listener and every HTTP/WebSocket session of one HttpServer ("shared state" in
+// Beast's chat-multi example). Sessions hold a shared_ptr to it, so it outlives the last of them even
+// when the io_context is torn down with handlers still pending.
+#pragma once
+
+#include <boost/asio/ssl/context.hpp>
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+
+#include "net/http_handler.hpp"
+#include "signaling/counters.hpp"
+#include "signaling/ice_servers.hpp"
+#include "signaling/router.hpp"
+#include "signaling/session.hpp"
+#include "util/clock.hpp"
+
+namespace sb::net {
+
+struct WsOptions {
+  std::size_t max_message_bytes = 64 * 1024;  // larger → close 1009
+  std::size_t send_queue_messages = 256;      // overflow → close 4000, peers get peer-left `dropped`
+  std::size_t send_queue_bytes = 1024 * 1024;
+  std::chrono::milliseconds ping_interval{15'000};
+  std::chrono::milliseconds idle_timeout{45'000};  // nothing heard → close, peers get peer-left `timeout`
+  std::size_t max_connections = 100000;
+  std::chrono::milliseconds handshake_timeout{10'000};
+  std::chrono::milliseconds close_timeout{2'000};  // a peer that does not finish the close handshake is cut
+};
+
+struct HttpOptions {
+  std::chrono::milliseconds request_timeout{30'000};
+  std::uint32_t max_header_bytes = 8 * 1024;
+  std::uint32_t max_body_bytes = 8 * 1024;  // nothing we serve takes a body
+};
+
+// Something the server can close at shutdown.
+class Closable {
+ public:
+  virtual ~Closable() = default;
+  virtual void close(std::uint16_t code, std::string reason) = 0;
+};
+
+struct ServerState {
+  HttpOptions http;
+  WsOptions ws;
+  std::shared_ptr<HttpHandler> handler;
+  std::shared_ptr<boost::asio::ssl::context> tls;  // null: plain HTTP only
+
+  // What every signaling::Session needs. Set these, then call init() once before serving.
+  signaling::SessionConfig session_config;
+  std::shared_ptr<signaling::Router> router;
+  std::shared_ptr<signaling::IceServerSource> ice_servers;
+  std::shared_ptr<signaling::Counters> counters;
+  std::shared_ptr<const util::Clock> clock;
+  std::unique_ptr<const signaling::SessionContext> context;  // refers to the members above
+  void init() {
+    context = std::make_unique<const signaling::SessionContext>(
+        signaling::SessionContext{session_config, *router, *ice_servers, *counters, *clock});
+  }
+
+  // Live WebSocket sessions, for the close-everything at shutdown.
+  void add(Closable* key, std::weak_ptr<Closable> session) {
+    std::lock_guard lock(mu);
+    sessions.emplace(key, std::move(session));
+  }
+  void remove(Closable* key) {
+    std::lock_guard lock(mu);
+    sessions.erase(key);
+  }
+  std::size_t session_count() const {
+    std::lock_guard lock(mu);
+    return sessions.size();
+  }
+  void close_all(std::uint16_t code, const std::string& reason) {
+    std::vector<std::weak_ptr<Closable>> copy;
+    {
+      std::lock_guard lock(mu);
+      copy.reserve(sessions.size());
+      for (auto& [k, w] : sessions) copy.push_back(w);
+    }
+    for (auto& w : copy) {
+      if (auto s = w.lock()) s->close(code, reason);
+    }
+  }
+
+  mutable std::mutex mu;
+  std::unordered_map<Closable*, std::weak_ptr<Closable>> sessions;  // guarded by mu
+};
+
+}  // namespace sb::net

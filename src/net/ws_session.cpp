@@ -1,0 +1,302 @@
+#include "net/ws_session.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+#include <optional>
+#include <spdlog/spdlog.h>
+#include <vector>
+
+namespace sb::net {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+using signaling::LeaveReason;
+using Clock = std::chrono::steady_clock;
+
+// Owns the WebSocket and its write queue. Every member is touched only on the stream's strand; the
+// PeerLink / Closable entry points post onto it.
+template <class Stream>
+class WsSession final : public signaling::PeerLink,
+                        public Closable,
+                        public std::enable_shared_from_this<WsSession<Stream>> {
+ public:
+  WsSession(Stream&& stream, std::shared_ptr<ServerState> state)
+      : ws_(std::move(stream)), timer_(ws_.get_executor()), state_(std::move(state)) {}
+
+  ~WsSession() override { state_->remove(this); }
+
+  void run(beast::http::request<beast::http::string_body> request);
+
+  void send(std::shared_ptr<const std::string> frame) override {
+    asio::post(ws_.get_executor(), [self = this->shared_from_this(), f = std::move(frame)]() mutable {
+      self->enqueue(std::move(f));
+    });
+  }
+  void close(std::uint16_t code, std::string reason) override {
+    asio::post(ws_.get_executor(), [self = this->shared_from_this(), code, r = std::move(reason)]() mutable {
+      self->begin_close(code, std::move(r));
+    });
+  }
+
+ private:
+  void on_accept(beast::error_code ec);
+  void do_read();
+  void on_read(beast::error_code ec, std::size_t bytes);
+  void enqueue(std::shared_ptr<const std::string> frame);
+  void do_write();
+  void on_write(beast::error_code ec, std::size_t);
+  void begin_close(std::uint16_t code, std::string reason);
+  void send_close();
+  void arm_timer();
+  void on_timer();
+  void cut();  // closes the TCP connection without ceremony
+  void finish(LeaveReason reason);
+  void drop_queue();
+
+  const WsOptions& opt() const { return state_->ws; }
+
+  websocket::stream<Stream> ws_;
+  beast::flat_buffer read_buffer_;  // emptied and released after every message (idle memory stays small)
+  asio::steady_timer timer_;        // pings, idle timeout, close deadline
+  std::shared_ptr<ServerState> state_;
+  std::optional<signaling::Session> session_;  // engaged once the handshake is done
+
+  // Send queue: a vector with a moving head is smaller than an (always allocated) std::deque when idle.
+  std::vector<std::shared_ptr<const std::string>> queue_;
+  std::size_t queue_head_ = 0;
+  std::size_t queued_bytes_ = 0;
+  bool writing_ = false;
+
+  Clock::time_point last_heard_{};
+  Clock::time_point next_ping_{};
+  Clock::time_point close_deadline_ = Clock::time_point::max();
+  std::optional<websocket::close_reason> pending_close_;  // sent once the queue drains
+  bool closing_ = false;
+  bool close_sent_ = false;
+  bool pinging_ = false;
+  bool finished_ = false;
+  LeaveReason leave_reason_ = LeaveReason::disconnect;
+};
+
+template <class Stream>
+void WsSession<Stream>::run(beast::http::request<beast::http::string_body> request) {
+  beast::get_lowest_layer(ws_).expires_never();  // the WebSocket keeps its own time
+  websocket::stream_base::timeout t{};
+  t.handshake_timeout = opt().handshake_timeout;
+  t.idle_timeout = websocket::stream_base::none();  // our timer does pings and idle detection
+  t.keep_alive_pings = false;
+  ws_.set_option(t);
+  ws_.read_message_max(opt().max_message_bytes);
+  ws_.auto_fragment(false);
+  ws_.set_option(websocket::stream_base::decorator(
+      [](websocket::response_type& res) { res.set(beast::http::field::server, "signalbox"); }));
+  // Any frame, control frames included, proves the peer alive.
+  ws_.control_callback([this](websocket::frame_type, beast::string_view) { last_heard_ = Clock::now(); });
+  ws_.async_accept(request, beast::bind_front_handler(&WsSession::on_accept, this->shared_from_this()));
+}
+
+template <class Stream>
+void WsSession<Stream>::on_accept(beast::error_code ec) {
+  if (ec) {
+    spdlog::debug("ws: handshake failed: {}", ec.message());
+    return;
+  }
+  state_->add(this, this->weak_from_this());
+  auto& counters = *state_->counters;
+  counters.connections_total.fetch_add(1, std::memory_order_relaxed);
+  const auto open = counters.connections.fetch_add(1, std::memory_order_relaxed) + 1;
+  session_.emplace(*state_->context, this->weak_from_this());
+  last_heard_ = Clock::now();
+  next_ping_ = last_heard_ + opt().ping_interval;
+  do_read();
+  arm_timer();
+  if (static_cast<std::size_t>(open) > opt().max_connections) {
+    counters.count_error(signaling::ErrorCode::server_full);
+    enqueue(std::make_shared<const std::string>(signaling::serialize(signaling::ServerMessage{
+        signaling::msg::Error{signaling::ErrorCode::server_full, "the server's connection limit is reached", "", ""}})));
+    begin_close(signaling::close_code::try_again_later, "server full");
+  }
+}
+
+template <class Stream>
+void WsSession<Stream>::do_read() {
+  ws_.async_read(read_buffer_, beast::bind_front_handler(&WsSession::on_read, this->shared_from_this()));
+}
+
+template <class Stream>
+void WsSession<Stream>::on_read(beast::error_code ec, std::size_t) {
+  if (ec) {
+    if (ec == websocket::error::message_too_big) {
+      // Beast has already sent close 1009 (RFC 6455 §7.4.1).
+      state_->counters->closed_too_big_total.fetch_add(1, std::memory_order_relaxed);
+    }
+    finish(leave_reason_);
+    return;
+  }
+  last_heard_ = Clock::now();
+  const auto data = read_buffer_.cdata();
+  // Binary frames are handled like text: the JSON parser rejects anything that is not a UTF-8 object.
+  if (session_) session_->on_text(std::string_view(static_cast<const char*>(data.data()), data.size()));
+  read_buffer_.clear();
+  read_buffer_.shrink_to_fit();
+  do_read();
+}
+
+template <class Stream>
+void WsSession<Stream>::enqueue(std::shared_ptr<const std::string> frame) {
+  if (closing_ || finished_) return;
+  const std::size_t queued = queue_.size() - queue_head_;
+  if (queued + 1 > opt().send_queue_messages || queued_bytes_ + frame->size() > opt().send_queue_bytes) {
+    // A slow or stuck reader: drop it rather than let it hold memory or block its peers.
+    state_->counters->closed_overflow_total.fetch_add(1, std::memory_order_relaxed);
+    leave_reason_ = LeaveReason::dropped;
+    if (session_) session_->on_closed(LeaveReason::dropped);  // tell the peers now, not at the TCP close
+    drop_queue();
+    begin_close(signaling::close_code::send_queue_overflow, "send queue overflow");
+    return;
+  }
+  queued_bytes_ += frame->size();
+  queue_.push_back(std::move(frame));
+  if (!writing_) do_write();
+}
+
+template <class Stream>
+void WsSession<Stream>::do_write() {
+  if (queue_head_ == queue_.size()) {
+    queue_.clear();
+    if (queue_.capacity() > 16) queue_.shrink_to_fit();
+    queue_head_ = 0;
+    if (pending_close_) send_close();
+    return;
+  }
+  writing_ = true;
+  ws_.text(true);
+  ws_.async_write(asio::buffer(*queue_[queue_head_]),
+                  beast::bind_front_handler(&WsSession::on_write, this->shared_from_this()));
+}
+
+template <class Stream>
+void WsSession<Stream>::on_write(beast::error_code ec, std::size_t) {
+  writing_ = false;
+  if (queue_head_ < queue_.size()) {
+    queued_bytes_ -= queue_[queue_head_]->size();
+    queue_[queue_head_].reset();
+    ++queue_head_;
+  }
+  if (ec) {
+    drop_queue();
+    cut();
+    return;
+  }
+  do_write();
+}
+
+template <class Stream>
+void WsSession<Stream>::drop_queue() {
+  // Keep the frame being written (Beast still reads from it); drop the rest.
+  const std::size_t keep = writing_ ? 1 : 0;
+  for (std::size_t i = queue_head_ + keep; i < queue_.size(); ++i) queued_bytes_ -= queue_[i]->size();
+  queue_.resize(queue_head_ + keep);
+}
+
+template <class Stream>
+void WsSession<Stream>::begin_close(std::uint16_t code, std::string reason) {
+  if (closing_ || finished_) return;
+  closing_ = true;
+  websocket::close_reason cr;
+  cr.code = code;
+  cr.reason = std::move(reason);  // RFC 6455 §5.5: at most 123 bytes; ours are short literals
+  pending_close_ = std::move(cr);
+  close_deadline_ = Clock::now() + opt().close_timeout;
+  arm_timer();
+  if (!writing_) do_write();  // sends the close at once when nothing is queued
+}
+
+template <class Stream>
+void WsSession<Stream>::send_close() {
+  if (close_sent_) return;
+  close_sent_ = true;
+  auto reason = *pending_close_;
+  pending_close_.reset();
+  // After the close handshake Beast tears the connection down and the pending read ends; finish() runs there.
+  ws_.async_close(reason, [self = this->shared_from_this()](beast::error_code ec) {
+    if (ec) self->cut();
+  });
+}
+
+template <class Stream>
+void WsSession<Stream>::arm_timer() {
+  if (finished_) return;
+  auto next = std::min(next_ping_, last_heard_ + opt().idle_timeout);
+  next = std::min(next, close_deadline_);
+  timer_.expires_at(next);
+  timer_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
+    if (!ec) self->on_timer();
+  });
+}
+
+template <class Stream>
+void WsSession<Stream>::on_timer() {
+  if (finished_) return;
+  const auto now = Clock::now();
+  if (now >= close_deadline_) {
+    cut();
+    return;
+  }
+  if (!closing_ && now >= last_heard_ + opt().idle_timeout) {
+    state_->counters->closed_timeout_total.fetch_add(1, std::memory_order_relaxed);
+    leave_reason_ = LeaveReason::timeout;
+    cut();  // a silent peer would not finish a close handshake either
+    return;
+  }
+  if (now >= next_ping_) {
+    next_ping_ = now + opt().ping_interval;
+    if (!pinging_ && !closing_) {
+      pinging_ = true;
+      ws_.async_ping({}, [self = this->shared_from_this()](beast::error_code) { self->pinging_ = false; });
+    }
+  }
+  arm_timer();
+}
+
+template <class Stream>
+void WsSession<Stream>::cut() {
+  beast::error_code ignored;
+  beast::get_lowest_layer(ws_).socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  beast::get_lowest_layer(ws_).close();  // the pending read fails → finish()
+}
+
+template <class Stream>
+void WsSession<Stream>::finish(LeaveReason reason) {
+  if (finished_) return;
+  finished_ = true;
+  if (session_) {
+    session_->on_closed(reason);
+    state_->counters->connections.fetch_sub(1, std::memory_order_relaxed);
+  }
+  timer_.cancel();
+  drop_queue();
+  state_->remove(this);
+  if (!close_sent_) cut();
+}
+
+}  // namespace
+
+template <class Stream>
+void start_ws_session(Stream&& stream, beast::http::request<beast::http::string_body> request,
+                      std::shared_ptr<ServerState> state) {
+  std::make_shared<WsSession<Stream>>(std::move(stream), std::move(state))->run(std::move(request));
+}
+
+template void start_ws_session<PlainStream>(PlainStream&&, beast::http::request<beast::http::string_body>,
+                                            std::shared_ptr<ServerState>);
+template void start_ws_session<TlsStream>(TlsStream&&, beast::http::request<beast::http::string_body>,
+                                          std::shared_ptr<ServerState>);
+
+}  // namespace sb::net

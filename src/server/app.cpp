@@ -1,0 +1,155 @@
+#include "server/app.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <spdlog/spdlog.h>
+#include <thread>
+
+#include "net/tls.hpp"
+#include "server/signaling_metrics.hpp"
+#include "signaling/memory_router.hpp"
+#include "util/address.hpp"
+
+namespace sb::server {
+namespace {
+
+namespace asio = boost::asio;
+
+constexpr auto kShutdownGrace = std::chrono::seconds(3);  // close handshakes get this long after SIGTERM
+
+std::shared_ptr<net::ServerState> make_state(const Config& c, std::shared_ptr<net::HttpHandler> handler,
+                                             std::shared_ptr<signaling::IceServerSource> ice,
+                                             std::shared_ptr<const util::Clock> clock) {
+  auto s = std::make_shared<net::ServerState>();
+  const auto& sig = c.signaling;
+  s->handler = std::move(handler);
+  s->ws.max_message_bytes = sig.max_message_bytes;
+  s->ws.send_queue_messages = sig.send_queue_messages;
+  s->ws.send_queue_bytes = sig.send_queue_bytes;
+  s->ws.ping_interval = std::chrono::milliseconds(static_cast<std::int64_t>(sig.ping_interval_s * 1000));
+  s->ws.idle_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(sig.idle_timeout_s * 1000));
+  s->ws.max_connections = sig.max_connections;
+  s->session_config.limits.max_sdp_bytes = sig.max_sdp_bytes;
+  s->session_config.limits.max_candidate_bytes = sig.max_candidate_bytes;
+  s->session_config.limits.max_name_bytes = sig.max_name_bytes;
+  s->session_config.rate.rate = sig.rate_limit;
+  s->session_config.rate.burst = sig.rate_burst;
+  s->session_config.rate.abuse_close = sig.rate_abuse_close;
+  s->router = std::make_shared<signaling::MemoryRouter>(
+      signaling::RouterLimits{sig.max_peers_per_room, sig.max_rooms});
+  s->ice_servers = std::move(ice);
+  s->counters = std::make_shared<signaling::Counters>();
+  s->clock = std::move(clock);
+  s->init();
+  return s;
+}
+
+std::shared_ptr<const StaticFiles> make_static_files(const Config& c) {
+  if (!c.http.web_root.empty()) return std::make_shared<DiskStaticFiles>(c.http.web_root);
+  return std::make_shared<EmbeddedStaticFiles>(embedded_web_files());
+}
+
+}  // namespace
+
+App::App(const Config& config)
+    : config_(config),
+      clock_(std::make_shared<util::SteadyClock>()),
+      metrics_(std::make_shared<MetricsRegistry>()),
+      ice_servers_(std::make_shared<signaling::CompositeIceServers>()) {
+  ice_servers_->add(std::make_shared<signaling::StaticIceServers>(config_.signaling.ice_servers));
+  setup_tls();
+  routes_ = std::make_shared<HttpRoutes>(make_static_files(config_), metrics_, AdminAcl(config_.http.admin_allow));
+  state_ = make_state(config_, routes_, ice_servers_, clock_);
+  state_->tls = tls_;
+  register_signaling_metrics(*metrics_, state_->counters, state_->router);
+  http_ = std::make_unique<net::HttpServer>(ioc_, state_);
+}
+
+App::~App() = default;
+
+void App::setup_tls() {
+  const auto& h = config_.http;
+  if (!h.tls_cert.empty()) {
+    tls_ = net::tls_context_from_files(h.tls_cert, h.tls_key);
+  } else if (h.self_signed) {
+    auto hp = util::parse_host_port(h.listen);
+    auto self = net::make_self_signed({hp ? hp->host : std::string()});
+    tls_ = self.context;
+    spdlog::info("self-signed certificate, SHA-256 fingerprint {}", self.sha256_fingerprint);
+  }
+}
+
+int App::run(std::ostream& out) {
+  auto hp = util::parse_host_port(config_.http.listen);
+  if (!hp) throw std::runtime_error("--listen '" + config_.http.listen + "' is not HOST:PORT");
+  auto ep = http_->listen(hp->host, hp->port);
+  std::vector<Service::Listening> listening{
+      {tls_ ? "https" : "http", util::HostPort{ep.address().to_string(), ep.port()}.to_string()}};
+  for (auto& s : services_) {
+    auto l = s->bind();
+    listening.insert(listening.end(), l.begin(), l.end());
+  }
+  for (const auto& l : listening) {
+    out << "listening " << l.scheme << ' ' << l.endpoint << '\n';
+    spdlog::info("listening {} {}", l.scheme, l.endpoint);
+  }
+  out << "ready" << std::endl;
+
+  asio::signal_set signals(ioc_, SIGINT, SIGTERM);
+  signals.async_wait([this, &signals](boost::system::error_code ec, int sig) {
+    if (ec) return;
+    spdlog::info("signal {}: shutting down", sig);
+    begin_shutdown();
+    // A second signal stops at once.
+    signals.async_wait([this](boost::system::error_code e, int) {
+      if (!e) ioc_.stop();
+    });
+  });
+  http_->start();
+  for (auto& s : services_) s->start();
+
+  unsigned n = config_.http.threads != 0 ? config_.http.threads : std::thread::hardware_concurrency();
+  n = std::max(1u, n);
+  auto worker = [this] {
+    for (;;) {
+      try {
+        ioc_.run();
+        return;
+      } catch (const std::exception& e) {
+        // A handler threw: log and keep serving everyone else.
+        spdlog::error("unhandled exception in I/O thread: {}", e.what());
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  for (unsigned i = 1; i < n; ++i) threads.emplace_back(worker);
+  worker();
+  for (auto& t : threads) t.join();
+  spdlog::info("stopped");
+  return 0;
+}
+
+void App::request_stop() {
+  asio::post(ioc_, [this] { begin_shutdown(); });
+}
+
+void App::begin_shutdown() {
+  if (shutting_down_) return;
+  shutting_down_ = true;
+  for (auto& s : services_) s->stop();
+  // RFC 6455 §7.4.1: 1001 "going away" tells clients the server is shutting down.
+  http_->shutdown(signaling::close_code::going_away, "server shutting down");
+  wait_for_sessions(std::chrono::steady_clock::now() + kShutdownGrace);
+}
+
+void App::wait_for_sessions(std::chrono::steady_clock::time_point deadline) {
+  if (http_->websocket_count() == 0 || std::chrono::steady_clock::now() >= deadline) {
+    ioc_.stop();
+    return;
+  }
+  auto timer = std::make_shared<asio::steady_timer>(ioc_, std::chrono::milliseconds(20));
+  timer->async_wait([this, timer, deadline](boost::system::error_code) { wait_for_sessions(deadline); });
+}
+
+}  // namespace sb::server

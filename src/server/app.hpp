@@ -1,0 +1,73 @@
+// `signalbox`'s wiring: owns the io_context, its thread pool and every service, prints the listening
+// lines, and shuts down on SIGTERM/SIGINT.
+//
+// Extension point (STUN, TURN, ...): construct the service with app.io_context(), register its metrics
+// with app.metrics(), add its iceServers with app.ice_servers(), optional admin routes with app.routes(),
+// then hand it over before run():
+//
+//   sb::server::App app(config);
+//   app.add_service(std::make_unique<StunService>(app.io_context(), config.stun, app.metrics()));
+//   app.ice_servers().add(stun_ice_servers);
+//   return app.run();
+//
+// run() calls bind() on every service (after HTTP), prints "listening <scheme> <endpoint>" for each,
+// then "ready", calls start(), and at shutdown calls stop() before the io_context winds down.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <memory>
+#include <ostream>
+#include <vector>
+
+#include "net/http_server.hpp"
+#include "server/config.hpp"
+#include "server/http_routes.hpp"
+#include "server/metrics.hpp"
+#include "server/service.hpp"
+#include "signaling/ice_servers.hpp"
+#include "util/clock.hpp"
+
+namespace sb::server {
+
+class App {
+ public:
+  // Builds everything but binds nothing. Throws std::runtime_error on unusable TLS files or web root.
+  explicit App(const Config& config);
+  ~App();
+
+  boost::asio::io_context& io_context() { return ioc_; }
+  MetricsRegistry& metrics() { return *metrics_; }
+  signaling::CompositeIceServers& ice_servers() { return *ice_servers_; }
+  HttpRoutes& routes() { return *routes_; }
+  // The HTTPS context (from --tls-cert/--tls-key or --self-signed); null when serving plain HTTP.
+  std::shared_ptr<boost::asio::ssl::context> tls() const { return tls_; }
+  std::shared_ptr<const util::Clock> clock() const { return clock_; }
+  const Config& config() const { return config_; }
+
+  void add_service(std::unique_ptr<Service> service) { services_.push_back(std::move(service)); }
+
+  // Binds, announces on `out` (flushed), serves until SIGTERM/SIGINT or request_stop(), returns the exit code.
+  int run(std::ostream& out);
+  // Starts the graceful shutdown (thread-safe).
+  void request_stop();
+
+ private:
+  void setup_tls();
+  void begin_shutdown();
+  void wait_for_sessions(std::chrono::steady_clock::time_point deadline);
+
+  Config config_;
+  boost::asio::io_context ioc_;  // declared first: destroyed last, after everything that uses it
+  std::shared_ptr<const util::Clock> clock_;
+  std::shared_ptr<MetricsRegistry> metrics_;
+  std::shared_ptr<signaling::CompositeIceServers> ice_servers_;
+  std::shared_ptr<boost::asio::ssl::context> tls_;
+  std::shared_ptr<HttpRoutes> routes_;
+  std::shared_ptr<net::ServerState> state_;
+  std::unique_ptr<net::HttpServer> http_;
+  std::vector<std::unique_ptr<Service>> services_;
+  bool shutting_down_ = false;  // on the io_context (shutdown runs as a posted handler)
+};
+
+}  // namespace sb::server

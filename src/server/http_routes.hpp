@@ -1,0 +1,42 @@
+// The plain-HTTP side of the one port: /healthz, /metrics, admin routes, and the web client for the rest.
+// (/ws never gets here: src/net upgrades it to a WebSocket.)
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "net/http_handler.hpp"
+#include "server/admin_acl.hpp"
+#include "server/metrics.hpp"
+#include "server/static_files.hpp"
+
+namespace sb::server {
+
+class HttpRoutes final : public net::HttpHandler {
+ public:
+  enum class Access { open, admin };  // admin: loopback or `admin-allow` only, 403 otherwise
+  using Route = std::function<net::HttpResponse(const net::HttpRequest&)>;
+
+  HttpRoutes(std::shared_ptr<const StaticFiles> files, std::shared_ptr<const MetricsRegistry> metrics,
+             AdminAcl acl);
+
+  // Exact-path routes (query ignored). Register before serving; e.g. a TURN admin endpoint:
+  //   routes.add("/admin/turn/allocations", HttpRoutes::Access::admin, handler);
+  void add(std::string path, Access access, Route route);
+
+  net::HttpResponse handle(const net::HttpRequest& request) override;
+
+ private:
+  net::HttpResponse serve_file(const net::HttpRequest& request) const;
+
+  std::shared_ptr<const StaticFiles> files_;
+  std::shared_ptr<const MetricsRegistry> metrics_;
+  AdminAcl acl_;
+  std::unordered_map<std::string, std::pair<Access, Route>> routes_;  // fixed once serving
+};
+
+net::HttpResponse text_response(unsigned status, std::string body);
+
+}  // namespace sb::server

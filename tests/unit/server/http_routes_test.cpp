@@ -1,0 +1,67 @@
+#include "server/http_routes.hpp"
+
+#include <gtest/gtest.h>
+
+namespace sb::server {
+namespace {
+
+class HttpRoutesTest : public ::testing::Test {
+ protected:
+  HttpRoutesTest() {
+    metrics_->add("t", [](PromWriter& w) { w.gauge("signalbox_test", "T.", 7); });
+  }
+  net::HttpResponse get(const std::string& target, const char* from = "127.0.0.1", const char* method = "GET") {
+    net::HttpRequest r;
+    r.method = method;
+    r.target = target;
+    r.remote = *util::parse_ip(from);
+    return routes_.handle(r);
+  }
+
+  static constexpr EmbeddedFile kFiles[] = {{"/index.html", "<html>"}, {"/app.js", "js"}, {"/style.css", "css"}};
+  std::shared_ptr<MetricsRegistry> metrics_ = std::make_shared<MetricsRegistry>();
+  HttpRoutes routes_{std::make_shared<EmbeddedStaticFiles>(kFiles), metrics_, AdminAcl({"10.0.0.0/8"})};
+};
+
+TEST_F(HttpRoutesTest, Healthz) {
+  auto r = get("/healthz", "203.0.113.9");
+  EXPECT_EQ(r.status, 200u);
+  EXPECT_EQ(r.body, "ok\n");
+}
+
+TEST_F(HttpRoutesTest, MetricsForLoopbackAndAllowedOnly) {
+  auto r = get("/metrics");
+  EXPECT_EQ(r.status, 200u);
+  EXPECT_EQ(r.content_type, "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_NE(r.body.find("signalbox_test 7\n"), std::string::npos);
+  EXPECT_EQ(get("/metrics", "::1").status, 200u);
+  EXPECT_EQ(get("/metrics", "10.9.9.9").status, 200u);
+  auto denied = get("/metrics", "203.0.113.9");
+  EXPECT_EQ(denied.status, 403u);
+  EXPECT_EQ(denied.body.find("signalbox_test"), std::string::npos);
+  EXPECT_EQ(get("/admin/anything", "203.0.113.9").status, 403u);
+  EXPECT_EQ(get("/admin/anything").status, 404u);
+}
+
+TEST_F(HttpRoutesTest, WebClient) {
+  auto r = get("/?room=demo", "203.0.113.9");
+  EXPECT_EQ(r.status, 200u);
+  EXPECT_EQ(r.body, "<html>");
+  EXPECT_EQ(r.content_type, "text/html; charset=utf-8");
+  EXPECT_EQ(get("/app.js").content_type, "text/javascript; charset=utf-8");
+  EXPECT_EQ(get("/style.css").content_type, "text/css; charset=utf-8");
+  EXPECT_EQ(get("/nope.js").status, 404u);
+  EXPECT_EQ(get("/../app.js").status, 404u);
+  EXPECT_EQ(get("/%2e%2e/app.js").status, 404u);
+}
+
+TEST_F(HttpRoutesTest, MethodsAndExtraRoutes) {
+  EXPECT_EQ(get("/", "127.0.0.1", "POST").status, 405u);
+  EXPECT_EQ(get("/", "127.0.0.1", "HEAD").status, 200u);
+  routes_.add("/admin/x", HttpRoutes::Access::admin, [](const net::HttpRequest&) { return text_response(200, "x"); });
+  EXPECT_EQ(get("/admin/x").body, "x");
+  EXPECT_EQ(get("/admin/x", "203.0.113.9").status, 403u);
+}
+
+}  // namespace
+}  // namespace sb::server
