@@ -73,6 +73,65 @@ void validate_signaling(std::ostringstream& errs, const SignalingConfig& s) {
   if (s.idle_timeout_s <= s.ping_interval_s) errs << "--idle-timeout must be longer than --ping-interval\n";
 }
 
+void register_turn(OptionTable& t, TurnConfig& c) {
+  t.section("TURN");
+  t.add("no-turn", &c.disabled, "do not run the TURN relay");
+  t.add("turn-realm", &c.realm, "REALM of the long-term credentials (RFC 8489 §9.2)");
+  t.add("turn-user", &c.users, "static user NAME:PASSWORD (repeatable)");
+  t.add("turn-secret", &c.secrets, "TURN REST API shared secret (repeatable, for rotation); none = a random one at start-up");
+  t.add("turn-credential-ttl", &c.credential_ttl_s, "seconds the ephemeral credentials in `joined` stay valid (bounds how long a relayed call can refresh)");
+  t.add("turn-relay-address", &c.relay_address, "IP the relay sockets bind to; default: the listen IP, or the first non-loopback interface");
+  t.add("turn-external-address", &c.external_address, "public IP advertised as the relayed address when behind NAT; default: the relay address");
+  t.add("turn-min-port", &c.min_port, "lowest relay port");
+  t.add("turn-max-port", &c.max_port, "highest relay port");
+  t.add("turn-threads", &c.threads, "relay worker threads (one SO_REUSEPORT socket each); 0 = one per core");
+  t.add("turn-default-lifetime", &c.default_lifetime_s, "allocation lifetime in seconds when the client asks for none");
+  t.add("turn-max-lifetime", &c.max_lifetime_s, "longest allocation lifetime in seconds a client may ask for");
+  t.add("turn-max-allocations", &c.max_allocations, "live allocations in total (486 beyond)");
+  t.add("turn-user-quota", &c.user_quota, "live allocations per username (486 beyond)");
+  t.add("turn-max-permissions", &c.max_permissions, "permissions per allocation");
+  t.add("turn-max-channels", &c.max_channels, "channel bindings per allocation");
+  t.add("turn-bandwidth", &c.bandwidth_kbps, "relayed kbit/s per allocation, both directions together; 0 = unlimited");
+  t.add("turn-nonce-lifetime", &c.nonce_lifetime_s, "seconds a NONCE is accepted before 438 Stale Nonce");
+  t.add("turn-auth-failure-rate", &c.auth_failure_rate, "401 answers per second per source IP (burst: twice that); more are dropped");
+  t.add("allow-peer", &c.allow_peer, "CIDR the relay may send to even if denied by default (repeatable; allow wins)");
+  t.add("deny-peer", &c.deny_peer, "CIDR the relay never sends to, besides the built-in list (repeatable)");
+  t.add("turn-tls-cert", &c.tls_cert, "PEM certificate for turns: (TLS on stun-tls-listen); default: --tls-cert");
+  t.add("turn-tls-key", &c.tls_key, "PEM private key for --turn-tls-cert; default: --tls-key");
+}
+
+void validate_turn(std::ostringstream& errs, const TurnConfig& t) {
+  for (const auto& u : t.users) {
+    const auto colon = u.find(':');
+    if (colon == std::string::npos || colon == 0) errs << "--turn-user: '" << u << "' is not NAME:PASSWORD\n";
+  }
+  for (const auto& s : t.secrets) {
+    if (s.empty()) errs << "--turn-secret must not be empty\n";
+  }
+  if (t.realm.empty() || t.realm.size() > 127) errs << "--turn-realm must have 1 to 127 characters\n";
+  if (!t.relay_address.empty() && !util::parse_ip(t.relay_address)) errs << "--turn-relay-address: not an IP\n";
+  if (!t.external_address.empty() && !util::parse_ip(t.external_address)) {
+    errs << "--turn-external-address: not an IP\n";
+  }
+  if (t.min_port == 0 || t.min_port > t.max_port) errs << "--turn-min-port must be 1..--turn-max-port\n";
+  check_positive(errs, "turn-credential-ttl", t.credential_ttl_s);
+  check_positive(errs, "turn-default-lifetime", t.default_lifetime_s);
+  check_positive(errs, "turn-nonce-lifetime", t.nonce_lifetime_s);
+  check_positive(errs, "turn-max-allocations", t.max_allocations);
+  check_positive(errs, "turn-user-quota", t.user_quota);
+  check_positive(errs, "turn-max-permissions", t.max_permissions);
+  check_positive(errs, "turn-max-channels", t.max_channels);
+  check_positive(errs, "turn-auth-failure-rate", t.auth_failure_rate);
+  if (t.max_lifetime_s < t.default_lifetime_s) errs << "--turn-max-lifetime must be at least --turn-default-lifetime\n";
+  if (t.tls_cert.empty() != t.tls_key.empty()) errs << "--turn-tls-cert and --turn-tls-key go together\n";
+  for (const auto& c : t.allow_peer) {
+    if (!util::parse_cidr(c)) errs << "--allow-peer: '" << c << "' is not a CIDR\n";
+  }
+  for (const auto& c : t.deny_peer) {
+    if (!util::parse_cidr(c)) errs << "--deny-peer: '" << c << "' is not a CIDR\n";
+  }
+}
+
 }  // namespace
 
 void register_options(OptionTable& table, Config& cfg) {
@@ -81,6 +140,7 @@ void register_options(OptionTable& table, Config& cfg) {
   register_http(table, cfg.http);
   register_signaling(table, cfg.signaling);
   register_stun(table, cfg.stun);
+  register_turn(table, cfg.turn);
 }
 
 std::string Config::validate() const {
@@ -99,6 +159,7 @@ std::string Config::validate() const {
   for (const auto& l : stun.listen) check_host_port(errs, "stun-listen", l);
   for (const auto& l : stun.tls_listen) check_host_port(errs, "stun-tls-listen", l);
   if (!stun.alt_address.empty()) check_host_port(errs, "stun-alt-address", stun.alt_address);
+  validate_turn(errs, turn);
   return errs.str();
 }
 

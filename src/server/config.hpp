@@ -48,12 +48,41 @@ struct StunConfig {
   std::string alt_address;                           // RFC 5780 second HOST:PORT; empty = behaviour discovery off
 };
 
+// TURN relay (RFC 8656). Shares the STUN front end's ports (stun-listen / stun-tls-listen): Binding goes to
+// STUN, every other method and ChannelData to TURN (RFC 7983 demultiplexing).
+struct TurnConfig {
+  bool disabled = false;                      // --no-turn
+  std::string realm = "signalbox";
+  std::vector<std::string> users;             // static long-term credentials, NAME:PASSWORD
+  std::vector<std::string> secrets;           // TURN REST API shared secrets; empty = one random at start-up
+  std::uint32_t credential_ttl_s = 86400;     // lifetime of the ephemeral credentials handed out in `joined`
+  std::string relay_address;                  // IP the relay sockets bind to; default: listen IP or first interface
+  std::string external_address;               // IP advertised in XOR-RELAYED-ADDRESS when behind NAT
+  std::uint16_t min_port = 49152;             // relay port range (inclusive)
+  std::uint16_t max_port = 65535;
+  std::uint32_t threads = 0;                  // relay workers; 0 = one per core
+  std::uint32_t default_lifetime_s = 600;     // RFC 8656 §3.2
+  std::uint32_t max_lifetime_s = 3600;
+  std::uint32_t max_allocations = 10000;      // in total (486 beyond)
+  std::uint32_t user_quota = 10;              // allocations per username (486 beyond)
+  std::uint32_t max_permissions = 32;         // per allocation
+  std::uint32_t max_channels = 32;            // per allocation
+  std::uint32_t bandwidth_kbps = 0;           // per allocation, both directions together; 0 = unlimited
+  std::uint32_t nonce_lifetime_s = 600;       // 438 Stale Nonce after this
+  double auth_failure_rate = 20;              // 401 answers per second per source IP
+  std::vector<std::string> allow_peer;        // CIDRs relayed to even if denied by default (allow wins)
+  std::vector<std::string> deny_peer;         // CIDRs never relayed to, besides the built-in list
+  std::string tls_cert;                       // turns: certificate; default: --tls-cert
+  std::string tls_key;
+};
+
 struct Config {
   std::string config_file;  // --config
   std::string log_level = "info";
   HttpConfig http;
   SignalingConfig signaling;
   StunConfig stun;
+  TurnConfig turn;
 
   // Returns an empty string when the configuration is usable, otherwise every problem found, one per line.
   std::string validate() const;

@@ -1,0 +1,39 @@
+// The TURN entry of `joined.iceServers`: the relay's turn:/turns: URLs with fresh TURN REST API
+// credentials for every peer (username "<expiry>:<peer id>", password base64(HMAC-SHA1(secret,
+// username))), so browsers relay with no static password anywhere.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "signaling/ice_servers.hpp"
+#include "util/clock.hpp"
+
+namespace sb::net {
+
+struct TurnIceServersOptions {
+  std::string host;                // as clients reach the server (name or IP; IPv6 without brackets)
+  std::uint16_t port = 3478;       // turn: over UDP and TCP
+  std::uint16_t tls_port = 0;      // turns: over TLS; 0 = not offered
+  std::string secret;              // the REST secret credentials are minted with (the first configured)
+  std::int64_t ttl_seconds = 86400;
+};
+
+class TurnIceServers final : public signaling::IceServerSource {
+ public:
+  TurnIceServers(TurnIceServersOptions options, std::shared_ptr<const util::Clock> clock);
+  // Thread-safe (immutable state; minting is a pure function of the clock).
+  std::vector<signaling::IceServer> ice_servers_for(std::string_view peer_id) override;
+
+  const std::vector<std::string>& urls() const { return urls_; }
+
+ private:
+  TurnIceServersOptions options_;
+  std::shared_ptr<const util::Clock> clock_;
+  std::vector<std::string> urls_;
+};
+
+}  // namespace sb::net

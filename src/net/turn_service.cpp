@@ -1,0 +1,127 @@
+#include "net/turn_service.hpp"
+
+#include <chrono>
+#include <future>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+namespace sb::net {
+
+TurnService::TurnService(TurnServiceOptions options, std::shared_ptr<turn::TurnShared> shared,
+                         std::shared_ptr<const util::Clock> clock)
+    : options_(std::move(options)), shared_(std::move(shared)), clock_(std::move(clock)) {
+  std::uint32_t n = options_.threads;
+  if (n == 0) n = std::max(1u, std::thread::hardware_concurrency());
+  udp_ = options_.worker.udp_listen;
+  tcp_ = options_.worker.tcp_listen;
+  tls_ = options_.worker.tls_listen;
+  for (std::uint32_t i = 0; i < n; ++i) {
+    auto w = std::make_unique<TurnWorker>(options_.worker, *shared_, *clock_);
+    // The first worker turns port 0 into a real port; the others bind that same port (SO_REUSEPORT).
+    if (auto error = w->open(udp_, tcp_, tls_); !error.empty()) throw std::runtime_error("turn: " + error);
+    workers_.push_back(std::move(w));
+  }
+}
+
+TurnService::~TurnService() { stop(); }
+
+void TurnService::start() {
+  for (auto& w : workers_) threads_.emplace_back([worker = w.get()] { worker->run(); });
+}
+
+void TurnService::request_stop() {
+  for (auto& w : workers_) w->stop();
+}
+
+void TurnService::stop() {
+  request_stop();
+  for (auto& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+  threads_.clear();
+}
+
+std::vector<std::pair<std::string, stun::TransportAddress>> TurnService::listening() const {
+  std::vector<std::pair<std::string, stun::TransportAddress>> out;
+  for (const auto& a : udp_) out.emplace_back("turn-udp", a);
+  for (const auto& a : tcp_) out.emplace_back("turn-tcp", a);
+  if (options_.worker.tls_ctx) {
+    for (const auto& a : tls_) out.emplace_back("turn-tls", a);
+  }
+  return out;
+}
+
+stun::StunMetricsSnapshot TurnService::stun_metrics() const {
+  stun::StunMetricsSnapshot s;
+  for (const auto& w : workers_) s.add(w->stun_metrics());
+  return s;
+}
+
+TurnMetrics TurnService::metrics() const {
+  TurnMetrics m;
+  for (const auto& w : workers_) {
+    const turn::TurnCounters& c = w->counters();
+    m.allocations_created += c.allocations_created.get();
+    m.allocations_deleted += c.allocations_deleted.get();
+    m.allocations_expired += c.allocations_expired.get();
+    m.permissions_created += c.permissions_created.get();
+    m.channels_bound += c.channels_bound.get();
+    m.requests += c.requests.get();
+    m.error_responses += c.error_responses.get();
+    m.denied_peers += c.denied_peers.get();
+    m.packets_to_peer += c.packets_client_to_peer.get();
+    m.bytes_to_peer += c.bytes_client_to_peer.get();
+    m.packets_to_client += c.packets_peer_to_client.get();
+    m.bytes_to_client += c.bytes_peer_to_client.get();
+    m.channel_data_to_peer += c.channel_data_to_peer.get();
+    m.channel_data_to_client += c.channel_data_to_client.get();
+    for (std::size_t i = 0; i < m.auth_failures.size(); ++i) m.auth_failures[i] += c.auth_failures[i].get();
+    for (std::size_t i = 0; i < m.drops.size(); ++i) m.drops[i] += c.drops[i].get();
+    m.allocations += w->allocations();
+    m.permissions += w->permissions();
+    m.channels += w->channels();
+    m.connections += w->connections();
+    m.send_drops += w->send_drops();
+  }
+  return m;
+}
+
+namespace {
+
+nlohmann::json to_json(const turn::AllocationInfo& a) {
+  nlohmann::json j;
+  j["username"] = a.username;
+  j["client"] = a.client.client.to_string();
+  j["server"] = a.client.server.to_string();
+  j["transport"] = std::string(stun::to_string(a.client.transport));
+  j["relayed"] = nlohmann::json::array();
+  for (const auto& r : a.relayed) j["relayed"].push_back(r.to_string());
+  j["lifetime_left_s"] = a.lifetime_left_s;
+  j["permissions"] = nlohmann::json::array();
+  for (const auto& p : a.permissions) j["permissions"].push_back(p.ip_string());
+  j["channels"] = nlohmann::json::array();
+  for (const auto& [n, peer] : a.channels) j["channels"].push_back({{"number", n}, {"peer", peer.to_string()}});
+  j["packets_to_peer"] = a.packets_to_peer;
+  j["bytes_to_peer"] = a.bytes_to_peer;
+  j["packets_to_client"] = a.packets_to_client;
+  j["bytes_to_client"] = a.bytes_to_client;
+  return j;
+}
+
+}  // namespace
+
+std::string TurnService::allocations_json() const {
+  nlohmann::json out = nlohmann::json::array();
+  const auto now = clock_->now();
+  for (const auto& w : workers_) {
+    auto promise = std::make_shared<std::promise<std::vector<turn::AllocationInfo>>>();
+    auto future = promise->get_future();
+    TurnWorker* worker = w.get();
+    worker->post([promise, worker, now] { promise->set_value(worker->core().snapshot(now)); });
+    if (future.wait_for(std::chrono::seconds(1)) != std::future_status::ready) continue;
+    for (const auto& a : future.get()) out.push_back(to_json(a));
+  }
+  return out.dump(2) + "\n";
+}
+
+}  // namespace sb::net

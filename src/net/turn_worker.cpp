@@ -1,0 +1,401 @@
+#include "net/turn_worker.hpp"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "stun/message.hpp"
+
+namespace sb::net {
+
+namespace {
+
+constexpr int kMaxEvents = 64;
+constexpr int kBatchesPerWake = 8;  // recvmmsg rounds per ready socket before giving others a turn
+constexpr auto kTickPeriod = std::chrono::milliseconds(500);
+
+std::uint64_t tag(int kind, int fd) {
+  return (static_cast<std::uint64_t>(kind) << 32) | static_cast<std::uint32_t>(fd);
+}
+
+// RFC 7983 §7 / RFC 8489 §6: a Binding request is STUN (first two bits 0) with method Binding, class
+// request. Everything else on the shared port is TURN.
+bool is_binding_request(std::span<const std::uint8_t> b) {
+  if (b.size() < stun::kHeaderSize || (b[0] & 0xC0) != 0) return false;
+  return stun::MessageType::decode(stun::load_u16(b.data())) == stun::kBindingRequest;
+}
+
+int open_stream_listener(const stun::TransportAddress& local, std::string& error) {
+  const int fd = ::socket(local.is_v4() ? AF_INET : AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    error = std::string("socket: ") + std::strerror(errno);
+    return -1;
+  }
+  const int one = 1;
+  if (!local.is_v4()) ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+  sockaddr_storage ss{};
+  const socklen_t len = to_sockaddr(local, ss);
+  if (::bind(fd, reinterpret_cast<const sockaddr*>(&ss), len) != 0 || ::listen(fd, 1024) != 0) {
+    error = "bind " + local.to_string() + " (tcp): " + std::strerror(errno);
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+}  // namespace
+
+TurnWorker::TurnWorker(const TurnWorkerOptions& options, turn::TurnShared& shared, const util::Clock& clock)
+    : options_(options), clock_(clock), response_(4096) {
+  if (options_.stun) stun_ = std::make_unique<stun::BindingService>(*options_.stun, stun_metrics_);
+  epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
+  wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  watch(wake_fd_, Kind::kWake, EPOLLIN);
+  core_ = std::make_unique<turn::TurnCore>(shared, *this);
+}
+
+TurnWorker::~TurnWorker() {
+  core_.reset();  // closes the relay sockets through close()
+  streams_.clear();
+  for (auto* v : {&udp_, &tcp_, &tls_}) {
+    for (auto& l : *v) ::close(l.fd);
+  }
+  ::close(wake_fd_);
+  ::close(epoll_fd_);
+}
+
+bool TurnWorker::watch(int fd, Kind kind, std::uint32_t events) {
+  epoll_event ev{};
+  ev.events = events;
+  ev.data.u64 = tag(static_cast<int>(kind), fd);
+  return ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) == 0;
+}
+
+std::string TurnWorker::open_listeners(std::vector<stun::TransportAddress>& addrs, Kind kind,
+                                       std::vector<Listen>& out) {
+  for (auto& a : addrs) {
+    std::string error;
+    const int fd = kind == Kind::kUdpListen ? open_udp_socket(a, true, error) : open_stream_listener(a, error);
+    if (fd < 0) return error;
+    if (a.port == 0) a.port = local_port(fd);
+    out.push_back(Listen{fd, a});
+    watch(fd, kind, EPOLLIN);
+  }
+  return {};
+}
+
+std::string TurnWorker::open(std::vector<stun::TransportAddress>& udp, std::vector<stun::TransportAddress>& tcp,
+                             std::vector<stun::TransportAddress>& tls) {
+  if (epoll_fd_ < 0 || wake_fd_ < 0) return std::string("epoll/eventfd: ") + std::strerror(errno);
+  if (auto e = open_listeners(udp, Kind::kUdpListen, udp_); !e.empty()) return e;
+  if (auto e = open_listeners(tcp, Kind::kTcpListen, tcp_); !e.empty()) return e;
+  if (options_.tls_ctx) {
+    if (auto e = open_listeners(tls, Kind::kTlsListen, tls_); !e.empty()) return e;
+  }
+  return {};
+}
+
+void TurnWorker::stop() {
+  stopping_.store(true);
+  const std::uint64_t one = 1;
+  [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof one);
+}
+
+void TurnWorker::post(std::function<void()> task) {
+  {
+    std::lock_guard lock(posted_mu_);
+    posted_.push_back(std::move(task));
+  }
+  const std::uint64_t one = 1;
+  [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof one);
+}
+
+void TurnWorker::run() {
+  epoll_event events[kMaxEvents];
+  now_ = turn::Now::from(clock_);
+  last_tick_ = now_.mono;
+  while (!stopping_.load(std::memory_order_relaxed)) {
+    const int n = ::epoll_wait(epoll_fd_, events, kMaxEvents, static_cast<int>(kTickPeriod.count()));
+    now_ = turn::Now::from(clock_);
+    for (int i = 0; i < n; ++i) handle_event(events[i].data.u64, events[i].events);
+    end_of_round();
+    if (now_.mono - last_tick_ >= kTickPeriod) tick();
+  }
+  run_posted();  // nobody waits forever on a task posted during shutdown
+}
+
+void TurnWorker::handle_event(std::uint64_t data, std::uint32_t events) {
+  const auto kind = static_cast<Kind>(data >> 32);
+  const int fd = static_cast<int>(data & 0xFFFFFFFFu);
+  switch (kind) {
+    case Kind::kWake: {
+      std::uint64_t v = 0;
+      [[maybe_unused]] auto r = ::read(wake_fd_, &v, sizeof v);
+      run_posted();
+      break;
+    }
+    case Kind::kUdpListen:
+      for (const auto& l : udp_) {
+        if (l.fd == fd) on_udp_listen(l);
+      }
+      break;
+    case Kind::kTcpListen:
+    case Kind::kTlsListen:
+      for (const auto& l : kind == Kind::kTcpListen ? tcp_ : tls_) {
+        if (l.fd == fd) on_accept(l, kind == Kind::kTlsListen);
+      }
+      break;
+    case Kind::kRelay:
+      on_relay(fd);
+      break;
+    case Kind::kStream:
+      on_stream(fd, events);
+      break;
+  }
+}
+
+void TurnWorker::on_udp_listen(const Listen& l) {
+  for (int round = 0; round < kBatchesPerWake; ++round) {
+    const std::size_t n = client_in_.receive(l.fd);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!client_in_.truncated(i)) on_client_datagram(l, client_in_.at(i));
+    }
+    // SendBatch copied every payload, so the next receive may reuse the buffers; sending now keeps
+    // latency low without giving up the batch.
+    peer_out_.flush();
+    client_out_.flush();
+    if (n < RecvBatch::kBatch) break;
+  }
+}
+
+void TurnWorker::on_client_datagram(const Listen& l, const Datagram& d) {
+  const turn::FiveTuple tuple{d.from, l.address, stun::Transport::kUdp};
+  if (answer_binding(d.bytes, tuple, nullptr)) return;
+  deliver(core_->on_client_packet(tuple, d.bytes, now_, response_));
+}
+
+bool TurnWorker::answer_binding(std::span<const std::uint8_t> bytes, const turn::FiveTuple& tuple,
+                                StreamSlot* stream) {
+  if (!stun_ || !is_binding_request(bytes)) return false;
+  stun::Reply reply;
+  const auto outcome = stun_->handle(stun::Packet{bytes, tuple.client, tuple.server, tuple.transport}, reply);
+  if (outcome.action == stun::Action::kPassOn) return false;
+  if (outcome.action != stun::Action::kReply) return true;
+  if (stream) {
+    stream->stream->send(reply.bytes);
+    return true;
+  }
+  // RFC 5780 may ask for the answer from another of our addresses: only the ones this worker has bound.
+  for (const auto& l : udp_) {
+    if (l.address == reply.from) {
+      client_out_.push(l.fd, reply.to, reply.bytes);
+      return true;
+    }
+  }
+  stun_metrics_.drop(stun::DropReason::kSendFailed);
+  return true;
+}
+
+void TurnWorker::on_relay(int fd) {
+  for (int round = 0; round < kBatchesPerWake; ++round) {
+    const std::size_t n = peer_in_.receive(fd);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (peer_in_.truncated(i)) continue;
+      const Datagram d = peer_in_.at(i);
+      deliver(core_->on_peer_datagram(static_cast<turn::RelayId>(fd), d.from, peer_in_.buffer(i),
+                                      d.bytes.size(), now_.mono));
+    }
+    client_out_.flush();
+    if (n < RecvBatch::kBatch) break;
+  }
+}
+
+void TurnWorker::deliver(const turn::Output& o) {
+  switch (o.action) {
+    case turn::Action::kToPeer:
+      if (relay_fds_.count(static_cast<int>(o.relay)) != 0) {
+        peer_out_.push(static_cast<int>(o.relay), o.peer, o.bytes);
+      }
+      break;
+    case turn::Action::kToClient:
+      to_client(o.client, o.bytes);
+      break;
+    case turn::Action::kClose:
+      if (auto it = stream_by_tuple_.find(o.client); it != stream_by_tuple_.end()) close_stream(it->second);
+      break;
+    case turn::Action::kNone:
+      break;
+  }
+}
+
+void TurnWorker::to_client(const turn::FiveTuple& client, std::span<const std::uint8_t> bytes) {
+  if (client.transport == stun::Transport::kUdp) {
+    for (const auto& l : udp_) {
+      if (l.address == client.server) {
+        client_out_.push(l.fd, client.client, bytes);
+        return;
+      }
+    }
+    return;
+  }
+  const auto it = stream_by_tuple_.find(client);
+  if (it == stream_by_tuple_.end()) return;
+  auto& slot = streams_[it->second];
+  slot.stream->send(bytes);
+  if (!slot.dirty) {
+    slot.dirty = true;
+    dirty_streams_.push_back(it->second);
+  }
+}
+
+// ---- TCP / TLS ----
+
+void TurnWorker::on_accept(const Listen& l, bool tls) {
+  for (int i = 0; i < 64; ++i) {
+    sockaddr_storage ss{};
+    socklen_t len = sizeof ss;
+    const int fd = ::accept4(l.fd, reinterpret_cast<sockaddr*>(&ss), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) return;
+    if (streams_.size() >= options_.max_connections) {
+      ::close(fd);  // over the limit: refuse rather than queue
+      continue;
+    }
+    const int one = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    const turn::FiveTuple tuple{from_sockaddr(ss), l.address, tls ? stun::Transport::kTls : stun::Transport::kTcp};
+    auto stream = std::make_unique<TurnStream>(fd, tls ? options_.tls_ctx : nullptr, tuple, options_.max_frame,
+                                               options_.stream_output_bytes);
+    if (!watch(fd, Kind::kStream, EPOLLIN | EPOLLRDHUP)) continue;  // the unique_ptr closes fd
+    stream_by_tuple_[tuple] = fd;
+    streams_[fd].stream = std::move(stream);
+    connections_.store(streams_.size(), std::memory_order_relaxed);
+  }
+}
+
+void TurnWorker::on_stream(int fd, std::uint32_t events) {
+  const auto it = streams_.find(fd);
+  if (it == streams_.end()) return;
+  StreamSlot& slot = it->second;
+  auto status = TurnStream::Status::kOpen;
+  if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
+    status = slot.stream->on_readable([&](std::span<const std::uint8_t> f) { return on_stream_frame(slot, f); });
+  }
+  if (status == TurnStream::Status::kOpen && (events & EPOLLOUT)) status = slot.stream->on_writable();
+  if (status == TurnStream::Status::kClosed) {
+    close_stream(fd);
+    return;
+  }
+  update_stream_interest(fd, slot);
+}
+
+bool TurnWorker::on_stream_frame(StreamSlot& slot, std::span<const std::uint8_t> frame) {
+  const auto& tuple = slot.stream->tuple();
+  if (answer_binding(frame, tuple, &slot)) return true;
+  const turn::Output o = core_->on_client_packet(tuple, frame, now_, response_);
+  if (o.action == turn::Action::kClose && o.client == tuple) return false;
+  if (o.action == turn::Action::kToClient && o.client == tuple) {
+    slot.stream->send(o.bytes);
+  } else {
+    deliver(o);  // SendBatch copies, so kToPeer bytes may point into the stream's buffer
+  }
+  return true;
+}
+
+void TurnWorker::update_stream_interest(int fd, StreamSlot& slot) {
+  const bool want = slot.stream->wants_write();
+  if (want == slot.watching_out) return;
+  epoll_event ev{};
+  ev.events = EPOLLIN | EPOLLRDHUP | (want ? EPOLLOUT : 0u);
+  ev.data.u64 = tag(static_cast<int>(Kind::kStream), fd);
+  ::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &ev);
+  slot.watching_out = want;
+}
+
+void TurnWorker::close_stream(int fd) {
+  const auto it = streams_.find(fd);
+  if (it == streams_.end()) return;
+  const turn::FiveTuple tuple = it->second.stream->tuple();
+  core_->on_client_closed(tuple);  // RFC 8656 §3.1: the allocation ends with its connection
+  stream_by_tuple_.erase(tuple);
+  streams_.erase(it);  // closes the fd, which also removes it from the epoll set
+  connections_.store(streams_.size(), std::memory_order_relaxed);
+}
+
+void TurnWorker::end_of_round() {
+  peer_out_.flush();
+  client_out_.flush();
+  for (const int fd : dirty_streams_) {
+    const auto it = streams_.find(fd);
+    if (it == streams_.end()) continue;
+    it->second.dirty = false;
+    if (it->second.stream->on_writable() == TurnStream::Status::kClosed) {
+      close_stream(fd);
+    } else {
+      update_stream_interest(fd, it->second);
+    }
+  }
+  dirty_streams_.clear();
+}
+
+// ---- relay sockets (RelayBinder) ----
+
+bool TurnWorker::has_family(turn::Family family) const {
+  return family == turn::Family::kIPv4 ? options_.relay_v4.has_value() : options_.relay_v6.has_value();
+}
+
+std::optional<turn::RelayEndpoint> TurnWorker::bind(turn::Family family, std::uint16_t port) {
+  const bool v4 = family == turn::Family::kIPv4;
+  const auto& local = v4 ? options_.relay_v4 : options_.relay_v6;
+  if (!local) return std::nullopt;
+  stun::TransportAddress addr = *local;
+  addr.port = port;
+  std::string error;
+  const int fd = open_udp_socket(addr, false, error);
+  if (fd < 0) return std::nullopt;
+  if (!watch(fd, Kind::kRelay, EPOLLIN)) {
+    ::close(fd);
+    return std::nullopt;
+  }
+  relay_fds_[fd] = 1;
+  const auto& external = v4 ? options_.external_v4 : options_.external_v6;
+  stun::TransportAddress advertised = external ? *external : addr;
+  advertised.port = port;
+  return turn::RelayEndpoint{static_cast<turn::RelayId>(fd), advertised};
+}
+
+void TurnWorker::close(const turn::RelayEndpoint& relay) {
+  const int fd = static_cast<int>(relay.id);
+  if (relay_fds_.erase(fd) == 0) return;
+  ::close(fd);
+}
+
+// ---- timers and posted tasks ----
+
+void TurnWorker::tick() {
+  last_tick_ = now_.mono;
+  core_->tick(now_);
+  allocations_.store(core_->allocation_count(), std::memory_order_relaxed);
+  permissions_.store(core_->permission_count(), std::memory_order_relaxed);
+  channels_.store(core_->channel_count(), std::memory_order_relaxed);
+  std::uint64_t dropped = client_out_.dropped() + peer_out_.dropped();
+  for (const auto& [fd, slot] : streams_) dropped += slot.stream->dropped();
+  send_drops_.store(dropped, std::memory_order_relaxed);
+}
+
+void TurnWorker::run_posted() {
+  std::vector<std::function<void()>> tasks;
+  {
+    std::lock_guard lock(posted_mu_);
+    tasks.swap(posted_);
+  }
+  for (auto& t : tasks) t();
+}
+
+}  // namespace sb::net

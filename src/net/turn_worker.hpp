@@ -1,0 +1,146 @@
+// One TURN relay worker: a thread with its own epoll set, its own SO_REUSEPORT sockets on the shared
+// STUN/TURN ports (UDP, TCP, TLS), the relay sockets of the allocations it owns, and its own TurnCore
+// shard. The kernel hashes a client's 4-tuple to one worker's listen socket every time, so each
+// allocation, its relay socket and all its packets stay on one thread: no lock per packet.
+//
+// Per loop round: epoll_wait → drain each ready socket with recvmmsg → the core turns each packet into
+// at most one packet out → queued in SendBatch buffers → flushed with sendmmsg at the end of the round.
+// Receive and send buffers are allocated once; the data path allocates nothing.
+//
+// Ownership: everything here belongs to the worker thread, except stop(), post() and the gauges, which
+// are thread-safe.
+#pragma once
+
+#include <openssl/ssl.h>
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "net/turn_stream.hpp"
+#include "net/turn_udp.hpp"
+#include "stun/metrics.hpp"
+#include "stun/service.hpp"
+#include "turn/core.hpp"
+#include "util/clock.hpp"
+
+namespace sb::net {
+
+struct TurnWorkerOptions {
+  // STUN Binding on the shared ports: each worker runs its own stun::BindingService (RFC 7983: first
+  // byte and method tell Binding from TURN). nullopt (--no-stun) = Binding goes to the TURN core.
+  std::optional<stun::ServiceConfig> stun;
+  std::vector<stun::TransportAddress> udp_listen;
+  std::vector<stun::TransportAddress> tcp_listen;
+  std::vector<stun::TransportAddress> tls_listen;  // used only when tls_ctx is set
+  SSL_CTX* tls_ctx = nullptr;                       // kept alive by the owner of the workers
+  std::optional<stun::TransportAddress> relay_v4;   // IP the relay sockets bind (port ignored)
+  std::optional<stun::TransportAddress> relay_v6;
+  std::optional<stun::TransportAddress> external_v4;  // IP advertised instead of relay_v4 (NAT)
+  std::optional<stun::TransportAddress> external_v6;
+  std::size_t max_connections = 10000;          // TCP/TLS connections per worker
+  std::size_t stream_output_bytes = 256 * 1024;  // per connection, beyond it data is dropped
+  std::size_t max_frame = 4096;                  // largest STUN/ChannelData frame on a stream
+};
+
+class TurnWorker final : public turn::RelayBinder {
+ public:
+  TurnWorker(const TurnWorkerOptions& options, turn::TurnShared& shared, const util::Clock& clock);
+  ~TurnWorker() override;
+  TurnWorker(const TurnWorker&) = delete;
+  TurnWorker& operator=(const TurnWorker&) = delete;
+
+  // Binds the listen sockets. Port 0 in an address is replaced by the port actually bound (so the
+  // first worker picks and the others join it). Returns "" or an error.
+  std::string open(std::vector<stun::TransportAddress>& udp, std::vector<stun::TransportAddress>& tcp,
+                   std::vector<stun::TransportAddress>& tls);
+  // Runs the loop on the calling thread until stop().
+  void run();
+  void stop();                              // thread-safe
+  void post(std::function<void()> task);    // thread-safe: runs `task` on the worker thread soon
+
+  // Only from the worker thread (e.g. inside a posted task).
+  turn::TurnCore& core() { return *core_; }
+
+  // Gauges refreshed about once a second by the worker; readable from any thread.
+  std::uint64_t allocations() const { return allocations_.load(std::memory_order_relaxed); }
+  std::uint64_t permissions() const { return permissions_.load(std::memory_order_relaxed); }
+  std::uint64_t channels() const { return channels_.load(std::memory_order_relaxed); }
+  std::uint64_t connections() const { return connections_.load(std::memory_order_relaxed); }
+  std::uint64_t send_drops() const { return send_drops_.load(std::memory_order_relaxed); }
+  const turn::TurnCounters& counters() const { return core_->counters(); }
+  const stun::StunMetrics& stun_metrics() const { return stun_metrics_; }
+
+  // RelayBinder (called by the core on this thread).
+  bool has_family(turn::Family family) const override;
+  std::optional<turn::RelayEndpoint> bind(turn::Family family, std::uint16_t port) override;
+  void close(const turn::RelayEndpoint& relay) override;
+
+ private:
+  enum class Kind : std::uint8_t { kWake, kUdpListen, kTcpListen, kTlsListen, kRelay, kStream };
+  struct Listen {
+    int fd = -1;
+    stun::TransportAddress address;
+  };
+  struct StreamSlot {
+    std::unique_ptr<TurnStream> stream;
+    bool dirty = false;     // send()s since the last flush
+    bool watching_out = false;
+  };
+
+  std::string open_listeners(std::vector<stun::TransportAddress>& addrs, Kind kind, std::vector<Listen>& out);
+  bool watch(int fd, Kind kind, std::uint32_t events);
+  void handle_event(std::uint64_t data, std::uint32_t events);
+  void on_udp_listen(const Listen& l);
+  void on_client_datagram(const Listen& l, const Datagram& d);
+  // Gives a Binding request to the STUN service; false when it is not one (or STUN is off).
+  bool answer_binding(std::span<const std::uint8_t> bytes, const turn::FiveTuple& tuple, StreamSlot* stream);
+  void on_relay(int fd);
+  void on_accept(const Listen& l, bool tls);
+  void on_stream(int fd, std::uint32_t events);
+  bool on_stream_frame(StreamSlot& slot, std::span<const std::uint8_t> frame);
+  void deliver(const turn::Output& o);
+  void to_client(const turn::FiveTuple& client, std::span<const std::uint8_t> bytes);
+  void close_stream(int fd);
+  void update_stream_interest(int fd, StreamSlot& slot);
+  void end_of_round();
+  void run_posted();
+  void tick();
+
+  TurnWorkerOptions options_;
+  const util::Clock& clock_;
+  stun::StunMetrics stun_metrics_;
+  std::unique_ptr<stun::BindingService> stun_;
+  std::unique_ptr<turn::TurnCore> core_;
+  int epoll_fd_ = -1;
+  int wake_fd_ = -1;
+  std::atomic<bool> stopping_{false};
+
+  std::vector<Listen> udp_, tcp_, tls_;
+  std::unordered_map<int, StreamSlot> streams_;                                    // by fd
+  std::unordered_map<turn::FiveTuple, int, turn::FiveTupleHash> stream_by_tuple_;  // → fd
+  std::vector<int> dirty_streams_;
+  std::unordered_map<int, int> relay_fds_;  // relay fd → 1 (open relay sockets of this worker)
+
+  RecvBatch client_in_;
+  RecvBatch peer_in_{turn::kPeerHeadroom, turn::kPeerTailroom};
+  SendBatch client_out_;
+  SendBatch peer_out_;
+  std::vector<std::uint8_t> response_;  // the core writes STUN responses here
+  turn::Now now_{};
+  util::TimePoint last_tick_{};
+
+  std::mutex posted_mu_;
+  std::vector<std::function<void()>> posted_;  // guarded by posted_mu_
+
+  std::atomic<std::uint64_t> allocations_{0}, permissions_{0}, channels_{0}, connections_{0}, send_drops_{0};
+};
+
+}  // namespace sb::net

@@ -1,0 +1,213 @@
+#include "server/turn_setup.hpp"
+
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <netdb.h>
+#include <netinet/in.h>
+
+#include <cstring>
+#include <stdexcept>
+
+#include "net/tls.hpp"
+#include "server/stun_app.hpp"
+#include "turn/auth.hpp"
+#include "turn/peer_policy.hpp"
+#include "util/address.hpp"
+#include "util/random.hpp"
+
+namespace sb::server {
+
+namespace {
+
+std::optional<stun::TransportAddress> from_ip(const util::IpAddress& ip, std::uint16_t port) {
+  if (ip.is_v4()) return stun::TransportAddress::v4({ip.bytes[12], ip.bytes[13], ip.bytes[14], ip.bytes[15]}, port);
+  return stun::TransportAddress::v6(ip.bytes, port);
+}
+
+// HOST:PORT → address; a host name is resolved (first result).
+stun::TransportAddress resolve(const std::string& text, const char* option) {
+  const auto hp = util::parse_host_port(text);
+  if (!hp) throw std::runtime_error(std::string("--") + option + ": '" + text + "' is not HOST:PORT");
+  if (auto ip = util::parse_ip(hp->host)) return *from_ip(*ip, hp->port);
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_DGRAM;
+  addrinfo* res = nullptr;
+  if (::getaddrinfo(hp->host.c_str(), nullptr, &hints, &res) != 0 || res == nullptr) {
+    throw std::runtime_error(std::string("--") + option + ": cannot resolve '" + hp->host + "'");
+  }
+  sockaddr_storage ss{};
+  std::memcpy(&ss, res->ai_addr, res->ai_addrlen);
+  ::freeaddrinfo(res);
+  auto a = net::from_sockaddr(ss);
+  a.port = hp->port;
+  return a;
+}
+
+bool is_wildcard(const stun::TransportAddress& a) {
+  return std::all_of(a.ip.begin(), a.ip.end(), [](std::uint8_t b) { return b == 0; });
+}
+
+// Every address of this host's interfaces (the peer policy never relays to them).
+std::vector<std::string> interface_addresses(bool v4_only_non_loopback) {
+  std::vector<std::string> out;
+  ifaddrs* list = nullptr;
+  if (::getifaddrs(&list) != 0) return out;
+  for (auto* i = list; i; i = i->ifa_next) {
+    if (!i->ifa_addr || (i->ifa_addr->sa_family != AF_INET && i->ifa_addr->sa_family != AF_INET6)) continue;
+    sockaddr_storage ss{};
+    std::memcpy(&ss, i->ifa_addr, i->ifa_addr->sa_family == AF_INET ? sizeof(sockaddr_in) : sizeof(sockaddr_in6));
+    const auto a = net::from_sockaddr(ss);
+    if (v4_only_non_loopback && (!a.is_v4() || a.ip[0] == 127)) continue;
+    out.push_back(a.ip_string());
+  }
+  ::freeifaddrs(list);
+  return out;
+}
+
+turn::TurnConfig core_config(const Config& c) {
+  const TurnConfig& t = c.turn;
+  turn::TurnConfig k;
+  k.realm = t.realm;
+  k.software = c.stun.software;
+  k.default_lifetime = std::chrono::seconds(t.default_lifetime_s);
+  k.max_lifetime = std::chrono::seconds(t.max_lifetime_s);
+  k.nonce_lifetime = std::chrono::seconds(t.nonce_lifetime_s);
+  k.max_allocations = t.max_allocations;
+  k.max_allocations_per_user = t.user_quota;
+  k.max_permissions_per_allocation = t.max_permissions;
+  k.max_channels_per_allocation = t.max_channels;
+  k.bandwidth_bytes_per_s = std::uint64_t{t.bandwidth_kbps} * 125;
+  k.min_port = t.min_port;
+  k.max_port = t.max_port;
+  k.unauthorized_rate = t.auth_failure_rate;
+  k.unauthorized_burst = static_cast<std::uint32_t>(t.auth_failure_rate * 2) + 1;
+  return k;
+}
+
+std::shared_ptr<const turn::CredentialSource> credentials(const TurnConfig& t, const std::vector<std::string>& secrets) {
+  auto users = std::make_shared<turn::StaticCredentials>(t.realm);
+  for (const auto& u : t.users) {
+    const auto colon = u.find(':');
+    users->add_password(u.substr(0, colon), std::string_view(u).substr(colon + 1));
+  }
+  auto chain = std::make_shared<turn::ChainedCredentials>();
+  chain->add(users);
+  chain->add(std::make_shared<turn::RestCredentials>(secrets));
+  return chain;
+}
+
+std::shared_ptr<boost::asio::ssl::context> turn_tls(const Config& c, std::shared_ptr<boost::asio::ssl::context> http) {
+  if (!c.turn.tls_cert.empty()) return net::tls_context_from_files(c.turn.tls_cert, c.turn.tls_key);
+  return http;
+}
+
+}  // namespace
+
+std::string default_relay_ip(const Config& config) {
+  if (!config.turn.relay_address.empty()) return config.turn.relay_address;
+  for (const auto& l : config.stun.listen) {
+    const auto a = resolve(l, "stun-listen");
+    if (a.is_v4() && !is_wildcard(a)) return a.ip_string();
+  }
+  const auto ifs = interface_addresses(true);
+  return ifs.empty() ? "127.0.0.1" : ifs.front();
+}
+
+namespace {
+
+void set_relay_addresses(const Config& c, net::TurnWorkerOptions& w) {
+  const auto relay = resolve(default_relay_ip(c) + ":0", "turn-relay-address");
+  (relay.is_v4() ? w.relay_v4 : w.relay_v6) = relay;
+  if (!c.turn.external_address.empty()) {
+    const auto ext = resolve(c.turn.external_address + ":0", "turn-external-address");
+    (ext.is_v4() ? w.external_v4 : w.external_v6) = ext;
+  }
+}
+
+// The front end answers Binding too, with the STUN section's settings (stun_app.hpp). RFC 5780 needs
+// answers from IP1:P2, IP2:P1 and IP2:P2 as well: the front end binds those too.
+void set_stun(const Config& c, net::TurnWorkerOptions& w) {
+  if (c.stun.disabled) return;
+  std::optional<stun::TransportAddress> primary;
+  if (!w.udp_listen.empty()) primary = w.udp_listen.front();
+  stun::ServiceConfig s = stun_service_config(c.stun, primary);
+  if (s.behaviour_discovery()) {
+    auto mix = [](stun::TransportAddress ip, std::uint16_t port) {
+      ip.port = port;
+      return ip;
+    };
+    w.udp_listen.push_back(mix(*s.primary, s.alternate->port));
+    w.udp_listen.push_back(mix(*s.alternate, s.primary->port));
+    w.udp_listen.push_back(*s.alternate);
+  }
+  w.stun = s;
+}
+
+// Where clients reach the relay: --stun-public-address (HOST[:PORT]) if set, else the listen address,
+// else (wildcard listen) the relay IP.
+net::TurnIceServersOptions ice_options(const Config& c,
+                                       const std::vector<std::pair<std::string, stun::TransportAddress>>& listening) {
+  net::TurnIceServersOptions ice;
+  std::optional<std::uint16_t> udp_port;
+  for (const auto& [proto, addr] : listening) {
+    if (proto == "turn-udp" && !udp_port) {
+      udp_port = addr.port;
+      ice.host = is_wildcard(addr) ? default_relay_ip(c) : addr.ip_string();
+    }
+    if (proto == "turn-tls" && ice.tls_port == 0) ice.tls_port = addr.port;
+  }
+  ice.port = udp_port.value_or(3478);
+  const std::string& pub = c.stun.public_address;
+  if (auto hp = util::parse_host_port(pub)) {
+    ice.host = hp->host;
+    ice.port = hp->port;
+  } else if (!pub.empty()) {
+    ice.host = pub.front() == '[' && pub.back() == ']' ? pub.substr(1, pub.size() - 2) : pub;
+  }
+  return ice;
+}
+
+}  // namespace
+
+TurnSetup make_turn(const Config& config, std::shared_ptr<boost::asio::ssl::context> http_tls,
+                    std::shared_ptr<const util::Clock> clock) {
+  TurnSetup out;
+  std::vector<std::string> secrets = config.turn.secrets;
+  if (secrets.empty()) {
+    secrets.push_back(util::random_hex(32));  // so the embedded default configuration relays out of the box
+    out.generated_secret = true;
+  }
+  net::TurnServiceOptions opts;
+  opts.threads = config.turn.threads;
+  for (const auto& l : config.stun.listen) {
+    opts.worker.udp_listen.push_back(resolve(l, "stun-listen"));
+    opts.worker.tcp_listen.push_back(opts.worker.udp_listen.back());
+  }
+  out.tls = turn_tls(config, std::move(http_tls));
+  if (out.tls) {
+    opts.worker.tls_ctx = out.tls->native_handle();
+    for (const auto& l : config.stun.tls_listen) opts.worker.tls_listen.push_back(resolve(l, "stun-tls-listen"));
+  }
+  set_relay_addresses(config, opts.worker);
+  set_stun(config, opts.worker);
+
+  std::vector<std::string> own = interface_addresses(false);
+  if (opts.worker.external_v4) own.push_back(opts.worker.external_v4->ip_string());
+  if (opts.worker.external_v6) own.push_back(opts.worker.external_v6->ip_string());
+  std::string error;
+  auto policy = turn::DefaultPeerPolicy::from_strings(config.turn.allow_peer, config.turn.deny_peer, own, error);
+  if (!policy) throw std::runtime_error("turn peer policy: " + error);
+  auto core = core_config(config);
+  if (auto e = core.validate(); !e.empty()) throw std::runtime_error("turn: " + e);
+  out.shared = std::make_shared<turn::TurnShared>(std::move(core), credentials(config.turn, secrets),
+                                                  std::make_shared<turn::DefaultPeerPolicy>(std::move(*policy)));
+  out.service = std::make_unique<net::TurnService>(std::move(opts), out.shared, clock);
+
+  net::TurnIceServersOptions ice = ice_options(config, out.service->listening());
+  ice.secret = secrets.front();
+  ice.ttl_seconds = config.turn.credential_ttl_s;
+  out.ice_servers = std::make_shared<net::TurnIceServers>(std::move(ice), clock);
+  return out;
+}
+
+}  // namespace sb::server

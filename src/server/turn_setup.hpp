@@ -1,0 +1,37 @@
+// Wiring of the TURN relay into `signalbox`: the configuration's TURN and STUN sections become a
+// turn::TurnShared (credentials, peer policy, quotas), a net::TurnService (the UDP/TCP/TLS front end on
+// the STUN ports, which also answers Binding) and the IceServerSource that hands every peer fresh TURN
+// REST credentials in `joined`.
+#pragma once
+
+#include <boost/asio/ssl/context.hpp>
+#include <memory>
+#include <string>
+
+#include "net/turn_ice_servers.hpp"
+#include "net/turn_service.hpp"
+#include "server/config.hpp"
+#include "turn/shared.hpp"
+#include "util/clock.hpp"
+
+namespace sb::server {
+
+struct TurnSetup {
+  std::shared_ptr<turn::TurnShared> shared;
+  std::unique_ptr<net::TurnService> service;      // bound, not started
+  std::shared_ptr<net::TurnIceServers> ice_servers;
+  std::shared_ptr<boost::asio::ssl::context> tls;  // turns: context (kept alive for the workers)
+  bool generated_secret = false;                   // no --turn-secret: a random one was made
+};
+
+// Builds and binds the TURN service (nothing runs until service->start()). `http_tls` is the HTTPS
+// context (from --tls-cert or --self-signed), reused for turns: unless --turn-tls-cert is set; null =
+// no TLS. Throws std::runtime_error with a readable message (bad address, port in use, ...).
+TurnSetup make_turn(const Config& config, std::shared_ptr<boost::asio::ssl::context> http_tls,
+                    std::shared_ptr<const util::Clock> clock);
+
+// The relayed-address IP when none is configured: the listen IP if it is specific, else the first
+// non-loopback IPv4 interface address, else 127.0.0.1.
+std::string default_relay_ip(const Config& config);
+
+}  // namespace sb::server
