@@ -1,7 +1,7 @@
 // One Chromium call page inside a lab namespace: loads the web client from the lab's signalbox, joins a
 // room and prints progress in the native client's format ("event ..." lines), so the lab's poller reads
 // both the same way:
-//   event ice-state connected
+//   event page-loaded, event joined ID ROOM, event ice-state connected
 //   event stats state=connected pair=LOCAL/REMOTE relay-protocol=P frames-decoded=N audio-packets=N
 //   event exit CODE NAME
 // Runs until SIGTERM (exit 0) or --timeout seconds (exit 7). Uses the browser suite's playwright-core and
@@ -61,6 +61,7 @@ async function main() {
   await page.goto(`${args.url}/?${q}`, { timeout: 30000 });
   emit('page-loaded');
   let lastIce = '';
+  let joined = false;
   for (;;) {
     const s = await page.evaluate(async () => {
       const sb = window.signalbox;
@@ -68,9 +69,13 @@ async function main() {
       const stats = await sb.readStats();
       const id = Object.keys(stats)[0];
       const peer = id ? sb.pcs[id] : null;
-      return { state: sb.state, ice: peer ? peer.iceConnectionState : '', stats: id ? stats[id] : null,
+      return { id: sb.id, state: sb.state, ice: peer ? peer.iceConnectionState : '', stats: id ? stats[id] : null,
         error: sb.lastError ? sb.lastError.code : '' };
     }).catch((e) => ({ error: e.message }));
+    if (s && s.id && !joined) {
+      joined = true;
+      emit(`joined ${s.id} ${args.room}`);
+    }
     if (s && s.ice && s.ice !== lastIce) {
       lastIce = s.ice;
       emit(`ice-state ${s.ice}`);
@@ -84,7 +89,7 @@ async function main() {
         `relay-protocol=${(p && p.relayProtocol) || '-'} frames-decoded=${v ? v.framesDecoded : 0} ` +
         `audio-packets=${a ? a.packetsReceived : 0}`);
     }
-    await new Promise((r) => setTimeout(r, 1000));
+    await new Promise((r) => setTimeout(r, joined ? 1000 : 100));
   }
 }
 
