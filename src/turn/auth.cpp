@@ -131,6 +131,11 @@ RestCredential mint_rest_credential(std::string_view secret, std::string_view us
   return c;
 }
 
+RestCredential RestCredentials::mint(std::string_view user, std::int64_t unix_now, std::int64_t ttl_seconds) const {
+  if (secrets_.empty()) throw std::logic_error("RestCredentials::mint needs a secret");
+  return mint_rest_credential(secrets_.front(), user, unix_now, ttl_seconds, separator_);
+}
+
 NonceCodec::NonceCodec(std::vector<std::uint8_t> secret, std::int64_t lifetime_seconds)
     : secret_(std::move(secret)), lifetime_(lifetime_seconds) {
   if (secret_.empty()) {

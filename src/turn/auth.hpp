@@ -59,6 +59,13 @@ class StaticCredentials final : public CredentialSource {
   std::unordered_map<std::string, LongTermKey> keys_;
 };
 
+// Ephemeral credentials handed to clients (RTCIceServer username/credential).
+struct RestCredential {
+  std::string username;
+  std::string password;
+  std::int64_t expires_unix = 0;
+};
+
 // TURN REST API ephemeral credentials: username "<expiry>:<user>" (or just "<expiry>"), password
 // base64(HMAC-SHA1(secret, username)). Several secrets are accepted at once so they can rotate.
 // An expiry in the past → kExpired (401).
@@ -66,6 +73,9 @@ class RestCredentials final : public CredentialSource {
  public:
   RestCredentials(std::vector<std::string> secrets, char separator = ':');
   KeyLookup lookup(std::string_view username, std::string_view realm, std::int64_t unix_now) const override;
+  // Fresh credentials signed with the first (current) secret: what `joined` hands to every peer.
+  RestCredential mint(std::string_view user, std::int64_t unix_now, std::int64_t ttl_seconds) const;
+  bool empty() const { return secrets_.empty(); }
 
  private:
   std::vector<std::string> secrets_;
@@ -82,12 +92,6 @@ class ChainedCredentials final : public CredentialSource {
   std::vector<std::shared_ptr<const CredentialSource>> sources_;
 };
 
-// Ephemeral credentials handed to clients (RTCIceServer username/credential).
-struct RestCredential {
-  std::string username;
-  std::string password;
-  std::int64_t expires_unix = 0;
-};
 // username = "<unix_now + ttl_seconds><sep><user>", password = base64(HMAC-SHA1(secret, username)).
 RestCredential mint_rest_credential(std::string_view secret, std::string_view user, std::int64_t unix_now,
                                     std::int64_t ttl_seconds, char separator = ':');

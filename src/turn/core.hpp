@@ -17,6 +17,7 @@
 // * Peer → relay socket (a UDP datagram on a socket the RelayBinder bound for this core):
 //       receive the payload at offset kPeerHeadroom of a buffer with kPeerTailroom spare bytes after it;
 //       Output o = core.on_peer_datagram(relay_id, peer_addr, buffer, payload_size, now.mono);
+//   `peer_addr` is in the relay socket's family (an IPv4 peer as IPv4, never as ::ffff:a.b.c.d).
 //   kToClient: send o.bytes (a span of `buffer`: the core writes the ChannelData or Data-indication
 //   header in front of the payload and padding after it, so nothing is copied) to o.client.
 // * TCP/TLS connection closed → on_client_closed(tuple): its allocation is deleted (RFC 8656 §3.1).

@@ -39,6 +39,12 @@ TEST(RestCredentials, LookupChecksExpiryAndGivesOneKeyPerSecret) {
   EXPECT_EQ(rest.lookup(c.username, "realm", 1101).failure, AuthFailure::kExpired);
   EXPECT_EQ(rest.lookup("bob", "realm", 0).failure, AuthFailure::kUnknownUser);
   EXPECT_EQ(rest.lookup("12x:bob", "realm", 0).failure, AuthFailure::kUnknownUser);
+  // mint() signs with the first secret, and lookup accepts it.
+  const auto fresh = rest.mint("eve", 5000, 60);
+  EXPECT_EQ(fresh.password, mint_rest_credential("a", "eve", 5000, 60).password);
+  auto k2 = rest.lookup(fresh.username, "realm", 5000);
+  ASSERT_EQ(k2.key_count, 2u);
+  EXPECT_EQ(k2.keys[0], stun::long_term_key_md5(fresh.username, "realm", fresh.password));
 }
 
 TEST(StaticCredentials, PasswordsAndHexKeys) {
