@@ -1,0 +1,123 @@
+// Load generator pieces: one Worker (an io_context on its own thread) owns many Sessions (WebSocket
+// clients in rooms of two). Sessions of a worker are touched only on that worker's thread; the controller
+// reads the workers' atomic counters and sets the shared phase.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/websocket/stream.hpp>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "histogram.hpp"
+
+namespace sb::bench {
+
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+enum class Phase : int {
+  setup,       // connect + join; relayed messages are only counted
+  saturation,  // every received relayed message is answered with the next one (closed loop)
+  drain,         // stop answering; let in-flight messages arrive
+  paced_warmup,  // messages sent at a fixed rate, not yet recorded
+  paced,         // messages sent at a fixed rate; latency recorded
+  done,
+};
+
+struct LoadConfig {
+  tcp::endpoint server;
+  std::string host_header;
+  std::string path = "/ws";
+  std::vector<net::ip::address> sources;  // source addresses, each used for up to `per_source` sessions
+  int per_source = 20000;
+  int connect_concurrency = 256;  // handshakes in flight per worker
+  int window = 1;                 // messages each session keeps in flight during saturation
+  std::size_t offer_bytes = 4000, answer_bytes = 2500, candidate_bytes = 150;
+};
+
+class Worker;
+
+// One WebSocket client. Message k of a session is an offer (k % 10 == 0), an answer (k % 10 == 1) or a
+// candidate, sized like a browser's. The payload starts with "@@<send time ns>@@" for latency.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(Worker& worker, int index);
+  void start();
+  void send_next();  // one relayed message to the peer; no-op until the peer is known
+  bool ready() const { return !peer_id_.empty() && open_; }
+
+ private:
+  void on_connect(boost::beast::error_code ec);
+  void on_handshake(boost::beast::error_code ec);
+  void read();
+  void on_read(boost::beast::error_code ec);
+  void handle_control(const std::string& text);
+  void enqueue(std::string text);
+  void write();
+  void fail();
+
+  Worker& worker_;
+  const int index_;
+  boost::beast::websocket::stream<tcp::socket> ws_;
+  boost::beast::flat_buffer buffer_;
+  std::deque<std::string> out_;
+  bool writing_ = false;
+  bool open_ = false;
+  bool counted_ = false;  // counted in worker.joined
+  std::uint64_t sent_ = 0;
+  std::string peer_id_;
+};
+
+class Worker {
+ public:
+  Worker(const LoadConfig& config, const std::atomic<int>& phase);
+  ~Worker();
+  // Opens sessions with these global indices (rooms are index / 2), at most connect_concurrency at once.
+  void open(std::vector<int> indices);
+  // Paced phase: this worker's share of the offered rate, sent round-robin over its ready sessions.
+  void start_pacing(double messages_per_second);
+  void start_saturation();
+  void join_thread();
+
+  const LoadConfig& config;
+  const std::atomic<int>& phase;
+  net::io_context ioc{1};
+
+  // Written by this worker's thread, read by the controller.
+  std::atomic<std::uint64_t> connected{0}, joined{0}, ready{0}, failed{0}, closed{0};
+  std::atomic<std::uint64_t> sent{0}, received{0}, errors{0};
+  Histogram latency;  // read by the controller only after the thread has finished
+
+  // Worker thread only.
+  void handshake_done();  // frees one connect slot
+  void record_receive(std::uint64_t sent_ns);
+
+ private:
+  void open_more();
+  void pace();
+
+  std::vector<int> pending_;
+  std::size_t next_pending_ = 0;
+  int in_flight_ = 0;
+  std::vector<std::shared_ptr<Session>> sessions_;
+  net::steady_timer timer_{ioc};
+  double rate_ = 0;
+  std::chrono::steady_clock::time_point pace_start_;
+  std::uint64_t paced_sent_ = 0;
+  std::size_t rr_ = 0;
+  net::executor_work_guard<net::io_context::executor_type> work_{ioc.get_executor()};
+  std::thread thread_;
+};
+
+std::uint64_t now_ns();
+
+}  // namespace sb::bench
