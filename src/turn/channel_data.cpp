@@ -6,11 +6,11 @@
 
 namespace sb::turn {
 
-std::optional<ChannelDataView> parse_channel_data(std::span<const std::uint8_t> bytes) {
+std::optional<ChannelDataView> parse_channel_data(std::span<const std::uint8_t> bytes, bool rfc5766) {
   if (bytes.size() < stun::kChannelDataHeaderSize) return std::nullopt;
   const std::uint16_t channel = stun::load_u16(bytes.data());
   const std::size_t length = stun::load_u16(bytes.data() + 2);
-  if (!is_valid_channel(channel)) return std::nullopt;
+  if (!is_valid_channel(channel, rfc5766)) return std::nullopt;
   if (length > bytes.size() - stun::kChannelDataHeaderSize) return std::nullopt;
   return ChannelDataView{channel, bytes.subspan(stun::kChannelDataHeaderSize, length)};
 }
@@ -41,7 +41,22 @@ std::span<const std::uint8_t> frame_channel_data_in_place(std::uint16_t channel,
   return buffer.subspan(start, total);
 }
 
-StreamDeframer::StreamDeframer(std::size_t max_frame) : max_frame_(max_frame), buffer_(2 * max_frame) {}
+StreamDeframer::StreamDeframer(std::size_t max_frame, bool rfc5766)
+    : max_frame_(max_frame), buffer_(2 * max_frame), rfc5766_(rfc5766) {}
+
+namespace {
+
+// RFC 5766 channels 0x5000-0x7FFF over a stream: framed like any ChannelData (RFC 8656 §12.5 padding).
+stun::Frame legacy_channel_frame(std::span<const std::uint8_t> buffered, std::size_t max_frame) {
+  if (buffered.size() < stun::kChannelDataHeaderSize) return {};
+  const std::size_t length = stun::load_u16(buffered.data() + 2);
+  const std::size_t size = stun::kChannelDataHeaderSize + ((length + 3) & ~std::size_t{3});
+  if (size > max_frame) return {stun::FrameKind::kInvalid, 0};
+  if (buffered.size() < size) return {stun::FrameKind::kNeedMore, size};
+  return {stun::FrameKind::kChannelData, size};
+}
+
+}  // namespace
 
 std::span<std::uint8_t> StreamDeframer::write_space() {
   if (invalid_) return {};
@@ -59,7 +74,8 @@ void StreamDeframer::commit(std::size_t n) { end_ = std::min(end_ + n, buffer_.s
 StreamDeframer::Frame StreamDeframer::next() {
   if (invalid_) return {stun::FrameKind::kInvalid, {}};
   const std::span<const std::uint8_t> pending(buffer_.data() + begin_, end_ - begin_);
-  const stun::Frame f = stun::next_stream_frame(pending, max_frame_);
+  const bool legacy = rfc5766_ && !pending.empty() && pending[0] >= 0x50 && pending[0] <= 0x7F;
+  const stun::Frame f = legacy ? legacy_channel_frame(pending, max_frame_) : stun::next_stream_frame(pending, max_frame_);
   if (f.kind == stun::FrameKind::kInvalid) {
     invalid_ = true;
     return {stun::FrameKind::kInvalid, {}};

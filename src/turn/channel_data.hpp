@@ -23,6 +23,17 @@ inline constexpr std::uint16_t kMinChannel = 0x4000;  // RFC 8656 §12
 inline constexpr std::uint16_t kMaxChannel = 0x4FFF;  // 0x5000-0x7FFF are reserved
 constexpr bool is_valid_channel(std::uint16_t n) { return n >= kMinChannel && n <= kMaxChannel; }
 
+// [extension for interop, added with the relay front end] RFC 5766 §11 allowed channels 0x4000-0x7FFF;
+// RFC 8656 §12 narrowed them to 0x4000-0x4FFF. Older clients, coturn's turnutils_uclient among them (it
+// binds e.g. 0x6D80), still use the old range, so TurnConfig::rfc5766_channels lets the server accept it.
+inline constexpr std::uint16_t kMaxChannelRfc5766 = 0x7FFF;
+constexpr bool is_valid_channel(std::uint16_t n, bool rfc5766) {
+  return n >= kMinChannel && n <= (rfc5766 ? kMaxChannelRfc5766 : kMaxChannel);
+}
+constexpr bool is_channel_data_first_byte(std::uint8_t b, bool rfc5766) {
+  return b >= 0x40 && b <= (rfc5766 ? 0x7F : 0x4F);
+}
+
 struct ChannelDataView {
   std::uint16_t channel = 0;
   std::span<const std::uint8_t> data;  // points into the parsed bytes
@@ -31,7 +42,7 @@ struct ChannelDataView {
 // Parses one ChannelData message at the start of `bytes`. nullopt when shorter than the header, the
 // channel is outside 0x4000-0x4FFF, or Length runs past the end. Extra bytes after the data (UDP
 // trailing bytes or stream padding) are allowed and ignored.
-std::optional<ChannelDataView> parse_channel_data(std::span<const std::uint8_t> bytes);
+std::optional<ChannelDataView> parse_channel_data(std::span<const std::uint8_t> bytes, bool rfc5766 = false);
 
 // Bytes a ChannelData message with `data_size` bytes of data occupies; `pad` = stream transport.
 constexpr std::size_t channel_data_size(std::size_t data_size, bool pad) {
@@ -62,7 +73,8 @@ std::span<const std::uint8_t> frame_channel_data_in_place(std::uint16_t channel,
 // Spans from next() stay valid until the next write_space()/commit() (which may move buffered bytes).
 class StreamDeframer {
  public:
-  explicit StreamDeframer(std::size_t max_frame);
+  // `rfc5766`: also accept ChannelData with channel numbers 0x5000-0x7FFF (see is_valid_channel).
+  explicit StreamDeframer(std::size_t max_frame, bool rfc5766 = false);
 
   struct Frame {
     stun::FrameKind kind = stun::FrameKind::kNeedMore;
@@ -80,6 +92,7 @@ class StreamDeframer {
   std::size_t begin_ = 0;
   std::size_t end_ = 0;
   bool invalid_ = false;
+  bool rfc5766_ = false;
 };
 
 }  // namespace sb::turn

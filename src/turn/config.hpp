@@ -52,6 +52,10 @@ struct TurnConfig {
   // TURN REST API (draft-uberti-behave-turn-rest): username = "<expiry unix seconds><sep><user>".
   char rest_separator = ':';
 
+  // [extension for interop] Accept channel numbers 0x4000-0x7FFF (RFC 5766 §11) instead of RFC 8656's
+  // 0x4000-0x4FFF, as coturn does: older clients (turnutils_uclient) bind channels above 0x4FFF.
+  bool rfc5766_channels = false;
+
   // Largest STUN message or ChannelData frame accepted from a client (and stream buffer size).
   std::uint32_t max_message_size = 4096;
 

@@ -13,9 +13,35 @@
 
 namespace sb::turn {
 
+namespace {
+
+std::uint64_t mix64(std::uint64_t x) {  // splitmix64 finaliser
+  x ^= x >> 30;
+  x *= 0xBF58476D1CE4E5B9ULL;
+  x ^= x >> 27;
+  x *= 0x94D049BB133111EBULL;
+  return x ^ (x >> 31);
+}
+
+std::uint64_t word(const std::array<std::uint8_t, 16>& ip, std::size_t at) {
+  std::uint64_t w = 0;
+  std::memcpy(&w, ip.data() + at, sizeof w);
+  return w;
+}
+
+}  // namespace
+
+// Runs once per client packet, so it works on 64-bit words rather than bytes. The keys that exist in
+// the table are bounded by the allocation quotas, which bounds what colliding keys could cost.
 std::size_t FiveTupleHash::operator()(const FiveTuple& t) const noexcept {
-  const stun::TransportAddressHash h;
-  return h(t.client) * 31 + h(t.server) * 7 + static_cast<std::size_t>(t.transport);
+  const std::uint64_t meta = (std::uint64_t{t.client.port} << 32) | (std::uint64_t{t.server.port} << 16) |
+                             (static_cast<std::uint64_t>(t.client.family) << 8) |
+                             (static_cast<std::uint64_t>(t.server.family) << 4) |
+                             static_cast<std::uint64_t>(t.transport);
+  std::uint64_t h = mix64(meta ^ word(t.client.ip, 0));
+  h = mix64(h ^ word(t.client.ip, 8));
+  h = mix64(h ^ word(t.server.ip, 0) ^ (word(t.server.ip, 8) * 0x9E3779B97F4A7C15ULL));
+  return static_cast<std::size_t>(h);
 }
 
 TurnCore::TurnCore(TurnShared& shared, RelayBinder& binder)
@@ -40,7 +66,9 @@ Output TurnCore::drop(DropReason r) {
 Output TurnCore::on_client_packet(const FiveTuple& from, std::span<const std::uint8_t> packet, const Now& now,
                                   std::span<std::uint8_t> out) {
   // RFC 7983 demultiplexing: 0x40-0x4F ChannelData, 0x00-0x03 STUN (first two bits zero).
-  if (!packet.empty() && stun::is_channel_data_byte(packet[0])) return handle_channel_data(from, packet, now.mono);
+  if (!packet.empty() && is_channel_data_first_byte(packet[0], config_.rfc5766_channels)) {
+    return handle_channel_data(from, packet, now.mono);
+  }
   return handle_stun(from, packet, now, out);
 }
 

@@ -40,7 +40,7 @@ std::size_t put_xor_peer(std::uint8_t* p, const TransportAddress& peer, const st
 
 Output TurnCore::handle_channel_data(const FiveTuple& from, std::span<const std::uint8_t> packet,
                                      util::TimePoint now) {
-  const auto cd = parse_channel_data(packet);
+  const auto cd = parse_channel_data(packet, config_.rfc5766_channels);
   if (!cd) return drop(DropReason::kMalformed);
   Allocation* a = find(from);
   if (a == nullptr || a->expires <= now) return drop(DropReason::kNoAllocation);
@@ -65,12 +65,15 @@ Output TurnCore::handle_send(const FiveTuple& from, const stun::MessageView& m, 
   const auto data = m.get<stun::Data>();
   if (!peer || !data) return drop(DropReason::kMalformed);
   const RelayEndpoint* relay = a->relay_for(peer->address.family);
-  if (relay == nullptr) return drop(DropReason::kNoPermission);
-  if (!shared_.peer_policy().allowed(peer->address)) {
-    counters_.denied_peers.add();
-    return drop(DropReason::kPeerDenied);
+  // Permissions are only ever installed for peers the policy allows (CreatePermission/ChannelBind
+  // answer 403 otherwise), so the policy is consulted only to tell a denied peer from an unpermitted one.
+  if (relay == nullptr || a->permission_for(peer->address, now) == nullptr) {
+    if (!shared_.peer_policy().allowed(peer->address)) {
+      counters_.denied_peers.add();
+      return drop(DropReason::kPeerDenied);
+    }
+    return drop(DropReason::kNoPermission);
   }
-  if (a->permission_for(peer->address, now) == nullptr) return drop(DropReason::kNoPermission);
   if (!a->bandwidth.take(data->value.size(), now)) return drop(DropReason::kBandwidth);
   ++a->packets_to_peer;
   a->bytes_to_peer += data->value.size();

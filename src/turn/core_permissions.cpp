@@ -101,7 +101,9 @@ Output CoreHandlers::channel_bind(TurnCore& c, Request& r) {
   if (a == nullptr) return answer;
   const auto number = r.msg.get<stun::ChannelNumber>();
   const auto peer = r.msg.get<stun::XorPeerAddress>();
-  if (!number || !peer || !is_valid_channel(number->number)) return error(c, r, stun::code::kBadRequest);
+  if (!number || !peer || !is_valid_channel(number->number, c.config_.rfc5766_channels)) {
+    return error(c, r, stun::code::kBadRequest);
+  }
   if (const auto code = check_peer(*a, peer->address, c.counters_, c.shared_.peer_policy()); code != 0) {
     return error(c, r, code);
   }
