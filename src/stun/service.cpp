@@ -113,7 +113,7 @@ Outcome BindingService::answer_error(const MessageView& request, const Packet& p
   StunMetrics::inc(metrics_.errors);
   reply.from = packet.local;
   reply.to = packet.source;
-  return finish(request, packet, reply);
+  return finish(request, reply);
 }
 
 Outcome BindingService::handle_request(const MessageView& request, const Packet& packet, Reply& reply) {
@@ -148,14 +148,17 @@ Outcome BindingService::handle_request(const MessageView& request, const Packet&
   start_success_response(scratch_, request).add(XorMappedAddress{packet.source});
   if (discovery) {
     // RFC 5780 §6.1: RESPONSE-ORIGIN is where the response comes from, OTHER-ADDRESS the alternate pair.
-    scratch_.add(ResponseOrigin{reply.from}).add(OtherAddress{changed_origin(packet.local, true, true)});
+    // MAPPED-ADDRESS as well, so clients can detect ALGs rewriting addresses (RFC 5780 §4.3, "No ALG").
+    scratch_.add(MappedAddress{packet.source})
+        .add(ResponseOrigin{reply.from})
+        .add(OtherAddress{changed_origin(packet.local, true, true)});
   }
   StunMetrics::inc(metrics_.responses);
-  return finish(request, packet, reply);
+  return finish(request, reply);
 }
 
 // Common tail of every response: SOFTWARE when configured, FINGERPRINT when the request had one.
-Outcome BindingService::finish(const MessageView& request, const Packet&, Reply& reply) {
+Outcome BindingService::finish(const MessageView& request, Reply& reply) {
   if (!config_.software.empty()) scratch_.add(Software{config_.software});
   if (request.fingerprint()) scratch_.add_fingerprint();
   if (!scratch_.ok()) return drop(DropReason::kMalformed);

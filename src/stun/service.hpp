@@ -71,7 +71,7 @@ class BindingService {
   Outcome answer_error(const MessageView& request, const Packet& packet, Reply& reply, std::uint16_t code);
   bool discovery_applies(const Packet& packet) const;
   TransportAddress changed_origin(const TransportAddress& local, bool change_ip, bool change_port) const;
-  Outcome finish(const MessageView& request, const Packet& packet, Reply& reply);
+  Outcome finish(const MessageView& request, Reply& reply);
   Outcome drop(DropReason r);
 
   const ServiceConfig config_;

@@ -145,6 +145,7 @@ TEST(BindingService, Rfc5780OtherAddressAndResponseOrigin) {
   const MessageView r = f.response();
   EXPECT_EQ(r.get<OtherAddress>()->address, kAlt);
   EXPECT_EQ(r.get<ResponseOrigin>()->address, kLocal);
+  EXPECT_EQ(r.get<MappedAddress>()->address, kClient);
   EXPECT_EQ(f.reply.from, kLocal);
 }
 

@@ -1,0 +1,43 @@
+// STUN inside `signalbox` (unless --no-stun): the Binding service's listeners, its metrics
+// (signalbox_stun_*) and the `stun:HOST:PORT` entry of `joined.iceServers`.
+//
+// STUN shares its ports with TURN (RFC 8656 §3.1). When TURN runs, its front end (net::TurnService)
+// answers Binding with the same stun::BindingService and prints the stun-* listening lines; add_stun()
+// must then be told so (`served_by_turn`) and binds nothing itself. With --no-turn, STUN gets its own
+// listeners: net::StunUdpServer (recvmmsg/sendmmsg workers) and net::StunStreamServer (TCP, and TLS when a
+// certificate is configured), printed as `listening stun-udp|stun-tcp|stun-tls HOST:PORT`.
+//
+//   const bool stun_in_turn = add_turn(app);
+//   add_stun(app, stun_in_turn);
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "server/app.hpp"
+#include "server/config.hpp"
+#include "server/metrics.hpp"
+#include "stun/metrics.hpp"
+#include "stun/service.hpp"
+
+namespace sb::server {
+
+// Where STUN's counters come from when another front end (TURN's) answers Binding. Optional.
+using StunMetricsSource = std::function<stun::StunMetricsSnapshot()>;
+
+void add_stun(App& app, bool served_by_turn, StunMetricsSource shared_metrics = {});
+
+// The signalbox_stun_* families (requests, responses, errors, indications, drops by reason). Exposed so a
+// front end that embeds the Binding service can render the same names.
+void render_stun_metrics(PromWriter& w, const stun::StunMetricsSnapshot& m);
+
+// stun::ServiceConfig from the configuration's STUN section for listeners bound to `primary` (the first
+// UDP listen address). RFC 5780 discovery is enabled when --stun-alt-address is set and primary is a
+// concrete address. Throws std::runtime_error on unusable addresses.
+stun::ServiceConfig stun_service_config(const StunConfig& c, const std::optional<stun::TransportAddress>& primary);
+
+// "HOST:PORT" or "[V6]:PORT" (IP literals only; names are not resolved here) → TransportAddress.
+stun::TransportAddress parse_stun_address(const std::string& text, const char* option);
+
+}  // namespace sb::server
