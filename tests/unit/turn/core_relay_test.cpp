@@ -265,3 +265,45 @@ TEST_F(RelayTcp, MalformedStunOnAStreamClosesTheConnection) {
 
 }  // namespace
 }  // namespace sb::turn::test
+
+namespace sb::turn::test {
+namespace {
+
+TEST(RelayRfc5766Channels, OldChannelRangeWorksOnlyWhenEnabled) {
+  Harness h;
+  h.cfg.rfc5766_channels = true;
+  h.start();
+  TestClient c{udp_tuple(1)};
+  ASSERT_TRUE(Harness::is_success(h.allocate(c)));
+  ASSERT_TRUE(Harness::is_success(h.bind_channel(c, 0x6D80, peer_v4(1))));  // as turnutils_uclient binds
+  EXPECT_EQ(Harness::code_of(h.bind_channel(c, 0x8000, peer_v4(2))), 400);  // still bounded
+  const std::vector<std::uint8_t> payload = {9, 8, 7};
+  std::array<std::uint8_t, 16> frame{};
+  const auto n = write_channel_data(0x6D80, payload, false, frame);
+  const Output to = h.send_bytes(c.tuple, std::span(frame.data(), n));
+  ASSERT_EQ(to.action, Action::kToPeer);
+  EXPECT_EQ(to.peer, peer_v4(1));
+  std::vector<std::uint8_t> buf(kPeerHeadroom + payload.size() + kPeerTailroom);
+  std::copy(payload.begin(), payload.end(), buf.begin() + kPeerHeadroom);
+  const Output back = h.core->on_peer_datagram(h.binder.open.begin()->first, peer_v4(1), buf, payload.size(),
+                                               h.now().mono);
+  ASSERT_EQ(back.action, Action::kToClient);
+  const auto cd = parse_channel_data(back.bytes, true);
+  ASSERT_TRUE(cd);
+  EXPECT_EQ(cd->channel, 0x6D80);
+  EXPECT_FALSE(parse_channel_data(back.bytes, false));  // strict parsing refuses the old range
+
+  StreamDeframer strict(256), legacy(256, true);
+  for (StreamDeframer* d : {&strict, &legacy}) {
+    auto space = d->write_space();
+    std::copy(frame.begin(), frame.begin() + 8, space.begin());  // 4 + 3 + 1 padding
+    d->commit(8);
+  }
+  EXPECT_EQ(strict.next().kind, stun::FrameKind::kInvalid);
+  const auto f = legacy.next();
+  EXPECT_EQ(f.kind, stun::FrameKind::kChannelData);
+  EXPECT_EQ(f.bytes.size(), 8u);
+}
+
+}  // namespace
+}  // namespace sb::turn::test
