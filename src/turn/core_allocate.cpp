@@ -17,7 +17,7 @@ using stun::code::kInsufficientCapacity;
 struct AllocateAsk {
   std::array<Family, 2> families{Family::kIPv4, Family::kIPv6};
   std::size_t family_count = 1;
-  bool v6_unavailable = false;  // dual request, IPv6 not offered → ADDRESS-ERROR-CODE 440
+  std::uint16_t v6_error = 0;  // dual request without IPv6: ADDRESS-ERROR-CODE 440 (not offered) / 508
   bool even_port = false;
   bool reserve_next = false;
   std::optional<stun::ReservationToken> token;
@@ -67,7 +67,7 @@ std::uint16_t parse_allocate(const stun::MessageView& m, const RelayBinder& bind
     if (binder.has_family(Family::kIPv6)) {
       ask.family_count = 2;
     } else {
-      ask.v6_unavailable = true;
+      ask.v6_error = kAddressFamilyNotSupported;
     }
   }
   return 0;
@@ -106,20 +106,61 @@ static std::optional<RelayEndpoint> bind_relay(TurnShared& shared, RelayBinder& 
 }
 
 static void add_allocate_success(stun::Message& m, const stun::MessageView& req, const Allocation& a,
-                                 bool v6_unavailable) {
+                                 std::uint16_t v6_error) {
   stun::start_success_response(m, req);
   for (std::size_t i = 0; i < a.relay_count; ++i) m.add(stun::XorRelayedAddress{a.relays[i].address});
-  if (v6_unavailable) m.add(stun::AddressErrorCode{Family::kIPv6, stun::code::kAddressFamilyNotSupported, {}});
+  // RFC 8656 §7.2: a dual allocation that got only IPv4 says why IPv6 is missing.
+  if (v6_error != 0) m.add(stun::AddressErrorCode{Family::kIPv6, v6_error, {}});
   m.add(stun::Lifetime{a.lifetime_s});
   if (a.has_reservation) m.add(stun::ReservationToken{a.reservation_token});
   m.add(stun::XorMappedAddress{a.client.client});
+}
+
+// Binds the relay socket(s) the request asks for into `a` (RFC 8656 §7.2 step 10). False → 508, with
+// everything bound so far undone. In a dual allocation an IPv6 failure only costs the IPv6 relay:
+// the answer then carries ADDRESS-ERROR-CODE 508 for it.
+static bool bind_relays(TurnShared& shared, RelayBinder& binder, AllocateAsk& ask,
+                        std::optional<std::uint16_t> reserved, Allocation& a, std::optional<std::uint16_t>& next_port) {
+  for (std::size_t i = 0; i < ask.family_count; ++i) {
+    auto ep = bind_relay(shared, binder, ask.families[i], ask, i == 0 ? reserved : std::nullopt, next_port);
+    if (ep) {
+      a.relays[a.relay_count++] = *ep;
+      continue;
+    }
+    if (i == 1) {
+      ask.v6_error = kInsufficientCapacity;
+      break;
+    }
+    if (next_port) shared.ports().release(ask.families[0], *next_port);
+    next_port.reset();
+    return false;
+  }
+  return true;
+}
+
+static void init_allocation(Allocation& a, const TurnConfig& cfg, const CoreHandlers::Request& r) {
+  const auto lifetime = CoreHandlers::granted_lifetime(cfg, r.msg);
+  a.client = r.from;
+  a.username = std::string(r.username);
+  a.quota_user = std::string(r.quota_user);
+  a.allocate_tid = r.msg.transaction_id();
+  a.lifetime_s = static_cast<std::uint32_t>(lifetime.count());
+  a.expires = r.now.mono + lifetime;
+  // Built now so that installing permissions/channels and every packet afterwards allocate nothing.
+  a.permissions.reserve(cfg.max_permissions_per_allocation);
+  a.channels.reserve(cfg.max_channels_per_allocation);
+  if (cfg.bandwidth_bytes_per_s > 0) {
+    const auto burst = cfg.bandwidth_burst_bytes > 0 ? cfg.bandwidth_burst_bytes : cfg.bandwidth_bytes_per_s;
+    a.bandwidth = TokenBucket{static_cast<double>(cfg.bandwidth_bytes_per_s), static_cast<double>(burst),
+                              static_cast<double>(burst), r.now.mono};
+  }
 }
 
 Output CoreHandlers::allocate(TurnCore& c, Request& r) {
   // Step 2: one allocation per 5-tuple; a retransmitted request gets the same answer again.
   if (Allocation* existing = c.find(r.from); existing != nullptr && existing->expires > r.now.mono) {
     if (existing->allocate_tid == r.msg.transaction_id() && existing->username == r.username) {
-      add_allocate_success(c.response_, r.msg, *existing, false);
+      add_allocate_success(c.response_, r.msg, *existing, 0);
       return reply(c, r);
     }
     return error(c, r, stun::code::kAllocationMismatch);
@@ -137,53 +178,28 @@ Output CoreHandlers::allocate(TurnCore& c, Request& r) {
     ask.families[0] = t->first;
     reserved = t->second;
   }
-  // Quotas (486) before any port is touched.
-  const auto quota = c.shared_.acquire_allocation(r.quota_user);
-  if (quota != TurnShared::Quota::kOk) {
+  // Step 9: quotas (486) before any port is touched.
+  if (c.shared_.acquire_allocation(r.quota_user) != TurnShared::Quota::kOk) {
     if (reserved) c.shared_.ports().release(ask.families[0], *reserved);
     return error(c, r, stun::code::kAllocationQuotaReached);
   }
   auto a = std::make_unique<Allocation>();
   std::optional<std::uint16_t> next_port;
-  for (std::size_t i = 0; i < ask.family_count; ++i) {
-    auto ep = bind_relay(c.shared_, c.binder_, ask.families[i], ask, i == 0 ? reserved : std::nullopt, next_port);
-    if (!ep) {
-      for (std::size_t k = 0; k < a->relay_count; ++k) {
-        c.binder_.close(a->relays[k]);
-        c.shared_.ports().release(a->relays[k].address.family, a->relays[k].address.port);
-      }
-      if (next_port) c.shared_.ports().release(ask.families[0], *next_port);
-      c.shared_.release_allocation(r.quota_user);
-      return error(c, r, kInsufficientCapacity);
-    }
-    a->relays[a->relay_count++] = *ep;
+  if (!bind_relays(c.shared_, c.binder_, ask, reserved, *a, next_port)) {
+    c.shared_.release_allocation(r.quota_user);
+    return error(c, r, kInsufficientCapacity);
   }
   if (next_port) {
-    a->reservation_token = c.shared_.ports().reserve(ask.families[0], *next_port,
-                                                     r.now.mono + c.config_.reservation_lifetime);
+    a->reservation_token =
+        c.shared_.ports().reserve(ask.families[0], *next_port, r.now.mono + c.config_.reservation_lifetime);
     a->has_reservation = true;
   }
-  const auto lifetime = granted_lifetime(c.config_, r.msg);
-  a->client = r.from;
-  a->username = std::string(r.username);
-  a->quota_user = std::string(r.quota_user);
-  a->allocate_tid = r.msg.transaction_id();
-  a->lifetime_s = static_cast<std::uint32_t>(lifetime.count());
-  a->expires = r.now.mono + lifetime;
-  a->permissions.reserve(c.config_.max_permissions_per_allocation);
-  a->channels.reserve(c.config_.max_channels_per_allocation);
-  if (c.config_.bandwidth_bytes_per_s > 0) {
-    a->bandwidth.rate = static_cast<double>(c.config_.bandwidth_bytes_per_s);
-    a->bandwidth.burst = static_cast<double>(c.config_.bandwidth_burst_bytes > 0 ? c.config_.bandwidth_burst_bytes
-                                                                                 : c.config_.bandwidth_bytes_per_s);
-    a->bandwidth.tokens = a->bandwidth.burst;
-    a->bandwidth.last = r.now.mono;
-  }
+  init_allocation(*a, c.config_, r);
   Allocation& ref = *a;
   for (std::size_t i = 0; i < ref.relay_count; ++i) c.by_relay_[ref.relays[i].id] = &ref;
   c.by_tuple_[r.from] = std::move(a);
   c.counters_.allocations_created.add();
-  add_allocate_success(c.response_, r.msg, ref, ask.v6_unavailable);
+  add_allocate_success(c.response_, r.msg, ref, ask.v6_error);
   return reply(c, r);
 }
 

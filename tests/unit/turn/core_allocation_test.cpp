@@ -239,6 +239,23 @@ TEST(TurnAllocate, UnsupportedFamilyIs440AndDualFallsBackWithAddressErrorCode) {
   EXPECT_EQ(aec->family, Family::kIPv6);
 }
 
+TEST(TurnAllocate, DualAllocationKeepsIpv4WhenIpv6CannotBeBound) {
+  Harness h;
+  h.binder.fail_v6 = true;
+  h.start();
+  TestClient dual{udp_tuple(2)};
+  auto d = h.allocate(dual, [](stun::Message& m) { m.add(stun::AdditionalAddressFamily{Family::kIPv6}); });
+  ASSERT_TRUE(Harness::is_success(d));
+  EXPECT_EQ(Harness::relayed(*d).family, Family::kIPv4);
+  ASSERT_TRUE(d->view().get<stun::AddressErrorCode>());
+  EXPECT_EQ(d->view().get<stun::AddressErrorCode>()->code, 508);
+  EXPECT_EQ(h.shared->ports().used(Family::kIPv6), 0u);  // the failed IPv6 ports were given back
+  TestClient v6{udp_tuple(3)};
+  EXPECT_EQ(Harness::code_of(h.allocate(v6, [](stun::Message& m) {
+              m.add(stun::RequestedAddressFamily{Family::kIPv6});
+            })), 508);
+}
+
 TEST(TurnAllocate, TcpConnectionCloseDeletesTheAllocation) {
   Harness h;
   h.start();

@@ -27,6 +27,7 @@ class FakeBinder final : public RelayBinder {
   bool v6 = true;
   std::set<std::uint16_t> busy;  // ports that fail to bind (both families)
   bool fail_all = false;
+  bool fail_v6 = false;  // IPv6 offered, but every bind fails
   std::map<RelayId, RelayEndpoint> open;
   std::size_t bind_calls = 0;
   RelayId next_id = 100;
@@ -34,7 +35,7 @@ class FakeBinder final : public RelayBinder {
   bool has_family(Family f) const override { return f == Family::kIPv4 ? v4 : v6; }
   std::optional<RelayEndpoint> bind(Family f, std::uint16_t port) override {
     ++bind_calls;
-    if (fail_all || busy.count(port) != 0) return std::nullopt;
+    if (fail_all || busy.count(port) != 0 || (fail_v6 && f == Family::kIPv6)) return std::nullopt;
     RelayEndpoint e;
     e.id = next_id++;
     e.address = f == Family::kIPv4 ? TransportAddress::v4({198, 51, 100, 1}, port)
