@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -58,6 +59,10 @@ ExitStatus decode_status(int status) {
 }  // namespace
 
 std::string signalbox_path() {
+  // Lets a developer run the suite against another build of the binary (e.g. a Release one).
+  if (const char* override_path = std::getenv("SB_ITEST_SIGNALBOX"); override_path && *override_path) {
+    return override_path;
+  }
 #ifdef SIGNALBOX_BIN
   return SIGNALBOX_BIN;
 #else

@@ -23,7 +23,8 @@
 
 namespace sb::itest {
 
-// The signalbox binary this test was built against (compile definition SIGNALBOX_BIN).
+// The signalbox binary this test was built against (compile definition SIGNALBOX_BIN), unless the
+// environment variable SB_ITEST_SIGNALBOX names another one.
 std::string signalbox_path();
 
 struct Listener {

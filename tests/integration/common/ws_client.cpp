@@ -44,7 +44,9 @@ struct WsClient::Impl : std::enable_shared_from_this<WsClient::Impl> {
     if (ended) return;
     ended = true;
     error = ec.message();
-    if (reason && ec == websocket::error::closed) {
+    // A close frame may arrive and the TCP teardown after it fail (e.g. a reset), so the reason counts
+    // whenever the peer sent one.
+    if (reason && (ec == websocket::error::closed || reason->code != websocket::close_code::none)) {
       close_code = static_cast<std::uint16_t>(reason->code);
       close_text = std::string(reason->reason.data(), reason->reason.size());
     }
@@ -106,11 +108,13 @@ class StreamImpl final : public WsClient::Impl {
   void start_write() override {
     if (writing || outbox.empty()) return;
     writing = true;
+    // The frame being written leaves the queue, so fail_outbox() never touches it.
+    in_flight_ = std::move(outbox.front());
+    outbox.pop_front();
     ws_.text(true);
-    ws_.async_write(net::buffer(outbox.front().first), [self = self()](error_code ec, std::size_t) {
+    ws_.async_write(net::buffer(in_flight_.first), [self = self()](error_code ec, std::size_t) {
       self->writing = false;
-      auto done = std::move(self->outbox.front().second);
-      self->outbox.pop_front();
+      auto done = std::move(self->in_flight_.second);
       done->set_value(!ec);
       if (ec) return self->fail_outbox();
       self->start_write();
@@ -181,6 +185,7 @@ class StreamImpl final : public WsClient::Impl {
 
   websocket::stream<NextLayer> ws_;
   beast::flat_buffer buffer_;
+  std::pair<std::string, std::shared_ptr<std::promise<bool>>> in_flight_;
 };
 
 // Runs `fn` on the IoThread and waits for it to call its completion, bounded by `timeout`.

@@ -1,0 +1,53 @@
+// Shared pieces of the signaling integration tests: a fixture that starts `signalbox` with signaling only
+// (STUN/TURN off, so parallel tests never contend for 3478) and assertions on protocol messages.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/http_get.hpp"
+#include "common/json_util.hpp"
+#include "common/server_process.hpp"
+#include "common/ws_client.hpp"
+
+namespace sb::itest {
+
+// How long to wait for a message that must come, and how long to listen to show that nothing comes.
+// Generous: CI also runs these against an ASan+UBSan debug build on two shared cores.
+inline constexpr milliseconds kWait{5000};
+inline constexpr milliseconds kQuiet{300};
+
+class SignalingTest : public ::testing::Test {
+ protected:
+  // Starts signalbox on 127.0.0.1:0 with `args` added to the defaults.
+  void start_server(std::vector<std::string> args = {});
+  std::unique_ptr<WsClient> connect(WsOptions options = {});
+  ServerProcess& server() { return *server_; }
+  HttpResponse get(const std::string& target);
+  Metrics metrics();
+
+  void TearDown() override;
+
+  std::unique_ptr<ServerProcess> server_;
+  bool tls_ = false;
+};
+
+// Receives the next message and checks its type; on a mismatch or a timeout records a failure and returns
+// a null json.
+nlohmann::json expect_message(WsClient& c, const std::string& type, milliseconds timeout = kWait);
+// Sends `join` and expects `joined`; returns the peer id (empty on failure).
+std::string join(WsClient& c, const std::string& room, const std::string& name = "");
+// Expects an `error` with `code` (and `field` / `ref` when not empty).
+void expect_error(WsClient& c, const std::string& code, const std::string& field = "",
+                  const std::string& ref = "");
+// Shows the connection is usable: ping → pong.
+void expect_open(WsClient& c);
+// Asserts that nothing arrives within `quiet`.
+void expect_silence(WsClient& c, milliseconds quiet = kQuiet);
+// A 32-hex peer id that nobody has.
+std::string unused_peer_id();
+
+}  // namespace sb::itest
