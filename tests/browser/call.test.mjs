@@ -4,6 +4,5 @@ import { describe } from 'node:test';
 import { twoPartyCallSuite } from './lib/call-suite.mjs';
 
 describe('two-party call over http:// and ws://', () => {
-  // Full camera size here, for a screenshot that shows what a user sees.
-  twoPartyCallSuite({ serverArgs: [], query: { video: '640x480@30' }, screenshot: 'call-http.png' });
+    twoPartyCallSuite({ serverArgs: [], screenshot: 'call-http.png' });
 });

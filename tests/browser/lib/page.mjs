@@ -94,38 +94,12 @@ export async function waitMediaFlowing(page, { rounds = 2, minFrames = 5, timeou
 }
 
 function rose(before, after, minFrames) {
-  if (!before || !after || !before.inbound.video || !after.inbound.video || !after.inbound.audio) return false;
-  const frames = after.inbound.video.framesDecoded - before.inbound.video.framesDecoded;
-  const a0 = before.inbound.audio || { totalSamplesReceived: 0, packetsReceived: 0 };
+  if (!after || !after.inbound.video || !after.inbound.audio) return false;
+  // Before the first packet there is no inbound-rtp entry yet: count from zero.
+  const v0 = before?.inbound.video || { framesDecoded: 0 };
+  const a0 = before?.inbound.audio || { totalSamplesReceived: 0, packetsReceived: 0 };
+  const frames = after.inbound.video.framesDecoded - v0.framesDecoded;
   const a1 = after.inbound.audio;
   const audio = a1.totalSamplesReceived > a0.totalSamplesReceived || a1.packetsReceived > a0.packetsReceived;
   return frames >= minFrames && audio;
-}
-
-// Gathers ICE candidates in the page with a throw-away RTCPeerConnection (one data channel, so no media
-// permission is involved) and returns them as {type, protocol, address, port, relayProtocol, url}.
-// For STUN/TURN tests: e.g. srflx from signalbox's STUN server, relay from its TURN server.
-export async function gatherCandidates(page, rtcConfig, timeout = 10000) {
-  return page.evaluate(async ({ config, ms }) => {
-    const pc = new RTCPeerConnection(config);
-    const found = [];
-    const errors = [];
-    pc.createDataChannel('probe');
-    pc.onicecandidateerror = (ev) => errors.push({ url: ev.url, code: ev.errorCode, text: ev.errorText });
-    const done = new Promise((resolve) => {
-      pc.onicecandidate = (ev) => {
-        if (!ev.candidate) resolve();
-        else if (ev.candidate.candidate) {
-          const c = ev.candidate;
-          found.push({ type: c.type, protocol: c.protocol, address: c.address, port: c.port,
-            relayProtocol: c.relayProtocol ?? null, url: c.url ?? null });
-        }
-      };
-      setTimeout(resolve, ms);
-    });
-    await pc.setLocalDescription(await pc.createOffer());
-    await done;
-    pc.close();
-    return { candidates: found, errors };
-  }, { config: rtcConfig, ms: timeout });
 }

@@ -26,7 +26,8 @@ export class SignalboxServer {
     this.proc = proc;
     this.pid = proc.pid;
     this.output = [];      // stdout + stderr lines, for diagnostics when a test fails
-    this.listening = {};   // service → "HOST:PORT", e.g. {http: "127.0.0.1:40123"}
+    this.listening = {};   // service → its first "HOST:PORT", e.g. {http: "127.0.0.1:40123", 'stun-udp': ...}
+    this.endpoints = [];   // every {service, hostPort} printed, in order
     this.exited = new Promise((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
     this.pidFile = process.env.SB_PID_DIR ? path.join(process.env.SB_PID_DIR, String(proc.pid)) : null;
     if (this.pidFile) fs.writeFileSync(this.pidFile, `${proc.pid}\n`);
@@ -109,7 +110,10 @@ function waitReady(server) {
     const onLine = (line) => {
       server.addLine(line);
       const m = /^listening (\S+) (\S+)$/.exec(line.trim());
-      if (m) server.listening[m[1]] = m[2];
+      if (m) {
+        server.listening[m[1]] ??= m[2];
+        server.endpoints.push({ service: m[1], hostPort: m[2] });
+      }
       if (line.trim() === 'ready') {
         clearTimeout(timer);
         if (server.hostPort) resolve();
