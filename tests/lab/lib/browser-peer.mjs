@@ -6,7 +6,7 @@
 //   event exit CODE NAME
 // Runs until SIGTERM (exit 0) or --timeout seconds (exit 7). Uses the browser suite's playwright-core and
 // Chromium flags (tests/browser/lib), plus the flag that lets an http:// lab origin open the fake camera.
-//   node browser-peer.mjs --url http://203.0.113.10:8080 --room R [--timeout 90]
+//   node browser-peer.mjs --url http://203.0.113.10:8080 --room R [--timeout 90] [--ignore-certificate-errors]
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,10 +18,13 @@ const require = createRequire(path.join(here, '../../browser/package.json'));
 const { chromium } = require('playwright-core');
 
 function parseArgs(argv) {
-  const out = { url: '', room: '', timeout: 90, query: {} };
+  const out = { url: '', room: '', timeout: 90, query: {}, ignoreCertificateErrors: false };
   for (let i = 0; i < argv.length; i += 2) {
     const [k, v] = [argv[i], argv[i + 1]];
-    if (k === '--url') out.url = v;
+    if (k === '--ignore-certificate-errors') {
+      out.ignoreCertificateErrors = true; // the lab's throwaway certificate for turns:
+      i -= 1;
+    } else if (k === '--url') out.url = v;
     else if (k === '--room') out.room = v;
     else if (k === '--timeout') out.timeout = Number(v);
     else if (k === '--query') out.query = Object.fromEntries(new URLSearchParams(v));
@@ -39,7 +42,7 @@ async function main() {
   const browser = await chromium.launch({
     executablePath: CHROMIUM_BIN,
     headless: true,
-    args: [...chromiumFlags(), `--unsafely-treat-insecure-origin-as-secure=${origin}`],
+    args: [...chromiumFlags({ ignoreCertificateErrors: args.ignoreCertificateErrors }), `--unsafely-treat-insecure-origin-as-secure=${origin}`],
     timeout: 30000,
   });
   let stopping = false;
