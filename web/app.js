@@ -115,13 +115,17 @@ function onMessage(signaling, call, msg) {
 function onServerError(signaling, call, msg) {
   if (msg.code === 'room-full') {
     hangUp(signaling, call, 'room-full');
-    setError('room-full', `This room is full (${msg.message}). Try again later or choose another room.`);
+    setError('room-full', `Can't join: ${capitalized(msg.message)}. Try again later or choose another room.`);
   } else if (msg.ref === 'join') {
     hangUp(signaling, call, 'failed');
     setError(msg.code, `Could not join the room: ${msg.message}`);
   } else {
     setError(msg.code, `The server refused a ${msg.ref || 'message'}: ${msg.message}`);
   }
+}
+
+function capitalized(text) {
+  return text ? text[0].toUpperCase() + text.slice(1) : text;
 }
 
 function onSignalingDown({ code, attempt, delayMs }) {

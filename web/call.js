@@ -256,6 +256,7 @@ export class Call {
 
   hangUp() {
     this.closeAll();
+    this.state.peers = {};
     clearInterval(this.statsTimer);
     for (const t of this.state.localStream?.getTracks() || []) t.stop();
     this.notify();

@@ -55,7 +55,7 @@ export function bindControls({ onMic, onCamera, onHangUp, onRejoin }) {
 export function render(state) {
   $('call').hidden = state.state === 'idle';
   $('join-form').hidden = state.state !== 'idle';
-  $('room-label').textContent = state.room ? `room ${state.room}` : '';
+  $('room-label').textContent = state.room ? `Room ${state.room}` : '';
   const status = $('status');
   status.dataset.state = state.state;
   status.textContent = STATUS_TEXT[state.state] || state.state;
@@ -83,9 +83,12 @@ function renderLocal(state) {
   $('mic-button').setAttribute('aria-pressed', String(state.micMuted));
   $('camera-button').textContent = state.cameraOff ? 'Turn camera on' : 'Turn camera off';
   $('camera-button').setAttribute('aria-pressed', String(state.cameraOff));
-  const live = state.state !== 'ended' && state.state !== 'room-full';
-  $('mic-button').disabled = !live || !state.localStream;
-  $('camera-button').disabled = !live || !state.localStream;
+  const live = !['ended', 'room-full', 'failed'].includes(state.state);
+  $('videos').hidden = !live; // no black tiles once the call is over
+  $('mic-button').hidden = !live;
+  $('camera-button').hidden = !live;
+  $('mic-button').disabled = !state.localStream;
+  $('camera-button').disabled = !state.localStream;
   $('hangup-button').hidden = !live;
   $('rejoin-button').hidden = live;
 }
