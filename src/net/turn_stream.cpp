@@ -10,8 +10,8 @@
 namespace sb::net {
 
 TurnStream::TurnStream(int fd, SSL_CTX* ssl_ctx, const turn::FiveTuple& tuple, std::size_t max_frame,
-                       std::size_t max_output_bytes)
-    : fd_(fd), tuple_(tuple), deframer_(max_frame), max_output_(max_output_bytes) {
+                       std::size_t max_output_bytes, bool rfc5766_channels)
+    : fd_(fd), tuple_(tuple), deframer_(max_frame, rfc5766_channels), max_output_(max_output_bytes) {
   if (ssl_ctx) {
     ssl_ = SSL_new(ssl_ctx);
     if (ssl_) {
@@ -78,8 +78,11 @@ void TurnStream::send(std::span<const std::uint8_t> bytes) {
   if (out_sent_ > 0 && out_sent_ == out_.size()) {
     out_.clear();
     out_sent_ = 0;
+    ends_.clear();
+    ends_head_ = 0;
   }
   out_.insert(out_.end(), bytes.begin(), bytes.end());
+  if (ssl_) ends_.push_back(out_.size());
 }
 
 TurnStream::Status TurnStream::flush() {
@@ -93,8 +96,10 @@ TurnStream::Status TurnStream::flush() {
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return Status::kOpen;
       if (n < 0) return Status::kClosed;
     } else {
+      while (ends_head_ < ends_.size() && ends_[ends_head_] <= out_sent_) ++ends_head_;
+      const std::size_t record = ends_head_ < ends_.size() ? ends_[ends_head_] - out_sent_ : left;
       ERR_clear_error();
-      const int r = SSL_write(ssl_, out_.data() + out_sent_, static_cast<int>(left));
+      const int r = SSL_write(ssl_, out_.data() + out_sent_, static_cast<int>(record));
       if (r <= 0) {
         const int e = SSL_get_error(ssl_, r);
         if (e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ) return Status::kOpen;
@@ -106,6 +111,8 @@ TurnStream::Status TurnStream::flush() {
   }
   out_.clear();
   out_sent_ = 0;
+  ends_.clear();
+  ends_head_ = 0;
   return Status::kOpen;
 }
 

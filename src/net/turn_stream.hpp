@@ -18,8 +18,9 @@ namespace sb::net {
 class TurnStream {
  public:
   // Takes ownership of `fd` (non-blocking, connected) and, when `ssl_ctx` is set, runs TLS over it.
+  // `rfc5766_channels`: also accept ChannelData numbers 0x5000-0x7FFF (turn::TurnConfig::rfc5766_channels).
   TurnStream(int fd, SSL_CTX* ssl_ctx, const turn::FiveTuple& tuple, std::size_t max_frame,
-             std::size_t max_output_bytes);
+             std::size_t max_output_bytes, bool rfc5766_channels);
   ~TurnStream();
   TurnStream(const TurnStream&) = delete;
   TurnStream& operator=(const TurnStream&) = delete;
@@ -56,6 +57,10 @@ class TurnStream {
   turn::StreamDeframer deframer_;
   std::vector<std::uint8_t> out_;
   std::size_t out_sent_ = 0;
+  // TLS only: where each queued message ends in out_, so that every message goes out in its own
+  // SSL_write (its own TLS record), as coturn does; its uclient reads one message per record.
+  std::vector<std::size_t> ends_;
+  std::size_t ends_head_ = 0;
   std::size_t max_output_;
   std::uint64_t dropped_ = 0;
 };

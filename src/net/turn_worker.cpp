@@ -53,7 +53,7 @@ int open_stream_listener(const stun::TransportAddress& local, std::string& error
 }  // namespace
 
 TurnWorker::TurnWorker(const TurnWorkerOptions& options, turn::TurnShared& shared, const util::Clock& clock)
-    : options_(options), clock_(clock), response_(4096) {
+    : options_(options), clock_(clock), rfc5766_channels_(shared.config().rfc5766_channels), response_(4096) {
   if (options_.stun) stun_ = std::make_unique<stun::BindingService>(*options_.stun, stun_metrics_);
   epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
   wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -271,7 +271,7 @@ void TurnWorker::on_accept(const Listen& l, bool tls) {
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     const turn::FiveTuple tuple{from_sockaddr(ss), l.address, tls ? stun::Transport::kTls : stun::Transport::kTcp};
     auto stream = std::make_unique<TurnStream>(fd, tls ? options_.tls_ctx : nullptr, tuple, options_.max_frame,
-                                               options_.stream_output_bytes);
+                                               options_.stream_output_bytes, rfc5766_channels_);
     if (!watch(fd, Kind::kStream, EPOLLIN | EPOLLRDHUP)) continue;  // the unique_ptr closes fd
     stream_by_tuple_[tuple] = fd;
     streams_[fd].stream = std::move(stream);

@@ -116,6 +116,7 @@ class TurnWorker final : public turn::RelayBinder {
 
   TurnWorkerOptions options_;
   const util::Clock& clock_;
+  bool rfc5766_channels_;
   stun::StunMetrics stun_metrics_;
   std::unique_ptr<stun::BindingService> stun_;
   std::unique_ptr<turn::TurnCore> core_;

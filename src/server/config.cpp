@@ -96,6 +96,7 @@ void register_turn(OptionTable& t, TurnConfig& c) {
   t.add("turn-auth-failure-rate", &c.auth_failure_rate, "401 answers per second per source IP (burst: twice that); more are dropped");
   t.add("allow-peer", &c.allow_peer, "CIDR the relay may send to even if denied by default (repeatable; allow wins)");
   t.add("deny-peer", &c.deny_peer, "CIDR the relay never sends to, besides the built-in list (repeatable)");
+  t.add("turn-rfc5766-channels", &c.rfc5766_channels, "accept channel numbers 0x4000-0x7FFF (RFC 5766) besides RFC 8656's 0x4000-0x4FFF, as coturn does; false = strict RFC 8656");
   t.add("turn-tls-cert", &c.tls_cert, "PEM certificate for turns: (TLS on stun-tls-listen); default: --tls-cert");
   t.add("turn-tls-key", &c.tls_key, "PEM private key for --turn-tls-cert; default: --tls-key");
 }

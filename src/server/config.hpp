@@ -72,6 +72,7 @@ struct TurnConfig {
   double auth_failure_rate = 20;              // 401 answers per second per source IP
   std::vector<std::string> allow_peer;        // CIDRs relayed to even if denied by default (allow wins)
   std::vector<std::string> deny_peer;         // CIDRs never relayed to, besides the built-in list
+  bool rfc5766_channels = true;               // accept channels 0x4000-0x7FFF (RFC 5766) as coturn does
   std::string tls_cert;                       // turns: certificate; default: --tls-cert
   std::string tls_key;
 };

@@ -79,6 +79,7 @@ turn::TurnConfig core_config(const Config& c) {
   k.bandwidth_bytes_per_s = std::uint64_t{t.bandwidth_kbps} * 125;
   k.min_port = t.min_port;
   k.max_port = t.max_port;
+  k.rfc5766_channels = t.rfc5766_channels;
   k.unauthorized_rate = t.auth_failure_rate;
   k.unauthorized_burst = static_cast<std::uint32_t>(t.auth_failure_rate * 2) + 1;
   return k;
