@@ -61,6 +61,14 @@ ProcStat proc_stat(int pid) {
   return s;
 }
 
+// CPU seconds (user + system) this load generator has used, to tell whether it was the bottleneck.
+double own_cpu_s() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  auto secs = [](const timeval& tv) { return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6; };
+  return secs(ru.ru_utime) + secs(ru.ru_stime);
+}
+
 void raise_fd_limit(int sessions) {
   rlimit rl{};
   getrlimit(RLIMIT_NOFILE, &rl);
@@ -130,14 +138,17 @@ void Controller::measure_saturation() {
   std::this_thread::sleep_for(std::chrono::seconds(1));  // warm-up
   const auto r0 = sum(&Worker::received);
   const auto c0 = proc_stat(o_.server_pid).cpu_s;
+  const double own0 = own_cpu_s();
   const auto t0 = Clock::now();
   std::this_thread::sleep_for(duration<double>(o_.saturation_s));
   const auto r1 = sum(&Worker::received);
   const auto c1 = proc_stat(o_.server_pid).cpu_s;
+  const double own1 = own_cpu_s();
   const double secs = duration<double>(Clock::now() - t0).count();
   const double rate = static_cast<double>(r1 - r0) / secs;
   report("saturation_msgs_per_second", rate);
   if (o_.server_pid > 0 && r1 > r0) report("saturation_server_cpu_us_per_msg", (c1 - c0) * 1e6 / (r1 - r0));
+  report("saturation_loadgen_cpu_share", (own1 - own0) / secs);  // 1.0 = one core busy all the time
   set_phase(Phase::drain);
   // Let in-flight messages arrive (bounded): wait until the received count stops moving.
   auto last = sum(&Worker::received);
