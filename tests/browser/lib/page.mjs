@@ -103,3 +103,33 @@ function rose(before, after, minFrames) {
   const audio = a1.totalSamplesReceived > a0.totalSamplesReceived || a1.packetsReceived > a0.packetsReceived;
   return frames >= minFrames && audio;
 }
+
+// Gathers ICE candidates in the page with a throw-away RTCPeerConnection (one data channel, so no media
+// permission is involved) and returns {candidates: [{type, protocol, address, port, relayProtocol, url}],
+// errors: [{url, code, text}]}. For STUN/TURN tests: srflx from a STUN server, relay from a TURN server.
+// A page without camera permission hides its host addresses behind mDNS names, which is also why Chromium
+// then reports a srflx candidate even where it equals a host address.
+export async function gatherCandidates(page, rtcConfig, timeout = 10000) {
+  return page.evaluate(async ({ config, ms }) => {
+    const pc = new RTCPeerConnection(config);
+    const candidates = [];
+    const errors = [];
+    pc.createDataChannel('probe');
+    pc.onicecandidateerror = (ev) => errors.push({ url: ev.url, code: ev.errorCode, text: ev.errorText });
+    const done = new Promise((resolve) => {
+      pc.onicecandidate = (ev) => {
+        if (!ev.candidate) resolve();
+        else if (ev.candidate.candidate) {
+          const c = ev.candidate;
+          candidates.push({ type: c.type, protocol: c.protocol, address: c.address, port: c.port,
+            relayProtocol: c.relayProtocol ?? null, url: c.url ?? null });
+        }
+      };
+      setTimeout(resolve, ms);
+    });
+    await pc.setLocalDescription(await pc.createOffer());
+    await done;
+    pc.close();
+    return { candidates, errors };
+  }, { config: rtcConfig, ms: timeout });
+}
