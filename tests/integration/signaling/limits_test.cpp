@@ -42,6 +42,7 @@ TEST_F(SignalingLimits, BurstWithinLimitIsServed) {
 TEST_F(SignalingLimits, RateLimitErrorsThenCloses1008OnSustainedAbuse) {
   start_server({"--rate-limit", "5", "--rate-burst", "5", "--rate-abuse-close", "20"});
   auto c = connect();
+  const auto start = Clock::now();
   for (int i = 0; i < 60; ++i) {
     if (!c->send_json({{"type", "ping"}})) break;  // the server may close while we still send
   }
@@ -52,8 +53,10 @@ TEST_F(SignalingLimits, RateLimitErrorsThenCloses1008OnSustainedAbuse) {
     else if (t == "error" && str_field(*m, "code") == "rate-limited") ++limited;
     else ++other;
   }
+  // The burst, plus what refilled at 5/s while the frames arrived (a slow, sanitized build takes longer).
+  const double elapsed_s = std::chrono::duration<double>(Clock::now() - start).count();
   EXPECT_GE(pongs, 5);
-  EXPECT_LE(pongs, 8);  // the burst, plus what refills while the frames arrive
+  EXPECT_LE(pongs, 5 + static_cast<int>(elapsed_s * 5) + 1) << "in " << elapsed_s << " s";
   EXPECT_GE(limited, 1);
   EXPECT_EQ(other, 0);
   ASSERT_TRUE(c->wait_closed(kWait));
@@ -68,17 +71,17 @@ TEST_F(SignalingLimits, SilentPeerTimesOutAndOthersAreTold) {
   // The silent peer reads only its `joined`; afterwards it answers no ping and sends nothing.
   WsOptions silent_options;
   silent_options.read_mode = ReadMode::on_demand;
+  const auto start = Clock::now();  // the silent peer's last frame is sent after this
   auto silent = connect(silent_options);
   const std::string silent_id = join(*silent, "idle");
   auto alive = connect();  // reads continuously, so answers every ping
   join(*alive, "idle");
 
-  const auto start = Clock::now();
-  auto left = expect_message(*alive, "peer-left", milliseconds(5000));
+  auto left = expect_message(*alive, "peer-left", kWait);
   const auto waited = Clock::now() - start;
   EXPECT_EQ(str_field(left, "id"), silent_id);
   EXPECT_EQ(str_field(left, "reason"), "timeout");
-  EXPECT_GE(waited, milliseconds(300));
+  EXPECT_GE(waited, milliseconds(600)) << "removed before the idle timeout";
   // The peer that answers pings stays, well past the idle timeout.
   EXPECT_FALSE(alive->wait_closed(milliseconds(1000)));
   expect_open(*alive);
@@ -111,7 +114,7 @@ TEST_F(SignalingLimits, StuckReaderIsDroppedWhileOtherRoomsWork) {
     }
     if (i % 50 == 0) {  // meanwhile, the other room keeps working
       ASSERT_TRUE(c->send_json({{"type", "offer"}, {"to", d_id}, {"sdp", "fast-" + std::to_string(i)}}));
-      EXPECT_EQ(str_field(expect_message(*d, "offer", milliseconds(2000)), "sdp"), "fast-" + std::to_string(i));
+      EXPECT_EQ(str_field(expect_message(*d, "offer"), "sdp"), "fast-" + std::to_string(i));
     }
   }
   if (!left) left = sender->receive_json(kWait);
