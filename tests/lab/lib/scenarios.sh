@@ -3,7 +3,7 @@
 # shellcheck shell=bash
 
 SCEN_IMPAIR=${SCEN_IMPAIR:-"delay=30 loss=1"}  # on the internet links of the symmetric-NAT topology
-SCEN_GOAL=${SCEN_GOAL:-45}                      # video frames and audio buffers each side must decode
+SCEN_GOAL=${SCEN_GOAL:-30}                      # video frames and audio buffers each side must decode
 SCEN_JOIN_TIMEOUT=${SCEN_JOIN_TIMEOUT:-45}      # seconds for the second client to start and join
 SCEN_CALL_TIMEOUT=${SCEN_CALL_TIMEOUT:-45}      # seconds from the second client's join to the goal
 SCEN_ICE_TIMEOUT=${SCEN_ICE_TIMEOUT:-15}        # client --ice-timeout in the failure scenario
@@ -99,10 +99,10 @@ log_exit() { grep -oE '^event exit [0-9]+ [a-z-]+' "$1" | tail -1 | cut -d' ' -f
 call_wait() {  # log_a log_b pid_a pid_b
   local la=$1 lb=$2 pa=$3 pb=$4 t0="" deadline ca="" cb=""
   deadline=$(( $(lab_now_ms) + SCEN_JOIN_TIMEOUT * 1000 ))
-  CALL_OK=0; CALL_T_MS=""; CALL_WHY=""
+  CALL_OK=0; CALL_T_MS=""; CALL_WHY=""; CALL_T0=$(lab_now_ms)
   while [ "$(lab_now_ms)" -lt "$deadline" ]; do
-    if [ -z "$t0" ] && grep -qE '^event joined' "$lb"; then
-      t0=$(lab_now_ms); deadline=$(( t0 + SCEN_CALL_TIMEOUT * 1000 ))
+    if [ -z "$t0" ] && grep -qE '^event joined' "$la" && grep -qE '^event joined' "$lb"; then
+      t0=$(lab_now_ms); deadline=$(( t0 + SCEN_CALL_TIMEOUT * 1000 )); CALL_T0=$t0
     fi
     [ -z "$ca" ] && log_connected "$la" && ca=$(lab_now_ms)
     [ -z "$cb" ] && log_connected "$lb" && cb=$(lab_now_ms)
@@ -117,7 +117,7 @@ call_wait() {  # log_a log_b pid_a pid_b
     sleep 0.3
   done
   CALL_WHY="no media goal within ${SCEN_CALL_TIMEOUT}s of joining (connected a:${ca:+yes} b:${cb:+yes})"
-  [ -z "$t0" ] && CALL_WHY="second client did not join within ${SCEN_JOIN_TIMEOUT}s"
+  [ -z "$t0" ] && CALL_WHY="the clients did not both join within ${SCEN_JOIN_TIMEOUT}s"
   return 1
 }
 
@@ -153,15 +153,22 @@ run_call() {  # kind host_a host_b expect [extra client args...]
   local name=$SCEN_NAME nat=$SCEN_NAT
   local room="lab-$SCEN_ID-$RANDOM" ta="$SCEN_ID-a" tb="$SCEN_ID-b" pa pb t0 la lb
   la=$(lab_logfile "$ta"); lb=$(lab_logfile "$tb")
-  if [ "$kind" = native ]; then client_start "$ha" "$ta" "$room" "$@"; else browser_start "$ha" "$ta" "$room" "$@"; fi
-  pa=$LAB_LAST_PID
-  if ! wait_event "$la" '^event joined' 40; then
-    result_row "$name" "$nat" FAIL "-" "-" "-" "first client never joined: $(tail -2 "$la" | tr '\n' ' ')"
-    lab_stop "$pa"; return
+  local t_start; t_start=$(lab_now_ms)
+  if [ "$kind" = native ]; then
+    # The first client joins alone, so the second is the newcomer and makes the offer.
+    client_start "$ha" "$ta" "$room" "$@"; pa=$LAB_LAST_PID
+    if ! wait_event "$la" '^event joined' 30; then
+      result_row "$name" "$nat" FAIL "-" "-" "-" "first client never joined: $(tail -2 "$la" | tr '\n' ' ')"
+      lab_stop "$pa"; return
+    fi
+    client_start "$hb" "$tb" "$room" "$@"; pb=$LAB_LAST_PID
+  else
+    # Chromium takes many seconds to start on a busy machine: both start at once, whoever joins second offers.
+    browser_start "$ha" "$ta" "$room" "$@"; pa=$LAB_LAST_PID
+    browser_start "$hb" "$tb" "$room" "$@"; pb=$LAB_LAST_PID
   fi
-  if [ "$kind" = native ]; then client_start "$hb" "$tb" "$room" "$@"; else browser_start "$hb" "$tb" "$room" "$@"; fi
-  pb=$LAB_LAST_PID
   call_wait "$la" "$lb" "$pa" "$pb"
+  local t_goal; t_goal=$(lab_now_ms)
   local ok=$CALL_OK why=$CALL_WHY pair_a pair_b checks
   pair_a=$(log_pair "$la"); pair_b=$(log_pair "$lb")
   local proto_b; proto_b=$(log_relay_proto "$lb"); CALL_PROTO_B=$proto_b
@@ -178,6 +185,8 @@ run_call() {  # kind host_a host_b expect [extra client args...]
   fi
   [ "$ok" = 1 ] && checks+=" (goal $SCEN_GOAL each)"
   [ "$ok" = 1 ] && [ "$kind" = native ] && checks+=", both exit 0 on SIGTERM"
+  lab_log "$SCEN_ID took $(fmt_s $(( $(lab_now_ms) - t_start ))): start to both joined $(fmt_s $((CALL_T0 - t_start)))," \
+    "joined to goal $(fmt_s $((t_goal - CALL_T0))), stopping $(fmt_s $(( $(lab_now_ms) - t_goal )))"
   result_row "$name" "$nat" "$([ "$ok" = 1 ] && echo PASS || echo FAIL)" "${pair_a:-none} / ${pair_b:-none}" \
     "$(fmt_s "$CALL_T_MS")" "$checks" "$why"
 }
