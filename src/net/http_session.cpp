@@ -61,7 +61,8 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession<Stream
     }
     auto req = parser_->release();
     parser_.reset();
-    if (beast::websocket::is_upgrade(req) && req.target() == "/ws") {
+    const auto target = req.target();
+    if (beast::websocket::is_upgrade(req) && target.substr(0, target.find('?')) == "/ws") {
       // The WebSocket takes the stream; this object, its parser and its buffer go away with it.
       start_ws_session(std::move(stream_), std::move(req), state_);
       return;

@@ -135,8 +135,7 @@ void App::request_stop() {
 }
 
 void App::begin_shutdown() {
-  if (shutting_down_) return;
-  shutting_down_ = true;
+  if (shutting_down_.exchange(true)) return;
   for (auto& s : services_) s->stop();
   // RFC 6455 §7.4.1: 1001 "going away" tells clients the server is shutting down.
   http_->shutdown(signaling::close_code::going_away, "server shutting down");

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+#include <atomic>
 #include <boost/asio/ssl/context.hpp>
 #include <memory>
 #include <ostream>
@@ -67,7 +68,7 @@ class App {
   std::shared_ptr<net::ServerState> state_;
   std::unique_ptr<net::HttpServer> http_;
   std::vector<std::unique_ptr<Service>> services_;
-  bool shutting_down_ = false;  // on the io_context (shutdown runs as a posted handler)
+  std::atomic<bool> shutting_down_{false};  // a signal and request_stop() may race
 };
 
 }  // namespace sb::server
