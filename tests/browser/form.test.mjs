@@ -18,7 +18,7 @@ describe('the join form', () => {
     await server?.stop();
   });
 
-  it('no room in the URL: the join form, which refuses bad names and joins good ones', async () => {
+  it('no room in the URL: the join form, which refuses bad names and joins good ones', { timeout: 60000 }, async () => {
     const page = await browser.newPage();
     page.sbLog = [];
     page.on('console', (m) => page.sbLog.push(`[${m.type()}] ${m.text()}`));
@@ -46,7 +46,7 @@ describe('the join form', () => {
     assert.match(await page.locator('#notice').textContent(), /Waiting for someone to join/);
   });
 
-  it('a malformed room name in the URL is explained, not sent', async () => {
+  it('a malformed room name in the URL is explained, not sent', { timeout: 30000 }, async () => {
     const page = await browser.newPage();
     await page.goto(`${server.url}/?room=${encodeURIComponent('bad room')}`);
     await waitForState(page, 'idle');

@@ -12,6 +12,7 @@ import {
 
 export const RESULTS_DIR = path.join(REPO_ROOT, 'tests/browser/test-results');
 const PAIR_TYPES = ['host', 'srflx', 'prflx', 'relay'];
+const STEP = { timeout: 60000 }; // a hung step fails alone, and the after() hook still stops everything
 
 export function uniqueRoom(prefix = 'room') {
   return `${prefix}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
@@ -32,7 +33,7 @@ export function twoPartyCallSuite({ serverArgs = [], secure = false, query = {},
     if (ctx.server) await ctx.server.stop();
   });
 
-  it(`serves the page over ${secure ? 'https' : 'http'} and joins the room`, async () => {
+  it(`serves the page over ${secure ? 'https' : 'http'} and joins the room`, STEP, async () => {
     assert.equal(ctx.server.scheme, secure ? 'https' : 'http');
     ctx.alice = await openCallPage(ctx.browser, ctx.server.url, { room, name: 'alice', query,
       ignoreHTTPSErrors: secure });
@@ -43,14 +44,14 @@ export function twoPartyCallSuite({ serverArgs = [], secure = false, query = {},
       secure ? 'wss' : 'ws');
   });
 
-  it('connects a second page and media flows both ways', async () => {
+  it('connects a second page and media flows both ways', STEP, async () => {
     ctx.bob = await openCallPage(ctx.browser, ctx.server.url, { room, name: 'bob', query, ignoreHTTPSErrors: secure });
     await Promise.all([waitConnected(ctx.alice), waitConnected(ctx.bob)]);
     const [a, b] = await Promise.all([waitMediaFlowing(ctx.alice), waitMediaFlowing(ctx.bob)]);
     ctx.figures = { alice: a, bob: b };
   });
 
-  it('shows the selected candidate pair type', async () => {
+  it('shows the selected candidate pair type', STEP, async () => {
     for (const page of [ctx.alice, ctx.bob]) {
       const s = await readState(page);
       const peers = Object.values(s.peers).filter((p) => !p.left);
@@ -68,7 +69,7 @@ export function twoPartyCallSuite({ serverArgs = [], secure = false, query = {},
     }
   });
 
-  it('mute microphone and camera off switch the local tracks', async () => {
+  it('mute microphone and camera off switch the local tracks', STEP, async () => {
     const tracks = () => ctx.alice.evaluate(() => window.signalbox.localStream.getTracks()
       .map((t) => `${t.kind}:${t.enabled}`).sort().join(' '));
     assert.equal(await tracks(), 'audio:true video:true');
@@ -85,7 +86,7 @@ export function twoPartyCallSuite({ serverArgs = [], secure = false, query = {},
     assert.equal(await tracks(), 'audio:true video:true');
   });
 
-  it('turns a third page away with room-full and shows it', async () => {
+  it('turns a third page away with room-full and shows it', STEP, async () => {
     const carol = await openCallPage(ctx.browser, ctx.server.url, { room, name: 'carol', query,
       ignoreHTTPSErrors: secure });
     try {
@@ -101,7 +102,7 @@ export function twoPartyCallSuite({ serverArgs = [], secure = false, query = {},
     for (const page of [ctx.alice, ctx.bob]) assert.equal((await readState(page)).state, 'in-call');
   });
 
-  it('hang up: the other page shows that the peer left', async () => {
+  it('hang up: the other page shows that the peer left', STEP, async () => {
     await ctx.bob.click('#hangup-button');
     await waitForState(ctx.bob, 'ended');
     await waitInPage(ctx.alice, () => Object.values(window.signalbox.peers).some((p) => p.left && p.leftReason === 'bye'),

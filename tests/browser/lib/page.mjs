@@ -1,7 +1,7 @@
 // One call page (web/ served by signalbox) per browser context, and the ways tests read it: the page
 // exposes its state on `window.signalbox` (see web/app.js), so tests never scrape text for state.
 
-const DEFAULT_WAIT_MS = 15000;
+const DEFAULT_WAIT_MS = 20000; // generous: CI machines are shared and Chromium starts slowly under load
 // Small video keeps several pages encoding and decoding in software within a 2-core machine's means.
 const TEST_VIDEO = '320x240@15';
 
