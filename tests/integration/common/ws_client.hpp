@@ -59,7 +59,8 @@ class WsClient {
   std::optional<nlohmann::json> receive_json(milliseconds timeout);
 
   // Waits until the connection has ended (close frame or error); true if it did within `timeout`.
-  // Queued messages stay available to receive().
+  // An on_demand client reads continuously from then on (to reach the close frame); the messages read
+  // stay available to receive().
   bool wait_closed(milliseconds timeout);
   bool closed() const;
   // The close code the server sent, once the connection ended with a close frame.
