@@ -1,13 +1,22 @@
 // A mesh call: with --max-peers-per-room 3, three pages hold one RTCPeerConnection per remote peer, and
 // each decodes video from both others. Also: a page whose camera is denied still joins and receives.
 import assert from 'node:assert/strict';
+import os from 'node:os';
 import { test } from 'node:test';
 import { launchBrowser } from './lib/browser.mjs';
 import { startServer } from './lib/server.mjs';
 import { uniqueRoom } from './lib/call-suite.mjs';
 import { openCallPage, waitForState, waitConnected, waitMediaFlowing, readState, waitForError } from './lib/page.mjs';
 
-test('three pages in one room form a full mesh', { timeout: 90000 }, async (t) => {
+// Three pages encode and decode six streams in software: on a machine already saturated by other work this
+// cannot finish in bounded time, so it says so (as a skip, counted in the summary) instead of failing.
+const load = os.loadavg()[0];
+const overloaded = load > 3 * os.cpus().length;
+
+test('three pages in one room form a full mesh', {
+  timeout: 90000,
+  skip: overloaded && `machine overloaded (load ${load.toFixed(1)} on ${os.cpus().length} cores)`,
+}, async (t) => {
   const server = await startServer({ args: ['--max-peers-per-room', '3'] });
   t.after(() => server.stop());
   const browser = await launchBrowser();
