@@ -82,6 +82,9 @@ void Client::start() {
   signals_.async_wait([this](auto ec, int sig) {
     if (!ec) finish(ExitCode::ok, fmt::format("signal {}", sig == SIGINT ? "SIGINT" : "SIGTERM"));
   });
+  EncodeSettings enc{options_.width, options_.height, options_.fps, options_.video_kbps};
+  if (auto error = check_capture_devices(options_.video_source, options_.audio_source, enc); !error.empty())
+    return finish(ExitCode::no_device, "no camera or microphone: " + error);
   start_timers();
   read_stdin();
   set_state(State::connecting);

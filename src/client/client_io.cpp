@@ -89,8 +89,9 @@ void Client::print_stats(const StatsSample& s) {
   last_stats_at_ = now;
   std::string pair = s.local_candidate_type.empty() ? "none" : s.local_candidate_type + "/" + s.remote_candidate_type;
   std::string rtt = s.rtt_seconds ? fmt::format("{:.1f}ms", *s.rtt_seconds * 1000) : "n/a";
-  emit("stats state={} pair={} in={:.0f}kbps out={:.0f}kbps frames-decoded={} audio-buffers={} rtt={}",
-       to_string(state_), pair, in_kbps, out_kbps, peer_ ? peer_->counters().video_frames.load() : 0,
+  std::string relay = s.relay_protocol.empty() ? "-" : s.relay_protocol;
+  emit("stats state={} pair={} relay-protocol={} in={:.0f}kbps out={:.0f}kbps frames-decoded={} audio-buffers={} rtt={}",
+       to_string(state_), pair, relay, in_kbps, out_kbps, peer_ ? peer_->counters().video_frames.load() : 0,
        peer_ ? peer_->counters().audio_buffers.load() : 0, rtt);
 }
 
@@ -114,8 +115,8 @@ void Client::read_next_line() {
         spdlog::warn("stdin line longer than {} bytes; input disabled", options_.max_message_bytes);
       return;  // EOF or closed: keep running without input
     }
-    auto begin = boost::asio::buffers_begin(stdin_buffer_.data());
-    std::string line(begin, begin + static_cast<std::ptrdiff_t>(n) - 1);
+    // basic_streambuf's input sequence is one contiguous buffer.
+    std::string line(static_cast<const char*>(stdin_buffer_.data().data()), n - 1);
     stdin_buffer_.consume(n);
     on_stdin_line(std::move(line));
   });

@@ -94,6 +94,16 @@ gst::ElementPtr make_audio_send_bin(const SourceSpec& src, std::string* error, b
   return parse_bin(desc, src, error, no_device);
 }
 
+std::string check_capture_devices(const SourceSpec& video, const SourceSpec& audio, const EncodeSettings& enc) {
+  std::string error;
+  bool no_device = false;
+  if (video.kind == SourceSpec::Kind::v4l2 && !make_video_send_bin(video, enc, &error, &no_device)) return error;
+  if ((audio.kind == SourceSpec::Kind::pulse || audio.kind == SourceSpec::Kind::alsa) &&
+      !make_audio_send_bin(audio, &error, &no_device))
+    return error;
+  return {};
+}
+
 gst::CapsPtr video_rtp_caps() {
   return gst::CapsPtr(gst_caps_from_string(
       fmt::format("capsfilter caps=\"application/x-rtp,media=video,encoding-name=VP8,payload={},clock-rate=90000\"", kVp8PayloadType)

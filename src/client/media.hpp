@@ -37,6 +37,11 @@ gst::ElementPtr make_video_send_bin(const SourceSpec& src, const EncodeSettings&
                                     bool* no_device);
 gst::ElementPtr make_audio_send_bin(const SourceSpec& src, std::string* error, bool* no_device);
 
+// Opens the camera and microphone named by the options once (and closes them again), so that a missing
+// device is reported at start-up rather than when a peer arrives. Returns the error, empty when fine or
+// when only test sources are used.
+std::string check_capture_devices(const SourceSpec& video, const SourceSpec& audio, const EncodeSettings& enc);
+
 // Caps webrtcbin needs for a receive-only transceiver of that kind.
 gst::CapsPtr video_rtp_caps();
 gst::CapsPtr audio_rtp_caps();

@@ -206,12 +206,14 @@ void PeerSession::add_candidate_now(const signaling::IceCandidate& c) {
     for (std::size_t i = 0; i < remote_mids_.size(); ++i)
       if (remote_mids_[i] == *c.sdp_mid) mline = static_cast<guint>(i);
   }
+  spdlog::debug("remote candidate (m-line {}): {}", mline, c.candidate);
   if (auto t = candidate_type(c.candidate)) types_seen_.remote.insert(*t);
   g_signal_emit_by_name(webrtc_, "add-ice-candidate", mline, c.candidate.c_str());
 }
 
 void PeerSession::on_local_candidate(guint mline, std::string candidate) {
   if (stopped_) return;
+  spdlog::debug("local candidate (m-line {}): {}", mline, candidate);
   if (auto t = candidate_type(candidate)) types_seen_.local.insert(*t);
   signaling::IceCandidate c;
   c.candidate = std::move(candidate);

@@ -11,6 +11,7 @@ namespace {
 struct Collected {
   StatsSample sample;
   std::map<std::string, std::string> candidate_types;  // candidate stats id → candidate-type
+  std::map<std::string, std::string> relay_protocols;  // candidate stats id → relay-protocol
   std::string selected_local, selected_remote;          // candidate ids of the chosen pair
 };
 
@@ -40,6 +41,7 @@ void collect_one(const GstStructure* s, Collected& c) {
     case GST_WEBRTC_STATS_LOCAL_CANDIDATE:
     case GST_WEBRTC_STATS_REMOTE_CANDIDATE:
       c.candidate_types[string_field(s, "id")] = string_field(s, "candidate-type");
+      c.relay_protocols[string_field(s, "id")] = string_field(s, "relay-protocol");
       break;
     case GST_WEBRTC_STATS_CANDIDATE_PAIR:
       // webrtcbin 1.22 reports only the selected pair of each transport.
@@ -62,6 +64,8 @@ StatsSample parse_webrtc_stats(const GstStructure* stats) {
   gst_structure_foreach(stats, &visit, &c);
   if (auto it = c.candidate_types.find(c.selected_local); it != c.candidate_types.end())
     c.sample.local_candidate_type = it->second;
+  if (auto it = c.relay_protocols.find(c.selected_local); it != c.relay_protocols.end())
+    c.sample.relay_protocol = it->second;
   if (auto it = c.candidate_types.find(c.selected_remote); it != c.candidate_types.end())
     c.sample.remote_candidate_type = it->second;
   return c.sample;

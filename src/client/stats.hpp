@@ -15,6 +15,7 @@ struct StatsSample {
   std::optional<double> rtt_seconds;  // remote-inbound-rtp round-trip-time (from RTCP receiver reports)
   std::string local_candidate_type;   // of the nominated / selected pair; empty when unknown
   std::string remote_candidate_type;
+  std::string relay_protocol;  // udp/tcp/tls to the TURN server, when the local candidate is relay
 };
 
 // Reads the structure a get-stats promise replies with. Unknown or missing fields are skipped.
