@@ -17,9 +17,18 @@ const START_TIMEOUT_MS = 15000;
 const STOP_TIMEOUT_MS = 5000;
 const running = new Set();
 
+let stopping = false;
 process.on('exit', () => {
   for (const s of running) s.killNow();
 });
+// `run`'s time limit signals the whole process group: stop every server before this process goes.
+for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP']) {
+  process.once(sig, () => {
+    stopping = true;
+    for (const s of running) s.killNow();
+    process.exit(1);
+  });
+}
 
 export class SignalboxServer {
   constructor(proc) {
@@ -84,6 +93,7 @@ export class SignalboxServer {
 
 // Starts signalbox with `args` (added after the defaults) and resolves once it printed `ready`.
 export async function startServer({ listen = '127.0.0.1:0', args = [] } = {}) {
+  if (stopping) throw new Error('the test process is stopping');
   if (!fs.existsSync(SIGNALBOX_BIN)) throw new Error(`signalbox binary not found: ${SIGNALBOX_BIN} (build it first)`);
   const fullArgs = ['--listen', listen, ...webRootArgs(), ...args];
   const proc = spawn(SIGNALBOX_BIN, fullArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
