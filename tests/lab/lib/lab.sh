@@ -315,7 +315,7 @@ lab_wait_port() {  # ns proto(tcp|udp) port seconds
   local i n=$(($4 * 10)) flag=-t
   [ "$2" = udp ] && flag=-u
   for ((i = 0; i < n; i++)); do
-    lab_exec "$1" ss -Hln $flag "sport = :$3" 2>/dev/null | grep -q . && return 0
+    [ -n "$(lab_exec "$1" ss -Hln "$flag" "sport = :$3" 2>/dev/null)" ] && return 0
     sleep 0.1
   done
   return 1

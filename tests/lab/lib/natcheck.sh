@@ -9,13 +9,13 @@ nat_start_coturn() {
     -L "$LAB_SERVER_IP" -L "$LAB_SERVER_ALT_IP" --listening-port 3478 --alt-listening-port 3479 \
     --log-file stdout --simple-log --pidfile "$LAB_DIR/coturn.pid" --db "$LAB_DIR/coturn.db" \
     --no-software-attribute
-  NAT_COTURN_PID=$LAB_LAST_PID
+  LAB_LAST_COTURN=$LAB_LAST_PID
   lab_wait_port srv udp 3478 10 && lab_wait_port srv tcp 3478 10
 }
 
 # natdiscovery's verdicts, one per line, e.g. "mapping=EIM preserved=yes filtering=APDF".
 nat_discover() {  # host server-ip port
-  local out map="none" filt="none" preserved="no" line lport rport
+  local out map="none" filt="none" preserved="no" lport rport
   out=$(timeout 30 ip netns exec "$(lab_ns "$1")" turnutils_natdiscovery -m -f -p "$3" "$2" 2>&1)
   echo "$out" >"$LAB_DIR/natdiscovery-$1.log"
   case "$out" in
@@ -64,7 +64,39 @@ nat_check_all() {
     result_row "NAT b: symmetric" "sym" FAIL "-" "-" "natdiscovery: $rb" "expected APDM/ADM with random ports"
   fi
   nat_check_udpblock
+  lab_set_nat b sym  # back to symmetric for the signalbox comparison
+  nat_check_signalbox_5780 "$ra" "$rb"
   lab_log "NAT checks done"; lab_down; lab_log "down"
+}
+
+# The same discovery against signalbox's own RFC 5780 support must reach the same verdicts as coturn.
+nat_check_signalbox_5780() {  # coturn's verdict for site a, for site b
+  local name="signalbox RFC 5780 vs coturn" nat="eim / sym" sa sb
+  if [ ! -x "${SIGNALBOX_BIN:-}" ]; then
+    result_row "$name" "$nat" SKIPPED "-" "-" "-" "pending: signalbox not built"; return
+  fi
+  if ! server_has_option stun-alt-address; then
+    result_row "$name" "$nat" SKIPPED "-" "-" "-" "pending: signalbox has no --stun-alt-address"; return
+  fi
+  lab_stop "$LAB_LAST_COTURN" 3
+  lab_spawn srv sb-5780 "$SIGNALBOX_BIN" --listen "$LAB_SERVER_IP:8080" --no-turn \
+    --stun-listen "$LAB_SERVER_IP:3478" --stun-alt-address "$LAB_SERVER_ALT_IP:3479"
+  local pid=$LAB_LAST_PID
+  if ! lab_wait_port srv udp 3478 10; then
+    result_row "$name" "$nat" FAIL "-" "-" "-" "signalbox did not start: $(tail -2 "$(lab_logfile sb-5780)" | tr '\n' ' ')"
+    lab_stop "$pid"; return
+  fi
+  nat_discover a1 "$LAB_SERVER_IP" 3478 >"$LAB_DIR/nat-sa" &
+  local p1=$!
+  nat_discover b1 "$LAB_SERVER_IP" 3478 >"$LAB_DIR/nat-sb" &
+  wait $p1 $!
+  sa=$(cat "$LAB_DIR/nat-sa"); sb=$(cat "$LAB_DIR/nat-sb")
+  lab_stop "$pid"
+  if [ "$sa" = "$1" ] && [ "$sb" = "$2" ]; then
+    result_row "$name" "$nat" PASS "-" "-" "same verdicts: a $sa; b $sb" ""
+  else
+    result_row "$name" "$nat" FAIL "-" "-" "signalbox: a $sa; b $sb" "coturn said: a $1; b $2"
+  fi
 }
 
 nat_check_udpblock() {

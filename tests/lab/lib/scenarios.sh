@@ -25,7 +25,9 @@ scen_missing() {  # kind(native|browser) -> prints why the scenario cannot run, 
     [ -x "$SIGNALBOX_CLIENT_BIN" ] || { echo "signalbox-client not built ($SIGNALBOX_CLIENT_BIN)"; return; }
   fi
 }
-server_has_option() { "$SIGNALBOX_BIN" --help 2>&1 | grep -q -- "--$1\b"; }
+# (The help text is read whole first: `grep -q` on a pipe would end it early, and pipefail would see
+# signalbox die of SIGPIPE.)
+server_has_option() { local h; h=$("$SIGNALBOX_BIN" --help 2>&1); grep -q -- "--$1\b" <<<"$h"; }
 
 # --- server -----------------------------------------------------------------------------------------
 make_cert() {
