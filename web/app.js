@@ -55,7 +55,7 @@ const update = () => ui.render(state);
 
 function setError(code, message) {
   state.lastError = { code, message, at: Date.now() };
-  state.errors.push(state.lastError);
+  state.errors = [...state.errors, state.lastError].slice(-50); // a long outage retries for hours
   console.warn(`signalbox: ${code}: ${message}`);
   update();
 }
@@ -88,6 +88,11 @@ async function main() {
   } catch (err) {
     if (!(err instanceof MediaProblem)) throw err;
     setError(err.code, err.code === 'camera-error' ? `${MEDIA_TEXT[err.code]}: ${err.message}` : MEDIA_TEXT[err.code]);
+  }
+  if (state.state === 'ended') {
+    // Hung up while the camera was starting.
+    for (const t of state.localStream?.getTracks() || []) t.stop();
+    return;
   }
 
   state.state = 'connecting';
