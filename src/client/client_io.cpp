@@ -89,7 +89,8 @@ void Client::print_stats(const StatsSample& s) {
   last_stats_at_ = now;
   std::string pair = s.local_candidate_type.empty() ? "none" : s.local_candidate_type + "/" + s.remote_candidate_type;
   std::string rtt = s.rtt_seconds ? fmt::format("{:.1f}ms", *s.rtt_seconds * 1000) : "n/a";
-  std::string relay = s.relay_protocol.empty() ? "-" : s.relay_protocol;
+  // webrtcbin 1.22 may report "none" for a relay candidate's protocol: print that as unknown.
+  std::string relay = s.relay_protocol.empty() || s.relay_protocol == "none" ? "-" : s.relay_protocol;
   emit("stats state={} pair={} relay-protocol={} in={:.0f}kbps out={:.0f}kbps frames-decoded={} audio-buffers={} rtt={}",
        to_string(state_), pair, relay, in_kbps, out_kbps, peer_ ? peer_->counters().video_frames.load() : 0,
        peer_ ? peer_->counters().audio_buffers.load() : 0, rtt);

@@ -158,11 +158,35 @@ TEST(ClientErrors, MissingCameraExitsWithNoDeviceCode) {
   EXPECT_EQ(c.wait_exit(10s), std::optional<int>(kExitNoDevice)) << c.output();
 }
 
-// Hooks for the suites that need more infrastructure:
-//  - native ↔ Chromium: tests/browser drives the web client; it starts `signalbox-client` with the
-//    arguments of client_args() and parses the same "event ..." lines.
-//  - relay-only through signalbox's TURN: run both clients with "--relay-only" against a signalbox
-//    started with TURN enabled, then assert "event stats ... pair=relay/..." (needs --stats).
+// Both clients allowed relay candidates only, through signalbox's own TURN relay (credentials from
+// `joined`). On one host the relay talks to itself on 127.0.0.1, so the server allows that peer address
+// and the clients add 127.0.0.1 to ICE (libnice cannot reach a loopback TURN server from eth0 otherwise).
+TEST(ClientRelay, RelayOnlyCallThroughSignalboxTurn) {
+  if (signalbox_path().empty()) GTEST_SKIP() << "signalbox is not built yet";
+  ServerOptions o;
+  o.args = {"--listen",     "127.0.0.1:0",  "--stun-listen", "127.0.0.1:0", "--turn-relay-address",
+            "127.0.0.1",    "--allow-peer", "127.0.0.1/32",  "--log-level", "warn"};
+  ServerProcess server(o);
+  std::string url = "ws://127.0.0.1:" + std::to_string(server.port()) + "/ws";
+  std::vector<std::string> relay{"--relay-only", "--loopback", "on", "--stats"};
+  ClientProcess a(client_bin(), client_args(url, "relay-call", "a", relay));
+  ASSERT_TRUE(a.wait_line("event joined", 10s)) << a.output();
+  ClientProcess b(client_bin(), client_args(url, "relay-call", "b", relay));
+
+  auto relayed = [](const std::string& l) { return l.starts_with("event stats ") && l.find(" pair=relay/relay ") != std::string::npos; };
+  auto enough = [](const std::string& l) { return decoded_at_least(l, kMinFrames); };
+  EXPECT_TRUE(a.wait_until(enough, 25s)) << a.output();
+  EXPECT_TRUE(b.wait_until(enough, 25s)) << b.output();
+  EXPECT_TRUE(a.wait_until(relayed, 5s)) << a.output();
+  EXPECT_TRUE(b.wait_until(relayed, 5s)) << b.output();
+  a.signal(SIGTERM);
+  b.signal(SIGTERM);
+  EXPECT_EQ(a.wait_exit(10s), std::optional<int>(kExitOk)) << a.output();
+  EXPECT_EQ(b.wait_exit(10s), std::optional<int>(kExitOk)) << b.output();
+}
+
+// Hook for native <-> Chromium: tests/browser drives the web client; it can start `signalbox-client` with
+// the arguments of client_args() and parse the same "event ..." lines (docs/native-client.md).
 
 }  // namespace
 }  // namespace sb::itest
