@@ -1,0 +1,262 @@
+// The real `signalbox` answering STUN: raw UDP/TCP clients with exact mapped-address checks, coturn's
+// turnutils_stunclient and turnutils_natdiscovery (RFC 5780), malformed input, metrics, and iceServers.
+// Every test runs twice: STUN inside TURN's shared front end (the default) and STUN alone (--no-turn).
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/http_get.hpp"
+#include "common/json_util.hpp"
+#include "common/server_process.hpp"
+#include "common/ws_client.hpp"
+#include "stun/attr_address.hpp"
+#include "stun/attr_text.hpp"
+#include "stun/integrity.hpp"
+#include "stun/message.hpp"
+#include "unit/stun/rfc5769_vectors.hpp"
+#include "tool.hpp"
+
+namespace sb::itest {
+namespace {
+
+using namespace std::chrono_literals;
+using stun::TransportAddress;
+
+// A connected-less socket bound to `local` (port 0); closed on destruction.
+class Socket {
+ public:
+  Socket(const TransportAddress& local, int type) {
+    fd_ = ::socket(local.is_v4() ? AF_INET : AF_INET6, type, 0);
+    sockaddr_storage ss{};
+    ::bind(fd_, reinterpret_cast<sockaddr*>(&ss), fill(local, ss));
+  }
+  ~Socket() { ::close(fd_); }
+  int fd() const { return fd_; }
+  TransportAddress local() const {
+    sockaddr_storage ss{};
+    socklen_t len = sizeof ss;
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&ss), &len);
+    return from(ss);
+  }
+  static socklen_t fill(const TransportAddress& a, sockaddr_storage& ss) {
+    ss = {};
+    if (a.is_v4()) {
+      auto& s = reinterpret_cast<sockaddr_in&>(ss);
+      s.sin_family = AF_INET;
+      s.sin_port = htons(a.port);
+      std::memcpy(&s.sin_addr, a.ip.data(), 4);
+      return sizeof s;
+    }
+    auto& s = reinterpret_cast<sockaddr_in6&>(ss);
+    s.sin6_family = AF_INET6;
+    s.sin6_port = htons(a.port);
+    std::memcpy(&s.sin6_addr, a.ip.data(), 16);
+    return sizeof s;
+  }
+  static TransportAddress from(const sockaddr_storage& ss) {
+    if (ss.ss_family == AF_INET) {
+      const auto& s = reinterpret_cast<const sockaddr_in&>(ss);
+      return TransportAddress::v4(ntohl(s.sin_addr.s_addr), ntohs(s.sin_port));
+    }
+    const auto& s = reinterpret_cast<const sockaddr_in6&>(ss);
+    std::array<std::uint8_t, 16> ip{};
+    std::memcpy(ip.data(), &s.sin6_addr, 16);
+    return TransportAddress::v6(ip, ntohs(s.sin6_port));
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+// Reads at most `max` bytes that arrive within `timeout`; empty on timeout or EOF.
+std::vector<std::uint8_t> receive(int fd, std::chrono::milliseconds timeout, std::size_t max = 2048) {
+  pollfd p{fd, POLLIN, 0};
+  if (::poll(&p, 1, static_cast<int>(timeout.count())) <= 0) return {};
+  std::vector<std::uint8_t> buf(max);
+  const ssize_t n = ::recv(fd, buf.data(), buf.size(), 0);
+  buf.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
+  return buf;
+}
+
+// Reads exactly `n` bytes from a stream within `timeout`; fewer on timeout or EOF.
+std::vector<std::uint8_t> receive_exact(int fd, std::size_t n, std::chrono::milliseconds timeout) {
+  std::vector<std::uint8_t> out;
+  const auto end = std::chrono::steady_clock::now() + timeout;
+  while (out.size() < n && std::chrono::steady_clock::now() < end) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
+    auto chunk = receive(fd, left, n - out.size());
+    if (chunk.empty()) break;
+    out.insert(out.end(), chunk.begin(), chunk.end());
+  }
+  return out;
+}
+
+void send_to(int fd, std::span<const std::uint8_t> bytes, const TransportAddress& to) {
+  sockaddr_storage ss{};
+  const socklen_t len = Socket::fill(to, ss);
+  ::sendto(fd, bytes.data(), bytes.size(), 0, reinterpret_cast<sockaddr*>(&ss), len);
+}
+
+struct Mode {
+  const char* name;
+  std::vector<std::string> extra_args;
+};
+
+class StunIntegration : public ::testing::TestWithParam<Mode> {
+ protected:
+  std::unique_ptr<ServerProcess> start(std::vector<std::string> args) {
+    ServerOptions o;
+    o.args = {"--listen", "127.0.0.1:0"};
+    o.args.insert(o.args.end(), args.begin(), args.end());
+    o.args.insert(o.args.end(), GetParam().extra_args.begin(), GetParam().extra_args.end());
+    return std::make_unique<ServerProcess>(o);
+  }
+  static TransportAddress address_of(const ServerProcess& s, const std::string& proto, const std::string& host) {
+    for (const auto& l : s.listeners()) {
+      if (l.proto == proto && l.host == host) {
+        return *TransportAddress::parse((host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
+                                        std::to_string(l.port));
+      }
+    }
+    throw std::runtime_error("no listener " + proto + " " + host + "\n" + s.output());
+  }
+};
+
+TEST_P(StunIntegration, UdpBindingReturnsTheExactMappedAddressOverIPv4AndIPv6) {
+  auto server = start({"--stun-listen", "127.0.0.1:0", "--stun-listen", "[::1]:0"});
+  for (const std::string host : {"127.0.0.1", "::1"}) {
+    const TransportAddress target = address_of(*server, "stun-udp", host);
+    Socket client(host == "::1" ? *TransportAddress::parse("[::1]:0") : *TransportAddress::parse("127.0.0.1:0"),
+                  SOCK_DGRAM);
+    stun::Message req(stun::kBindingRequest, stun::TransactionId::random());
+    req.add_fingerprint();
+    send_to(client.fd(), req.bytes(), target);
+    const auto reply = receive(client.fd(), 3s);
+    const auto v = stun::MessageView::parse(reply);
+    ASSERT_TRUE(v.ok()) << host << ": no or bad reply\n" << server->output();
+    EXPECT_EQ(v->type(), stun::kBindingSuccess);
+    EXPECT_EQ(v->transaction_id(), req.transaction_id());
+    EXPECT_EQ(v->get<stun::XorMappedAddress>()->address, client.local()) << host;
+    EXPECT_TRUE(stun::verify_fingerprint(*v));
+    EXPECT_FALSE(v->has(stun::attr::kSoftware));  // off by default
+  }
+}
+
+TEST_P(StunIntegration, CoturnStunClientGetsItsReflexiveAddress) {
+  auto server = start({"--stun-listen", "127.0.0.1:0"});
+  const auto port = std::to_string(server->port("stun-udp"));
+  const auto r = run_tool({"turnutils_stunclient", "-p", port, "127.0.0.1"}, 10s);
+  ASSERT_FALSE(r.timed_out) << r.output;
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("UDP reflexive addr: 127.0.0.1:"), std::string::npos) << r.output;
+}
+
+TEST_P(StunIntegration, TcpFramingPipeliningAndMalformedFrameClosesOnlyThatConnection) {
+  auto server = start({"--stun-listen", "127.0.0.1:0", "--stun-software", "signalbox-test"});
+  const TransportAddress target = address_of(*server, "stun-tcp", "127.0.0.1");
+  Socket good(*TransportAddress::parse("127.0.0.1:0"), SOCK_STREAM);
+  sockaddr_storage ss{};
+  ASSERT_EQ(::connect(good.fd(), reinterpret_cast<sockaddr*>(&ss), Socket::fill(target, ss)), 0);
+  // Two requests in one write: the RFC 5769 sample request (written by the RFC, not by us) and our own.
+  std::vector<std::uint8_t> both = stun::test::kSampleRequest;
+  stun::Message own(stun::kBindingRequest, stun::TransactionId::random());
+  both.insert(both.end(), own.bytes().begin(), own.bytes().end());
+  ASSERT_EQ(::send(good.fd(), both.data(), both.size(), 0), static_cast<ssize_t>(both.size()));
+  for (int i = 0; i < 2; ++i) {
+    const auto header = receive_exact(good.fd(), stun::kHeaderSize, 3s);
+    ASSERT_EQ(header.size(), stun::kHeaderSize) << server->output();
+    auto body = receive_exact(good.fd(), stun::load_u16(header.data() + 2), 3s);
+    std::vector<std::uint8_t> msg = header;
+    msg.insert(msg.end(), body.begin(), body.end());
+    const auto v = stun::MessageView::parse(msg);
+    ASSERT_TRUE(v.ok());
+    EXPECT_EQ(v->type(), stun::kBindingSuccess);
+    EXPECT_EQ(v->get<stun::XorMappedAddress>()->address, good.local());
+    EXPECT_EQ(v->get<stun::Software>()->value, "signalbox-test");
+    EXPECT_EQ(v->has(stun::attr::kFingerprint), i == 0);  // only the RFC request carried FINGERPRINT
+  }
+  Socket bad(*TransportAddress::parse("127.0.0.1:0"), SOCK_STREAM);
+  ASSERT_EQ(::connect(bad.fd(), reinterpret_cast<sockaddr*>(&ss), Socket::fill(target, ss)), 0);
+  const std::string junk = "POST / HTTP/1.1\r\n\r\n";
+  ::send(bad.fd(), junk.data(), junk.size(), 0);
+  pollfd p{bad.fd(), POLLIN, 0};
+  ASSERT_EQ(::poll(&p, 1, 3000), 1);
+  char c;
+  EXPECT_LE(::recv(bad.fd(), &c, 1, 0), 0) << "malformed frame must close the connection";
+  // The first connection still works.
+  ASSERT_EQ(::send(good.fd(), own.bytes().data(), own.size(), 0), static_cast<ssize_t>(own.size()));
+  EXPECT_GE(receive_exact(good.fd(), stun::kHeaderSize, 3s).size(), stun::kHeaderSize);
+}
+
+TEST_P(StunIntegration, MalformedDatagramsAreDroppedAndCounted) {
+  auto server = start({"--stun-listen", "127.0.0.1:0"});
+  const TransportAddress target = address_of(*server, "stun-udp", "127.0.0.1");
+  Socket client(*TransportAddress::parse("127.0.0.1:0"), SOCK_DGRAM);
+  std::vector<std::uint8_t> junk(40, 0);  // zero magic cookie
+  send_to(client.fd(), junk, target);
+  EXPECT_TRUE(receive(client.fd(), 300ms).empty()) << "a malformed datagram got an answer";
+  stun::Message req(stun::kBindingRequest, stun::TransactionId::random());
+  send_to(client.fd(), req.bytes(), target);
+  EXPECT_FALSE(receive(client.fd(), 3s).empty());
+  const auto m = http_get("127.0.0.1", server->port("http"), "/metrics");
+  ASSERT_EQ(m.status, 200) << m.error;
+  const auto metrics = parse_prometheus(m.body);
+  // STUN alone counts it as a malformed STUN drop; TURN's front end hands what is not a Binding request to
+  // the TURN core, which counts it among its own drops.
+  const double dropped = metric(metrics, "signalbox_stun_dropped_total", {{"reason", "malformed"}}).value_or(0) +
+                         metric(metrics, "signalbox_turn_dropped_packets_total").value_or(0);
+  EXPECT_GE(dropped, 1) << m.body;
+  EXPECT_GE(metric(metrics, "signalbox_stun_requests_total").value_or(0), 1) << m.body;
+  EXPECT_GE(metric(metrics, "signalbox_stun_responses_total").value_or(0), 1) << m.body;
+}
+
+TEST_P(StunIntegration, JoinedIceServersListTheStunServer) {
+  auto server = start({"--stun-listen", "127.0.0.1:0", "--stun-public-address", "203.0.113.7:3478"});
+  WsClient ws("127.0.0.1", server->port("http"));
+  ASSERT_TRUE(ws.send_json({{"type", "join"}, {"room", "stun-test"}}));
+  std::optional<json> joined;
+  for (int i = 0; i < 5 && !joined; ++i) {
+    auto msg = ws.receive_json(3s);
+    if (!msg) break;
+    if (type_of(*msg) == "joined") joined = msg;
+  }
+  ASSERT_TRUE(joined.has_value()) << server->output();
+  bool found = false;
+  for (const auto& s : (*joined)["iceServers"]) {
+    for (const auto& u : s["urls"]) found = found || u == "stun:203.0.113.7:3478";
+  }
+  EXPECT_TRUE(found) << joined->dump();
+}
+
+TEST_P(StunIntegration, CoturnNatDiscoveryCompletesMappingAndFilteringTests) {
+  const std::uint16_t p1 = free_udp_port("127.0.0.1");
+  std::uint16_t p2 = free_udp_port("127.0.0.2");
+  if (p2 == p1) p2 = free_udp_port("127.0.0.2");
+  auto server = start({"--stun-listen", "127.0.0.1:" + std::to_string(p1), "--stun-alt-address",
+                       "127.0.0.2:" + std::to_string(p2)});
+  const std::string local_port = std::to_string(free_udp_port("127.0.0.1"));
+  const auto r = run_tool({"turnutils_natdiscovery", "-m", "-f", "-L", "127.0.0.1", "-l", local_port, "-p",
+                           std::to_string(p1), "127.0.0.1"},
+                          20s);
+  ASSERT_FALSE(r.timed_out) << r.output << server->output();
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("UDP reflexive addr: 127.0.0.1:" + local_port), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("Other addr: : 127.0.0.2:" + std::to_string(p2)), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("Response origin: : 127.0.0.2:" + std::to_string(p2)), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("NAT with Endpoint Independent Mapping!"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("NAT with Endpoint Independent Filtering!"), std::string::npos) << r.output;
+}
+
+INSTANTIATE_TEST_SUITE_P(FrontEnds, StunIntegration,
+                         ::testing::Values(Mode{"turn_front_end", {}}, Mode{"stun_only", {"--no-turn"}}),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+}  // namespace
+}  // namespace sb::itest
