@@ -1,5 +1,7 @@
 #include "stun/service.hpp"
 
+#include <algorithm>
+
 #include "stun/attr_address.hpp"
 #include "stun/attr_error.hpp"
 #include "stun/attr_nat.hpp"
@@ -56,10 +58,48 @@ Outcome BindingService::drop(DropReason r) {
   return {Action::kDrop, r};
 }
 
+// RFC 5389 §12.2: a Binding request without the magic cookie comes from an RFC 3489 client (libnice, which
+// GStreamer's webrtcbin uses, sends these for server-reflexive discovery). Bytes 4..19 are then its 128-bit
+// transaction id.
+namespace {
+bool is_classic_binding_request(std::span<const std::uint8_t> b) {
+  if (b.size() < kHeaderSize || (b[0] & 0xC0) != 0) return false;
+  if (load_u16(b.data()) != kBindingRequest.encode() || load_u32(b.data() + 4) == kMagicCookie) return false;
+  const std::size_t length = load_u16(b.data() + 2);
+  return length % 4 == 0 && length == b.size() - kHeaderSize;
+}
+}  // namespace
+
+// "The server ... MUST include a MAPPED-ADDRESS attribute, and MUST NOT include XOR-MAPPED-ADDRESS"
+// (RFC 5389 §12.2); the whole 128-bit transaction id is echoed.
+Outcome BindingService::answer_classic(const Packet& packet, Reply& reply) {
+  StunMetrics::inc(metrics_.requests);
+  const TransportAddress& a = packet.source;
+  const std::size_t ip_len = a.family == Family::kIPv4 ? 4 : 16;
+  const std::size_t value_len = 4 + ip_len;
+  std::uint8_t* p = classic_.data();
+  store_u16(p, kBindingSuccess.encode());
+  store_u16(p + 2, static_cast<std::uint16_t>(kAttributeHeaderSize + value_len));
+  std::copy_n(packet.bytes.data() + 4, 16, p + 4);
+  p += kHeaderSize;
+  store_u16(p, attr::kMappedAddress);
+  store_u16(p + 2, static_cast<std::uint16_t>(value_len));
+  p[4] = 0;
+  p[5] = static_cast<std::uint8_t>(a.family);
+  store_u16(p + 6, a.port);
+  std::copy_n(a.ip.data(), ip_len, p + 8);
+  reply.bytes = std::span<const std::uint8_t>(classic_.data(), kHeaderSize + kAttributeHeaderSize + value_len);
+  reply.from = packet.local;
+  reply.to = packet.source;
+  StunMetrics::inc(metrics_.responses);
+  return {Action::kReply, DropReason::kMalformed};
+}
+
 // RFC 8489 §6.3: check the message, then dispatch on class.
 Outcome BindingService::handle(const Packet& packet, Reply& reply) {
   if (packet.bytes.empty()) return drop(DropReason::kMalformed);
   if (is_channel_data_byte(packet.bytes[0])) return {Action::kPassOn, DropReason::kUnhandled};
+  if (is_classic_binding_request(packet.bytes)) return answer_classic(packet, reply);
   const auto parsed = MessageView::parse(packet.bytes, config_.limits);
   if (!parsed) return drop(parsed.error() == Error::kTooLarge ? DropReason::kTooLarge : DropReason::kMalformed);
   const MessageView& m = *parsed;

@@ -6,6 +6,8 @@
 // service and into that worker's StunMetrics; the configuration is read-only after construction.
 #pragma once
 
+#include <array>
+
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -72,11 +74,14 @@ class BindingService {
   bool discovery_applies(const Packet& packet) const;
   TransportAddress changed_origin(const TransportAddress& local, bool change_ip, bool change_port) const;
   Outcome finish(const MessageView& request, Reply& reply);
+  Outcome answer_classic(const Packet& packet, Reply& reply);
   Outcome drop(DropReason r);
 
   const ServiceConfig config_;
   StunMetrics& metrics_;
   Message scratch_;  // reused: no allocation per response once warm
+  // RFC 3489 ("classic") Binding response: header + MAPPED-ADDRESS for at most an IPv6 address.
+  std::array<std::uint8_t, kHeaderSize + kAttributeHeaderSize + 20> classic_{};
 };
 
 }  // namespace sb::stun

@@ -1,6 +1,8 @@
 // The Binding service core: bytes and addresses in, response bytes out, no sockets.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <vector>
 
 #include "rfc5769_vectors.hpp"
@@ -51,6 +53,33 @@ TEST(BindingService, AnswersWithXorMappedAddress) {
   EXPECT_EQ(f.reply.from, kLocal);
   EXPECT_EQ(f.metrics.requests.load(), 1u);
   EXPECT_EQ(f.metrics.responses.load(), 1u);
+}
+
+// RFC 5389 §12.2: an RFC 3489 request (no magic cookie; libnice sends these) gets MAPPED-ADDRESS and its
+// whole 128-bit transaction id back.
+TEST(BindingService, ClassicRfc3489RequestGetsMappedAddress) {
+  Fixture f;
+  std::vector<std::uint8_t> req(20);
+  req[1] = 0x01;  // Binding request, length 0
+  for (std::size_t i = 4; i < 20; ++i) req[i] = static_cast<std::uint8_t>(0xA0 + i);
+  ASSERT_EQ(f.run(req).action, Action::kReply);
+  const auto& r = f.reply.bytes;
+  ASSERT_EQ(r.size(), 32u);
+  EXPECT_EQ(load_u16(r.data()), kBindingSuccess.encode());
+  EXPECT_EQ(load_u16(r.data() + 2), 12u);
+  EXPECT_TRUE(std::equal(req.begin() + 4, req.end(), r.begin() + 4));
+  EXPECT_EQ(load_u16(r.data() + 20), attr::kMappedAddress);
+  EXPECT_EQ(load_u16(r.data() + 22), 8u);
+  EXPECT_EQ(r[25], 0x01);  // IPv4
+  EXPECT_EQ(load_u16(r.data() + 26), 40000u);
+  EXPECT_EQ(r[28], 198);
+  EXPECT_EQ(r[31], 9);
+  EXPECT_EQ(f.reply.to, kClient);
+  EXPECT_EQ(f.metrics.responses.load(), 1u);
+
+  // A classic request whose length field lies is still dropped.
+  req[3] = 4;
+  EXPECT_EQ(f.run(req).action, Action::kDrop);
 }
 
 TEST(BindingService, IPv6ClientAndFingerprintAndSoftware) {
