@@ -2,7 +2,9 @@
 // out of bounds, and whatever parses must survive every attribute decoder and re-encode consistently.
 #include <cstddef>
 #include <cstdint>
+#include <algorithm>
 #include <span>
+#include <vector>
 
 #include "stun/attr_address.hpp"
 #include "stun/attr_error.hpp"
@@ -59,8 +61,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   Reply reply;
   const Packet packet{bytes, *TransportAddress::parse("[2001:db8::1]:1234"), *cfg.primary, Transport::kUdp};
   if (service.handle(packet, reply).action == Action::kReply) {
-    // Every response the service builds must itself be valid STUN.
-    if (!MessageView::parse(reply.bytes).ok()) __builtin_trap();
+    // Every response the service builds must itself be valid STUN and echo the transaction id. An RFC 3489
+    // request (no magic cookie) gets an RFC 3489 answer, which echoes all 128 bits of the id in place of the
+    // cookie: with the cookie put back, it must parse as a Binding success with a MAPPED-ADDRESS.
+    if (reply.bytes.size() < kHeaderSize || bytes.size() < kHeaderSize) __builtin_trap();
+    if (!std::equal(bytes.begin() + 8, bytes.begin() + 20, reply.bytes.begin() + 8)) __builtin_trap();
+    const bool classic = load_u32(bytes.data() + 4) != kMagicCookie;
+    std::vector<std::uint8_t> copy(reply.bytes.begin(), reply.bytes.end());
+    if (classic) {
+      if (!std::equal(bytes.begin() + 4, bytes.begin() + 8, copy.begin() + 4)) __builtin_trap();
+      store_u32(copy.data() + 4, kMagicCookie);
+    }
+    const auto parsed = MessageView::parse(copy);
+    if (!parsed.ok()) __builtin_trap();
+    if (classic && (parsed->type() != kBindingSuccess || !parsed->get<MappedAddress>().ok())) __builtin_trap();
   }
   return 0;
 }
