@@ -9,7 +9,7 @@ namespace sb::signaling {
 JoinResult MemoryRouter::join(std::string_view room, std::string_view name, std::weak_ptr<PeerLink> link) {
   JoinResult result;
   std::lock_guard lock(mu_);
-  auto it = rooms_.find(std::string(room));
+  auto it = rooms_.find(room);
   if (it == rooms_.end()) {
     if (rooms_.size() >= limits_.max_rooms) {
       result.error = ProtocolError{ErrorCode::server_full, "", "the server's room limit is reached"};
@@ -52,7 +52,7 @@ void MemoryRouter::announce_joined(std::string_view room, std::string_view peer_
   std::shared_ptr<const std::string> frame;
   {
     std::lock_guard lock(mu_);
-    auto it = rooms_.find(std::string(room));
+    auto it = rooms_.find(room);
     if (it == rooms_.end()) return;
     auto self = std::find_if(it->second.begin(), it->second.end(), [&](const Member& m) { return m.id == peer_id; });
     if (self == it->second.end()) return;
@@ -68,7 +68,7 @@ bool MemoryRouter::relay(std::string_view room, std::string_view from, std::stri
   std::shared_ptr<PeerLink> target;
   {
     std::lock_guard lock(mu_);
-    auto it = rooms_.find(std::string(room));
+    auto it = rooms_.find(room);
     if (it == rooms_.end()) return false;
     // Both ends must be members: a sender can never reach into a room it is not in.
     const Member* sender = nullptr;
@@ -89,7 +89,7 @@ void MemoryRouter::leave(std::string_view room, std::string_view peer_id, LeaveR
   std::vector<std::weak_ptr<PeerLink>> links;
   {
     std::lock_guard lock(mu_);
-    auto it = rooms_.find(std::string(room));
+    auto it = rooms_.find(room);
     if (it == rooms_.end()) return;
     auto& members = it->second;
     auto m = std::find_if(members.begin(), members.end(), [&](const Member& x) { return x.id == peer_id; });

@@ -3,6 +3,7 @@
 
 #include <mutex>
 #include <string>
+#include <functional>
 #include <unordered_map>
 #include <vector>
 
@@ -43,7 +44,12 @@ class MemoryRouter final : public Router {
 
   const RouterLimits limits_;
   mutable std::mutex mu_;
-  std::unordered_map<std::string, Room> rooms_;  // guarded by mu_
+  // Transparent hashing: rooms are found by string_view, with no key copy per relayed frame.
+  struct RoomHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, Room, RoomHash, std::equal_to<>> rooms_;  // guarded by mu_
   std::size_t peers_ = 0;                        // guarded by mu_
 };
 

@@ -1,5 +1,7 @@
 #include "signaling/session.hpp"
 
+#include "signaling/fast_relay.hpp"
+
 namespace sb::signaling {
 
 Session::Session(const SessionContext& ctx, std::weak_ptr<PeerLink> link)
@@ -22,6 +24,12 @@ void Session::on_text(std::string_view frame) {
       closing_ = true;
       if (auto link = link_.lock()) link->close(close_code::policy_violation, "rate limit abuse");
       return;
+  }
+  if (joined()) {
+    if (auto fast = fast_relay(frame, peer_id_, ctx_.config.limits)) {
+      relay(to_string(fast->type), fast->to, fast->type, std::move(fast->frame));
+      return;
+    }
   }
   std::string ref;
   auto parsed = parse_client_message(frame, ctx_.config.limits, &ref);
@@ -80,10 +88,10 @@ void Session::handle(const msg::Bye&) {
 
 void Session::handle(const msg::Ping&) { send(msg::Pong{}); }
 
-void Session::relay(std::string_view type, const std::string& to, RelayedType counted, std::string frame) {
+void Session::relay(std::string_view type, std::string_view to, RelayedType counted, std::string frame) {
   // `from` is always our own id (set above); whatever the client put in `from` was never read.
   if (!ctx_.router.relay(room_, peer_id_, to, std::make_shared<const std::string>(std::move(frame)))) {
-    send_error(ErrorCode::unknown_peer, "no peer " + to + " in room " + room_, "to", type);
+    send_error(ErrorCode::unknown_peer, "no peer " + std::string(to) + " in room " + room_, "to", type);
     return;
   }
   ctx_.counters.count_relayed(counted);

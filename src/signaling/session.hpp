@@ -58,7 +58,7 @@ class Session {
   void handle(const msg::Ping& m);
 
   // Relays `frame` (already carrying `from`) to `to` in our room, or answers with an error.
-  void relay(std::string_view type, const std::string& to, RelayedType counted, std::string frame);
+  void relay(std::string_view type, std::string_view to, RelayedType counted, std::string frame);
   bool require_joined(std::string_view type);
   void send(const ServerMessage& m);
   void send_error(ErrorCode code, std::string message, std::string field, std::string_view ref);
