@@ -1,31 +1,10 @@
 // The relay hot paths allocate nothing on the heap: ChannelData and Send indications from the client,
-// peer datagrams to the client as ChannelData and as Data indications. Own executable: it replaces the
-// global operator new to count allocations.
-#include <atomic>
-#include <cstdlib>
-#include <new>
+// peer datagrams to the client as ChannelData and as Data indications. Own executable: sb_counting_new
+// replaces the global operator new to count allocations.
 
+#include "counting_new.hpp"
 #include "turn/channel_data.hpp"
 #include "turn_harness.hpp"
-
-// GCC inlines these replacements into new/delete pairs and then sees malloc memory freed by "delete";
-// that is exactly what a replacement does, so the warning does not apply here.
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-
-namespace {
-std::atomic<std::size_t> g_allocations{0};  // test-only instrumentation
-}
-
-void* operator new(std::size_t n) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t n) { return operator new(n); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
 
 namespace sb::turn::test {
 namespace {
@@ -49,7 +28,7 @@ TEST(TurnHotPath, RelayingAllocatesNothing) {
   std::vector<std::uint8_t> peer_buf(kPeerHeadroom + payload.size() + kPeerTailroom);
   const Now now = h.now();
 
-  const std::size_t before = g_allocations.load();
+  const std::size_t before = sb::test::allocation_count();
   std::size_t ok = 0;
   for (int i = 0; i < 1000; ++i) {
     ok += h.core->on_client_packet(c.tuple, std::span(frame.data(), n), now, h.out).action == Action::kToPeer;
@@ -60,7 +39,7 @@ TEST(TurnHotPath, RelayingAllocatesNothing) {
     h.core->on_peer_datagram(relay, peer_v4(99), peer_buf, payload.size(), now.mono);
     h.core->on_client_packet(udp_tuple(77), std::span(frame.data(), n), now, h.out);
   }
-  const std::size_t after = g_allocations.load();
+  const std::size_t after = sb::test::allocation_count();
   EXPECT_EQ(ok, 4000u);
   EXPECT_EQ(after - before, 0u);
 }
