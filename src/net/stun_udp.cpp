@@ -8,7 +8,7 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "net/stun_socket.hpp"
+#include "net/socket_address.hpp"
 
 namespace sb::net {
 
@@ -81,16 +81,17 @@ StunUdpServer::StunUdpServer(StunUdpOptions options, stun::ServiceConfig service
 StunUdpServer::~StunUdpServer() { stop(); }
 
 void StunUdpServer::open_address(const stun::TransportAddress& address) {
-  stun_io::SocketOptions so;
+  UdpSocketOptions so;
   so.reuse_port = true;
+  so.nonblocking = false;  // blocking receivers; the timeout lets them notice stop()
   so.buffer_bytes = options_.socket_buffer_bytes;
   so.receive_timeout_ms = 100;
   stun::TransportAddress actual = address;
   for (std::size_t w = 0; w < options_.workers; ++w) {
     std::string error;
-    const int fd = stun_io::open_udp(actual, so, error);
+    const int fd = open_udp_socket(actual, so, error);
     if (fd < 0) throw std::runtime_error(error);
-    actual = stun_io::bound_address(fd);  // port 0 → the port the first socket got
+    actual = bound_address(fd);  // port 0 → the port the first socket got
     workers_.push_back(std::make_unique<Worker>(fd, actual, service_, options_.batch, options_.max_datagram));
   }
   bound_.push_back(actual);
@@ -116,7 +117,7 @@ std::size_t queue_reply(W& w, std::size_t n, const stun::Reply& reply, const soc
     w.out_addr[n] = source_name;
     w.out_msg[n].msg_hdr.msg_namelen = source_len;
   } else {
-    w.out_msg[n].msg_hdr.msg_namelen = stun_io::to_sockaddr(reply.to, w.out_addr[n]);
+    w.out_msg[n].msg_hdr.msg_namelen = to_sockaddr(reply.to, w.out_addr[n]);
   }
   return 1;
 }
@@ -168,7 +169,7 @@ std::size_t StunUdpServer::answer(Worker& w, std::size_t i, std::size_t queued) 
     w.metrics.drop(stun::DropReason::kTooLarge);
     return 0;
   }
-  const stun::TransportAddress source = stun_io::from_sockaddr(w.in_addr[i]);
+  const stun::TransportAddress source = from_sockaddr(w.in_addr[i]);
   const stun::Packet packet{{w.in_buf.data() + i * w.slot, hdr.msg_len}, source, w.local, stun::Transport::kUdp};
   stun::Reply reply;
   const stun::Outcome o = w.service.handle(packet, reply);
@@ -180,7 +181,7 @@ std::size_t StunUdpServer::answer(Worker& w, std::size_t i, std::size_t queued) 
   if (reply.from == w.local) return queue_reply(w, queued, reply, w.in_addr[i], hdr.msg_hdr.msg_namelen, source);
   // RFC 5780 CHANGE-REQUEST: answer from the socket bound to the other address.
   sockaddr_storage to{};
-  const socklen_t len = stun_io::to_sockaddr(reply.to, to);
+  const socklen_t len = to_sockaddr(reply.to, to);
   const int fd = origin_socket(reply.from);
   if (fd < 0 ||
       ::sendto(fd, reply.bytes.data(), reply.bytes.size(), 0, reinterpret_cast<const sockaddr*>(&to), len) < 0) {

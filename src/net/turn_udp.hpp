@@ -1,5 +1,5 @@
-// UDP plumbing of the TURN relay's data path: sockaddr conversion, socket set-up, and batched receive /
-// send with recvmmsg / sendmmsg over buffers allocated once per worker (no heap allocation per packet).
+// UDP plumbing of the TURN relay's data path: batched receive / send with recvmmsg / sendmmsg over buffers
+// allocated once per worker (no heap allocation per packet). Socket set-up is in net/socket_address.hpp.
 #pragma once
 
 #include <netinet/in.h>
@@ -12,21 +12,10 @@
 #include <span>
 #include <string>
 
+#include "net/socket_address.hpp"
 #include "stun/address.hpp"
 
 namespace sb::net {
-
-// Conversions between the codec's TransportAddress and the kernel's sockaddr. IPv4-mapped IPv6 source
-// addresses (from a dual-stack socket) are reduced to IPv4 so one client has one 5-tuple.
-stun::TransportAddress from_sockaddr(const sockaddr_storage& ss);
-socklen_t to_sockaddr(const stun::TransportAddress& a, sockaddr_storage& out);
-
-// A non-blocking UDP socket bound to `local`; -1 and `error` set on failure. `reuse_port` sets
-// SO_REUSEPORT so each worker can bind its own socket to the shared listen port. IPv6 sockets are
-// IPV6_V6ONLY so "0.0.0.0:P" and "[::]:P" can be bound side by side.
-int open_udp_socket(const stun::TransportAddress& local, bool reuse_port, std::string& error);
-// The port the kernel picked for a socket bound to port 0.
-std::uint16_t local_port(int fd);
 
 // One datagram's worth of metadata in a batch.
 struct Datagram {

@@ -82,9 +82,10 @@ std::string TurnWorker::open_listeners(std::vector<stun::TransportAddress>& addr
                                        std::vector<Listen>& out) {
   for (auto& a : addrs) {
     std::string error;
-    const int fd = kind == Kind::kUdpListen ? open_udp_socket(a, true, error) : open_stream_listener(a, error);
+    const int fd = kind == Kind::kUdpListen ? open_udp_socket(a, UdpSocketOptions{.reuse_port = true}, error)
+                                            : open_stream_listener(a, error);
     if (fd < 0) return error;
-    if (a.port == 0) a.port = local_port(fd);
+    if (a.port == 0) a.port = bound_address(fd).port;
     out.push_back(Listen{fd, a});
     watch(fd, kind, EPOLLIN);
   }
@@ -361,7 +362,7 @@ std::optional<turn::RelayEndpoint> TurnWorker::bind(turn::Family family, std::ui
   stun::TransportAddress addr = *local;
   addr.port = port;
   std::string error;
-  const int fd = open_udp_socket(addr, false, error);
+  const int fd = open_udp_socket(addr, UdpSocketOptions{}, error);
   if (fd < 0) return std::nullopt;
   if (!watch(fd, Kind::kRelay, EPOLLIN)) {
     ::close(fd);

@@ -1,17 +1,22 @@
-#include "net/stun_socket.hpp"
+#include "net/socket_address.hpp"
 
+#include <arpa/inet.h>
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 
-namespace sb::net::stun_io {
-
+namespace sb::net {
 namespace {
-constexpr std::uint8_t kV4MappedPrefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 
-void set_int(int fd, int level, int name, int value) { ::setsockopt(fd, level, name, &value, sizeof value); }
+constexpr std::array<std::uint8_t, 12> kV4MappedPrefix = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+int set_int_option(int fd, int level, int name, int value) {
+  return ::setsockopt(fd, level, name, &value, sizeof value);
+}
+
 }  // namespace
 
 stun::TransportAddress from_sockaddr(const sockaddr_storage& ss) {
@@ -22,14 +27,14 @@ stun::TransportAddress from_sockaddr(const sockaddr_storage& ss) {
   const auto& sin6 = reinterpret_cast<const sockaddr_in6&>(ss);
   std::array<std::uint8_t, 16> ip{};
   std::memcpy(ip.data(), &sin6.sin6_addr, 16);
-  if (std::memcmp(ip.data(), kV4MappedPrefix, sizeof kV4MappedPrefix) == 0) {
+  if (std::memcmp(ip.data(), kV4MappedPrefix.data(), kV4MappedPrefix.size()) == 0) {
     return stun::TransportAddress::v4({ip[12], ip[13], ip[14], ip[15]}, ntohs(sin6.sin6_port));
   }
   return stun::TransportAddress::v6(ip, ntohs(sin6.sin6_port));
 }
 
 socklen_t to_sockaddr(const stun::TransportAddress& a, sockaddr_storage& out) {
-  std::memset(&out, 0, sizeof out);
+  std::memset(&out, 0, sizeof(sockaddr_in6));  // not the whole storage: this runs per packet
   if (a.is_v4()) {
     auto& sin = reinterpret_cast<sockaddr_in&>(out);
     sin.sin_family = AF_INET;
@@ -44,17 +49,21 @@ socklen_t to_sockaddr(const stun::TransportAddress& a, sockaddr_storage& out) {
   return sizeof(sockaddr_in6);
 }
 
-int open_udp(const stun::TransportAddress& local, const SocketOptions& options, std::string& error) {
+int open_udp_socket(const stun::TransportAddress& local, const UdpSocketOptions& options, std::string& error) {
   const int family = local.is_v4() ? AF_INET : AF_INET6;
-  const int fd = ::socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  const int fd = ::socket(family, SOCK_DGRAM | SOCK_CLOEXEC | (options.nonblocking ? SOCK_NONBLOCK : 0), 0);
   if (fd < 0) {
     error = std::string("socket: ") + std::strerror(errno);
     return -1;
   }
-  if (family == AF_INET6) set_int(fd, IPPROTO_IPV6, IPV6_V6ONLY, 1);
-  if (options.reuse_port) set_int(fd, SOL_SOCKET, SO_REUSEPORT, 1);
-  set_int(fd, SOL_SOCKET, SO_RCVBUF, options.buffer_bytes);
-  set_int(fd, SOL_SOCKET, SO_SNDBUF, options.buffer_bytes);
+  if (family == AF_INET6) set_int_option(fd, IPPROTO_IPV6, IPV6_V6ONLY, 1);
+  if (options.reuse_port && set_int_option(fd, SOL_SOCKET, SO_REUSEPORT, 1) != 0) {
+    error = std::string("SO_REUSEPORT: ") + std::strerror(errno);
+    ::close(fd);
+    return -1;
+  }
+  set_int_option(fd, SOL_SOCKET, SO_RCVBUF, options.buffer_bytes);
+  set_int_option(fd, SOL_SOCKET, SO_SNDBUF, options.buffer_bytes);
   if (options.receive_timeout_ms > 0) {
     const timeval tv{options.receive_timeout_ms / 1000, (options.receive_timeout_ms % 1000) * 1000};
     ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
@@ -72,8 +81,8 @@ int open_udp(const stun::TransportAddress& local, const SocketOptions& options, 
 stun::TransportAddress bound_address(int fd) {
   sockaddr_storage ss{};
   socklen_t len = sizeof ss;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len);
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return {};
   return from_sockaddr(ss);
 }
 
-}  // namespace sb::net::stun_io
+}  // namespace sb::net

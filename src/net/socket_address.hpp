@@ -1,0 +1,32 @@
+// The kernel side of addresses, shared by every UDP listener (STUN and TURN): sockaddr <-> the codec's
+// TransportAddress, and UDP socket set-up.
+#pragma once
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <string>
+
+#include "stun/address.hpp"
+
+namespace sb::net {
+
+// IPv4-mapped IPv6 source addresses (from a dual-stack socket) are reduced to IPv4, so one client has one
+// 5-tuple and the peer policy judges it as IPv4.
+stun::TransportAddress from_sockaddr(const sockaddr_storage& ss);
+socklen_t to_sockaddr(const stun::TransportAddress& a, sockaddr_storage& out);
+
+struct UdpSocketOptions {
+  bool reuse_port = false;     // SO_REUSEPORT: one socket per worker on a shared port
+  bool nonblocking = true;     // epoll-driven workers; blocking receivers use receive_timeout_ms instead
+  int buffer_bytes = 4 << 20;  // SO_RCVBUF / SO_SNDBUF request: absorbs bursts; the kernel caps it
+  int receive_timeout_ms = 0;  // SO_RCVTIMEO, so blocking receivers notice stop() (0 = none)
+};
+
+// A UDP socket bound to `local`; IPv6 sockets are IPV6_V6ONLY, so "0.0.0.0:P" and "[::]:P" can be bound
+// side by side. Returns -1 and sets `error` on failure.
+int open_udp_socket(const stun::TransportAddress& local, const UdpSocketOptions& options, std::string& error);
+// The address a socket is bound to (resolves port 0); port 0 if the kernel cannot say.
+stun::TransportAddress bound_address(int fd);
+
+}  // namespace sb::net
