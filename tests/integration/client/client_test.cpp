@@ -1,5 +1,6 @@
 // signalbox-client against a real signalbox: media and data channel both ways, and the documented exit
 // codes of the error paths (docs/native-client.md). Every wait is bounded; every process is killed by PID.
+// Native ↔ Chromium (the web client page) is tests/browser/native.test.mjs.
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -184,9 +185,6 @@ TEST(ClientRelay, RelayOnlyCallThroughSignalboxTurn) {
   EXPECT_EQ(a.wait_exit(10s), std::optional<int>(kExitOk)) << a.output();
   EXPECT_EQ(b.wait_exit(10s), std::optional<int>(kExitOk)) << b.output();
 }
-
-// Hook for native <-> Chromium: tests/browser drives the web client; it can start `signalbox-client` with
-// the arguments of client_args() and parse the same "event ..." lines (docs/native-client.md).
 
 }  // namespace
 }  // namespace sb::itest
