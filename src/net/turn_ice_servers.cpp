@@ -9,15 +9,20 @@ TurnIceServers::TurnIceServers(TurnIceServersOptions options, std::shared_ptr<co
   const bool v6 = options_.host.find(':') != std::string::npos;
   const std::string host = v6 ? "[" + options_.host + "]" : options_.host;
   // RFC 7065 URIs; UDP first: browsers try the URLs in order of preference anyway.
-  const std::string port = std::to_string(options_.port);
-  urls_.push_back("turn:" + host + ":" + port + "?transport=udp");
-  urls_.push_back("turn:" + host + ":" + port + "?transport=tcp");
+  // Each transport names the port its own listener bound (they differ when both were asked for port 0).
+  if (options_.port != 0) urls_.push_back("turn:" + host + ":" + std::to_string(options_.port) + "?transport=udp");
+  if (options_.tcp_port != 0) {
+    urls_.push_back("turn:" + host + ":" + std::to_string(options_.tcp_port) + "?transport=tcp");
+  }
   if (options_.tls_port != 0) urls_.push_back("turns:" + host + ":" + std::to_string(options_.tls_port) + "?transport=tcp");
 }
 
 std::vector<signaling::IceServer> TurnIceServers::ice_servers_for(std::string_view peer_id) {
   auto cred = turn::mint_rest_credential(options_.secret, peer_id, clock_->unix_seconds(), options_.ttl_seconds);
-  return {signaling::IceServer{urls_, std::move(cred.username), std::move(cred.password)}};
+  std::vector<signaling::IceServer> out;
+  if (!options_.stun_url.empty()) out.push_back(signaling::IceServer{{options_.stun_url}, std::nullopt, std::nullopt});
+  if (!urls_.empty()) out.push_back(signaling::IceServer{urls_, std::move(cred.username), std::move(cred.password)});
+  return out;
 }
 
 }  // namespace sb::net

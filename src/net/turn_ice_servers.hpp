@@ -1,6 +1,7 @@
 // The TURN entry of `joined.iceServers`: the relay's turn:/turns: URLs with fresh TURN REST API
 // credentials for every peer (username "<expiry>:<peer id>", password base64(HMAC-SHA1(secret,
-// username))), so browsers relay with no static password anywhere.
+// username))), so browsers relay with no static password anywhere. When the TURN front end also answers
+// STUN Binding, the stun: URL of those shared ports comes first, as its own RTCIceServer.
 #pragma once
 
 #include <cstdint>
@@ -16,10 +17,12 @@ namespace sb::net {
 
 struct TurnIceServersOptions {
   std::string host;                // as clients reach the server (name or IP; IPv6 without brackets)
-  std::uint16_t port = 3478;       // turn: over UDP and TCP
+  std::uint16_t port = 3478;       // turn: over UDP (the bound port, as printed `listening turn-udp`)
+  std::uint16_t tcp_port = 3478;   // turn: over TCP (`listening turn-tcp`); 0 = not offered
   std::uint16_t tls_port = 0;      // turns: over TLS; 0 = not offered
   std::string secret;              // the REST secret credentials are minted with (the first configured)
   std::int64_t ttl_seconds = 86400;
+  std::string stun_url;            // "stun:HOST:PORT" when the same front end answers Binding; "" = none
 };
 
 class TurnIceServers final : public signaling::IceServerSource {

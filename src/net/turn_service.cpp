@@ -1,11 +1,84 @@
 #include "net/turn_service.hpp"
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <future>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "net/socket_address.hpp"
+
 namespace sb::net {
+
+namespace {
+
+// Binds a throw-away socket to `a` WITHOUT SO_REUSEPORT and closes it; for port 0, `a` takes the port the
+// kernel chose. Why: the workers share each port through SO_REUSEPORT, which lets any process of the
+// same user join the group — a second signalbox (or coturn) started on the same port would silently
+// share it, and the kernel would spread clients over two servers with different secrets and allocations
+// (401 and 437 at random). A socket that does not ask to share fails with EADDRINUSE while anyone holds
+// the port, so this turns "in use" into a start-up error, as a plain bind would.
+std::string claim_port(stun::TransportAddress& a, int type) {
+  const bool tcp = type == SOCK_STREAM;
+  std::string error;
+  int fd = -1;
+  if (!tcp) {
+    fd = open_udp_socket(a, UdpSocketOptions{.reuse_port = false, .nonblocking = true, .buffer_bytes = 0}, error);
+  } else if ((fd = ::socket(a.is_v4() ? AF_INET : AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0)) >= 0) {
+    const int one = 1;
+    if (!a.is_v4()) ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+    // SO_REUSEADDR (not REUSEPORT): TIME_WAIT leftovers of an earlier run do not count, a listener does.
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_storage ss{};
+    const socklen_t len = to_sockaddr(a, ss);
+    if (::bind(fd, reinterpret_cast<const sockaddr*>(&ss), len) != 0) {
+      error = "bind tcp " + a.to_string() + ": " + std::strerror(errno);
+      ::close(fd);
+      fd = -1;
+    }
+  } else {
+    error = std::string("socket: ") + std::strerror(errno);
+  }
+  if (fd < 0) {
+    const bool in_use = error.find(std::strerror(EADDRINUSE)) != std::string::npos;
+    return in_use ? error + " (another process holds it)" : error;
+  }
+  if (a.port == 0) a.port = bound_address(fd).port;
+  ::close(fd);
+  return {};
+}
+
+// Every listen address gets a concrete port nobody else holds. With port 0, TCP first tries the port UDP
+// got, so turn:HOST:PORT names one port for both transports where it can (each URL carries its own port
+// anyway, see TurnIceServers).
+void claim_ports(std::vector<stun::TransportAddress>& udp, std::vector<stun::TransportAddress>& tcp,
+                 std::vector<stun::TransportAddress>& tls, bool with_tls) {
+  for (auto& a : udp) {
+    if (auto e = claim_port(a, SOCK_DGRAM); !e.empty()) throw std::runtime_error("turn: " + e);
+  }
+  for (std::size_t i = 0; i < tcp.size(); ++i) {
+    if (tcp[i].port == 0 && i < udp.size() && tcp[i].ip == udp[i].ip && tcp[i].family == udp[i].family) {
+      auto same = tcp[i];
+      same.port = udp[i].port;
+      if (claim_port(same, SOCK_STREAM).empty()) {
+        tcp[i] = same;
+        continue;
+      }
+    }
+    if (auto e = claim_port(tcp[i], SOCK_STREAM); !e.empty()) throw std::runtime_error("turn: " + e);
+  }
+  for (auto& a : tls) {
+    if (!with_tls) break;
+    if (auto e = claim_port(a, SOCK_STREAM); !e.empty()) throw std::runtime_error("turn: " + e);
+  }
+}
+
+}  // namespace
 
 TurnService::TurnService(TurnServiceOptions options, std::shared_ptr<turn::TurnShared> shared,
                          std::shared_ptr<const util::Clock> clock)
@@ -15,9 +88,10 @@ TurnService::TurnService(TurnServiceOptions options, std::shared_ptr<turn::TurnS
   udp_ = options_.worker.udp_listen;
   tcp_ = options_.worker.tcp_listen;
   tls_ = options_.worker.tls_listen;
+  claim_ports(udp_, tcp_, tls_, options_.worker.tls_ctx != nullptr);
   for (std::uint32_t i = 0; i < n; ++i) {
     auto w = std::make_unique<TurnWorker>(options_.worker, *shared_, *clock_);
-    // The first worker turns port 0 into a real port; the others bind that same port (SO_REUSEPORT).
+    // claim_ports() made every port concrete; each worker binds its own socket to it (SO_REUSEPORT).
     if (auto error = w->open(udp_, tcp_, tls_); !error.empty()) throw std::runtime_error("turn: " + error);
     workers_.push_back(std::move(w));
   }

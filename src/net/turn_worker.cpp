@@ -96,10 +96,6 @@ std::string TurnWorker::open(std::vector<stun::TransportAddress>& udp, std::vect
                              std::vector<stun::TransportAddress>& tls) {
   if (epoll_fd_ < 0 || wake_fd_ < 0) return std::string("epoll/eventfd: ") + std::strerror(errno);
   if (auto e = open_listeners(udp, Kind::kUdpListen, udp_); !e.empty()) return e;
-  // turn:HOST:PORT?transport=tcp names the UDP port: with port 0, TCP takes the port UDP was given.
-  for (std::size_t i = 0; i < tcp.size() && i < udp.size(); ++i) {
-    if (tcp[i].port == 0 && tcp[i].ip == udp[i].ip && tcp[i].family == udp[i].family) tcp[i].port = udp[i].port;
-  }
   if (auto e = open_listeners(tcp, Kind::kTcpListen, tcp_); !e.empty()) return e;
   if (options_.tls_ctx) {
     if (auto e = open_listeners(tls, Kind::kTlsListen, tls_); !e.empty()) return e;

@@ -56,21 +56,6 @@ class StunIceServers final : public signaling::IceServerSource {
   std::string url_;
 };
 
-std::string stun_url(const StunConfig& c, std::optional<stun::TransportAddress> bound) {
-  std::string host;
-  std::uint16_t port = bound ? bound->port : 3478;
-  if (bound) host = is_wildcard(*bound) ? first_interface_ip() : bound->ip_string();
-  if (auto hp = util::parse_host_port(c.public_address)) {
-    host = hp->host;
-    port = hp->port;
-  } else if (!c.public_address.empty()) {
-    host = c.public_address;  // HOST without a port
-    if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  }
-  if (host.empty()) return {};
-  const bool v6 = host.find(':') != std::string::npos;
-  return "stun:" + (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
-}
 
 std::shared_ptr<boost::asio::ssl::context> stun_tls(App& app) {
   const auto& t = app.config().turn;
@@ -144,6 +129,22 @@ class StunAppService final : public Service {
 
 }  // namespace
 
+std::string stun_url(const StunConfig& c, std::optional<stun::TransportAddress> bound) {
+  std::string host;
+  std::uint16_t port = bound ? bound->port : 3478;
+  if (bound) host = is_wildcard(*bound) ? first_interface_ip() : bound->ip_string();
+  if (auto hp = util::parse_host_port(c.public_address)) {
+    host = hp->host;
+    port = hp->port;
+  } else if (!c.public_address.empty()) {
+    host = c.public_address;  // HOST without a port
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  }
+  if (host.empty()) return {};
+  const bool v6 = host.find(':') != std::string::npos;
+  return "stun:" + (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
 stun::TransportAddress parse_stun_address(const std::string& text, const char* option) {
   const auto hp = util::parse_host_port(text);
   if (!hp) throw std::runtime_error(std::string(option) + ": '" + text + "' is not HOST:PORT");
@@ -185,18 +186,16 @@ void render_stun_metrics(PromWriter& w, const stun::StunMetricsSnapshot& m) {
 void add_stun(App& app, bool served_by_turn, StunMetricsSource shared_metrics) {
   const StunConfig& c = app.config().stun;
   if (c.disabled) return;
-  auto ice = std::make_shared<StunIceServers>();
-  app.ice_servers().add(ice);
   if (served_by_turn) {
-    // TURN's front end owns the ports; the URL uses the configured port (the bound one is TURN's to print).
-    std::optional<stun::TransportAddress> first;
-    if (!c.listen.empty()) first = parse_stun_address(c.listen.front(), "stun-listen");
-    ice->set_url(stun_url(c, first));
+    // TURN's front end owns the ports and advertises the stun: URL with the port it actually bound
+    // (with --stun-listen HOST:0 the configured port says nothing).
     if (shared_metrics) {
       app.metrics().add("stun", [src = std::move(shared_metrics)](PromWriter& w) { render_stun_metrics(w, src()); });
     }
     return;
   }
+  auto ice = std::make_shared<StunIceServers>();
+  app.ice_servers().add(ice);
   auto service = std::make_unique<StunAppService>(app, ice);
   const StunAppService* raw = service.get();
   app.metrics().add("stun", [raw](PromWriter& w) { render_stun_metrics(w, raw->metrics()); });

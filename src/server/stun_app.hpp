@@ -2,8 +2,8 @@
 // (signalbox_stun_*) and the `stun:HOST:PORT` entry of `joined.iceServers`.
 //
 // STUN shares its ports with TURN (RFC 8656 §3.1). When TURN runs, its front end (net::TurnService)
-// answers Binding with the same stun::BindingService and prints the stun-* listening lines; add_stun()
-// must then be told so (`served_by_turn`) and binds nothing itself. With --no-turn, STUN gets its own
+// answers Binding with the same stun::BindingService, prints the stun-* listening lines and advertises the
+// stun: URL with its bound port; add_stun() must then be told so (`served_by_turn`) and binds nothing itself. With --no-turn, STUN gets its own
 // listeners: net::StunUdpServer (recvmmsg/sendmmsg workers) and net::StunStreamServer (TCP, and TLS when a
 // certificate is configured), printed as `listening stun-udp|stun-tcp|stun-tls HOST:PORT`.
 //
@@ -36,6 +36,11 @@ void render_stun_metrics(PromWriter& w, const stun::StunMetricsSnapshot& m);
 // UDP listen address). RFC 5780 discovery is enabled when --stun-alt-address is set and primary is a
 // concrete address. Throws std::runtime_error on unusable addresses.
 stun::ServiceConfig stun_service_config(const StunConfig& c, const std::optional<stun::TransportAddress>& primary);
+
+// The `stun:` URL of `joined.iceServers` (RFC 7064): --stun-public-address (HOST or HOST:PORT) if set,
+// else `bound`, the actually bound UDP address (a wildcard becomes the first non-loopback IPv4 interface
+// address). Empty when there is nothing to advertise.
+std::string stun_url(const StunConfig& c, std::optional<stun::TransportAddress> bound);
 
 // "HOST:PORT" or "[V6]:PORT" (IP literals only; names are not resolved here) → TransportAddress.
 stun::TransportAddress parse_stun_address(const std::string& text, const char* option);

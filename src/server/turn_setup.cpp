@@ -145,23 +145,26 @@ void set_stun(const Config& c, net::TurnWorkerOptions& w) {
 }
 
 // Where clients reach the relay: --stun-public-address (HOST[:PORT]) if set, else the listen address,
-// else (wildcard listen) the relay IP.
+// else (wildcard listen) the relay IP. The ports are the ones actually bound, per transport.
 net::TurnIceServersOptions ice_options(const Config& c,
                                        const std::vector<std::pair<std::string, stun::TransportAddress>>& listening) {
   net::TurnIceServersOptions ice;
-  std::optional<std::uint16_t> udp_port;
+  ice.port = ice.tcp_port = 0;
+  std::optional<stun::TransportAddress> first_udp;
   for (const auto& [proto, addr] : listening) {
-    if (proto == "turn-udp" && !udp_port) {
-      udp_port = addr.port;
+    if (proto == "turn-udp" && !first_udp) {
+      first_udp = addr;
+      ice.port = addr.port;
       ice.host = is_wildcard(addr) ? default_relay_ip(c) : addr.ip_string();
     }
+    if (proto == "turn-tcp" && ice.tcp_port == 0) ice.tcp_port = addr.port;
     if (proto == "turn-tls" && ice.tls_port == 0) ice.tls_port = addr.port;
   }
-  ice.port = udp_port.value_or(3478);
+  if (!c.stun.disabled) ice.stun_url = stun_url(c.stun, first_udp);
   const std::string& pub = c.stun.public_address;
   if (auto hp = util::parse_host_port(pub)) {
     ice.host = hp->host;
-    ice.port = hp->port;
+    ice.port = ice.tcp_port = hp->port;
   } else if (!pub.empty()) {
     ice.host = pub.front() == '[' && pub.back() == ']' ? pub.substr(1, pub.size() - 2) : pub;
   }
