@@ -122,8 +122,8 @@ export class Call {
     pc.onicecandidateerror = (ev) => {
       // E.g. 401 from a TURN server that rejects the credentials, 701 when a server does not answer.
       const peer = this.state.peers[id];
-      const text = `${ev.url || 'ICE server'}: ${ev.errorCode} ${ev.errorText}`.trim();
-      if (peer) peer.iceErrors = [...peer.iceErrors, text].slice(-5);
+      const text = `${ev.url || 'ICE server'}: ${ev.errorCode} ${ev.errorText || ''}`.trim().replace(/\.$/, '');
+      if (peer && !peer.iceErrors.includes(text)) peer.iceErrors = [...peer.iceErrors, text].slice(-5);
     };
     pc.ontrack = (ev) => {
       this.state.streams[id] = ev.streams[0] || new MediaStream([ev.track]);
@@ -155,9 +155,13 @@ export class Call {
 
   noCandidatesText(id) {
     const peer = this.state.peers[id];
-    const errors = peer?.iceErrors.length ? ` Errors: ${peer.iceErrors.join('; ')}` : '';
+    const errors = peer?.iceErrors.length ? ` Errors: ${peer.iceErrors.join('; ')}.` : '';
     if (this.rtcConfig.iceTransportPolicy === 'relay') {
-      return `No relay candidate: the TURN server could not be reached or refused the credentials.${errors}`;
+      // 401 after the challenge was answered: RFC 8656 section 7.2 / RFC 8489 section 9.2.4.
+      const refused = peer?.iceErrors.some((e) => /: 401\b/.test(e));
+      const why = refused ? 'the TURN server refused the credentials (401 Unauthorized)'
+        : 'the TURN server could not be reached or refused the credentials';
+      return `No relay candidate: ${why}.${errors}`;
     }
     return `No ICE candidates could be gathered (no usable network interface?).${errors}`;
   }

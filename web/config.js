@@ -49,16 +49,30 @@ function parseIceOverride(opts) {
 }
 
 // RFC 7065 section 3.1: the transport of a turn: URL is its ?transport= parameter, UDP when absent.
+function transportOf(url) {
+  return /[?&]transport=([a-z]+)/i.exec(url)?.[1].toLowerCase() || 'udp';
+}
+
 function withTransport(url, transport) {
-  if (!url.startsWith('turn:')) return url;
   return `${url.split('?')[0]}?transport=${transport}`;
+}
+
+// The turn: URLs of one RTCIceServer moved to `transport`: the server's own URLs for that transport when it
+// lists any (signalbox names each transport's bound port, which can differ), else the others rewritten.
+function pickTransport(urls, transport) {
+  const own = urls.filter((u) => u.startsWith('turn:') && transportOf(u) === transport);
+  return urls.flatMap((u) => {
+    if (!u.startsWith('turn:')) return [u];
+    if (own.length) return own.includes(u) ? [u] : [];
+    return [withTransport(u, transport)];
+  });
 }
 
 export function rtcConfiguration(serverIceServers, opts) {
   let iceServers = opts.ice ? parseIceOverride(opts) : structuredClone(serverIceServers || []);
   if (opts.transport === 'udp' || opts.transport === 'tcp') {
     iceServers = iceServers.map((s) => {
-      const urls = [].concat(s.urls).map((u) => withTransport(u, opts.transport));
+      const urls = pickTransport([].concat(s.urls), opts.transport);
       return { ...s, urls: [...new Set(urls)] };
     });
   }

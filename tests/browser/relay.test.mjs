@@ -1,0 +1,150 @@
+// Relay-only calls through signalbox's own TURN server (issue 4): two Chromium pages with
+// iceTransportPolicy 'relay' (`?relay=1`) and only the iceServers signalbox hands out in `joined`, over
+// UDP and over TCP (`?transport=tcp`). Both pages must select a relay/relay pair relayed over that
+// transport, decode video that keeps coming, and signalbox's /metrics must count at least the media
+// bytes the pages received. With wrong credentials the call must fail and the page must say why.
+//
+// On one host every relayed address is 127.0.0.1, a range the relay never sends to by default
+// (RFC 8656 §21.3, docs/turn.md): the server gets an explicit `--allow-peer 127.0.0.1/32`.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { before, after, describe, it } from 'node:test';
+import { launchBrowser } from './lib/browser.mjs';
+import { startServer, REPO_ROOT } from './lib/server.mjs';
+import { uniqueRoom } from './lib/call-suite.mjs';
+import {
+  openCallPage, closePage, waitForState, waitConnected, waitMediaFlowing, readState, readStats, waitInPage,
+} from './lib/page.mjs';
+
+const STEP = { timeout: 45000 };
+const SERVER_ARGS = ['--stun-listen', '127.0.0.1:0', '--allow-peer', '127.0.0.1/32', '--log-level', 'warn'];
+
+async function turnMetrics(server) {
+  const res = await fetch(`${server.url}/metrics`);
+  assert.equal(res.status, 200);
+  const text = await res.text();
+  const value = (name, labels = '') => {
+    const line = text.split('\n').find((l) => l.startsWith(`${name}${labels} `));
+    assert.ok(line, `no ${name}${labels} in /metrics`);
+    return Number(line.split(' ').pop());
+  };
+  return {
+    toPeer: value('signalbox_turn_relayed_bytes_total', '{direction="client_to_peer"}'),
+    toClient: value('signalbox_turn_relayed_bytes_total', '{direction="peer_to_client"}'),
+    allocations: value('signalbox_turn_allocations_created_total'),
+    badIntegrity: value('signalbox_turn_auth_failures_total', '{reason="bad_integrity"}'),
+  };
+}
+
+// Media bytes (RTP payload, audio + video) received by the page from its one peer.
+async function mediaBytes(page) {
+  const stats = Object.values(await readStats(page));
+  assert.equal(stats.length, 1);
+  const { video, audio } = stats[0].inbound;
+  return (video?.bytesReceived || 0) + (audio?.bytesReceived || 0);
+}
+
+// web/config.js has no DOM: loaded from its source text, as config.test.mjs does.
+const { parseOptions, rtcConfiguration } = await import(`data:text/javascript,${encodeURIComponent(
+  fs.readFileSync(path.join(REPO_ROOT, 'web/config.js'), 'utf8'))}`);
+
+it('?transport= picks the server URL of that transport when its port differs', () => {
+  const server = [{ urls: ['stun:192.0.2.1:40000', 'turn:192.0.2.1:40000?transport=udp',
+    'turn:192.0.2.1:40001?transport=tcp'], username: 'u', credential: 'p' }];
+  const config = (t) => rtcConfiguration(server, parseOptions(new URL(`http://h/?room=r&relay=1&transport=${t}`)));
+  assert.deepEqual(config('tcp').iceServers[0].urls, ['stun:192.0.2.1:40000', 'turn:192.0.2.1:40001?transport=tcp']);
+  assert.deepEqual(config('udp').iceServers[0].urls, ['stun:192.0.2.1:40000', 'turn:192.0.2.1:40000?transport=udp']);
+  // A server that lists UDP only: its URL moves to TCP on the same port.
+  const udpOnly = [{ urls: ['turn:192.0.2.1:3478'], username: 'u', credential: 'p' }];
+  assert.deepEqual(rtcConfiguration(udpOnly, parseOptions(new URL('http://h/?room=r&transport=tcp'))).iceServers[0].urls,
+    ['turn:192.0.2.1:3478?transport=tcp']);
+});
+
+describe('relay-only calls through signalbox TURN', () => {
+  const ctx = {};
+
+  before(async () => {
+    ctx.server = await startServer({ args: SERVER_ARGS });
+    ctx.browser = await launchBrowser();
+  });
+
+  after(async () => {
+    if (ctx.browser) await ctx.browser.close().catch(() => {});
+    if (ctx.server) await ctx.server.stop();
+  });
+
+  for (const transport of ['udp', 'tcp']) {
+    it(`relays a call over TURN/${transport}: relay pair, video decoded, bytes counted`, STEP, async (t) => {
+      const room = uniqueRoom(`relay-${transport}`);
+      const query = { relay: '1', transport };
+      const alice = await openCallPage(ctx.browser, ctx.server.url, { room, name: 'alice', query });
+      let bob = null;
+      try {
+        await waitForState(alice, 'in-call');
+        const config = await alice.evaluate(() => window.signalbox.rtcConfig);
+        assert.equal(config.iceTransportPolicy, 'relay');
+        const turnUrls = config.iceServers.flatMap((s) => [].concat(s.urls)).filter((u) => u.startsWith('turn:'));
+        const port = ctx.server.listening[`turn-${transport}`].split(':').pop();
+        assert.deepEqual(turnUrls, [`turn:127.0.0.1:${port}?transport=${transport}`]);
+
+        bob = await openCallPage(ctx.browser, ctx.server.url, { room, name: 'bob', query });
+        await Promise.all([waitConnected(alice), waitConnected(bob)]);
+        for (const page of [alice, bob]) {
+          const peer = Object.values((await readState(page)).peers).find((p) => !p.left);
+          assert.equal(peer.pair.local, 'relay', JSON.stringify(peer.pair));
+          assert.equal(peer.pair.remote, 'relay', JSON.stringify(peer.pair));
+          assert.equal(peer.pair.relayProtocol, transport, JSON.stringify(peer.pair));
+          const shown = await page.locator('.tile.remote .pair').textContent();
+          assert.match(shown, new RegExp(`^relay ↔ relay .*relay over ${transport}`), shown);
+        }
+
+        // The server's counters cover the interval of the pages' readings (read before and after them).
+        const m0 = await turnMetrics(ctx.server);
+        const b0 = await mediaBytes(alice) + await mediaBytes(bob);
+        await Promise.all([waitMediaFlowing(alice), waitMediaFlowing(bob)]);
+        const b1 = await mediaBytes(alice) + await mediaBytes(bob);
+        const m1 = await turnMetrics(ctx.server);
+        const media = b1 - b0;
+        assert.ok(media > 10000, `media bytes received: ${media}`);
+        // Every media packet crosses the relay twice: out of one page's allocation to the other's relayed
+        // address (client_to_peer), then from that relayed address to the other page (peer_to_client).
+        assert.ok(m1.toPeer - m0.toPeer >= media, `client_to_peer +${m1.toPeer - m0.toPeer} < media ${media}`);
+        assert.ok(m1.toClient - m0.toClient >= media, `peer_to_client +${m1.toClient - m0.toClient} < media ${media}`);
+        t.diagnostic(`media bytes received by both pages ${media}; relayed client_to_peer +${m1.toPeer - m0.toPeer}, ` +
+          `peer_to_client +${m1.toClient - m0.toClient}`);
+      } finally {
+        await closePage(alice);
+        if (bob) await closePage(bob);
+      }
+    });
+  }
+
+  it('fails with wrong TURN credentials and the page says why', STEP, async (t) => {
+    const room = uniqueRoom('relay-badcred');
+    const port = ctx.server.listening['turn-udp'].split(':').pop();
+    const query = { relay: '1', ice: `turn:127.0.0.1:${port}?transport=udp`, iceUser: '4102444800:mallory',
+      icePass: 'not-the-password' };
+    const before = await turnMetrics(ctx.server);
+    const alice = await openCallPage(ctx.browser, ctx.server.url, { room, name: 'alice', query });
+    let bob = null;
+    try {
+      await waitForState(alice, 'in-call');
+      bob = await openCallPage(ctx.browser, ctx.server.url, { room, name: 'bob', query });
+      for (const page of [alice, bob]) {
+        await waitInPage(page, () => ['no-candidates', 'ice-failed'].includes(window.signalbox.lastError?.code), null,
+          'a no-candidates or ice-failed error');
+        assert.ok(await page.locator('#error').isVisible());
+        const text = await page.locator('#error').textContent();
+        assert.match(text, /^No relay candidate: the TURN server refused the credentials \(401 Unauthorized\)/, text);
+        t.diagnostic(`page says: ${text}`);
+      }
+      const after = await turnMetrics(ctx.server);
+      assert.equal(after.allocations, before.allocations);
+      assert.ok(after.badIntegrity > before.badIntegrity, JSON.stringify({ before, after }));
+    } finally {
+      await closePage(alice);
+      if (bob) await closePage(bob);
+    }
+  });
+});
