@@ -95,7 +95,10 @@ export class SignalboxServer {
 export async function startServer({ listen = '127.0.0.1:0', args = [] } = {}) {
   if (stopping) throw new Error('the test process is stopping');
   if (!fs.existsSync(SIGNALBOX_BIN)) throw new Error(`signalbox binary not found: ${SIGNALBOX_BIN} (build it first)`);
-  const fullArgs = ['--listen', listen, ...webRootArgs(), ...args];
+  // STUN/TURN on free ports unless the test chooses: the default 3478 may be held by another signalbox on
+  // this machine, and signalbox refuses a port someone else holds. The advertised URLs name the bound ports.
+  const stunArgs = args.includes('--stun-listen') ? [] : ['--stun-listen', '0.0.0.0:0', '--stun-listen', '[::]:0'];
+  const fullArgs = ['--listen', listen, ...stunArgs, ...webRootArgs(), ...args];
   const proc = spawn(SIGNALBOX_BIN, fullArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
   const server = new SignalboxServer(proc);
   try {
