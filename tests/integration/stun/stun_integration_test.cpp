@@ -3,11 +3,14 @@
 // Every test runs twice: STUN inside TURN's shared front end (the default) and STUN alone (--no-turn).
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <openssl/ssl.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -193,6 +196,52 @@ TEST_P(StunIntegration, TcpFramingPipeliningAndMalformedFrameClosesOnlyThatConne
   // The first connection still works.
   ASSERT_EQ(::send(good.fd(), own.bytes().data(), own.size(), 0), static_cast<ssize_t>(own.size()));
   EXPECT_GE(receive_exact(good.fd(), stun::kHeaderSize, 3s).size(), stun::kHeaderSize);
+}
+
+// RFC 8489 §6.2.3 (STUN over TLS, port 5349): a Binding request over TLS gets the client's own TCP address,
+// and a client that does not speak TLS is closed without harming the TLS client.
+TEST_P(StunIntegration, TlsBindingReturnsTheMappedAddressAndPlainTextIsRefused) {
+  auto server = start({"--stun-listen", "127.0.0.1:0", "--stun-tls-listen", "127.0.0.1:0", "--self-signed",
+                       "--stun-software", "signalbox-test"});
+  const bool turn_front_end = GetParam().extra_args.empty();
+  const TransportAddress target = address_of(*server, turn_front_end ? "turn-tls" : "stun-tls", "127.0.0.1");
+  sockaddr_storage ss{};
+
+  Socket plain(*TransportAddress::parse("127.0.0.1:0"), SOCK_STREAM);
+  ASSERT_EQ(::connect(plain.fd(), reinterpret_cast<sockaddr*>(&ss), Socket::fill(target, ss)), 0);
+  stun::Message req(stun::kBindingRequest, stun::TransactionId::random());
+  ASSERT_EQ(::send(plain.fd(), req.bytes().data(), req.size(), 0), static_cast<ssize_t>(req.size()));
+  pollfd p{plain.fd(), POLLIN, 0};
+  ASSERT_EQ(::poll(&p, 1, 5000), 1);
+  std::uint8_t buf[512];
+  const ssize_t n = ::recv(plain.fd(), buf, sizeof buf, 0);
+  EXPECT_TRUE(n <= 0 || buf[0] == 0x15) << "plain STUN on the TLS port must get a TLS alert or a close, got " << n
+                                         << " bytes";
+
+  Socket tcp(*TransportAddress::parse("127.0.0.1:0"), SOCK_STREAM);
+  ASSERT_EQ(::connect(tcp.fd(), reinterpret_cast<sockaddr*>(&ss), Socket::fill(target, ss)), 0);
+  const timeval tv{5, 0};  // bounds every blocking TLS read and write below
+  ::setsockopt(tcp.fd(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  ::setsockopt(tcp.fd(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> ctx(SSL_CTX_new(TLS_client_method()), SSL_CTX_free);
+  ASSERT_TRUE(ctx);
+  SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_NONE, nullptr);  // --self-signed: nothing to verify against
+  std::unique_ptr<SSL, decltype(&SSL_free)> ssl(SSL_new(ctx.get()), SSL_free);
+  SSL_set_fd(ssl.get(), tcp.fd());
+  ASSERT_EQ(SSL_connect(ssl.get()), 1) << "TLS handshake failed\n" << server->output();
+  ASSERT_EQ(SSL_write(ssl.get(), req.bytes().data(), static_cast<int>(req.size())), static_cast<int>(req.size()));
+  std::vector<std::uint8_t> msg;
+  while (msg.size() < stun::kHeaderSize ||
+         msg.size() < stun::kHeaderSize + stun::load_u16(msg.data() + 2)) {
+    const int got = SSL_read(ssl.get(), buf, sizeof buf);
+    ASSERT_GT(got, 0) << "no Binding response over TLS\n" << server->output();
+    msg.insert(msg.end(), buf, buf + got);
+  }
+  const auto v = stun::MessageView::parse(msg);
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(v->type(), stun::kBindingSuccess);
+  EXPECT_EQ(v->transaction_id(), req.view().transaction_id());
+  EXPECT_EQ(v->get<stun::XorMappedAddress>()->address, tcp.local());
 }
 
 TEST_P(StunIntegration, MalformedDatagramsAreDroppedAndCounted) {
