@@ -10,7 +10,8 @@ TurnIceServers::TurnIceServers(TurnIceServersOptions options, std::shared_ptr<co
   const std::string host = v6 ? "[" + options_.host + "]" : options_.host;
   // RFC 7065 URIs; UDP first: browsers try the URLs in order of preference anyway.
   // Each transport names the port its own listener bound (they differ when both were asked for port 0).
-  if (options_.port != 0) urls_.push_back("turn:" + host + ":" + std::to_string(options_.port) + "?transport=udp");
+  if (options_.port != 0)
+    urls_.push_back("turn:" + host + ":" + std::to_string(options_.port) + "?transport=udp");
   if (options_.tcp_port != 0) {
     urls_.push_back("turn:" + host + ":" + std::to_string(options_.tcp_port) + "?transport=tcp");
   }
@@ -20,8 +21,10 @@ TurnIceServers::TurnIceServers(TurnIceServersOptions options, std::shared_ptr<co
 std::vector<signaling::IceServer> TurnIceServers::ice_servers_for(std::string_view peer_id) {
   auto cred = turn::mint_rest_credential(options_.secret, peer_id, clock_->unix_seconds(), options_.ttl_seconds);
   std::vector<signaling::IceServer> out;
-  if (!options_.stun_url.empty()) out.push_back(signaling::IceServer{{options_.stun_url}, std::nullopt, std::nullopt});
-  if (!urls_.empty()) out.push_back(signaling::IceServer{urls_, std::move(cred.username), std::move(cred.password)});
+  if (!options_.stun_url.empty())
+    out.push_back(signaling::IceServer{{options_.stun_url}, std::nullopt, std::nullopt});
+  if (!urls_.empty())
+    out.push_back(signaling::IceServer{urls_, std::move(cred.username), std::move(cred.password)});
   return out;
 }
 

@@ -28,7 +28,8 @@ std::string claim_port(stun::TransportAddress& a, int type) {
   std::string error;
   int fd = -1;
   if (!tcp) {
-    fd = open_udp_socket(a, UdpSocketOptions{.reuse_port = false, .nonblocking = true, .buffer_bytes = 0}, error);
+    fd = open_udp_socket(a, UdpSocketOptions{.reuse_port = false, .nonblocking = true, .buffer_bytes = 0},
+                         error);
   } else if ((fd = ::socket(a.is_v4() ? AF_INET : AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0)) >= 0) {
     const int one = 1;
     if (!a.is_v4()) ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);

@@ -56,7 +56,6 @@ class StunIceServers final : public signaling::IceServerSource {
   std::string url_;
 };
 
-
 std::shared_ptr<boost::asio::ssl::context> stun_tls(App& app) {
   const auto& t = app.config().turn;
   if (!t.tls_cert.empty()) return net::tls_context_from_files(t.tls_cert, t.tls_key);

@@ -3,9 +3,10 @@
 //
 // STUN shares its ports with TURN (RFC 8656 §3.1). When TURN runs, its front end (net::TurnService)
 // answers Binding with the same stun::BindingService, prints the stun-* listening lines and advertises the
-// stun: URL with its bound port; add_stun() must then be told so (`served_by_turn`) and binds nothing itself. With --no-turn, STUN gets its own
-// listeners: net::StunUdpServer (recvmmsg/sendmmsg workers) and net::StunStreamServer (TCP, and TLS when a
-// certificate is configured), printed as `listening stun-udp|stun-tcp|stun-tls HOST:PORT`.
+// stun: URL with its bound port; add_stun() must then be told so (`served_by_turn`) and binds nothing itself.
+// With --no-turn, STUN gets its own listeners: net::StunUdpServer (recvmmsg/sendmmsg workers) and
+// net::StunStreamServer (TCP, and TLS when a certificate is configured), printed as `listening
+// stun-udp|stun-tcp|stun-tls HOST:PORT`.
 //
 //   const bool stun_in_turn = add_turn(app);
 //   add_stun(app, stun_in_turn);

@@ -44,11 +44,14 @@ ServerOptions with_args(std::vector<std::string> args) {
   return o;
 }
 
-std::string port_of(const ServerProcess& server, const char* proto) { return std::to_string(server.port(proto)); }
+std::string port_of(const ServerProcess& server, const char* proto) {
+  return std::to_string(server.port(proto));
+}
 
 TEST(TurnJoined, IceServersNameTheBoundPortsAndTheirCredentialsAllocate) {
   // No --turn-secret: the embedded default configuration, with a random secret made at start-up.
-  ServerProcess server(with_args({"--listen", "127.0.0.1:0", "--stun-listen", "127.0.0.1:0", "--log-level", "warn"}));
+  ServerProcess server(
+      with_args({"--listen", "127.0.0.1:0", "--stun-listen", "127.0.0.1:0", "--log-level", "warn"}));
   const json joined = join(server, "turn-joined");
   ASSERT_TRUE(joined.contains("iceServers")) << joined.dump();
 
@@ -65,9 +68,11 @@ TEST(TurnJoined, IceServersNameTheBoundPortsAndTheirCredentialsAllocate) {
       }
     }
   }
-  EXPECT_EQ(stun_urls, std::set<std::string>{"stun:127.0.0.1:" + port_of(server, "stun-udp")}) << joined.dump();
-  EXPECT_EQ(turn_urls, (std::set<std::string>{"turn:127.0.0.1:" + port_of(server, "turn-udp") + "?transport=udp",
-                                              "turn:127.0.0.1:" + port_of(server, "turn-tcp") + "?transport=tcp"}))
+  EXPECT_EQ(stun_urls, std::set<std::string>{"stun:127.0.0.1:" + port_of(server, "stun-udp")})
+      << joined.dump();
+  EXPECT_EQ(turn_urls,
+            (std::set<std::string>{"turn:127.0.0.1:" + port_of(server, "turn-udp") + "?transport=udp",
+                                   "turn:127.0.0.1:" + port_of(server, "turn-tcp") + "?transport=tcp"}))
       << joined.dump();
   for (const auto& u : turn_urls) EXPECT_EQ(u.find(":0?"), std::string::npos) << u;
   ASSERT_FALSE(user.empty()) << joined.dump();
@@ -84,8 +89,8 @@ TEST(TurnJoined, IceServersNameTheBoundPortsAndTheirCredentialsAllocate) {
 
 TEST(TurnJoined, SecondServerOnTheSamePortRefusesToStart) {
   const std::string port = std::to_string(free_udp_port());
-  const std::vector<std::string> args = {"--listen", "127.0.0.1:0", "--stun-listen", "127.0.0.1:" + port,
-                                         "--log-level", "warn"};
+  const std::vector<std::string> args = {"--listen",          "127.0.0.1:0", "--stun-listen",
+                                         "127.0.0.1:" + port, "--log-level", "warn"};
   ServerProcess first(with_args(args));
   std::string error;
   try {
