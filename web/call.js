@@ -71,9 +71,13 @@ export class Call {
     }
     this.state.rtcConfig = this.rtcConfig;
     for (const p of msg.peers || []) {
-      this.addPeer(p.id, p.name);
-      this.state.peers[p.id].initiator = true;
-      this.serialize(p.id, () => this.offerTo(p.id));
+      this.state.peers[p.id] = { ...newPeer(p.id, p.name), initiator: true };
+      // Inside the peer's chain, so that a configuration RTCPeerConnection refuses (e.g. an ICE server URL
+      // with port 0) is reported like any other negotiation failure instead of escaping unseen.
+      this.serialize(p.id, () => {
+        this.addPeer(p.id, p.name);
+        return this.offerTo(p.id);
+      });
     }
     this.notify();
   }

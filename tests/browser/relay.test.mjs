@@ -120,6 +120,23 @@ describe('relay-only calls through signalbox TURN', () => {
     });
   }
 
+  it('an ICE server the browser refuses is reported, not swallowed', STEP, async () => {
+    const room = uniqueRoom('relay-badurl');
+    const query = { relay: '1', ice: 'turn:127.0.0.1:0?transport=udp', iceUser: 'u', icePass: 'p' };
+    const alice = await openCallPage(ctx.browser, ctx.server.url, { room, name: 'alice', query });
+    let bob = null;
+    try {
+      await waitForState(alice, 'in-call');
+      bob = await openCallPage(ctx.browser, ctx.server.url, { room, name: 'bob', query });
+      await waitInPage(bob, () => window.signalbox.lastError?.code === 'webrtc-error', null, 'a webrtc-error');
+      const text = await bob.locator('#error').textContent();
+      assert.match(text, /^Negotiation with alice failed: .*RTCPeerConnection.*port/i, text);
+    } finally {
+      await closePage(alice);
+      if (bob) await closePage(bob);
+    }
+  });
+
   it('fails with wrong TURN credentials and the page says why', STEP, async (t) => {
     const room = uniqueRoom('relay-badcred');
     const port = ctx.server.listening['turn-udp'].split(':').pop();
