@@ -62,7 +62,8 @@ class WsSession final : public signaling::PeerLink,
   const WsOptions& opt() const { return state_->ws; }
 
   websocket::stream<Stream> ws_;
-  beast::flat_buffer read_buffer_;  // emptied and released after every message (idle memory stays small)
+  static constexpr std::size_t kKeptReadBuffer = 8 * 1024;
+  beast::flat_buffer read_buffer_;  // emptied after every message; released when over kKeptReadBuffer
   asio::steady_timer timer_;        // pings, idle timeout, close deadline
   std::shared_ptr<ServerState> state_;
   std::optional<signaling::Session> session_;  // engaged once the handshake is done
@@ -144,7 +145,9 @@ void WsSession<Stream>::on_read(beast::error_code ec, std::size_t) {
   // Binary frames are handled like text: the JSON parser rejects anything that is not a UTF-8 object.
   if (session_) session_->on_text(std::string_view(static_cast<const char*>(data.data()), data.size()));
   read_buffer_.clear();
-  read_buffer_.shrink_to_fit();
+  // Keep room for a typical SDP, so a busy session does not allocate per message; release anything bigger
+  // at once, so a session that once carried a large frame does not keep it while idle.
+  if (read_buffer_.capacity() > kKeptReadBuffer) read_buffer_.shrink_to_fit();
   do_read();
 }
 
