@@ -3,45 +3,31 @@
 // The binary comes from SIGNALBOX_CLIENT_BIN, by default the client built next to SIGNALBOX_BIN
 // (build/release/src/client/signalbox-client). Its stdout carries only `event <name> <args>` lines
 // (docs/native-client.md); tests wait on those. Like the servers of server.mjs, every client started here is
-// stopped by PID: by the test's own clean-up, by an exit hook of this process, and, if node itself is
-// killed, by tests/browser/run, which kills every PID left in SB_PID_DIR.
+// stopped by PID (see tracked-process.mjs).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { SIGNALBOX_BIN } from './server.mjs';
+import { TrackedProcess } from './tracked-process.mjs';
 
 export const CLIENT_BIN = process.env.SIGNALBOX_CLIENT_BIN ||
   path.join(path.dirname(SIGNALBOX_BIN), '..', 'client', 'signalbox-client');
 
 const STOP_TIMEOUT_MS = 10000; // SIGTERM → bye, pipeline to NULL, WebSocket close (bounded to 1.5 s)
-const running = new Set();
-
-process.on('exit', () => {
-  for (const c of running) c.killNow();
-});
-// server.mjs exits the process on these signals; the 'exit' hook above then stops the clients.
 
 export function clientBinaryExists() {
   return fs.existsSync(CLIENT_BIN);
 }
 
-export class NativeClient {
+export class NativeClient extends TrackedProcess {
   constructor(proc, args) {
-    this.proc = proc;
-    this.pid = proc.pid;
+    super(proc, { pidName: `client-${proc.pid}`, stopTimeoutMs: STOP_TIMEOUT_MS });
     this.args = args;
     this.events = [];   // every stdout line ("event ..."), in order
     this.stderr = [];   // the last log lines, for failure messages
     this.waiters = new Set();
-    this.exited = new Promise((resolve) => {
-      proc.once('exit', (code, signal) => resolve({ code, signal }));
-      proc.once('error', (err) => resolve({ code: null, signal: null, error: err.message }));
-    });
     this.exited.then(() => this.forget());
-    this.pidFile = process.env.SB_PID_DIR ? path.join(process.env.SB_PID_DIR, `client-${proc.pid}`) : null;
-    if (this.pidFile) fs.writeFileSync(this.pidFile, `${proc.pid}\n`);
-    running.add(this);
     // Waiters give up once the process is gone and its last line was read (stdout closes after 'exit').
     this.stdoutClosed = false;
     readline.createInterface({ input: proc.stdout }).on('line', (line) => this.onEvent(line)).on('close', () => {
@@ -95,28 +81,6 @@ export class NativeClient {
   describe() {
     return `$ ${CLIENT_BIN} ${this.args.join(' ')}\n  events:\n    ${this.events.slice(-25).join('\n    ')}\n` +
       `  log:\n    ${this.stderr.slice(-25).join('\n    ')}`;
-  }
-
-  // Sends `signal` and waits for the exit (SIGKILL if it does not come in time); resolves {code, signal}.
-  async stop(signal = 'SIGTERM') {
-    if (this.proc.exitCode === null && this.proc.signalCode === null) {
-      this.proc.kill(signal);
-      const timer = setTimeout(() => this.killNow(), STOP_TIMEOUT_MS);
-      await this.exited;
-      clearTimeout(timer);
-    }
-    this.forget();
-    return this.exited;
-  }
-
-  killNow() {
-    if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill('SIGKILL');
-    this.forget();
-  }
-
-  forget() {
-    running.delete(this);
-    if (this.pidFile) fs.rmSync(this.pidFile, { force: true });
   }
 }
 

@@ -2,45 +2,26 @@
 //
 // The binary comes from SIGNALBOX_BIN (default build/release/src/server/signalbox). It listens on port 0
 // unless told otherwise and prints `listening http|https HOST:PORT` (and possibly more `listening ...`
-// lines for other services) followed by `ready`. Every process started here is stopped by PID: by the test's
-// own clean-up, by an exit hook of this process, and, if node itself is killed, by tests/browser/run, which
-// reads the PID files this module leaves in SB_PID_DIR.
+// lines for other services) followed by `ready`. Every process started here is stopped by PID (see
+// tracked-process.mjs); stop() sends SIGTERM, on which the server closes every WebSocket with 1001 and exits 0.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { TrackedProcess, isStopping } from './tracked-process.mjs';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const SIGNALBOX_BIN = process.env.SIGNALBOX_BIN || path.join(REPO_ROOT, 'build/release/src/server/signalbox');
 
 const START_TIMEOUT_MS = 15000;
 const STOP_TIMEOUT_MS = 5000;
-const running = new Set();
 
-let stopping = false;
-process.on('exit', () => {
-  for (const s of running) s.killNow();
-});
-// `run`'s time limit signals the whole process group: stop every server before this process goes.
-for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP']) {
-  process.once(sig, () => {
-    stopping = true;
-    for (const s of running) s.killNow();
-    process.exit(1);
-  });
-}
-
-export class SignalboxServer {
+export class SignalboxServer extends TrackedProcess {
   constructor(proc) {
-    this.proc = proc;
-    this.pid = proc.pid;
+    super(proc, { stopTimeoutMs: STOP_TIMEOUT_MS });
     this.output = [];      // stdout + stderr lines, for diagnostics when a test fails
     this.listening = {};   // service → its first "HOST:PORT", e.g. {http: "127.0.0.1:40123", 'stun-udp': ...}
     this.endpoints = [];   // every {service, hostPort} printed, in order
-    this.exited = new Promise((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
-    this.pidFile = process.env.SB_PID_DIR ? path.join(process.env.SB_PID_DIR, String(proc.pid)) : null;
-    if (this.pidFile) fs.writeFileSync(this.pidFile, `${proc.pid}\n`);
-    running.add(this);
   }
 
   get scheme() {
@@ -67,33 +48,11 @@ export class SignalboxServer {
   log() {
     return this.output.slice(-60).join('\n');
   }
-
-  // SIGTERM (the server closes every WebSocket with 1001 and exits 0), SIGKILL if it does not exit in time.
-  async stop(signal = 'SIGTERM') {
-    if (this.proc.exitCode === null && this.proc.signalCode === null) {
-      this.proc.kill(signal);
-      const timer = setTimeout(() => this.killNow(), STOP_TIMEOUT_MS);
-      await this.exited;
-      clearTimeout(timer);
-    }
-    this.forget();
-    return this.exited;
-  }
-
-  killNow() {
-    if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill('SIGKILL');
-    this.forget();
-  }
-
-  forget() {
-    running.delete(this);
-    if (this.pidFile) fs.rmSync(this.pidFile, { force: true });
-  }
 }
 
 // Starts signalbox with `args` (added after the defaults) and resolves once it printed `ready`.
 export async function startServer({ listen = '127.0.0.1:0', args = [] } = {}) {
-  if (stopping) throw new Error('the test process is stopping');
+  if (isStopping()) throw new Error('the test process is stopping');
   if (!fs.existsSync(SIGNALBOX_BIN)) throw new Error(`signalbox binary not found: ${SIGNALBOX_BIN} (build it first)`);
   // STUN/TURN on free ports unless the test chooses: the default 3478 may be held by another signalbox on
   // this machine, and signalbox refuses a port someone else holds. The advertised URLs name the bound ports.
