@@ -29,4 +29,9 @@ int open_udp_socket(const stun::TransportAddress& local, const UdpSocketOptions&
 // The address a socket is bound to (resolves port 0); port 0 if the kernel cannot say.
 stun::TransportAddress bound_address(int fd);
 
+// Checks that nobody holds `a` for `type` (SOCK_DGRAM or SOCK_STREAM) before workers share it through
+// SO_REUSEPORT, which would otherwise let a second server on the same port split the clients silently.
+// Port 0 becomes the port the kernel chose. Returns an error ("... (another process holds it)") or "".
+std::string claim_port(stun::TransportAddress& a, int type);
+
 }  // namespace sb::net

@@ -87,6 +87,7 @@ void StunUdpServer::open_address(const stun::TransportAddress& address) {
   so.buffer_bytes = options_.socket_buffer_bytes;
   so.receive_timeout_ms = 100;
   stun::TransportAddress actual = address;
+  if (auto error = claim_port(actual, SOCK_DGRAM); !error.empty()) throw std::runtime_error("stun: " + error);
   for (std::size_t w = 0; w < options_.workers; ++w) {
     std::string error;
     const int fd = open_udp_socket(actual, so, error);

@@ -17,43 +17,6 @@ namespace sb::net {
 
 namespace {
 
-// Binds a throw-away socket to `a` WITHOUT SO_REUSEPORT and closes it; for port 0, `a` takes the port the
-// kernel chose. Why: the workers share each port through SO_REUSEPORT, which lets any process of the
-// same user join the group — a second signalbox (or coturn) started on the same port would silently
-// share it, and the kernel would spread clients over two servers with different secrets and allocations
-// (401 and 437 at random). A socket that does not ask to share fails with EADDRINUSE while anyone holds
-// the port, so this turns "in use" into a start-up error, as a plain bind would.
-std::string claim_port(stun::TransportAddress& a, int type) {
-  const bool tcp = type == SOCK_STREAM;
-  std::string error;
-  int fd = -1;
-  if (!tcp) {
-    fd = open_udp_socket(a, UdpSocketOptions{.reuse_port = false, .nonblocking = true, .buffer_bytes = 0},
-                         error);
-  } else if ((fd = ::socket(a.is_v4() ? AF_INET : AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0)) >= 0) {
-    const int one = 1;
-    if (!a.is_v4()) ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
-    // SO_REUSEADDR (not REUSEPORT): TIME_WAIT leftovers of an earlier run do not count, a listener does.
-    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_storage ss{};
-    const socklen_t len = to_sockaddr(a, ss);
-    if (::bind(fd, reinterpret_cast<const sockaddr*>(&ss), len) != 0) {
-      error = "bind tcp " + a.to_string() + ": " + std::strerror(errno);
-      ::close(fd);
-      fd = -1;
-    }
-  } else {
-    error = std::string("socket: ") + std::strerror(errno);
-  }
-  if (fd < 0) {
-    const bool in_use = error.find(std::strerror(EADDRINUSE)) != std::string::npos;
-    return in_use ? error + " (another process holds it)" : error;
-  }
-  if (a.port == 0) a.port = bound_address(fd).port;
-  ::close(fd);
-  return {};
-}
-
 // Every listen address gets a concrete port nobody else holds. With port 0, TCP first tries the port UDP
 // got, so turn:HOST:PORT names one port for both transports where it can (each URL carries its own port
 // anyway, see TurnIceServers).

@@ -244,6 +244,27 @@ TEST_P(StunIntegration, TlsBindingReturnsTheMappedAddressAndPlainTextIsRefused) 
   EXPECT_EQ(v->get<stun::XorMappedAddress>()->address, tcp.local());
 }
 
+// The UDP workers share their port through SO_REUSEPORT; a second server on the same port must not join
+// that group silently (the kernel would split the clients between the two), but refuse to start.
+TEST_P(StunIntegration, SecondServerOnTheSameUdpPortRefusesToStart) {
+  auto first = start({"--stun-listen", "127.0.0.1:0"});
+  const std::string proto = GetParam().extra_args.empty() ? "turn-udp" : "stun-udp";
+  const TransportAddress taken = address_of(*first, proto, "127.0.0.1");
+  std::string error;
+  try {
+    auto second = start({"--stun-listen", taken.to_string()});
+    ADD_FAILURE() << "a second signalbox started on " << taken.to_string() << "\n" << second->output();
+  } catch (const std::runtime_error& e) {
+    error = e.what();
+  }
+  EXPECT_NE(error.find("another process holds it"), std::string::npos) << error;
+  // The first server still answers.
+  Socket client(*TransportAddress::parse("127.0.0.1:0"), SOCK_DGRAM);
+  stun::Message req(stun::kBindingRequest, stun::TransactionId::random());
+  send_to(client.fd(), req.bytes(), taken);
+  EXPECT_FALSE(receive(client.fd(), 3s).empty()) << first->output();
+}
+
 TEST_P(StunIntegration, MalformedDatagramsAreDroppedAndCounted) {
   auto server = start({"--stun-listen", "127.0.0.1:0"});
   const TransportAddress target = address_of(*server, "stun-udp", "127.0.0.1");
