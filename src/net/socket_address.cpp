@@ -17,6 +17,16 @@ int set_int_option(int fd, int level, int name, int value) {
   return ::setsockopt(fd, level, name, &value, sizeof value);
 }
 
+// Binds `fd` to `a`; on failure closes it and sets `error` ("bind udp|tcp ADDR: reason").
+bool bind_or_close(int fd, const stun::TransportAddress& a, const char* proto, std::string& error) {
+  sockaddr_storage ss{};
+  const socklen_t len = to_sockaddr(a, ss);
+  if (::bind(fd, reinterpret_cast<const sockaddr*>(&ss), len) == 0) return true;
+  error = std::string("bind ") + proto + " " + a.to_string() + ": " + std::strerror(errno);
+  ::close(fd);
+  return false;
+}
+
 }  // namespace
 
 stun::TransportAddress from_sockaddr(const sockaddr_storage& ss) {
@@ -68,10 +78,23 @@ int open_udp_socket(const stun::TransportAddress& local, const UdpSocketOptions&
     const timeval tv{options.receive_timeout_ms / 1000, (options.receive_timeout_ms % 1000) * 1000};
     ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   }
-  sockaddr_storage ss{};
-  const socklen_t len = to_sockaddr(local, ss);
-  if (::bind(fd, reinterpret_cast<const sockaddr*>(&ss), len) != 0) {
-    error = "bind udp " + local.to_string() + ": " + std::strerror(errno);
+  return bind_or_close(fd, local, "udp", error) ? fd : -1;
+}
+
+int open_tcp_socket(const stun::TransportAddress& local, const TcpSocketOptions& options, std::string& error) {
+  const int fd = ::socket(local.is_v4() ? AF_INET : AF_INET6,
+                          SOCK_STREAM | SOCK_CLOEXEC | (options.nonblocking ? SOCK_NONBLOCK : 0), 0);
+  if (fd < 0) {
+    error = std::string("socket: ") + std::strerror(errno);
+    return -1;
+  }
+  if (!local.is_v4()) set_int_option(fd, IPPROTO_IPV6, IPV6_V6ONLY, 1);
+  // SO_REUSEADDR: TIME_WAIT leftovers of an earlier run do not block the port; a live listener still does.
+  set_int_option(fd, SOL_SOCKET, SO_REUSEADDR, 1);
+  if (options.reuse_port) set_int_option(fd, SOL_SOCKET, SO_REUSEPORT, 1);
+  if (!bind_or_close(fd, local, "tcp", error)) return -1;
+  if (options.listen_backlog > 0 && ::listen(fd, options.listen_backlog) != 0) {
+    error = "listen tcp " + local.to_string() + ": " + std::strerror(errno);
     ::close(fd);
     return -1;
   }
@@ -92,27 +115,9 @@ stun::TransportAddress bound_address(int fd) {
 // (401 and 437 at random). A socket that does not ask to share fails with EADDRINUSE while anyone holds
 // the port, so this turns "in use" into a start-up error, as a plain bind would.
 std::string claim_port(stun::TransportAddress& a, int type) {
-  const bool tcp = type == SOCK_STREAM;
   std::string error;
-  int fd = -1;
-  if (!tcp) {
-    fd = open_udp_socket(a, UdpSocketOptions{.reuse_port = false, .nonblocking = true, .buffer_bytes = 0},
-                         error);
-  } else if ((fd = ::socket(a.is_v4() ? AF_INET : AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0)) >= 0) {
-    const int one = 1;
-    if (!a.is_v4()) ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
-    // SO_REUSEADDR (not REUSEPORT): TIME_WAIT leftovers of an earlier run do not count, a listener does.
-    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_storage ss{};
-    const socklen_t len = to_sockaddr(a, ss);
-    if (::bind(fd, reinterpret_cast<const sockaddr*>(&ss), len) != 0) {
-      error = "bind tcp " + a.to_string() + ": " + std::strerror(errno);
-      ::close(fd);
-      fd = -1;
-    }
-  } else {
-    error = std::string("socket: ") + std::strerror(errno);
-  }
+  const int fd = type == SOCK_STREAM ? open_tcp_socket(a, TcpSocketOptions{}, error)
+                                     : open_udp_socket(a, UdpSocketOptions{.buffer_bytes = 0}, error);
   if (fd < 0) {
     const bool in_use = error.find(std::strerror(EADDRINUSE)) != std::string::npos;
     return in_use ? error + " (another process holds it)" : error;

@@ -26,6 +26,16 @@ struct UdpSocketOptions {
 // A UDP socket bound to `local`; IPv6 sockets are IPV6_V6ONLY, so "0.0.0.0:P" and "[::]:P" can be bound
 // side by side. Returns -1 and sets `error` on failure.
 int open_udp_socket(const stun::TransportAddress& local, const UdpSocketOptions& options, std::string& error);
+struct TcpSocketOptions {
+  bool reuse_port = false;  // SO_REUSEPORT: one listener per worker on a shared port
+  bool nonblocking = false;
+  int listen_backlog = 0;   // > 0: listen() with this backlog
+};
+
+// A TCP socket bound to `local` (IPv6 sockets are IPV6_V6ONLY; SO_REUSEADDR is always set). Returns -1 and
+// sets `error` on failure.
+int open_tcp_socket(const stun::TransportAddress& local, const TcpSocketOptions& options, std::string& error);
+
 // The address a socket is bound to (resolves port 0); port 0 if the kernel cannot say.
 stun::TransportAddress bound_address(int fd);
 

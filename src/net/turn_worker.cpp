@@ -31,23 +31,8 @@ bool is_binding_request(std::span<const std::uint8_t> b) {
 }
 
 int open_stream_listener(const stun::TransportAddress& local, std::string& error) {
-  const int fd = ::socket(local.is_v4() ? AF_INET : AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) {
-    error = std::string("socket: ") + std::strerror(errno);
-    return -1;
-  }
-  const int one = 1;
-  if (!local.is_v4()) ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
-  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
-  sockaddr_storage ss{};
-  const socklen_t len = to_sockaddr(local, ss);
-  if (::bind(fd, reinterpret_cast<const sockaddr*>(&ss), len) != 0 || ::listen(fd, 1024) != 0) {
-    error = "bind " + local.to_string() + " (tcp): " + std::strerror(errno);
-    ::close(fd);
-    return -1;
-  }
-  return fd;
+  return open_tcp_socket(local, TcpSocketOptions{.reuse_port = true, .nonblocking = true, .listen_backlog = 1024},
+                         error);
 }
 
 }  // namespace
