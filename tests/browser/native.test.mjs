@@ -90,6 +90,20 @@ async function pageDecodes(page, nativeId) {
   return inbound;
 }
 
+// Both sides decode each other's media; the page's view of the native peer says who offered (the newcomer);
+// then the client is stopped with SIGTERM (stopNative's checks).
+async function mediaBothWaysThenStop({ label, t0, page, client, nativeId, pageOffered }) {
+  const [onPage, native] = await Promise.all([pageDecodes(page, nativeId), nativeDecodes(client)]);
+  const peer = (await readState(page)).peers[nativeId];
+  assert.equal(peer.initiator, pageOffered,
+    pageOffered ? 'the page (the newcomer) offered' : 'the native client (the newcomer) offered');
+  assert.equal(peer.name, 'native');
+  console.log(`${label}: media both ways after ${Date.now() - t0} ms; page decoded ` +
+    `${onPage.video.framesDecoded} frames, ${onPage.audio.totalSamplesReceived} samples; native decoded ` +
+    `${native.video} frames, ${native.audio} audio buffers over ${native.pair}`);
+  await stopNative(client, page, nativeId);
+}
+
 // SIGTERM: the native client sends bye, the page is told, the client exits 0.
 async function stopNative(client, page, nativeId) {
   const { code, signal } = await client.stop('SIGTERM');
@@ -142,14 +156,7 @@ describe('native client ↔ Chromium page', () => {
     const pageId = (await readState(page)).id;
     await client.waitEvent(new RegExp(`^event peer ${pageId} answerer$`), { what: 'answerer for the page' });
     await client.waitEvent(/^event local-description answer$/);
-    const [onPage, native] = await Promise.all([pageDecodes(page, nativeId), nativeDecodes(client)]);
-    const peer = (await readState(page)).peers[nativeId];
-    assert.equal(peer.initiator, true, 'the page (the newcomer) offered');
-    assert.equal(peer.name, 'native');
-    console.log(`native-first: media both ways after ${Date.now() - t0} ms; page decoded ` +
-      `${onPage.video.framesDecoded} frames, ${onPage.audio.totalSamplesReceived} samples; native decoded ` +
-      `${native.video} frames, ${native.audio} audio buffers over ${native.pair}`);
-    await stopNative(client, page, nativeId);
+    await mediaBothWaysThenStop({ label: 'native-first', t0, page, client, nativeId, pageOffered: true });
   });
 
   it('the page first, then native: native offers; media decoded both ways', { ...STEP, skip: SKIP }, async () => {
@@ -164,13 +171,6 @@ describe('native client ↔ Chromium page', () => {
     const nativeId = joined[1];
     await client.waitEvent(new RegExp(`^event peer ${pageId} offerer$`), { what: 'offerer to the page' });
     await client.waitEvent(/^event local-description offer$/);
-    const [onPage, native] = await Promise.all([pageDecodes(page, nativeId), nativeDecodes(client)]);
-    const peer = (await readState(page)).peers[nativeId];
-    assert.equal(peer.initiator, false, 'the native client (the newcomer) offered');
-    assert.equal(peer.name, 'native');
-    console.log(`page-first: media both ways after ${Date.now() - t0} ms; page decoded ` +
-      `${onPage.video.framesDecoded} frames, ${onPage.audio.totalSamplesReceived} samples; native decoded ` +
-      `${native.video} frames, ${native.audio} audio buffers over ${native.pair}`);
-    await stopNative(client, page, nativeId);
+    await mediaBothWaysThenStop({ label: 'page-first', t0, page, client, nativeId, pageOffered: false });
   });
 });
