@@ -216,6 +216,7 @@ void Client::start_peer(const std::string& peer_id, bool offerer) {
   cfg.add_loopback = options_.loopback_mode == LoopbackMode::on ||
                      (options_.loopback_mode == LoopbackMode::automatic && loopback_only_host());
   cfg.max_pending_candidates = options_.max_pending_candidates;
+  cfg.relay_candidate_delay = seconds_to_ms(options_.relay_candidate_delay_s);
   PeerSession::StartError error;
   peer_ = PeerSession::start(io_.get_executor(), std::move(cfg), peer_events(), &error);
   if (!peer_) return finish(error.no_device ? ExitCode::no_device : ExitCode::internal_error, error.message);

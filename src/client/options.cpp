@@ -29,6 +29,8 @@ std::string check_ranges(const ClientOptions& o) {
   if (o.video_kbps < 16 || o.video_kbps > 20000) return "--video-kbps must be 16..20000";
   if (o.timeout_s < 0 || o.duration_s < 0) return "--timeout / --duration must not be negative";
   if (o.connect_timeout_s <= 0 || o.ice_timeout_s <= 0) return "timeouts must be positive";
+  if (o.relay_candidate_delay_s < 0 || o.relay_candidate_delay_s >= o.ice_timeout_s)
+    return "--relay-candidate-delay must be at least 0 and less than --ice-timeout";
   if (o.backoff_initial_s <= 0 || o.backoff_max_s < o.backoff_initial_s) return "bad backoff settings";
   if (o.connect_retries > 100) return "--connect-retries must be at most 100";
   if (o.max_send_queue < 4 || o.max_pending_candidates < 1) return "queue limits too small";
@@ -151,6 +153,10 @@ void add_options(CLI::App& app, ClientOptions& o) {
   app.add_option("--backoff-initial", o.backoff_initial_s, "first retry delay, seconds")->capture_default_str();
   app.add_option("--backoff-max", o.backoff_max_s, "largest retry delay, seconds")->capture_default_str();
   app.add_option("--ice-timeout", o.ice_timeout_s, "seconds from remote description to ICE connected")
+      ->capture_default_str();
+  app.add_option("--relay-candidate-delay", o.relay_candidate_delay_s,
+                 "seconds remote relay candidates wait before ICE checks them, so that a direct path found "
+                 "meanwhile is chosen (0: no wait; not applied with --relay-only)")
       ->capture_default_str();
   app.add_option("--max-send-queue", o.max_send_queue, "signaling messages queued for writing")
       ->capture_default_str();

@@ -66,6 +66,7 @@ struct ClientOptions {
   double backoff_initial_s = 0.25;    // doubles per attempt, up to backoff_max_s
   double backoff_max_s = 4;
   double ice_timeout_s = 30;  // from the remote description to ICE connected
+  double relay_candidate_delay_s = 1;  // remote relay candidates wait this long (a direct path may win)
 
   // Limits.
   std::uint32_t max_send_queue = 256;          // signaling messages waiting to be written

@@ -36,7 +36,9 @@ SdpScan scan_sdp(const GstSDPMessage* sdp) {
 }  // namespace
 
 PeerSession::PeerSession(boost::asio::any_io_executor loop, PeerConfig config, Events events)
-    : loop_(std::move(loop)), config_(std::move(config)), events_(std::move(events)) {}
+    : loop_(std::move(loop)), config_(std::move(config)), events_(std::move(events)), relay_hold_timer_(loop_) {
+  relay_hold_over_ = config_.relay_only || config_.relay_candidate_delay.count() <= 0;
+}
 
 PeerSession::~PeerSession() { stop(); }
 
@@ -179,6 +181,12 @@ void PeerSession::on_remote_set(std::string error) {
   if (stopped_) return;
   if (!error.empty()) return fail("set-remote-description failed: " + error);
   remote_set_ = true;
+  if (!relay_hold_over_) {
+    relay_hold_timer_.expires_after(config_.relay_candidate_delay);
+    relay_hold_timer_.async_wait([w = weak_from_this()](const boost::system::error_code& ec) {
+      if (auto s = w.lock(); s && !ec) s->release_relay_candidates();
+    });
+  }
   while (!pending_candidates_.empty()) {
     add_candidate_now(pending_candidates_.front());
     pending_candidates_.pop_front();
@@ -198,7 +206,31 @@ void PeerSession::add_remote_candidate(const std::optional<signaling::IceCandida
   pending_candidates_.push_back(*c);
 }
 
+bool PeerSession::hold_relay_candidate(const signaling::IceCandidate& c) {
+  if (relay_hold_over_ || candidate_type(c.candidate) != "relay") return false;
+  if (held_relay_candidates_.size() >= config_.max_pending_candidates) {
+    spdlog::warn("dropping a remote relay candidate: {} already held", held_relay_candidates_.size());
+    return true;
+  }
+  spdlog::debug("holding a remote relay candidate for up to {} ms", config_.relay_candidate_delay.count());
+  held_relay_candidates_.push_back(c);
+  return true;
+}
+
+void PeerSession::release_relay_candidates() {
+  if (stopped_ || relay_hold_over_) return;
+  relay_hold_over_ = true;
+  if (!held_relay_candidates_.empty())
+    spdlog::info("ICE: adding {} remote relay candidate(s) held for {} ms", held_relay_candidates_.size(),
+                 config_.relay_candidate_delay.count());
+  while (!held_relay_candidates_.empty()) {
+    add_candidate_now(held_relay_candidates_.front());
+    held_relay_candidates_.pop_front();
+  }
+}
+
 void PeerSession::add_candidate_now(const signaling::IceCandidate& c) {
+  if (hold_relay_candidate(c)) return;
   guint mline = 0;
   if (c.sdp_mline_index) {
     mline = *c.sdp_mline_index;
@@ -230,6 +262,7 @@ void PeerSession::fail(std::string error) {
 void PeerSession::stop() {
   if (stopped_ || !pipeline_) return;
   stopped_ = true;
+  relay_hold_timer_.cancel();
   if (receive_) receive_->finish_recording();
   GstBus* bus = gst_element_get_bus(pipeline_.get());
   gst_bus_set_sync_handler(bus, nullptr, nullptr, nullptr);

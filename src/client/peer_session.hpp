@@ -13,6 +13,8 @@
 #include <gst/webrtc/webrtc.h>
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -38,6 +40,8 @@ struct PeerConfig {
   bool relay_only = false;    // ice-transport-policy relay
   bool add_loopback = false;  // add-local-ip-address 127.0.0.1 (loopback-only hosts)
   std::size_t max_pending_candidates = 256;
+  // Remote relay candidates are held this long after the remote description is set (0: not held).
+  std::chrono::milliseconds relay_candidate_delay{1000};
 };
 
 class PeerSession : public std::enable_shared_from_this<PeerSession> {
@@ -102,6 +106,8 @@ class PeerSession : public std::enable_shared_from_this<PeerSession> {
   void on_local_candidate(guint mline, std::string candidate);
   void on_bus_message(GstMessage* msg);
   void add_candidate_now(const signaling::IceCandidate& c);
+  bool hold_relay_candidate(const signaling::IceCandidate& c);
+  void release_relay_candidates();
   void fail(std::string error);
 
   // GStreamer-thread halves (static: C callbacks).
@@ -136,6 +142,14 @@ class PeerSession : public std::enable_shared_from_this<PeerSession> {
   bool remote_sends_video_ = false;
   bool remote_sends_audio_ = false;
   std::deque<signaling::IceCandidate> pending_candidates_;  // bounded by max_pending_candidates
+  // Why relay candidates wait: libnice under webrtcbin nominates (regular nomination) as soon as it has
+  // two valid pairs, and through a TURN relay a pair is valid after one round trip, while a direct
+  // srflx/srflx pair behind address-dependent filtering NATs needs both sides' checks to cross first.
+  // Without the hold, two port-preserving NATs would often end up relayed although a direct path works.
+  // (The same idea as a minimum wait before accepting a relayed pair in other ICE agents.)
+  boost::asio::steady_timer relay_hold_timer_;
+  bool relay_hold_over_ = false;
+  std::deque<signaling::IceCandidate> held_relay_candidates_;  // bounded by max_pending_candidates
   std::vector<std::string> local_mids_;   // a=mid per m-line of the local description
   std::vector<std::string> remote_mids_;  // and of the remote one (to map sdpMid → m-line)
   CandidateTypesSeen types_seen_;

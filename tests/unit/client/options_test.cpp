@@ -70,11 +70,18 @@ TEST(Options, DefaultsValidateAndBadValuesAreNamed) {
   o.fps = 30;
   o.loopback = "sometimes";
   EXPECT_NE(o.validate().find("--loopback"), std::string::npos);
+  o.loopback = "auto";
+  o.relay_candidate_delay_s = -1;
+  EXPECT_NE(o.validate().find("--relay-candidate-delay"), std::string::npos);
+  o.relay_candidate_delay_s = o.ice_timeout_s;  // would hold relays until ICE has given up
+  EXPECT_NE(o.validate().find("--relay-candidate-delay"), std::string::npos);
+  o.relay_candidate_delay_s = 0;
+  EXPECT_EQ(o.validate(), "");
 }
 
 TEST(Options, CommandLine) {
   const char* argv[] = {"signalbox-client", "--server", "wss://h:1/ws", "--room", "r1", "--relay-only",
-                        "--exit-after-frames", "30", "--video", "none"};
+                        "--exit-after-frames", "30", "--video", "none", "--relay-candidate-delay", "0.25"};
   auto r = parse_command_line(static_cast<int>(std::size(argv)), argv);
   ASSERT_EQ(r.error, "");
   EXPECT_TRUE(r.options.server_url.tls);
@@ -82,6 +89,7 @@ TEST(Options, CommandLine) {
   EXPECT_TRUE(r.options.relay_only);
   EXPECT_EQ(r.options.exit_after_frames, 30u);
   EXPECT_EQ(r.options.video_source.kind, SourceSpec::Kind::none);
+  EXPECT_DOUBLE_EQ(r.options.relay_candidate_delay_s, 0.25);
 
   const char* bad[] = {"signalbox-client", "--no-such-flag"};
   EXPECT_NE(parse_command_line(2, bad).error, "");
