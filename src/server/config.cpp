@@ -160,6 +160,9 @@ std::string Config::validate() const {
   for (const auto& l : stun.listen) check_host_port(errs, "stun-listen", l);
   for (const auto& l : stun.tls_listen) check_host_port(errs, "stun-tls-listen", l);
   if (!stun.alt_address.empty()) check_host_port(errs, "stun-alt-address", stun.alt_address);
+  if (!stun.public_address.empty() && !util::parse_host_optional_port(stun.public_address)) {
+    errs << "--stun-public-address: '" << stun.public_address << "' is not HOST or HOST:PORT\n";
+  }
   validate_turn(errs, turn);
   return errs.str();
 }

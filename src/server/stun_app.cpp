@@ -132,12 +132,9 @@ std::string stun_url(const StunConfig& c, std::optional<stun::TransportAddress> 
   std::string host;
   std::uint16_t port = bound ? bound->port : 3478;
   if (bound) host = is_wildcard(*bound) ? first_interface_ip() : bound->ip_string();
-  if (auto hp = util::parse_host_port(c.public_address)) {
-    host = hp->host;
-    port = hp->port;
-  } else if (!c.public_address.empty()) {
-    host = c.public_address;  // HOST without a port
-    if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (auto pub = util::parse_host_optional_port(c.public_address)) {
+    host = pub->host;
+    port = pub->port.value_or(port);
   }
   if (host.empty()) return {};
   const bool v6 = host.find(':') != std::string::npos;

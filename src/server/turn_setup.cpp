@@ -161,12 +161,9 @@ net::TurnIceServersOptions ice_options(const Config& c,
     if (proto == "turn-tls" && ice.tls_port == 0) ice.tls_port = addr.port;
   }
   if (!c.stun.disabled) ice.stun_url = stun_url(c.stun, first_udp);
-  const std::string& pub = c.stun.public_address;
-  if (auto hp = util::parse_host_port(pub)) {
-    ice.host = hp->host;
-    ice.port = ice.tcp_port = hp->port;
-  } else if (!pub.empty()) {
-    ice.host = pub.front() == '[' && pub.back() == ']' ? pub.substr(1, pub.size() - 2) : pub;
+  if (auto pub = util::parse_host_optional_port(c.stun.public_address)) {
+    ice.host = pub->host;
+    if (pub->port) ice.port = ice.tcp_port = *pub->port;
   }
   return ice;
 }

@@ -45,6 +45,15 @@ std::optional<HostPort> parse_host_port(std::string_view text) {
   return hp;
 }
 
+std::optional<HostOptionalPort> parse_host_optional_port(std::string_view text) {
+  if (auto hp = parse_host_port(text)) return HostOptionalPort{std::move(hp->host), hp->port};
+  if (text.size() > 2 && text.front() == '[' && text.back() == ']') text = text.substr(1, text.size() - 2);
+  if (text.empty() || text.front() == '[' || text.back() == ']') return std::nullopt;
+  // A colon left over is only allowed inside an IPv6 literal ("host:", "h:99999" are mistakes).
+  if (text.find(':') != std::string_view::npos && !parse_ip(text)) return std::nullopt;
+  return HostOptionalPort{std::string(text), std::nullopt};
+}
+
 bool IpAddress::is_v4() const { return std::memcmp(bytes.data(), kV4MappedPrefix.data(), 12) == 0; }
 
 IpAddress IpAddress::from_v4(std::uint32_t host_order) {

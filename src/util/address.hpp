@@ -18,6 +18,14 @@ struct HostPort {
 };
 std::optional<HostPort> parse_host_port(std::string_view text);
 
+// An advertised address: "HOST:PORT" or "[V6]:PORT" as above, or a host alone: "HOST", "V6", "[V6]".
+// The host comes without brackets. Empty text gives nullopt.
+struct HostOptionalPort {
+  std::string host;
+  std::optional<std::uint16_t> port;
+};
+std::optional<HostOptionalPort> parse_host_optional_port(std::string_view text);
+
 // An IP address as 16 bytes; IPv4 is kept as an IPv4-mapped IPv6 address (::ffff:a.b.c.d) so one
 // matcher serves both families.
 struct IpAddress {

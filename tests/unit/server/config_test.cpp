@@ -101,12 +101,14 @@ TEST(Config, ValidateNamesEveryProblem) {
   cfg.signaling.idle_timeout_s = 1;
   cfg.signaling.ping_interval_s = 5;
   cfg.http.admin_allow = {"10.0.0.0/99"};
+  cfg.stun.public_address = "turn.example.org:99999";
   auto e = cfg.validate();
   EXPECT_NE(e.find("--listen"), std::string::npos) << e;
   EXPECT_NE(e.find("--tls-key"), std::string::npos) << e;
   EXPECT_NE(e.find("--max-peers-per-room"), std::string::npos) << e;
   EXPECT_NE(e.find("--idle-timeout"), std::string::npos) << e;
   EXPECT_NE(e.find("--admin-allow"), std::string::npos) << e;
+  EXPECT_NE(e.find("--stun-public-address"), std::string::npos) << e;
 }
 
 TEST(Config, HelpListsEveryOptionWithItsDefault) {

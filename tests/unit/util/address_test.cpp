@@ -25,6 +25,25 @@ TEST(HostPort, RejectsMalformed) {
   }
 }
 
+TEST(HostOptionalPort, HostAloneOrWithPort) {
+  struct Case {
+    const char* text;
+    const char* host;
+    int port;  // -1: none
+  };
+  for (const Case& c : {Case{"203.0.113.5:3479", "203.0.113.5", 3479}, Case{"turn.example.org", "turn.example.org", -1},
+                        Case{"[2001:db8::1]:3478", "2001:db8::1", 3478}, Case{"[2001:db8::1]", "2001:db8::1", -1},
+                        Case{"2001:db8::1", "2001:db8::1", -1}}) {
+    auto a = parse_host_optional_port(c.text);
+    ASSERT_TRUE(a) << c.text;
+    EXPECT_EQ(a->host, c.host) << c.text;
+    EXPECT_EQ(a->port ? int(*a->port) : -1, c.port) << c.text;
+  }
+  for (const char* bad : {"", "[]", "[::1", "::1]", "host:", "host:65536", "h:1x", "[nope]:1"}) {
+    EXPECT_FALSE(parse_host_optional_port(bad)) << bad;
+  }
+}
+
 TEST(IpAddress, Ipv4IsKeptMapped) {
   auto a = parse_ip("192.168.1.2");
   ASSERT_TRUE(a);
