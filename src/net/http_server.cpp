@@ -46,12 +46,12 @@ class Listener : public std::enable_shared_from_this<Listener> {
   void do_accept() {
     if (stopped_) return;
     acceptor_.async_accept(asio::make_strand(ioc_), [self = shared_from_this()](boost::system::error_code ec,
-                                                                                 tcp::socket socket) {
+                                                                                 Socket socket) {
       self->on_accept(ec, std::move(socket));
     });
   }
 
-  void on_accept(boost::system::error_code ec, tcp::socket socket) {
+  void on_accept(boost::system::error_code ec, Socket socket) {
     if (stopped_ || ec == asio::error::operation_aborted) return;
     if (ec) {
       // Typically EMFILE: back off briefly instead of spinning on a failing accept.

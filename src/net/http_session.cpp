@@ -121,7 +121,7 @@ void HttpSession<TlsStream>::do_shutdown() {
 // Peeks at the first bytes to tell a TLS ClientHello from plain HTTP, so one port serves both.
 class DetectSession final : public std::enable_shared_from_this<DetectSession> {
  public:
-  DetectSession(asio::ip::tcp::socket&& socket, std::shared_ptr<ServerState> state)
+  DetectSession(Socket&& socket, std::shared_ptr<ServerState> state)
       : stream_(std::move(socket)), state_(std::move(state)) {}
 
   void run() {
@@ -152,7 +152,7 @@ class DetectSession final : public std::enable_shared_from_this<DetectSession> {
     std::make_shared<HttpSession<TlsStream>>(std::move(*tls_), std::move(buffer_), state_, true)->run();
   }
 
-  beast::tcp_stream stream_;
+  PlainStream stream_;
   std::optional<TlsStream> tls_;
   beast::flat_buffer buffer_;
   std::shared_ptr<ServerState> state_;
@@ -160,7 +160,7 @@ class DetectSession final : public std::enable_shared_from_this<DetectSession> {
 
 }  // namespace
 
-void start_connection(asio::ip::tcp::socket socket, std::shared_ptr<ServerState> state) {
+void start_connection(Socket socket, std::shared_ptr<ServerState> state) {
   if (state->tls) {
     std::make_shared<DetectSession>(std::move(socket), std::move(state))->run();
   } else {

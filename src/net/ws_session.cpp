@@ -7,6 +7,7 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 #include <optional>
+#include <type_traits>
 #include <spdlog/spdlog.h>
 #include <vector>
 
@@ -18,9 +19,14 @@ namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 using signaling::LeaveReason;
 using Clock = std::chrono::steady_clock;
+using Timer = asio::basic_waitable_timer<Clock, asio::wait_traits<Clock>, Strand>;
+
+// The TCP socket under a WebSocket's next layer (the socket itself, or the one under TLS).
+Socket& tcp_socket(Socket& s) { return s; }
+Socket& tcp_socket(TlsStream& s) { return beast::get_lowest_layer(s).socket(); }
 
 // Owns the WebSocket and its write queue. Every member is touched only on the stream's strand; the
-// PeerLink / Closable entry points post onto it.
+// PeerLink / Closable entry points post onto it. `Stream` is Socket (plain) or TlsStream.
 template <class Stream>
 class WsSession final : public signaling::PeerLink,
                         public Closable,
@@ -64,7 +70,7 @@ class WsSession final : public signaling::PeerLink,
   websocket::stream<Stream> ws_;
   static constexpr std::size_t kKeptReadBuffer = 8 * 1024;
   beast::flat_buffer read_buffer_;  // emptied after every message; released when over kKeptReadBuffer
-  asio::steady_timer timer_;        // pings, idle timeout, close deadline
+  Timer timer_;                     // pings, idle timeout, close deadline
   std::shared_ptr<ServerState> state_;
   std::optional<signaling::Session> session_;  // engaged once the handshake is done
 
@@ -87,7 +93,9 @@ class WsSession final : public signaling::PeerLink,
 
 template <class Stream>
 void WsSession<Stream>::run(beast::http::request<beast::http::string_body> request) {
-  beast::get_lowest_layer(ws_).expires_never();  // the WebSocket keeps its own time
+  if constexpr (std::is_same_v<Stream, TlsStream>) {
+    beast::get_lowest_layer(ws_).expires_never();  // the WebSocket keeps its own time
+  }
   websocket::stream_base::timeout t{};
   t.handshake_timeout = opt().handshake_timeout;
   t.idle_timeout = websocket::stream_base::none();  // our timer does pings and idle detection
@@ -271,8 +279,9 @@ void WsSession<Stream>::on_timer() {
 template <class Stream>
 void WsSession<Stream>::cut() {
   beast::error_code ignored;
-  beast::get_lowest_layer(ws_).socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-  beast::get_lowest_layer(ws_).close();  // the pending read fails → finish()
+  auto& socket = tcp_socket(ws_.next_layer());
+  socket.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  socket.close(ignored);  // the pending read fails → finish()
 }
 
 template <class Stream>
@@ -291,15 +300,16 @@ void WsSession<Stream>::finish(LeaveReason reason) {
 
 }  // namespace
 
-template <class Stream>
-void start_ws_session(Stream&& stream, beast::http::request<beast::http::string_body> request,
+void start_ws_session(PlainStream&& stream, beast::http::request<beast::http::string_body> request,
                       std::shared_ptr<ServerState> state) {
-  std::make_shared<WsSession<Stream>>(std::move(stream), std::move(state))->run(std::move(request));
+  stream.expires_never();
+  std::make_shared<WsSession<Socket>>(stream.release_socket(), std::move(state))->run(std::move(request));
 }
 
-template void start_ws_session<PlainStream>(PlainStream&&, beast::http::request<beast::http::string_body>,
-                                            std::shared_ptr<ServerState>);
-template void start_ws_session<TlsStream>(TlsStream&&, beast::http::request<beast::http::string_body>,
-                                          std::shared_ptr<ServerState>);
+void start_ws_session(TlsStream&& stream, beast::http::request<beast::http::string_body> request,
+                      std::shared_ptr<ServerState> state) {
+  std::make_shared<WsSession<TlsStream>>(std::move(stream), std::move(state))->run(std::move(request));
+}
+
 
 }  // namespace sb::net

@@ -1,7 +1,10 @@
 // The /ws WebSocket session: one per connection, on its own strand, owning a signaling::Session.
 #pragma once
 
-#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core/basic_stream.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
@@ -11,14 +14,21 @@
 
 namespace sb::net {
 
-using PlainStream = boost::beast::tcp_stream;
-using TlsStream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
+// Every connection runs on a strand of its own. Naming the strand's type (rather than any_io_executor) lets
+// Asio dispatch each handler without going through the type-erased executor.
+using Strand = boost::asio::strand<boost::asio::io_context::executor_type>;
+using Socket = boost::asio::basic_stream_socket<boost::asio::ip::tcp, Strand>;
+// HTTP runs on a basic_stream for its per-request timeouts. A plain WebSocket takes the bare socket out of it
+// (it keeps its own time: handshake timeout in Beast, pings and idle timeout in WsSession's timer), so its
+// reads and writes carry no per-operation timer.
+using PlainStream = boost::beast::basic_stream<boost::asio::ip::tcp, Strand>;
+using TlsStream = boost::beast::ssl_stream<PlainStream>;
 
-// Takes over `stream` after an HTTP upgrade request and answers the WebSocket handshake. Defined (and
-// instantiated for PlainStream and TlsStream) in ws_session.cpp, so Beast's WebSocket templates are
-// compiled once.
-template <class Stream>
-void start_ws_session(Stream&& stream, boost::beast::http::request<boost::beast::http::string_body> request,
+// Takes over `stream` after an HTTP upgrade request and answers the WebSocket handshake. Defined in
+// ws_session.cpp, so Beast's WebSocket templates are compiled once.
+void start_ws_session(PlainStream&& stream, boost::beast::http::request<boost::beast::http::string_body> request,
+                      std::shared_ptr<ServerState> state);
+void start_ws_session(TlsStream&& stream, boost::beast::http::request<boost::beast::http::string_body> request,
                       std::shared_ptr<ServerState> state);
 
 }  // namespace sb::net
