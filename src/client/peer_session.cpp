@@ -207,7 +207,7 @@ void PeerSession::add_remote_candidate(const std::optional<signaling::IceCandida
 }
 
 bool PeerSession::hold_relay_candidate(const signaling::IceCandidate& c) {
-  if (relay_hold_over_ || candidate_type(c.candidate) != "relay") return false;
+  if (relay_hold_over_) return false;
   if (held_relay_candidates_.size() >= config_.max_pending_candidates) {
     spdlog::warn("dropping a remote relay candidate: {} already held", held_relay_candidates_.size());
     return true;
@@ -230,7 +230,8 @@ void PeerSession::release_relay_candidates() {
 }
 
 void PeerSession::add_candidate_now(const signaling::IceCandidate& c) {
-  if (hold_relay_candidate(c)) return;
+  const auto type = candidate_type(c.candidate);
+  if (type == "relay" && hold_relay_candidate(c)) return;
   guint mline = 0;
   if (c.sdp_mline_index) {
     mline = *c.sdp_mline_index;
@@ -239,7 +240,7 @@ void PeerSession::add_candidate_now(const signaling::IceCandidate& c) {
       if (remote_mids_[i] == *c.sdp_mid) mline = static_cast<guint>(i);
   }
   spdlog::debug("remote candidate (m-line {}): {}", mline, c.candidate);
-  if (auto t = candidate_type(c.candidate)) types_seen_.remote.insert(*t);
+  if (type) types_seen_.remote.insert(*type);
   g_signal_emit_by_name(webrtc_, "add-ice-candidate", mline, c.candidate.c_str());
 }
 

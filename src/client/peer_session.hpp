@@ -106,7 +106,7 @@ class PeerSession : public std::enable_shared_from_this<PeerSession> {
   void on_local_candidate(guint mline, std::string candidate);
   void on_bus_message(GstMessage* msg);
   void add_candidate_now(const signaling::IceCandidate& c);
-  bool hold_relay_candidate(const signaling::IceCandidate& c);
+  bool hold_relay_candidate(const signaling::IceCandidate& c);  // c is a relay candidate; true: held or dropped
   void release_relay_candidates();
   void fail(std::string error);
 

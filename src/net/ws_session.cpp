@@ -311,5 +311,4 @@ void start_ws_session(TlsStream&& stream, beast::http::request<beast::http::stri
   std::make_shared<WsSession<TlsStream>>(std::move(stream), std::move(state))->run(std::move(request));
 }
 
-
 }  // namespace sb::net
