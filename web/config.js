@@ -13,8 +13,9 @@ export const ROOM_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
 export function parseOptions(location) {
   const q = new URLSearchParams(location.search);
   const wsScheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  const room = q.get('room') || '';
   return {
-    room: q.get('room') || '',
+    room,
     name: (q.get('name') || '').slice(0, 64),
     relay: q.get('relay') === '1' || q.get('relay') === 'true',
     transport: q.get('transport') || '',
@@ -22,7 +23,9 @@ export function parseOptions(location) {
     iceUser: q.get('iceUser') || '',
     icePass: q.get('icePass') || '',
     video: parseVideo(q.get('video') || ''),
-    signalingUrl: `${wsScheme}//${location.host}/ws`,
+    // The room in the URL is only a placement hint (the server puts a room's members on one I/O thread);
+    // `join` is what admits the client to the room.
+    signalingUrl: `${wsScheme}//${location.host}/ws${room ? `?room=${encodeURIComponent(room)}` : ''}`,
   };
 }
 

@@ -73,7 +73,10 @@ void Session::start() {
 void Session::on_connect(error_code ec) {
   if (ec) return fail();
   ws_.next_layer().set_option(tcp::no_delay(true), ec);
-  ws_.async_handshake(worker_.config.host_header, worker_.config.path,
+  // The room in the URL, as the web client sends it: a placement hint (the join below is what counts).
+  const std::string target =
+      worker_.config.room_hint ? worker_.config.path + "?room=b" + std::to_string(index_ / 2) : worker_.config.path;
+  ws_.async_handshake(worker_.config.host_header, target,
                       [self = shared_from_this()](error_code ec) { self->on_handshake(ec); });
 }
 

@@ -37,6 +37,7 @@ struct LoadConfig {
   tcp::endpoint server;
   std::string host_header;
   std::string path = "/ws";
+  bool room_hint = true;  // connect to path?room=NAME, as the web client does
   std::vector<net::ip::address> sources;  // source addresses, each used for up to `per_source` sessions
   int per_source = 20000;
   int connect_concurrency = 256;  // handshakes in flight per worker

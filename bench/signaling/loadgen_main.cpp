@@ -23,6 +23,7 @@ using std::chrono::duration;
 struct Options {
   std::string server = "127.0.0.1:8080";
   std::string path = "/ws";
+  bool room_hint = true;
   int sessions = 1000;
   int threads = 1;
   std::string source_prefix = "127.0.1.";  // sources are <prefix>1, <prefix>2, ...
@@ -195,6 +196,7 @@ int Controller::run() {
                                  static_cast<unsigned short>(std::stoi(o_.server.substr(colon + 1))));
   config_.host_header = o_.server;
   config_.path = o_.path;
+  config_.room_hint = o_.room_hint;
   config_.per_source = o_.per_source;
   config_.connect_concurrency = std::max(1, o_.connect_concurrency / o_.threads);
   config_.window = o_.window;
@@ -232,6 +234,7 @@ int main(int argc, char** argv) {
   CLI::App app{"WebSocket signaling load generator (rooms of two, protocol v1)"};
   app.add_option("--server", o.server, "HOST:PORT of the signaling server")->required();
   app.add_option("--path", o.path, "WebSocket path");
+  app.add_option("--room-hint", o.room_hint, "connect to PATH?room=NAME, as the web client does (true|false)");
   app.add_option("--sessions", o.sessions, "sessions to open (rooms of two)")->check(CLI::Range(2, 1000000));
   app.add_option("--threads", o.threads, "load generator threads")->check(CLI::Range(1, 64));
   app.add_option("--source-prefix", o.source_prefix, "source addresses are PREFIX1, PREFIX2, ... (127/8)");

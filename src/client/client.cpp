@@ -101,7 +101,11 @@ void Client::connect() {
   h.on_open = [this] { on_ws_open(); };
   h.on_text = [this](std::string t) { on_ws_text(t); };
   h.on_closed = [this](std::string why) { on_ws_closed(why); };
-  ws_ = make_ws_connection(io_, options_.server_url, ws, std::move(h));
+  // The room in the URL, as the web client sends it: the server places the room's members on one I/O thread.
+  // --room is validated to [A-Za-z0-9_.-], so it needs no escaping. A URL with its own query is left alone.
+  ServerUrl url = options_.server_url;
+  if (url.target.find('?') == std::string::npos) url.target += "?room=" + options_.room;
+  ws_ = make_ws_connection(io_, url, ws, std::move(h));
   ws_->start();
 }
 

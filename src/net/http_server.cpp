@@ -15,8 +15,7 @@ namespace sb::net {
 namespace asio = boost::asio;
 using asio::ip::tcp;
 
-// Accept loop. Every accepted socket gets a strand of its own, so a session's handlers never run
-// concurrently while different sessions run on different threads.
+// Accept loop. Every accepted socket gets a strand of its own on one of the pool's contexts.
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
   Listener(asio::io_context& ioc, std::shared_ptr<ServerState> state)
@@ -45,8 +44,10 @@ class Listener : public std::enable_shared_from_this<Listener> {
  private:
   void do_accept() {
     if (stopped_) return;
-    acceptor_.async_accept(asio::make_strand(ioc_), [self = shared_from_this()](boost::system::error_code ec,
-                                                                                 Socket socket) {
+    // Each connection goes to the next I/O thread's context (the acceptor's own without a pool).
+    auto& ctx = state_->pool != nullptr ? state_->pool->next() : ioc_;
+    acceptor_.async_accept(asio::make_strand(ctx), [self = shared_from_this()](boost::system::error_code ec,
+                                                                             Socket socket) {
       self->on_accept(ec, std::move(socket));
     });
   }

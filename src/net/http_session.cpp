@@ -1,10 +1,14 @@
 #include "net/http_session.hpp"
 
+#include <boost/asio/post.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/core/detect_ssl.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <optional>
+#include <type_traits>
+#include <unistd.h>
+#include <utility>
 #include <spdlog/spdlog.h>
 
 #include "net/ws_session.hpp"
@@ -64,7 +68,7 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession<Stream
     const auto target = req.target();
     if (beast::websocket::is_upgrade(req) && target.substr(0, target.find('?')) == "/ws") {
       // The WebSocket takes the stream; this object, its parser and its buffer go away with it.
-      start_ws_session(std::move(stream_), std::move(req), state_);
+      if (!move_home(req)) start_ws_session(std::move(stream_), std::move(req), state_);
       return;
     }
     respond(req);
@@ -94,6 +98,39 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession<Stream
     response_.reset();
     if (ec || !keep_alive) return do_shutdown();
     do_read();
+  }
+
+  // A plain WebSocket that names its room (`/ws?room=NAME`) moves to the room's home context before its
+  // handshake, so the members of a room share an I/O thread. True when it moved (and started there). Nothing
+  // moves over TLS (the TLS state is not detached from its stream), or with bytes read past the request.
+  bool move_home(http::request<http::string_body>& req) {
+    if constexpr (!std::is_same_v<Stream, PlainStream>) {
+      return false;
+    } else {
+      const std::string_view room = room_hint(std::string_view(req.target().data(), req.target().size()));
+      if (state_->pool == nullptr || state_->pool->size() < 2 || room.empty() || buffer_.size() != 0) return false;
+      auto& home = state_->pool->home(room);
+      if (&stream_.get_executor().get_inner_executor().context() == &home) return false;
+      beast::error_code ec;
+      const auto protocol = stream_.socket().local_endpoint(ec).protocol();
+      if (ec) return false;
+      stream_.expires_never();
+      const auto fd = stream_.socket().release(ec);
+      if (ec) return false;
+      Socket moved(asio::make_strand(home));
+      moved.assign(protocol, fd, ec);
+      if (ec) {
+        ::close(fd);
+        return true;  // nothing left to serve
+      }
+      auto start = std::make_shared<std::pair<Socket, http::request<http::string_body>>>(std::move(moved),
+                                                                                          std::move(req));
+      state_->counters->connections_moved_total.fetch_add(1, std::memory_order_relaxed);
+      asio::post(start->first.get_executor(), [start, state = state_] {
+        start_ws_session(PlainStream(std::move(start->first)), std::move(start->second), state);
+      });
+      return true;
+    }
   }
 
   void do_shutdown();

@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "net/http_handler.hpp"
+#include "net/io_pool.hpp"
 #include "signaling/counters.hpp"
 #include "signaling/ice_servers.hpp"
 #include "signaling/router.hpp"
@@ -48,6 +49,9 @@ struct ServerState {
   WsOptions ws;
   std::shared_ptr<HttpHandler> handler;
   std::shared_ptr<boost::asio::ssl::context> tls;  // null: plain HTTP only
+  // The I/O threads' contexts; set by the owner, which keeps it alive while serving. Null: everything runs on
+  // the io_context the HttpServer was given.
+  IoPool* pool = nullptr;
 
   // What every signaling::Session needs. Set these, then call init() once before serving.
   signaling::SessionConfig session_config;

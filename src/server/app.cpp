@@ -4,6 +4,8 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
+#include <algorithm>
+#include <functional>
 #include <thread>
 
 #include "net/tls.hpp"
@@ -62,6 +64,9 @@ App::App(const Config& config)
   routes_ = std::make_shared<HttpRoutes>(make_static_files(config_), metrics_, AdminAcl(config_.http.admin_allow));
   state_ = make_state(config_, routes_, ice_servers_, clock_);
   state_->tls = tls_;
+  const unsigned threads = config_.http.threads != 0 ? config_.http.threads : std::thread::hardware_concurrency();
+  pool_ = std::make_unique<net::IoPool>(ioc_, std::max(1u, threads));
+  state_->pool = pool_.get();
   register_signaling_metrics(*metrics_, state_->counters, state_->router);
   http_ = std::make_unique<net::HttpServer>(ioc_, state_);
 }
@@ -103,18 +108,16 @@ int App::run(std::ostream& out) {
     begin_shutdown();
     // A second signal stops at once.
     signals.async_wait([this](boost::system::error_code e, int) {
-      if (!e) ioc_.stop();
+      if (!e) pool_->stop();
     });
   });
   http_->start();
   for (auto& s : services_) s->start();
 
-  unsigned n = config_.http.threads != 0 ? config_.http.threads : std::thread::hardware_concurrency();
-  n = std::max(1u, n);
-  auto worker = [this] {
+  auto worker = [](asio::io_context& ctx) {
     for (;;) {
       try {
-        ioc_.run();
+        ctx.run();
         return;
       } catch (const std::exception& e) {
         // A handler threw: log and keep serving everyone else.
@@ -123,8 +126,9 @@ int App::run(std::ostream& out) {
     }
   };
   std::vector<std::thread> threads;
-  for (unsigned i = 1; i < n; ++i) threads.emplace_back(worker);
-  worker();
+  for (std::size_t i = 1; i < pool_->size(); ++i) threads.emplace_back(worker, std::ref(pool_->at(i)));
+  worker(ioc_);
+  pool_->stop();  // the main context ran out of work or was stopped: the other threads end too
   for (auto& t : threads) t.join();
   spdlog::info("stopped");
   return 0;
@@ -144,7 +148,7 @@ void App::begin_shutdown() {
 
 void App::wait_for_sessions(std::chrono::steady_clock::time_point deadline) {
   if (http_->websocket_count() == 0 || std::chrono::steady_clock::now() >= deadline) {
-    ioc_.stop();
+    pool_->stop();
     return;
   }
   auto timer = std::make_shared<asio::steady_timer>(ioc_, std::chrono::milliseconds(20));

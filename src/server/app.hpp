@@ -1,5 +1,5 @@
-// `signalbox`'s wiring: owns the io_context, its thread pool and every service, prints the listening
-// lines, and shuts down on SIGTERM/SIGINT.
+// `signalbox`'s wiring: owns the io_context, the I/O threads (net::IoPool: one context per thread) and every
+// service, prints the listening lines, and shuts down on SIGTERM/SIGINT.
 //
 // Extension point (STUN, TURN, ...): construct the service with app.io_context(), register its metrics
 // with app.metrics(), add its iceServers with app.ice_servers(), optional admin routes with app.routes(),
@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "net/http_server.hpp"
+#include "net/io_pool.hpp"
 #include "server/config.hpp"
 #include "server/http_routes.hpp"
 #include "server/metrics.hpp"
@@ -59,7 +60,10 @@ class App {
   void wait_for_sessions(std::chrono::steady_clock::time_point deadline);
 
   Config config_;
-  boost::asio::io_context ioc_;  // declared first: destroyed last, after everything that uses it
+  // Declared first: destroyed last, after everything that uses it. Run by the thread that calls run() (one
+  // thread only: concurrency hint 1), as context 0 of pool_.
+  boost::asio::io_context ioc_{1};
+  std::unique_ptr<net::IoPool> pool_;  // the I/O threads' contexts; destroyed after every service
   std::shared_ptr<const util::Clock> clock_;
   std::shared_ptr<MetricsRegistry> metrics_;
   std::shared_ptr<signaling::CompositeIceServers> ice_servers_;

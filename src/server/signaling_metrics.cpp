@@ -11,6 +11,9 @@ void render(PromWriter& w, const signaling::Counters& c, const signaling::Router
   w.gauge("signalbox_rooms", "Rooms with at least one peer.", static_cast<double>(router.room_count()));
   w.gauge("signalbox_peers", "Peers joined to a room.", static_cast<double>(router.peer_count()));
   w.counter("signalbox_connections_total", "WebSocket connections accepted since start.", load(c.connections_total));
+  w.counter("signalbox_connections_moved_total",
+            "WebSocket connections moved to their room's I/O thread before the handshake (/ws?room=NAME).",
+            load(c.connections_moved_total));
   w.counter("signalbox_messages_received_total", "Frames received from signaling clients.",
             load(c.messages_received_total));
   std::vector<std::pair<PromWriter::Labels, double>> relayed;

@@ -16,6 +16,7 @@ const char* to_string(RelayedType t);
 struct Counters {
   std::atomic<std::int64_t> connections{0};             // open WebSocket sessions (gauge)
   std::atomic<std::uint64_t> connections_total{0};      // accepted since start
+  std::atomic<std::uint64_t> connections_moved_total{0};  // moved to their room's I/O thread (`/ws?room=`)
   std::atomic<std::uint64_t> messages_received_total{0};
   std::array<std::atomic<std::uint64_t>, kRelayedTypeCount> relayed_total{};  // by RelayedType
   std::array<std::atomic<std::uint64_t>, kErrorCodeCount> errors_total{};     // by ErrorCode

@@ -22,8 +22,10 @@ test('parseOptions: room, name, relay; ws:// on http and wss:// on https', () =>
   assert.equal(o.room, 'demo');
   assert.equal(o.name, 'alice');
   assert.equal(o.relay, true);
-  assert.equal(o.signalingUrl, 'ws://127.0.0.1:8080/ws');
-  assert.equal(parseOptions(at('https://example.org:8443/?room=x')).signalingUrl, 'wss://example.org:8443/ws');
+  assert.equal(o.signalingUrl, 'ws://127.0.0.1:8080/ws?room=demo');
+  assert.equal(parseOptions(at('https://example.org:8443/?room=x')).signalingUrl, 'wss://example.org:8443/ws?room=x');
+  assert.equal(parseOptions(at('http://h/?room=a%20b')).signalingUrl, 'ws://h/ws?room=a%20b');
+  assert.equal(parseOptions(at('http://h/')).signalingUrl, 'ws://h/ws');
   assert.equal(parseOptions(at('https://example.org/')).room, '');
 });
 

@@ -1,0 +1,43 @@
+#include "net/io_pool.hpp"
+
+#include <functional>
+
+namespace sb::net {
+
+IoPool::IoPool(boost::asio::io_context& main, unsigned threads) {
+  contexts_.push_back(&main);
+  for (unsigned i = 1; i < threads; ++i) {
+    // Concurrency hint 1: each extra context is run by one thread only.
+    auto& ctx = *owned_.emplace_back(std::make_unique<boost::asio::io_context>(1));
+    contexts_.push_back(&ctx);
+    guards_.emplace_back(ctx.get_executor());
+  }
+}
+
+boost::asio::io_context& IoPool::next() {
+  return *contexts_[next_.fetch_add(1, std::memory_order_relaxed) % contexts_.size()];
+}
+
+boost::asio::io_context& IoPool::home(std::string_view room) {
+  return *contexts_[std::hash<std::string_view>{}(room) % contexts_.size()];
+}
+
+void IoPool::stop() {
+  for (auto* c : contexts_) c->stop();
+}
+
+std::string_view room_hint(std::string_view target) {
+  const auto q = target.find('?');
+  if (q == std::string_view::npos) return {};
+  std::string_view query = target.substr(q + 1);
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const std::string_view param = query.substr(0, amp);
+    if (param.substr(0, 5) == "room=") return param.substr(5);
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return {};
+}
+
+}  // namespace sb::net
