@@ -1,17 +1,21 @@
 #include "net/io_pool.hpp"
 
+#include <algorithm>
 #include <functional>
 
 namespace sb::net {
 
-IoPool::IoPool(boost::asio::io_context& main, unsigned threads) {
-  contexts_.push_back(&main);
-  for (unsigned i = 1; i < threads; ++i) {
-    // Concurrency hint 1: each extra context is run by one thread only.
-    auto& ctx = *owned_.emplace_back(std::make_unique<boost::asio::io_context>(1));
-    contexts_.push_back(&ctx);
-    guards_.emplace_back(ctx.get_executor());
+IoPool::IoPool(unsigned threads) {
+  for (unsigned i = 0; i < std::max(1u, threads); ++i) {
+    // Concurrency hint 1: each context is run by one thread only.
+    auto& ctx = *contexts_.emplace_back(std::make_unique<boost::asio::io_context>(1));
+    if (i > 0) guards_.emplace_back(ctx.get_executor());
   }
+}
+
+IoPool::~IoPool() {
+  guards_.clear();
+  for (auto& c : contexts_) c.reset();  // in order: 0 first
 }
 
 boost::asio::io_context& IoPool::next() {
@@ -23,7 +27,7 @@ boost::asio::io_context& IoPool::home(std::string_view room) {
 }
 
 void IoPool::stop() {
-  for (auto* c : contexts_) c->stop();
+  for (auto& c : contexts_) c->stop();
 }
 
 std::string_view room_hint(std::string_view target) {

@@ -17,8 +17,11 @@ namespace sb::net {
 
 class IoPool {
  public:
-  // `main` is context 0 (the caller runs it); `threads` - 1 more are created.
-  IoPool(boost::asio::io_context& main, unsigned threads);
+  // `threads` contexts (at least one). Context 0 is the main one: the owner runs it on the thread that calls
+  // run(), and its run() returns when it runs out of work. The others are kept running until stop().
+  explicit IoPool(unsigned threads);
+  // Destroys context 0 first: operations pending there (an accept) may own sockets of the other contexts.
+  ~IoPool();
   IoPool(const IoPool&) = delete;
   IoPool& operator=(const IoPool&) = delete;
 
@@ -33,9 +36,8 @@ class IoPool {
 
  private:
   using Guard = boost::asio::executor_work_guard<boost::asio::io_context::executor_type>;
-  std::vector<std::unique_ptr<boost::asio::io_context>> owned_;  // contexts 1..n-1
-  std::vector<boost::asio::io_context*> contexts_;
-  std::vector<Guard> guards_;  // keep the extra contexts' run() from returning while they are idle
+  std::vector<std::unique_ptr<boost::asio::io_context>> contexts_;
+  std::vector<Guard> guards_;  // keep contexts 1..n-1 from returning from run() while they are idle
   std::atomic<std::size_t> next_{0};
 };
 

@@ -56,6 +56,8 @@ std::shared_ptr<const StaticFiles> make_static_files(const Config& c) {
 
 App::App(const Config& config)
     : config_(config),
+      pool_(config_.http.threads != 0 ? config_.http.threads : std::thread::hardware_concurrency()),
+      ioc_(pool_.at(0)),
       clock_(std::make_shared<util::SteadyClock>()),
       metrics_(std::make_shared<MetricsRegistry>()),
       ice_servers_(std::make_shared<signaling::CompositeIceServers>()) {
@@ -64,9 +66,7 @@ App::App(const Config& config)
   routes_ = std::make_shared<HttpRoutes>(make_static_files(config_), metrics_, AdminAcl(config_.http.admin_allow));
   state_ = make_state(config_, routes_, ice_servers_, clock_);
   state_->tls = tls_;
-  const unsigned threads = config_.http.threads != 0 ? config_.http.threads : std::thread::hardware_concurrency();
-  pool_ = std::make_unique<net::IoPool>(ioc_, std::max(1u, threads));
-  state_->pool = pool_.get();
+  state_->pool = &pool_;
   register_signaling_metrics(*metrics_, state_->counters, state_->router);
   http_ = std::make_unique<net::HttpServer>(ioc_, state_);
 }
@@ -108,7 +108,7 @@ int App::run(std::ostream& out) {
     begin_shutdown();
     // A second signal stops at once.
     signals.async_wait([this](boost::system::error_code e, int) {
-      if (!e) pool_->stop();
+      if (!e) pool_.stop();
     });
   });
   http_->start();
@@ -126,9 +126,9 @@ int App::run(std::ostream& out) {
     }
   };
   std::vector<std::thread> threads;
-  for (std::size_t i = 1; i < pool_->size(); ++i) threads.emplace_back(worker, std::ref(pool_->at(i)));
+  for (std::size_t i = 1; i < pool_.size(); ++i) threads.emplace_back(worker, std::ref(pool_.at(i)));
   worker(ioc_);
-  pool_->stop();  // the main context ran out of work or was stopped: the other threads end too
+  pool_.stop();  // the main context ran out of work or was stopped: the other threads end too
   for (auto& t : threads) t.join();
   spdlog::info("stopped");
   return 0;
@@ -148,7 +148,7 @@ void App::begin_shutdown() {
 
 void App::wait_for_sessions(std::chrono::steady_clock::time_point deadline) {
   if (http_->websocket_count() == 0 || std::chrono::steady_clock::now() >= deadline) {
-    pool_->stop();
+    pool_.stop();
     return;
   }
   auto timer = std::make_shared<asio::steady_timer>(ioc_, std::chrono::milliseconds(20));

@@ -60,10 +60,10 @@ class App {
   void wait_for_sessions(std::chrono::steady_clock::time_point deadline);
 
   Config config_;
-  // Declared first: destroyed last, after everything that uses it. Run by the thread that calls run() (one
-  // thread only: concurrency hint 1), as context 0 of pool_.
-  boost::asio::io_context ioc_{1};
-  std::unique_ptr<net::IoPool> pool_;  // the I/O threads' contexts; destroyed after every service
+  // The I/O threads' contexts. Declared first: destroyed last, after everything that uses them.
+  net::IoPool pool_;
+  // pool_'s context 0: signals, the listener, shutdown; run by the thread that calls run().
+  boost::asio::io_context& ioc_;
   std::shared_ptr<const util::Clock> clock_;
   std::shared_ptr<MetricsRegistry> metrics_;
   std::shared_ptr<signaling::CompositeIceServers> ice_servers_;

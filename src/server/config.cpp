@@ -13,7 +13,9 @@ namespace {
 void register_http(OptionTable& t, HttpConfig& c) {
   t.section("HTTP, WebSocket and TLS");
   t.add("listen", &c.listen, "HOST:PORT for HTTP + WebSocket (and HTTPS/WSS when TLS is configured); port 0 picks a free port");
-  t.add("threads", &c.threads, "I/O threads; 0 = one per core");
+  t.add("threads", &c.threads,
+        "HTTP/WebSocket I/O threads (0..256), each with its own event loop; 0 = one per core. A connection stays on "
+        "one thread; /ws?room=NAME puts a room's members on the same one");
   t.add("web-root", &c.web_root, "serve the web client from this directory instead of the copy embedded in the binary");
   t.add("tls-cert", &c.tls_cert, "PEM certificate (chain) file; with --tls-key serves HTTPS and WSS on the same port");
   t.add("tls-key", &c.tls_key, "PEM private key file for --tls-cert");
@@ -84,7 +86,7 @@ void register_turn(OptionTable& t, TurnConfig& c) {
   t.add("turn-external-address", &c.external_address, "public IP advertised as the relayed address when behind NAT; default: the relay address");
   t.add("turn-min-port", &c.min_port, "lowest relay port");
   t.add("turn-max-port", &c.max_port, "highest relay port");
-  t.add("turn-threads", &c.threads, "relay worker threads (one SO_REUSEPORT socket each); 0 = one per core");
+  t.add("turn-threads", &c.threads, "relay worker threads (0..256, one SO_REUSEPORT socket each); 0 = one per core");
   t.add("turn-default-lifetime", &c.default_lifetime_s, "allocation lifetime in seconds when the client asks for none");
   t.add("turn-max-lifetime", &c.max_lifetime_s, "longest allocation lifetime in seconds a client may ask for");
   t.add("turn-max-allocations", &c.max_allocations, "live allocations in total (486 beyond)");
@@ -151,6 +153,10 @@ std::string Config::validate() const {
     errs << "--log-level: unknown level '" << log_level << "'\n";
   }
   check_host_port(errs, "listen", http.listen);
+  // Each thread has its own event loop (and each TURN worker its own socket): a typo must not start thousands.
+  constexpr std::uint32_t kMaxThreads = 256;
+  if (http.threads > kMaxThreads) errs << "--threads must be 0 (one per core) to " << kMaxThreads << "\n";
+  if (turn.threads > kMaxThreads) errs << "--turn-threads must be 0 (one per core) to " << kMaxThreads << "\n";
   if (http.tls_cert.empty() != http.tls_key.empty()) errs << "--tls-cert and --tls-key go together\n";
   if (http.self_signed && !http.tls_cert.empty()) errs << "--self-signed and --tls-cert exclude each other\n";
   for (const auto& c : http.admin_allow) {

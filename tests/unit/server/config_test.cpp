@@ -102,7 +102,11 @@ TEST(Config, ValidateNamesEveryProblem) {
   cfg.signaling.ping_interval_s = 5;
   cfg.http.admin_allow = {"10.0.0.0/99"};
   cfg.stun.public_address = "turn.example.org:99999";
+  cfg.http.threads = 100000;
+  cfg.turn.threads = 257;
   auto e = cfg.validate();
+  EXPECT_NE(e.find("--threads must be 0 (one per core) to 256"), std::string::npos) << e;
+  EXPECT_NE(e.find("--turn-threads must be 0"), std::string::npos) << e;
   EXPECT_NE(e.find("--listen"), std::string::npos) << e;
   EXPECT_NE(e.find("--tls-key"), std::string::npos) << e;
   EXPECT_NE(e.find("--max-peers-per-room"), std::string::npos) << e;
