@@ -74,8 +74,7 @@ void Session::on_connect(error_code ec) {
   if (ec) return fail();
   ws_.next_layer().set_option(tcp::no_delay(true), ec);
   // The room in the URL, as the web client sends it: a placement hint (the join below is what counts).
-  const std::string target =
-      worker_.config.room_hint ? worker_.config.path + "?room=b" + std::to_string(index_ / 2) : worker_.config.path;
+  const std::string target = worker_.config.room_hint ? worker_.config.path + "?room=" + room() : worker_.config.path;
   ws_.async_handshake(worker_.config.host_header, target,
                       [self = shared_from_this()](error_code ec) { self->on_handshake(ec); });
 }
@@ -85,7 +84,7 @@ void Session::on_handshake(error_code ec) {
   open_ = true;
   worker_.connected.fetch_add(1, std::memory_order_relaxed);
   worker_.handshake_done();
-  enqueue(R"({"type":"join","room":"b)" + std::to_string(index_ / 2) + R"("})");
+  enqueue(R"({"type":"join","room":")" + room() + R"("})");
   read();
 }
 

@@ -60,6 +60,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_connect(boost::beast::error_code ec);
   void on_handshake(boost::beast::error_code ec);
   void read();
+  // This session's room: b<index / 2>, so sessions 2k and 2k + 1 meet in room bk.
+  std::string room() const { return "b" + std::to_string(index_ / 2); }
   void on_read(boost::beast::error_code ec);
   void handle_control(const std::string& text);
   void enqueue(std::string text);
