@@ -115,7 +115,11 @@ using detail::json;
 
 constexpr std::array<std::string_view, kErrorCodeCount> kErrorNames = {
     "invalid-json", "invalid-message", "unknown-type", "field-too-large", "not-joined",
-    "already-joined", "unknown-peer", "room-full", "server-full", "rate-limited"};
+    "already-joined", "unknown-peer", "room-full", "server-full", "rate-limited",
+    "token-required", "token-malformed", "token-bad-signature", "token-bad-algorithm", "token-unknown-kid",
+    "token-expired", "token-not-yet-valid", "token-wrong-room", "token-wrong-audience", "token-wrong-issuer",
+    "auth-denied", "auth-webhook-failed", "auth-webhook-timeout", "auth-webhook-invalid", "auth-busy",
+    "auth-timeout", "auth-blocked"};
 constexpr std::array<std::string_view, 4> kLeaveNames = {"bye", "disconnect", "timeout", "dropped"};
 
 
@@ -127,7 +131,16 @@ Parsed<ClientMessage> parse_join(const json& j, const Limits& limits) {
                                   " characters of A-Z a-z 0-9 _ . -");
   }
   SB_TRY_FIELD(name, detail::optional_string(j, "name", limits.max_name_bytes));
-  return ClientMessage{msg::Join{std::move(room), name.value_or("")}};
+  SB_TRY_FIELD(token, detail::optional_string(j, "token", limits.max_token_bytes));
+  std::string metadata;
+  if (auto it = j.find("metadata"); it != j.end() && !it->is_null()) {
+    metadata = detail::dump(*it);
+    if (metadata.size() > limits.max_metadata_bytes) {
+      return detail::make_error(ErrorCode::field_too_large, "metadata",
+                                "field metadata exceeds " + std::to_string(limits.max_metadata_bytes) + " bytes");
+    }
+  }
+  return ClientMessage{msg::Join{std::move(room), name.value_or(""), token.value_or(""), std::move(metadata)}};
 }
 
 template <class M>
@@ -147,6 +160,8 @@ struct ClientSerializer {
   json operator()(const msg::Join& m) const {
     json j = {{"type", "join"}, {"room", m.room}};
     if (!m.name.empty()) j["name"] = m.name;
+    if (!m.token.empty()) j["token"] = m.token;
+    if (!m.metadata.empty()) j["metadata"] = json::parse(m.metadata, nullptr, false);
     return j;
   }
   json operator()(const msg::Offer& m) const { return {{"type", "offer"}, {"to", m.to}, {"sdp", m.sdp}}; }

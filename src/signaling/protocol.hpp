@@ -21,6 +21,8 @@ struct Limits {
   std::size_t max_candidate_bytes = 1024;  // candidate string, and sdpMid / usernameFragment
   std::size_t max_name_bytes = 64;
   std::size_t max_room_bytes = 64;
+  std::size_t max_token_bytes = 4096;    // `token` of `join`
+  std::size_t max_metadata_bytes = 1024;  // `metadata` of `join`, serialized
 };
 
 // Stable error codes (docs/signaling-protocol.md, "Error codes").
@@ -35,8 +37,26 @@ enum class ErrorCode : std::uint8_t {
   room_full,
   server_full,
   rate_limited,
+  // Access control (docs/auth.md): a refused join closes the connection after the error.
+  token_required,       // authentication is on and the join carried no token
+  token_malformed,      // not a compact JWS, or a claim is missing or of the wrong type
+  token_bad_signature,  // the signature does not verify with the key its `kid` names
+  token_bad_algorithm,  // `alg` is `none`, or not the algorithm pinned to the key
+  token_unknown_kid,    // no configured key has the token's `kid`
+  token_expired,        // `exp` has passed (beyond the leeway)
+  token_not_yet_valid,  // `nbf` or `iat` lies in the future (beyond the leeway)
+  token_wrong_room,     // the token's `room` does not cover the room asked for
+  token_wrong_audience, // `aud` does not name this server's audience
+  token_wrong_issuer,   // `iss` is not the configured issuer
+  auth_denied,          // the auth webhook answered `allowed: false`
+  auth_webhook_failed,  // the webhook could not be reached or answered with a non-2xx status
+  auth_webhook_timeout, // no webhook answer within auth-webhook-timeout
+  auth_webhook_invalid, // the webhook's answer is not the documented JSON
+  auth_busy,            // too many webhook calls in flight
+  auth_timeout,         // not admitted within auth-deadline of connecting
+  auth_blocked,         // too many failed joins from this source IP recently
 };
-inline constexpr std::size_t kErrorCodeCount = 10;
+inline constexpr std::size_t kErrorCodeCount = 27;
 std::string_view to_string(ErrorCode code);
 std::optional<ErrorCode> error_code_from_string(std::string_view s);
 
@@ -79,6 +99,9 @@ namespace msg {
 struct Join {
   std::string room;
   std::string name;
+  // Added with access control; defaulted, so `Join{room, name}` still reads as before.
+  std::string token = {};     // a JWT (docs/auth.md); empty: none
+  std::string metadata = {};  // any JSON value, as compact text, for the auth webhook only; empty: none
   bool operator==(const Join&) const = default;
 };
 struct Offer {

@@ -31,7 +31,7 @@ TEST(ProtocolClient, RoundTripsEveryClientMessage) {
   IceCandidate full{"candidate:1 1 udp 2122260223 192.0.2.1 54400 typ host", "0", 0, "abcd"};
   IceCandidate minimal{"candidate:2 1 udp 1 192.0.2.2 9 typ host", std::nullopt, std::nullopt, std::nullopt};
   const std::vector<ClientMessage> messages = {
-      msg::Join{"demo", "alice"}, msg::Join{"a.b_c-9", ""}, msg::Offer{kIdA, "v=0\r\n"},
+      msg::Join{"demo", "alice"}, msg::Join{"a.b_c-9", ""}, msg::Join{"t", "", "aaa.bbb.ccc", R"({"plan":"pro"})"}, msg::Offer{kIdA, "v=0\r\n"},
       msg::Answer{kIdB, "v=0\r\n"}, msg::Candidate{kIdA, full}, msg::Candidate{kIdA, minimal},
       msg::Candidate{kIdB, std::nullopt}, msg::Bye{}, msg::Ping{}};
   for (const auto& m : messages) {
@@ -43,6 +43,7 @@ TEST(ProtocolClient, RoundTripsEveryClientMessage) {
 TEST(ProtocolClient, ParsesTheDocumentExamples) {
   EXPECT_EQ(parse_ok(R"({"type":"join","room":"demo","name":"alice"})"), (ClientMessage{msg::Join{"demo", "alice"}}));
   EXPECT_EQ(parse_ok(R"({"type":"join","room":"demo"})"), (ClientMessage{msg::Join{"demo", ""}}));
+  EXPECT_EQ(parse_ok(R"({"type":"join","room":"demo","token":"h.p.s"})"), (ClientMessage{msg::Join{"demo", "", "h.p.s"}}));
   auto c = parse_ok(R"({"type":"candidate","to":")" + kIdA +
                     R"(","candidate":{"candidate":"candidate:1 1 udp 1 1.2.3.4 5 typ host","sdpMid":"0","sdpMLineIndex":0}})");
   ASSERT_TRUE(std::holds_alternative<msg::Candidate>(c));
@@ -119,6 +120,8 @@ TEST(ProtocolClient, EnforcesLimitsFromLimitsStruct) {
   small.max_candidate_bytes = 5;
   small.max_name_bytes = 3;
   small.max_room_bytes = 4;
+  small.max_token_bytes = 5;
+  small.max_metadata_bytes = 16;
   EXPECT_EQ(parse_ok(R"({"type":"offer","to":")" + kIdA + R"(","sdp":"0123456789"})", small),
             (ClientMessage{msg::Offer{kIdA, "0123456789"}}));
   struct Case {
@@ -133,6 +136,8 @@ TEST(ProtocolClient, EnforcesLimitsFromLimitsStruct) {
        "sdpMid"},
       {R"({"type":"join","room":"abcd","name":"abcd"})", "name"},
       {R"({"type":"join","room":"abcde"})", "room"},
+      {R"({"type":"join","room":"abcd","token":"a.b.cd"})", "token"},
+      {R"({"type":"join","room":"abcd","metadata":[1,2,3,4,5,6,7,8,9]})", "metadata"},
   };
   for (const auto& c : cases) {
     auto e = parse_err(c.frame, small);
@@ -196,9 +201,14 @@ TEST(ProtocolServer, WireFormatMatchesTheDocument) {
 }
 
 TEST(ProtocolServer, EveryErrorCodeHasAStableName) {
-  const std::vector<std::string> names = {"invalid-json", "invalid-message", "unknown-type", "field-too-large",
-                                          "not-joined",   "already-joined",  "unknown-peer", "room-full",
-                                          "server-full",  "rate-limited"};
+  const std::vector<std::string> names = {
+      "invalid-json",         "invalid-message",      "unknown-type",         "field-too-large",
+      "not-joined",           "already-joined",       "unknown-peer",         "room-full",
+      "server-full",          "rate-limited",         "token-required",       "token-malformed",
+      "token-bad-signature",  "token-bad-algorithm",  "token-unknown-kid",    "token-expired",
+      "token-not-yet-valid",  "token-wrong-room",     "token-wrong-audience", "token-wrong-issuer",
+      "auth-denied",          "auth-webhook-failed",  "auth-webhook-timeout", "auth-webhook-invalid",
+      "auth-busy",            "auth-timeout",         "auth-blocked"};
   ASSERT_EQ(names.size(), kErrorCodeCount);
   for (std::size_t i = 0; i < names.size(); ++i) {
     EXPECT_EQ(to_string(static_cast<ErrorCode>(i)), names[i]);
