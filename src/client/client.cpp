@@ -113,7 +113,7 @@ void Client::on_ws_open() {
   ws_open_ = true;
   emit("connected {}", options_.server);
   set_state(State::joining);
-  send(msg::Join{options_.room, options_.name});
+  send(msg::Join{options_.room, options_.name, options_.token});
 }
 
 void Client::on_ws_closed(const std::string& why) {

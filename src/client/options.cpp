@@ -1,9 +1,9 @@
 #include "client/options.hpp"
 
 #include <CLI/CLI.hpp>
-#include <charconv>
 
 #include "signaling/protocol.hpp"
+#include "util/address.hpp"
 
 namespace sb::client {
 namespace {
@@ -15,12 +15,6 @@ bool split_prefix(std::string_view s, std::string_view prefix, std::string* rest
     return true;
   }
   return false;
-}
-
-bool valid_port(std::string_view p) {
-  unsigned v = 0;
-  auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), v);
-  return ec == std::errc{} && end == p.data() + p.size() && v >= 1 && v <= 65535;
 }
 
 std::string check_ranges(const ClientOptions& o) {
@@ -38,41 +32,22 @@ std::string check_ranges(const ClientOptions& o) {
   if (!signaling::is_valid_room_name(o.room, signaling::Limits{}.max_room_bytes))
     return "--room must be 1..64 characters of [A-Za-z0-9_.-]";
   if (o.name.size() > 64) return "--name must be at most 64 bytes";
+  if (o.token.size() > signaling::Limits{}.max_token_bytes ||
+      o.token.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.") != std::string::npos)
+    return "--token must be a JWT (base64url parts separated by dots, at most 4096 bytes)";
   return {};
 }
 
 }  // namespace
 
 std::optional<ServerUrl> parse_server_url(std::string_view url) {
+  auto u = util::parse_url(url);
+  if (!u || (u->scheme != "ws" && u->scheme != "wss")) return std::nullopt;
   ServerUrl out;
-  if (url.starts_with("ws://")) {
-    url.remove_prefix(5);
-    out.port = "80";
-  } else if (url.starts_with("wss://")) {
-    url.remove_prefix(6);
-    out.tls = true;
-    out.port = "443";
-  } else {
-    return std::nullopt;
-  }
-  auto slash = url.find('/');
-  std::string_view hostport = url.substr(0, slash);
-  if (slash != std::string_view::npos) out.target = std::string(url.substr(slash));
-  if (hostport.starts_with('[')) {  // [v6]:port
-    auto close = hostport.find(']');
-    if (close == std::string_view::npos) return std::nullopt;
-    out.host = std::string(hostport.substr(1, close - 1));
-    hostport.remove_prefix(close + 1);
-    if (!hostport.empty()) {
-      if (hostport[0] != ':') return std::nullopt;
-      out.port = std::string(hostport.substr(1));
-    }
-  } else {
-    auto colon = hostport.rfind(':');
-    out.host = std::string(hostport.substr(0, colon));
-    if (colon != std::string_view::npos) out.port = std::string(hostport.substr(colon + 1));
-  }
-  if (out.host.empty() || !valid_port(out.port)) return std::nullopt;
+  out.tls = u->scheme == "wss";
+  out.host = std::move(u->host);
+  out.port = u->port ? std::to_string(*u->port) : (out.tls ? "443" : "80");
+  if (!u->target.empty()) out.target = std::move(u->target);
   return out;
 }
 
@@ -128,6 +103,8 @@ void add_options(CLI::App& app, ClientOptions& o) {
   app.add_option("--server", o.server, "signaling WebSocket URL (ws:// or wss://)")->capture_default_str();
   app.add_option("--room", o.room, "room to join")->capture_default_str();
   app.add_option("--name", o.name, "display name sent in join")->capture_default_str();
+  app.add_option("--token", o.token, "join token for a server with access control (docs/auth.md)")
+      ->envname("SIGNALBOX_TOKEN");
   app.add_option("--video", o.video, "video source: test|v4l2[:DEVICE]|none")->capture_default_str();
   app.add_option("--audio", o.audio, "audio source: test|pulse[:DEVICE]|alsa[:DEVICE]|none")
       ->capture_default_str();

@@ -41,6 +41,7 @@ struct ClientOptions {
   std::string server = "ws://127.0.0.1:8080/ws";
   std::string room = "demo";
   std::string name = "native";
+  std::string token;  // join token (docs/auth.md), sent in `join`; "" = none
   std::string video = "test";
   std::string audio = "test";
   std::string sink = "auto";

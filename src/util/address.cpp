@@ -54,6 +54,26 @@ std::optional<HostOptionalPort> parse_host_optional_port(std::string_view text) 
   return HostOptionalPort{std::string(text), std::nullopt};
 }
 
+std::optional<Url> parse_url(std::string_view text) {
+  const auto sep = text.find("://");
+  if (sep == std::string_view::npos || sep == 0) return std::nullopt;
+  Url u;
+  u.scheme = std::string(text.substr(0, sep));
+  for (char c : u.scheme) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.')) return std::nullopt;
+  }
+  const std::string_view rest = text.substr(sep + 3);
+  const auto end = rest.find_first_of("/?");
+  const std::string_view authority = rest.substr(0, end);
+  if (authority.find('@') != std::string_view::npos || rest.find('#') != std::string_view::npos) return std::nullopt;
+  auto hp = parse_host_optional_port(authority);
+  if (!hp || (hp->port && *hp->port == 0)) return std::nullopt;
+  u.host = std::move(hp->host);
+  u.port = hp->port;
+  if (end != std::string_view::npos) u.target = (rest[end] == '?' ? "/" : "") + std::string(rest.substr(end));
+  return u;
+}
+
 bool IpAddress::is_v4() const { return std::memcmp(bytes.data(), kV4MappedPrefix.data(), 12) == 0; }
 
 IpAddress IpAddress::from_v4(std::uint32_t host_order) {

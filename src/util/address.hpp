@@ -26,6 +26,16 @@ struct HostOptionalPort {
 };
 std::optional<HostOptionalPort> parse_host_optional_port(std::string_view text);
 
+// "SCHEME://HOST[:PORT][/PATH][?QUERY]" with HOST a name, an IPv4 or a [IPv6] literal (kept without brackets).
+// No user info, no fragment. nullopt for anything else, or a port of 0.
+struct Url {
+  std::string scheme;                 // lower case as written, e.g. "https"
+  std::string host;
+  std::optional<std::uint16_t> port;  // nullopt: the scheme's default
+  std::string target;                 // path and query as written ("/a?b"); "" when absent
+};
+std::optional<Url> parse_url(std::string_view text);
+
 // An IP address as 16 bytes; IPv4 is kept as an IPv4-mapped IPv6 address (::ffff:a.b.c.d) so one
 // matcher serves both families.
 struct IpAddress {

@@ -65,6 +65,11 @@ TEST(Options, DefaultsValidateAndBadValuesAreNamed) {
   o.room = "no spaces allowed";
   EXPECT_NE(o.validate().find("--room"), std::string::npos);
   o.room = "demo";
+  o.token = "not a token";
+  EXPECT_NE(o.validate().find("--token"), std::string::npos);
+  o.token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhIn0.c2ln";
+  EXPECT_EQ(o.validate(), "");
+  o.token.clear();
   o.fps = 0;
   EXPECT_NE(o.validate().find("--fps"), std::string::npos);
   o.fps = 30;

@@ -86,3 +86,34 @@ TEST(Cidr, RejectsMalformed) {
     EXPECT_FALSE(parse_cidr(bad)) << bad;
   }
 }
+
+namespace sb::util {
+namespace {
+
+TEST(Url, ParsesSchemeHostPortAndTarget) {
+  auto u = parse_url("https://auth.example.org:8443/hooks/join?x=1");
+  ASSERT_TRUE(u);
+  EXPECT_EQ(u->scheme, "https");
+  EXPECT_EQ(u->host, "auth.example.org");
+  EXPECT_EQ(u->port, std::optional<std::uint16_t>(8443));
+  EXPECT_EQ(u->target, "/hooks/join?x=1");
+  u = parse_url("http://[::1]/");
+  ASSERT_TRUE(u);
+  EXPECT_EQ(u->host, "::1");
+  EXPECT_FALSE(u->port.has_value());
+  EXPECT_EQ(u->target, "/");
+  u = parse_url("ws://h?room=a");
+  ASSERT_TRUE(u);
+  EXPECT_EQ(u->target, "/?room=a");
+  EXPECT_EQ(parse_url("ws://h")->target, "");
+}
+
+TEST(Url, RejectsWhatItDoesNotSupport) {
+  for (const char* bad : {"", "host/path", "://h", "HTTP://h", "http://", "http://h:0/", "http://h:70000",
+                          "http://user@h/", "http://h/#frag", "http://[::1/", "http://h:x/"}) {
+    EXPECT_FALSE(parse_url(bad).has_value()) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace sb::util
