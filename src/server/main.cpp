@@ -1,15 +1,20 @@
 // signalbox: signaling (HTTP + WebSocket), and the services App wires next to it.
 #include <csignal>
 #include <iostream>
+#include <string_view>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "server/app.hpp"
 #include "server/config.hpp"
 #include "server/stun_app.hpp"
+#include "server/token_command.hpp"
 #include "server/turn_app.hpp"
 
 int main(int argc, char** argv) {
+  if (argc > 1 && std::string_view(argv[1]) == "token") {
+    return sb::server::run_token_command(argc - 1, argv + 1, std::cout, std::cerr);
+  }
   auto loaded = sb::server::load_config(argc, argv);
   if (loaded.exit_now) {
     std::cout << loaded.output << std::flush;

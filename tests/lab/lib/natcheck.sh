@@ -79,7 +79,9 @@ nat_check_signalbox_5780() {  # coturn's verdict for site a, for site b
     result_row "$name" "$nat" SKIPPED "-" "-" "-" "pending: signalbox has no --stun-alt-address"; return
   fi
   lab_stop "$LAB_LAST_COTURN" 3
-  lab_spawn srv sb-5780 "$SIGNALBOX_BIN" --listen "$LAB_SERVER_IP:8080" --no-turn \
+  local open=()
+  server_has_option auth && open=(--auth none)  # no signaling is used here; a non-loopback listen needs it
+  lab_spawn srv sb-5780 "$SIGNALBOX_BIN" --listen "$LAB_SERVER_IP:8080" --no-turn "${open[@]}" \
     --stun-listen "$LAB_SERVER_IP:3478" --stun-alt-address "$LAB_SERVER_ALT_IP:3479"
   local pid=$LAB_LAST_PID
   if ! lab_wait_port srv udp 3478 10; then
