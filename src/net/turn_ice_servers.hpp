@@ -21,7 +21,7 @@ struct TurnIceServersOptions {
   std::uint16_t tcp_port = 3478;   // turn: over TCP (`listening turn-tcp`); 0 = not offered
   std::uint16_t tls_port = 0;      // turns: over TLS; 0 = not offered
   std::string secret;              // the REST secret credentials are minted with (the first configured)
-  std::int64_t ttl_seconds = 86400;
+  std::int64_t ttl_seconds = 600;
   std::string stun_url;  // "stun:HOST:PORT" when the same front end answers Binding; "" = none
 };
 

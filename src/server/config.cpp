@@ -81,7 +81,7 @@ void register_turn(OptionTable& t, TurnConfig& c) {
   t.add("turn-realm", &c.realm, "REALM of the long-term credentials (RFC 8489 §9.2)");
   t.add("turn-user", &c.users, "static user NAME:PASSWORD (repeatable)");
   t.add("turn-secret", &c.secrets, "TURN REST API shared secret (repeatable, for rotation); none = a random one at start-up");
-  t.add("turn-credential-ttl", &c.credential_ttl_s, "seconds the ephemeral credentials in `joined` stay valid (bounds how long a relayed call can refresh)");
+  t.add("turn-credential-ttl", &c.credential_ttl_s, "seconds the ephemeral credentials in `joined` stay valid for making an allocation (one made in time keeps refreshing after; docs/auth.md)");
   t.add("turn-relay-address", &c.relay_address, "IP the relay sockets bind to; default: the listen IP, or the first non-loopback interface");
   t.add("turn-external-address", &c.external_address, "public IP advertised as the relayed address when behind NAT; default: the relay address");
   t.add("turn-min-port", &c.min_port, "lowest relay port");

@@ -56,7 +56,7 @@ struct TurnConfig {
   std::string realm = "signalbox";
   std::vector<std::string> users;             // static long-term credentials, NAME:PASSWORD
   std::vector<std::string> secrets;           // TURN REST API shared secrets; empty = one random at start-up
-  std::uint32_t credential_ttl_s = 86400;     // lifetime of the ephemeral credentials handed out in `joined`
+  std::uint32_t credential_ttl_s = 600;       // lifetime of the ephemeral credentials handed out in `joined`
   std::string relay_address;                  // IP the relay sockets bind to; default: listen IP or first interface
   std::string external_address;               // IP advertised in XOR-RELAYED-ADDRESS when behind NAT
   std::uint16_t min_port = 49152;             // relay port range (inclusive)

@@ -143,6 +143,7 @@ static void init_allocation(Allocation& a, const TurnConfig& cfg, const CoreHand
   a.client = r.from;
   a.username = std::string(r.username);
   a.quota_user = std::string(r.quota_user);
+  a.key = r.key;
   a.allocate_tid = r.msg.transaction_id();
   a.lifetime_s = static_cast<std::uint32_t>(lifetime.count());
   a.expires = r.now.mono + lifetime;

@@ -161,7 +161,7 @@ TEST(TurnAuth, RestCredentialsExpireAndTwoSecretsRotate) {
   EXPECT_EQ(h.core->counters().auth_failures[static_cast<int>(AuthFailure::kExpired)].get(), 1u);
 }
 
-TEST(TurnAuth, RestCredentialExpiresWhileAllocationLives) {
+TEST(TurnAuth, AnExpiredRestCredentialKeepsItsAllocationAlive) {
   Harness h;
   h.source = std::make_shared<RestCredentials>(std::vector<std::string>{"s"});
   h.cfg.nonce_lifetime = std::chrono::seconds(3600);
@@ -174,6 +174,17 @@ TEST(TurnAuth, RestCredentialExpiresWhileAllocationLives) {
   h.advance(std::chrono::seconds(60));
   EXPECT_TRUE(Harness::is_success(h.refresh(c, 600)));
   h.advance(std::chrono::seconds(61));
+  // Expired now: the allocation it made keeps refreshing and adding permissions (a call outlives its
+  // credential's TTL, as with coturn)...
+  EXPECT_TRUE(Harness::is_success(h.refresh(c, 600)));
+  EXPECT_TRUE(Harness::is_success(h.permit(c, peer_v4(1))));
+  // ...but the credential makes no new allocation, from another source or after this one ends.
+  TestClient other{udp_tuple(2)};
+  other.username = cred.username;
+  other.password = cred.password;
+  EXPECT_EQ(Harness::code_of(h.allocate(other)), 401);
+  EXPECT_TRUE(Harness::is_success(h.refresh(c, 0)));
+  EXPECT_EQ(Harness::code_of(h.allocate(c)), 401);
   EXPECT_EQ(Harness::code_of(h.refresh(c, 600)), 401);
 }
 
