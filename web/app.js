@@ -20,7 +20,7 @@ const MEDIA_TEXT = {
 const opts = parseOptions(location);
 
 // The one state object. `state` is the page's phase: idle | starting | connecting | in-call |
-// reconnecting | room-full | failed | ended.
+// reconnecting | room-full | denied | failed | ended.
 const state = {
   state: 'starting',
   room: opts.room,
@@ -98,7 +98,10 @@ async function main() {
   state.state = 'connecting';
   signaling.addEventListener('open', () => {
     state.signaling = 'open';
-    signaling.send(opts.name ? { type: 'join', room: opts.room, name: opts.name } : { type: 'join', room: opts.room });
+    const join = { type: 'join', room: opts.room };
+    if (opts.name) join.name = opts.name;
+    if (opts.token) join.token = opts.token;
+    signaling.send(join);
     update();
   });
   signaling.addEventListener('down', (ev) => onSignalingDown(ev.detail));
@@ -117,8 +120,30 @@ function onMessage(signaling, call, msg) {
   update();
 }
 
+// What a person can do about each access-control refusal (docs/auth.md). The server closes the connection
+// after these; the page does not retry.
+function authText(code, message) {
+  if (code === 'token-expired') return 'This link has expired. Ask whoever sent it for a new one.';
+  if (code === 'token-not-yet-valid') return 'This link is not valid yet. Check that this computer\'s clock is right.';
+  if (code === 'token-wrong-room') return `This link is not valid for room ${opts.room}.`;
+  if (code === 'token-required') {
+    return 'This server admits only invited participants: open the link you were given (it contains a token).';
+  }
+  if (code === 'token-wrong-audience' || code === 'token-wrong-issuer') return 'This link was made for another server.';
+  if (code.startsWith('token-')) return 'This link is not valid: it may be incomplete, or it was signed with a key this server does not accept.';
+  if (code === 'auth-denied') return `You were not admitted: ${message}`;
+  if (code === 'auth-blocked') return 'Too many failed attempts from your network. Try again in a minute.';
+  if (code === 'auth-timeout') return 'Joining took too long. Reload the page to try again.';
+  if (code.startsWith('auth-')) return 'The server could not check your access right now. Try again in a moment.';
+  return null;
+}
+
 function onServerError(signaling, call, msg) {
-  if (msg.code === 'room-full') {
+  const auth = msg.ref === 'join' || msg.code === 'auth-timeout' ? authText(msg.code || '', msg.message) : null;
+  if (auth) {
+    hangUp(signaling, call, 'denied');
+    setError(msg.code, auth);
+  } else if (msg.code === 'room-full') {
     hangUp(signaling, call, 'room-full');
     setError('room-full', `Can't join: ${capitalized(msg.message)}. Try again later or choose another room.`);
   } else if (msg.ref === 'join') {

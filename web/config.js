@@ -2,6 +2,7 @@
 //
 //   ?room=NAME        join that room (the join form is shown otherwise)
 //   ?name=TEXT        display name sent in `join`
+//   ?token=JWT        join token (docs/auth.md), sent in `join`; `signalbox token --link` makes such links
 //   ?relay=1          iceTransportPolicy 'relay': only TURN candidates (tests TURN end to end)
 //   ?transport=tcp    use the server's TURN URLs over TCP (udp|tcp); turns: URLs are kept as they are
 //   ?ice=URL[,URL]    replace the server's iceServers, for debugging (or a JSON array of RTCIceServer)
@@ -10,6 +11,18 @@
 
 export const ROOM_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
 
+// A room name nobody can guess: 128 bits from the CSPRNG as 22 base64url characters (all valid in room names).
+// Without access control, the name is what keeps strangers out of a call.
+export function randomRoomName() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+// The link that opens `room` on this server (no token: a token is personal and not for sharing).
+export function roomLink(location, room) {
+  return `${location.origin}${location.pathname}?room=${encodeURIComponent(room)}`;
+}
+
 export function parseOptions(location) {
   const q = new URLSearchParams(location.search);
   const wsScheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
@@ -17,6 +30,7 @@ export function parseOptions(location) {
   return {
     room,
     name: (q.get('name') || '').slice(0, 64),
+    token: q.get('token') || '',
     relay: q.get('relay') === '1' || q.get('relay') === 'true',
     transport: q.get('transport') || '',
     ice: q.get('ice') || '',

@@ -1,7 +1,7 @@
 // Everything that touches the DOM. render(state) is idempotent: it brings the page in line with the state
 // object, so callers never patch the DOM themselves.
 
-import { ROOM_PATTERN } from './config.js';
+import { ROOM_PATTERN, randomRoomName, roomLink } from './config.js';
 import { label } from './call.js';
 
 const $ = (id) => document.getElementById(id);
@@ -13,6 +13,7 @@ const STATUS_TEXT = {
   'in-call': 'Connected',
   reconnecting: 'Reconnecting…',
   'room-full': 'Room full',
+  denied: 'Not admitted',
   failed: 'Not connected',
   ended: 'Call ended',
 };
@@ -26,14 +27,36 @@ const LEFT_TEXT = {
 
 export function bindJoinForm(opts) {
   const form = $('join-form');
-  $('room-input').value = opts.room;
+  const roomInput = $('room-input');
+  // A fresh, unguessable room is the default; a typed name still works.
+  roomInput.value = opts.room || randomRoomName();
   $('name-input').value = opts.name;
+  const showLink = () => {
+    const room = roomInput.value.trim();
+    $('link-output').value = ROOM_PATTERN.test(room) ? roomLink(location, room) : '';
+  };
+  showLink();
+  roomInput.addEventListener('input', () => {
+    roomInput.setCustomValidity('');
+    showLink();
+  });
+  $('copy-button').addEventListener('click', async () => {
+    const link = $('link-output');
+    link.select();
+    try {
+      await navigator.clipboard.writeText(link.value);
+      $('copy-button').textContent = 'Copied';
+    } catch {
+      // No clipboard access (e.g. plain http on a LAN address): the link stays selected for a manual copy.
+      $('copy-button').textContent = 'Press Ctrl+C';
+    }
+  });
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
-    const room = $('room-input').value.trim();
+    const room = roomInput.value.trim();
     if (!ROOM_PATTERN.test(room)) {
-      $('room-input').setCustomValidity('1–64 letters, digits, _ . -');
-      $('room-input').reportValidity();
+      roomInput.setCustomValidity('1–64 letters, digits, _ . -');
+      roomInput.reportValidity();
       return;
     }
     const q = new URLSearchParams(location.search);
@@ -42,7 +65,6 @@ export function bindJoinForm(opts) {
     if (name) q.set('name', name); else q.delete('name');
     location.search = q.toString();
   });
-  $('room-input').addEventListener('input', () => $('room-input').setCustomValidity(''));
 }
 
 export function bindControls({ onMic, onCamera, onHangUp, onRejoin }) {
@@ -83,7 +105,7 @@ function renderLocal(state) {
   $('mic-button').setAttribute('aria-pressed', String(state.micMuted));
   $('camera-button').textContent = state.cameraOff ? 'Turn camera on' : 'Turn camera off';
   $('camera-button').setAttribute('aria-pressed', String(state.cameraOff));
-  const live = !['ended', 'room-full', 'failed'].includes(state.state);
+  const live = !['ended', 'room-full', 'failed', 'denied'].includes(state.state);
   $('videos').hidden = !live; // no black tiles once the call is over
   $('mic-button').hidden = !live;
   $('camera-button').hidden = !live;
@@ -131,7 +153,9 @@ function renderNotice(state) {
     .map((p) => `${label(p)} ${LEFT_TEXT[p.leftReason] || 'left'}.`);
   const alone = Object.values(state.peers).every((p) => p.left);
   if (state.state === 'in-call' && alone) {
-    lines.push(`Waiting for someone to join room ${state.room}. Share this page's link.`);
+    // A link with a token is personal (it carries an identity): the others need links of their own.
+    lines.push(state.options.token ? `Waiting for someone to join room ${state.room}.`
+      : `Waiting for someone to join room ${state.room}. Share this page's link.`);
   }
   if (state.state === 'ended') lines.push('You left the call.');
   const notice = $('notice');

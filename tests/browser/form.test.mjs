@@ -46,6 +46,31 @@ describe('the join form', () => {
     assert.match(await page.locator('#notice').textContent(), /Waiting for someone to join/);
   });
 
+  it('the form starts a new call in an unguessable room, with a link to copy', { timeout: 60000 }, async () => {
+    const page = await browser.newPage();
+    await page.goto(`${server.url}/`);
+    await waitForState(page, 'idle');
+    const first = await page.inputValue('#room-input');
+    // 128 bits as 22 base64url characters: at least the 96 bits the issue asks for, and a valid room name.
+    assert.match(first, /^[A-Za-z0-9_-]{22}$/);
+    assert.equal(await page.inputValue('#link-output'), `${server.url}/?room=${first}`);
+    await page.reload();
+    await waitForState(page, 'idle');
+    assert.notEqual(await page.inputValue('#room-input'), first, 'every load proposes a new room');
+    // A typed name replaces the proposal, in the link too.
+    await page.fill('#room-input', 'team.standup');
+    assert.equal(await page.inputValue('#link-output'), `${server.url}/?room=team.standup`);
+    await page.fill('#room-input', 'bad name');
+    assert.equal(await page.inputValue('#link-output'), '');
+    // Joining with the proposal as it stands.
+    await page.reload();
+    await waitForState(page, 'idle');
+    const proposed = await page.inputValue('#room-input');
+    await Promise.all([page.waitForURL(/room=/), page.click('#join-form button[type=submit]')]);
+    assert.equal(new URL(page.url()).searchParams.get('room'), proposed);
+    await waitForState(page, 'in-call');
+  });
+
   it('a malformed room name in the URL is explained, not sent', { timeout: 30000 }, async () => {
     const page = await browser.newPage();
     await page.goto(`${server.url}/?room=${encodeURIComponent('bad room')}`);
