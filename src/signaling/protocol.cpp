@@ -115,12 +115,12 @@ using detail::json;
 
 constexpr std::array<std::string_view, kErrorCodeCount> kErrorNames = {
     "invalid-json", "invalid-message", "unknown-type", "field-too-large", "not-joined",
-    "already-joined", "unknown-peer", "room-full", "server-full", "rate-limited",
+    "already-joined", "unknown-peer", "room-full", "server-full", "rate-limited", "unavailable", "id-taken",
     "token-required", "token-malformed", "token-bad-signature", "token-bad-algorithm", "token-unknown-kid",
     "token-expired", "token-not-yet-valid", "token-wrong-room", "token-wrong-audience", "token-wrong-issuer",
     "auth-denied", "auth-webhook-failed", "auth-webhook-timeout", "auth-webhook-invalid", "auth-busy",
     "auth-timeout", "auth-blocked"};
-constexpr std::array<std::string_view, 4> kLeaveNames = {"bye", "disconnect", "timeout", "dropped"};
+constexpr std::array<std::string_view, 5> kLeaveNames = {"bye", "disconnect", "timeout", "dropped", "node-lost"};
 
 
 Parsed<ClientMessage> parse_join(const json& j, const Limits& limits) {
