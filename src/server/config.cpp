@@ -52,6 +52,10 @@ void register_stun(OptionTable& t, StunConfig& c) {
   t.add("stun-alt-address", &c.alt_address, "second HOST:PORT enabling RFC 5780 NAT behaviour discovery (off when empty)");
 }
 
+std::string_view unbracket(std::string_view s) {
+  return s.size() >= 2 && s.front() == '[' && s.back() == ']' ? s.substr(1, s.size() - 2) : s;
+}
+
 void check_host_port(std::ostringstream& errs, const std::string& option, const std::string& value) {
   if (!util::parse_host_port(value)) errs << "--" << option << ": '" << value << "' is not HOST:PORT\n";
 }
@@ -82,8 +86,8 @@ void register_turn(OptionTable& t, TurnConfig& c) {
   t.add("turn-user", &c.users, "static user NAME:PASSWORD (repeatable)");
   t.add("turn-secret", &c.secrets, "TURN REST API shared secret (repeatable, for rotation); none = a random one at start-up");
   t.add("turn-credential-ttl", &c.credential_ttl_s, "seconds the ephemeral credentials in `joined` stay valid (bounds how long a relayed call can refresh)");
-  t.add("turn-relay-address", &c.relay_address, "IP the relay sockets bind to; default: the listen IP, or the first non-loopback interface");
-  t.add("turn-external-address", &c.external_address, "public IP advertised as the relayed address when behind NAT; default: the relay address");
+  t.add("turn-relay-address", &c.relay_addresses, "IP the relay sockets bind to, one IPv4 and/or one IPv6 (repeatable: both give dual-stack allocations, RFC 8656 §7.2); default: the listen IPv4, or the first non-loopback IPv4 interface");
+  t.add("turn-external-address", &c.external_addresses, "public IP advertised as the relayed address of its family when the relay is behind a 1:1 NAT (repeatable, one per family); default: the relay address");
   t.add("turn-min-port", &c.min_port, "lowest relay port");
   t.add("turn-max-port", &c.max_port, "highest relay port");
   t.add("turn-threads", &c.threads, "relay worker threads (0..256, one SO_REUSEPORT socket each); 0 = one per core");
@@ -103,6 +107,20 @@ void register_turn(OptionTable& t, TurnConfig& c) {
   t.add("turn-tls-key", &c.tls_key, "PEM private key for --turn-tls-cert; default: --tls-key");
 }
 
+// A list of IPs with at most one per family (an IPv4 and an IPv6 address); brackets around IPv6 are accepted.
+void check_one_ip_per_family(std::ostringstream& errs, const std::string& option, const std::vector<std::string>& ips) {
+  int v4 = 0, v6 = 0;
+  for (const auto& text : ips) {
+    const auto ip = util::parse_ip(unbracket(text));
+    if (!ip) {
+      errs << "--" << option << ": '" << text << "' is not an IP address\n";
+      continue;
+    }
+    (ip->is_v4() ? v4 : v6) += 1;
+  }
+  if (v4 > 1 || v6 > 1) errs << "--" << option << ": at most one IPv4 and one IPv6 address\n";
+}
+
 void validate_turn(std::ostringstream& errs, const TurnConfig& t) {
   for (const auto& u : t.users) {
     const auto colon = u.find(':');
@@ -112,10 +130,8 @@ void validate_turn(std::ostringstream& errs, const TurnConfig& t) {
     if (s.empty()) errs << "--turn-secret must not be empty\n";
   }
   if (t.realm.empty() || t.realm.size() > 127) errs << "--turn-realm must have 1 to 127 characters\n";
-  if (!t.relay_address.empty() && !util::parse_ip(t.relay_address)) errs << "--turn-relay-address: not an IP\n";
-  if (!t.external_address.empty() && !util::parse_ip(t.external_address)) {
-    errs << "--turn-external-address: not an IP\n";
-  }
+  check_one_ip_per_family(errs, "turn-relay-address", t.relay_addresses);
+  check_one_ip_per_family(errs, "turn-external-address", t.external_addresses);
   if (t.min_port == 0 || t.min_port > t.max_port) errs << "--turn-min-port must be 1..--turn-max-port\n";
   check_positive(errs, "turn-credential-ttl", t.credential_ttl_s);
   check_positive(errs, "turn-default-lifetime", t.default_lifetime_s);

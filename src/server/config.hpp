@@ -56,8 +56,8 @@ struct TurnConfig {
   std::vector<std::string> users;             // static long-term credentials, NAME:PASSWORD
   std::vector<std::string> secrets;           // TURN REST API shared secrets; empty = one random at start-up
   std::uint32_t credential_ttl_s = 86400;     // lifetime of the ephemeral credentials handed out in `joined`
-  std::string relay_address;                  // IP the relay sockets bind to; default: listen IP or first interface
-  std::string external_address;               // IP advertised in XOR-RELAYED-ADDRESS when behind NAT
+  std::vector<std::string> relay_addresses;   // IPs the relay sockets bind to, one per family; default: listen IP or first interface
+  std::vector<std::string> external_addresses;  // IPs advertised in XOR-RELAYED-ADDRESS when behind NAT, one per family
   std::uint16_t min_port = 49152;             // relay port range (inclusive)
   std::uint16_t max_port = 65535;
   std::uint32_t threads = 0;                  // relay workers; 0 = one per core

@@ -28,6 +28,7 @@ struct ChannelBinding {
   TransportAddress peer;
   util::TimePoint expires{};   // binding usable until then
   util::TimePoint cooldown{};  // after expiry: number and peer stay reserved until then (§12)
+  bool local = false;          // the peer is a relayed address of this server (Action::kToLocalRelay)
 };
 
 // Bytes-per-second token bucket (RFC 8656 §7.2 leaves bandwidth policy to the server).

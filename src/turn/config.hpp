@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "turn/types.hpp"
+
 namespace sb::turn {
 
 struct TurnConfig {
@@ -37,6 +39,12 @@ struct TurnConfig {
   // unless bandwidth_burst_bytes is set.
   std::uint64_t bandwidth_bytes_per_s = 0;
   std::uint64_t bandwidth_burst_bytes = 0;
+
+  // The IPs clients see in XOR-RELAYED-ADDRESS (the external address behind a 1:1 NAT), at most one per
+  // family; ports are ignored. A peer at one of them is another allocation of this server: it is let
+  // through the peer policy (which denies the server's own addresses) on relay ports only, and its data
+  // is handed over inside the server (Action::kToLocalRelay), never sent to the server's own address.
+  std::vector<TransportAddress> relayed_ips;
 
   // Relay ports, chosen uniformly at random by the CSPRNG within [min_port, max_port] (RFC 8656 §7.2).
   std::uint16_t min_port = 49152;
