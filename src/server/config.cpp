@@ -48,7 +48,7 @@ void register_stun(OptionTable& t, StunConfig& c) {
   t.add("stun-listen", &c.listen, "HOST:PORT for STUN over UDP and TCP (repeatable)");
   t.add("stun-tls-listen", &c.tls_listen, "HOST:PORT for STUN over TLS, used when a certificate is configured (repeatable)");
   t.add("stun-public-address", &c.public_address, "HOST[:PORT] advertised to clients as stun:/turn: URLs; default: the listen address");
-  t.add("stun-software", &c.software, "SOFTWARE attribute value in responses; empty = not sent");
+  t.add("stun-software", &c.software, "SOFTWARE attribute value in authenticated TURN responses; never in unauthenticated answers (Binding, 401, 438, 400), which a spoofed source could have reflected at someone; empty = not sent");
   t.add("stun-alt-address", &c.alt_address, "second HOST:PORT enabling RFC 5780 NAT behaviour discovery (off when empty)");
 }
 
@@ -182,6 +182,7 @@ std::string Config::validate() const {
   for (const auto& l : stun.listen) check_host_port(errs, "stun-listen", l);
   for (const auto& l : stun.tls_listen) check_host_port(errs, "stun-tls-listen", l);
   if (!stun.alt_address.empty()) check_host_port(errs, "stun-alt-address", stun.alt_address);
+  if (stun.software.size() > 762) errs << "--stun-software: longer than 762 bytes (RFC 8489 §14.14)\n";
   if (!stun.public_address.empty() && !util::parse_host_optional_port(stun.public_address)) {
     errs << "--stun-public-address: '" << stun.public_address << "' is not HOST or HOST:PORT\n";
   }

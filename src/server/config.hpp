@@ -44,7 +44,7 @@ struct StunConfig {
   std::vector<std::string> listen = {"0.0.0.0:3478", "[::]:3478"};  // UDP and TCP
   std::vector<std::string> tls_listen = {"0.0.0.0:5349"};           // used when a TLS cert is configured
   std::string public_address;                        // HOST[:PORT] advertised in iceServers; default: listen host
-  std::string software;                              // SOFTWARE attribute; empty = not sent
+  std::string software;                              // SOFTWARE in authenticated TURN answers; empty = not sent
   std::string alt_address;                           // RFC 5780 second HOST:PORT; empty = behaviour discovery off
 };
 

@@ -14,7 +14,7 @@ namespace sb::turn {
 struct TurnConfig {
   // Long-term credential realm (RFC 8489 §9.2). Sent in every 401/438.
   std::string realm = "signalbox";
-  // SOFTWARE attribute in responses; empty = not sent.
+  // SOFTWARE attribute in authenticated responses (never in unauthenticated ones); empty = not sent.
   std::string software;
 
   // Lifetimes (RFC 8656 §3.2, §7.2, §9, §12).
@@ -52,7 +52,8 @@ struct TurnConfig {
   // How many random ports to try binding before answering 508.
   std::uint32_t max_bind_attempts = 16;
 
-  // 401 answers per source IP (hashed buckets, fixed memory): token bucket refill/s and burst.
+  // Unauthenticated error answers (401, 438, 400) per source IP (hashed buckets, fixed memory): token
+  // bucket refill/s and burst.
   double unauthorized_rate = 20;
   std::uint32_t unauthorized_burst = 40;
   std::uint32_t rate_limit_buckets = 4096;  // table size (power of two)
