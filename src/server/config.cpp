@@ -21,6 +21,7 @@ void register_http(OptionTable& t, HttpConfig& c) {
   t.add("tls-key", &c.tls_key, "PEM private key file for --tls-cert");
   t.add("self-signed", &c.self_signed, "make a throwaway self-signed certificate at start-up (quick LAN tests)");
   t.add("admin-allow", &c.admin_allow, "CIDRs besides loopback allowed to reach /metrics and /admin (repeatable)");
+  t.add("admin-token", &c.admin_token, "bearer token (16+ characters) that /metrics and /admin also require, as `Authorization: Bearer TOKEN` (401 without); set it when a reverse proxy on this host forwards requests, which then all come from loopback");
 }
 
 void register_signaling(OptionTable& t, SignalingConfig& c) {
@@ -175,6 +176,7 @@ std::string Config::validate() const {
   if (turn.threads > kMaxThreads) errs << "--turn-threads must be 0 (one per core) to " << kMaxThreads << "\n";
   if (http.tls_cert.empty() != http.tls_key.empty()) errs << "--tls-cert and --tls-key go together\n";
   if (http.self_signed && !http.tls_cert.empty()) errs << "--self-signed and --tls-cert exclude each other\n";
+  if (!http.admin_token.empty() && http.admin_token.size() < 16) errs << "--admin-token must have at least 16 characters\n";
   for (const auto& c : http.admin_allow) {
     if (!util::parse_cidr(c)) errs << "--admin-allow: '" << c << "' is not a CIDR\n";
   }

@@ -19,6 +19,7 @@ struct HttpConfig {
   std::string tls_key;
   bool self_signed = false;               // throwaway certificate for a quick LAN test
   std::vector<std::string> admin_allow;   // CIDRs allowed to reach /metrics and /admin beyond loopback
+  std::string admin_token;                // when set, /metrics and /admin also need "Authorization: Bearer TOKEN"
 };
 
 struct SignalingConfig {
