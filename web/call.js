@@ -62,16 +62,9 @@ export class Call {
     this.state.peers = {};
     this.state.id = msg.id;
     this.state.room = msg.room;
-    this.state.iceServers = msg.iceServers || [];
-    try {
-      this.rtcConfig = rtcConfiguration(this.state.iceServers, this.opts);
-    } catch (err) {
-      this.report('bad-ice-option', `The ?ice= option is not valid: ${err.message}`);
-      this.rtcConfig = rtcConfiguration(this.state.iceServers, { ...this.opts, ice: '' });
-    }
-    this.state.rtcConfig = this.rtcConfig;
+    this.useIceServers(msg.iceServers || []);
     for (const p of msg.peers || []) {
-      this.state.peers[p.id] = { ...newPeer(p.id, p.name), initiator: true };
+      this.state.peers[p.id] = { ...newPeer(p.id, p.name, p.identity, p.meta), initiator: true };
       // Inside the peer's chain, so that a configuration RTCPeerConnection refuses (e.g. an ICE server URL
       // with port 0) is reported like any other negotiation failure instead of escaping unseen.
       this.serialize(p.id, () => {
@@ -88,7 +81,10 @@ export class Call {
       if (p.left && msg.name && p.name === msg.name) delete this.state.peers[p.id];
     }
     // The newcomer offers; here we only show that someone is coming.
-    this.state.peers[msg.id] = newPeer(msg.id, msg.name);
+    this.state.peers[msg.id] = newPeer(msg.id, msg.name, msg.identity, msg.meta);
+    // Fresh TURN credentials for the connection about to be made (the ones in `joined` may have expired
+    // while this page waited alone).
+    if (Array.isArray(msg.iceServers)) this.useIceServers(msg.iceServers);
     this.notify();
   }
 
@@ -97,6 +93,17 @@ export class Call {
     const peer = this.state.peers[msg.id] || newPeer(msg.id, '');
     this.state.peers[msg.id] = { ...peer, left: true, leftReason: msg.reason || 'bye', connectionState: 'closed' };
     this.notify();
+  }
+
+  useIceServers(iceServers) {
+    this.state.iceServers = iceServers;
+    try {
+      this.rtcConfig = rtcConfiguration(this.state.iceServers, this.opts);
+    } catch (err) {
+      this.report('bad-ice-option', `The ?ice= option is not valid: ${err.message}`);
+      this.rtcConfig = rtcConfiguration(this.state.iceServers, { ...this.opts, ice: '' });
+    }
+    this.state.rtcConfig = this.rtcConfig;
   }
 
   addPeer(id, name) {
@@ -278,13 +285,16 @@ export class MediaProblem extends Error {
   }
 }
 
-function newPeer(id, name) {
-  return { id, name: name || '', connectionState: 'new', iceConnectionState: 'new', pair: null,
-    pairType: null, left: false, leftReason: null, initiator: false, restarted: false, iceErrors: [] };
+// `identity` and `meta` come from access control (docs/auth.md): who the server admitted, and what it passes on.
+function newPeer(id, name, identity, meta) {
+  return { id, name: name || '', identity: identity || '', meta: meta ?? null, connectionState: 'new',
+    iceConnectionState: 'new', pair: null, pairType: null, left: false, leftReason: null, initiator: false,
+    restarted: false, iceErrors: [] };
 }
 
 export function label(peer) {
-  return peer.name || `peer ${peer.id.slice(0, 6)}`;
+  const who = peer.name || peer.identity || `peer ${peer.id.slice(0, 6)}`;
+  return peer.identity && peer.name && peer.identity !== peer.name ? `${who} (${peer.identity})` : who;
 }
 
 // addIceCandidate(null) would be wrong for old browsers; an empty candidate string means end of

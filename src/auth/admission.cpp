@@ -32,7 +32,7 @@ std::string_view to_string(Mode mode) {
 }
 
 Decision check_join(const AuthSettings& settings, std::string_view room, std::string_view name,
-                    std::string_view token, std::int64_t unix_now) {
+                    std::string_view token, std::int64_t unix_now, std::string* claims_json) {
   Grant g;
   g.name = std::string(name);
   if (!uses_jwt(settings.mode)) return g;
@@ -48,7 +48,10 @@ Decision check_join(const AuthSettings& settings, std::string_view room, std::st
   g.meta = claims.meta;
   g.max_peers = claims.max_peers;
   g.turn = claims.turn;
-  g.claims = std::move(claims);
+  g.token_room = claims.room;
+  g.token_room_prefix = claims.room_prefix;
+  g.token_expires = claims.expires;
+  if (claims_json != nullptr) *claims_json = std::move(claims.payload);
   return g;
 }
 

@@ -28,25 +28,15 @@ struct AuthSettings {
   WebhookLimits webhook;
 };
 
-// What admission grants a peer: what it shows to the others, how large its room may be, and which ICE
-// servers it receives.
-struct Grant {
-  std::string identity;         // the token's `sub`; "" without a token
-  std::string name;             // the display name peers see: the token's `name`, else the join's
-  std::string meta;             // JSON text passed to peers; "" = none
-  std::uint32_t max_peers = 0;  // the room size asked for by the token or webhook; 0 = the server's limit
-  bool turn = true;             // TURN credentials are handed out
-  std::optional<std::vector<signaling::IceServer>> ice_servers;  // the webhook's list, replacing the server's
-  std::optional<Claims> claims;  // the verified token; kept for as long as the peer is admitted
-};
-
-using Decision = std::variant<Grant, Refusal>;
+using Grant = signaling::Grant;
+using Decision = signaling::AdmissionDecision;  // Grant or Refusal
 
 // The token step. In `none` mode everyone is granted (TURN included, as before access control existed); in
 // the jwt modes the token (the join's, else the one of the WebSocket upgrade) must verify and cover `room`,
 // and `turn` follows its claim. In `webhook` mode no token is needed, and one that is given is not read.
+// `claims_json`, when given, receives the verified token's claims (for the webhook).
 Decision check_join(const AuthSettings& settings, std::string_view room, std::string_view name,
-                    std::string_view token, std::int64_t unix_now);
+                    std::string_view token, std::int64_t unix_now, std::string* claims_json = nullptr);
 
 // The webhook step: a refusal from the webhook refuses; an allowing answer narrows or replaces what the
 // token step granted.

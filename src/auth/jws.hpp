@@ -73,4 +73,11 @@ std::optional<CompactJws> split_compact(std::string_view token);
 // "<b64url(header)>.<b64url(payload)>.<b64url(HMAC-SHA256(secret, ...))>".
 std::string sign_hs256(std::string_view header_json, std::string_view payload_json, std::string_view secret);
 
+// The issuer's side of RS256 and ES256, for tools and tests (signalbox only verifies these): `claims` signed
+// with `private_key` under header {"alg":..,"kid":..}; ES256's DER signature is turned into R||S. "" when
+// OpenSSL refuses.
+std::string sign_asymmetric(EVP_PKEY* private_key, Algorithm alg, std::string_view kid, std::string_view claims);
+// The SubjectPublicKeyInfo PEM of a key ("-----BEGIN PUBLIC KEY-----"), as --jwt-public-key reads it.
+std::string public_key_pem(EVP_PKEY* key);
+
 }  // namespace sb::auth

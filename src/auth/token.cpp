@@ -3,6 +3,8 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "auth/base64url.hpp"
+
 namespace sb::auth {
 namespace {
 
@@ -182,6 +184,19 @@ std::optional<Refusal> check_issuer_audience(const json& payload, const TokenPol
 }
 
 }  // namespace
+
+std::string kid_for_log(std::string_view token) {
+  const auto dot = token.find('.');
+  auto header = base64url_decode(token.substr(0, dot == std::string_view::npos ? 0 : dot));
+  if (!header) return "?";
+  auto h = parse_object(*header);
+  if (!h) return "?";
+  auto kid = h->find("kid");
+  if (kid == h->end() || !kid->is_string()) return "?";
+  const auto& k = kid->get_ref<const std::string&>();
+  const bool plain = !k.empty() && k.size() <= 64 && k.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") == std::string::npos;
+  return plain ? k : "?";
+}
 
 bool Claims::allows_room(std::string_view room_name) const {
   return room_prefix ? room_name.starts_with(room) : room_name == room;

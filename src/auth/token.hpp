@@ -12,6 +12,7 @@
 #include <variant>
 
 #include "auth/jws.hpp"
+#include "signaling/admission.hpp"
 #include "signaling/protocol.hpp"
 
 namespace sb::auth {
@@ -44,16 +45,18 @@ struct Claims {
   bool operator==(const Claims&) const = default;
 };
 
-struct Refusal {
-  signaling::ErrorCode code = signaling::ErrorCode::token_malformed;
-  std::string message;
-};
+// A refused token or join: its error code and a message for the client (signaling::Denial).
+using Refusal = signaling::Denial;
 
 using TokenResult = std::variant<Claims, Refusal>;
 
 // Verifies the signature with the key `kid` names (its pinned algorithm), then the claims at `unix_now`.
 TokenResult verify_token(std::string_view token, const KeySet& keys, const TokenPolicy& policy,
                          std::int64_t unix_now);
+
+// The token's `kid` for a log line, read from its header without verifying anything: at most 64 characters
+// of [A-Za-z0-9._-], "?" when there is none or it has others. Nothing else of a token is ever logged.
+std::string kid_for_log(std::string_view token);
 
 // The room check at join time: token_wrong_room when `claims` do not cover `room`.
 std::optional<Refusal> check_room(const Claims& claims, std::string_view room);

@@ -164,6 +164,8 @@ void Client::handle(const msg::Joined& m) {
 void Client::handle(const msg::PeerJoined& m) {
   emit("peer-joined {}", m.id);
   if (peer_) return spdlog::info("already connected to {}; ignoring {}", peer_id_, m.id);
+  // Fresh TURN credentials (ours from `joined` may have expired while we waited alone).
+  if (!m.ice_servers.empty()) joined_info_.ice_servers = m.ice_servers;
   start_peer(m.id, /*offerer=*/false);  // wait for the newcomer's offer
 }
 

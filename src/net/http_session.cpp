@@ -70,8 +70,13 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession<Stream
                                ? state_->ws_endpoint(target.substr(0, target.find('?')))
                                : nullptr;
     if (endpoint != nullptr) {
-      // The WebSocket takes the stream; this object, its parser and its buffer go away with it.
       const auto remote = remote_ip();
+      if (auto refusal = check_upgrade(req, remote)) {  // access control: before any WebSocket exists
+        req.keep_alive(false);
+        send(std::move(*refusal), req);
+        return;
+      }
+      // The WebSocket takes the stream; this object, its parser and its buffer go away with it.
       if (!move_home(req, *endpoint, remote)) {
         start_ws_session(std::move(stream_), std::move(req), state_, *endpoint, remote);
       }
@@ -84,6 +89,17 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession<Stream
     beast::error_code ec;
     auto ep = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
     return ec ? util::IpAddress{} : to_ip(ep.address());
+  }
+
+  std::optional<HttpResponse> check_upgrade(const http::request<http::string_body>& req, util::IpAddress remote) {
+    if (!state_->check_upgrade) return std::nullopt;
+    const auto field = [&](http::field f) {
+      auto it = req.find(f);
+      return it == req.end() ? std::string_view() : std::string_view(it->value().data(), it->value().size());
+    };
+    return state_->check_upgrade(WsUpgrade{std::string_view(req.target().data(), req.target().size()), remote,
+                                           field(http::field::user_agent),
+                                           field(http::field::sec_websocket_protocol), nullptr});
   }
 
   void respond(const http::request<http::string_body>& req) {
@@ -99,6 +115,10 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession<Stream
     } else {
       r = state_->handler->handle(hr);
     }
+    send(std::move(r), req);
+  }
+
+  void send(HttpResponse r, const http::request<http::string_body>& req) {
     response_.emplace(to_beast(std::move(r), req));
     http::async_write(stream_, *response_,
                       beast::bind_front_handler(&HttpSession::on_write, this->shared_from_this()));

@@ -30,14 +30,18 @@ void IoPool::stop() {
   for (auto& c : contexts_) c->stop();
 }
 
-std::string_view room_hint(std::string_view target) {
+std::string_view room_hint(std::string_view target) { return query_param(target, "room"); }
+
+std::string_view query_param(std::string_view target, std::string_view name) {
   const auto q = target.find('?');
   if (q == std::string_view::npos) return {};
   std::string_view query = target.substr(q + 1);
   while (!query.empty()) {
     const auto amp = query.find('&');
     const std::string_view param = query.substr(0, amp);
-    if (param.substr(0, 5) == "room=") return param.substr(5);
+    if (param.size() > name.size() && param.starts_with(name) && param[name.size()] == '=') {
+      return param.substr(name.size() + 1);
+    }
     if (amp == std::string_view::npos) break;
     query.remove_prefix(amp + 1);
   }

@@ -43,5 +43,7 @@ class IoPool {
 
 // The `room` query parameter of a request target ("/ws?room=a&x=1" → "a"), as written; empty when absent.
 std::string_view room_hint(std::string_view target);
+// The raw (not percent-decoded) value of query parameter `name` in `target`; "" when absent.
+std::string_view query_param(std::string_view target, std::string_view name);
 
 }  // namespace sb::net

@@ -9,6 +9,7 @@
 #include <memory>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string_view>
 #include <unordered_map>
 
@@ -33,6 +34,10 @@ struct WsOptions {
   std::size_t max_connections = 100000;
   std::chrono::milliseconds handshake_timeout{10'000};
   std::chrono::milliseconds close_timeout{2'000};  // a peer that does not finish the close handshake is cut
+  // Before admission to a room (with access control, docs/auth.md): the deadline, and the largest frame. A
+  // connection then also sends one message at a time. 0: no pre-admission limits (no access control).
+  std::chrono::milliseconds admission_deadline{0};
+  std::size_t pre_admission_message_bytes = 8 * 1024;
 };
 
 struct HttpOptions {
@@ -56,6 +61,7 @@ struct WsUpgrade {
   util::IpAddress remote;
   std::string_view user_agent;    // empty when absent
   std::string_view subprotocols;  // Sec-WebSocket-Protocol as sent; empty when absent
+  boost::asio::io_context* io = nullptr;  // the connection's event loop (set for the session factory)
 };
 
 // A WebSocket endpoint: the path it serves and the factory of its wire protocol's session. `link` is the new
@@ -65,6 +71,7 @@ struct WsEndpoint {
       const WsUpgrade& upgrade, signaling::PeerLink& link, std::weak_ptr<signaling::Member> member)>;
   std::string path;  // e.g. "/ws"
   Factory make;
+  std::string subprotocol = {};  // answered in Sec-WebSocket-Protocol when the client offers it; "" = none
 };
 
 struct ServerState {
@@ -83,15 +90,22 @@ struct ServerState {
   std::shared_ptr<signaling::Counters> counters;
   std::shared_ptr<const util::Clock> clock;
   std::unique_ptr<const signaling::SessionContext> context;  // refers to the members above
+  // Access control (docs/auth.md); both empty without it. check_upgrade answers an upgrade it refuses (before
+  // any WebSocket exists); make_gate gives each new connection the gatekeeper of its joins.
+  std::function<std::optional<HttpResponse>(const WsUpgrade&)> check_upgrade;
+  std::function<std::unique_ptr<signaling::Gatekeeper>(const WsUpgrade&)> make_gate;
   // Set before serving, fixed after. init() adds protocol v1 at /ws.
   std::vector<WsEndpoint> ws_endpoints;
   void init() {
     context = std::make_unique<const signaling::SessionContext>(
         signaling::SessionContext{session_config, *router, *ice_servers, *counters, *clock});
-    ws_endpoints.push_back({"/ws", [ctx = context.get()](const WsUpgrade&, signaling::PeerLink& link,
-                                                         std::weak_ptr<signaling::Member> member) {
-                              return std::make_unique<signaling::Session>(*ctx, link, std::move(member));
-                            }});
+    ws_endpoints.push_back({"/ws",
+                            [ctx = context.get(), gate = make_gate](const WsUpgrade& upgrade, signaling::PeerLink& link,
+                                                                    std::weak_ptr<signaling::Member> member) {
+                              return std::make_unique<signaling::Session>(*ctx, link, std::move(member),
+                                                                          gate ? gate(upgrade) : nullptr);
+                            },
+                            "signalbox"});
   }
   // The endpoint serving `path` (no query), or null.
   const WsEndpoint* ws_endpoint(std::string_view path) const {

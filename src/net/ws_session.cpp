@@ -6,6 +6,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
+#include <algorithm>
 #include <optional>
 #include <type_traits>
 #include <spdlog/spdlog.h>
@@ -20,6 +21,20 @@ namespace websocket = beast::websocket;
 using signaling::LeaveReason;
 using Clock = std::chrono::steady_clock;
 using Timer = asio::basic_waitable_timer<Clock, asio::wait_traits<Clock>, Strand>;
+
+// Whether a Sec-WebSocket-Protocol list ("a, b") names `name`.
+bool offers_subprotocol(std::string_view list, std::string_view name) {
+  while (!list.empty()) {
+    const auto comma = list.find(',');
+    std::string_view item = list.substr(0, comma);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (item == name) return true;
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+  return false;
+}
 
 // The TCP socket under a WebSocket's next layer (the socket itself, or the one under TLS).
 Socket& tcp_socket(Socket& s) { return s; }
@@ -80,6 +95,7 @@ class WsSession final : public signaling::PeerLink,
   void cut();  // closes the TCP connection without ceremony
   void finish(LeaveReason reason);
   void drop_queue();
+  void read_next();
 
   const WsOptions& opt() const { return state_->ws; }
 
@@ -103,6 +119,10 @@ class WsSession final : public signaling::PeerLink,
   Clock::time_point last_heard_{};
   Clock::time_point next_ping_{};
   Clock::time_point close_deadline_ = Clock::time_point::max();
+  // Before admission (with access control): a deadline, a smaller frame limit, one message at a time.
+  bool pre_admission_ = false;
+  bool read_paused_ = false;  // a join is being decided: the next frame waits
+  Clock::time_point admit_by_ = Clock::time_point::max();
   std::optional<websocket::close_reason> pending_close_;  // sent once the queue drains
   bool closing_ = false;
   bool close_sent_ = false;
@@ -119,8 +139,12 @@ void WsSession<Stream>::run(beast::http::request<beast::http::string_body> reque
     return it == request.end() ? std::string_view() : std::string_view(it->value().data(), it->value().size());
   };
   const WsUpgrade upgrade{std::string_view(request.target().data(), request.target().size()), remote,
-                          field(beast::http::field::user_agent), field(beast::http::field::sec_websocket_protocol)};
+                          field(beast::http::field::user_agent), field(beast::http::field::sec_websocket_protocol),
+                          &ws_.get_executor().get_inner_executor().context()};
   session_ = endpoint.make(upgrade, *this, this->weak_from_this());
+  // A client that offers subprotocols fails the handshake unless the answer names one of them (RFC 6455
+  // §4.1); the endpoint's own is named, never anything else the client offered (such as a token).
+  const bool echo = !endpoint.subprotocol.empty() && offers_subprotocol(upgrade.subprotocols, endpoint.subprotocol);
   if constexpr (std::is_same_v<Stream, TlsStream>) {
     beast::get_lowest_layer(ws_).expires_never();  // the WebSocket keeps its own time
   }
@@ -131,8 +155,10 @@ void WsSession<Stream>::run(beast::http::request<beast::http::string_body> reque
   ws_.set_option(t);
   ws_.read_message_max(opt().max_message_bytes);
   ws_.auto_fragment(false);
-  ws_.set_option(websocket::stream_base::decorator(
-      [](websocket::response_type& res) { res.set(beast::http::field::server, "signalbox"); }));
+  ws_.set_option(websocket::stream_base::decorator([echo, name = endpoint.subprotocol](websocket::response_type& res) {
+    res.set(beast::http::field::server, "signalbox");
+    if (echo) res.set(beast::http::field::sec_websocket_protocol, name);
+  }));
   // Any frame, control frames included, proves the peer alive.
   ws_.control_callback([this](websocket::frame_type, beast::string_view) { last_heard_ = Clock::now(); });
   ws_.async_accept(request, beast::bind_front_handler(&WsSession::on_accept, this->shared_from_this()));
@@ -151,6 +177,11 @@ void WsSession<Stream>::on_accept(beast::error_code ec) {
   accepted_ = true;
   last_heard_ = Clock::now();
   next_ping_ = last_heard_ + opt().ping_interval;
+  if (opt().admission_deadline.count() > 0) {
+    pre_admission_ = true;
+    admit_by_ = last_heard_ + opt().admission_deadline;
+    ws_.read_message_max(opt().pre_admission_message_bytes);
+  }
   do_read();
   arm_timer();
   if (static_cast<std::size_t>(open) > opt().max_connections) {
@@ -186,7 +217,21 @@ void WsSession<Stream>::on_read(beast::error_code ec, std::size_t) {
   // Keep room for a typical SDP, so a busy session does not allocate per message; release anything bigger
   // at once, so a session that once carried a large frame does not keep it while idle.
   if (read_buffer_.capacity() > kKeptReadBuffer) read_buffer_.shrink_to_fit();
-  do_read();
+  read_next();
+}
+
+// Reads the next frame; before admission, only once the join before it has been decided (docs/auth.md: one
+// message at a time). Admission lifts the pre-admission limits.
+template <class Stream>
+void WsSession<Stream>::read_next() {
+  if (finished_) return;
+  if (pre_admission_ && session_->admitted()) {
+    pre_admission_ = false;
+    admit_by_ = Clock::time_point::max();
+    ws_.read_message_max(opt().max_message_bytes);
+  }
+  read_paused_ = pre_admission_ && session_->deciding();
+  if (!read_paused_) do_read();
 }
 
 // Runs one call into the session, then the events that call caused for this same connection, in order; then,
@@ -207,6 +252,7 @@ void WsSession<Stream>::call_session(F&& f) {
     overflowed_ = false;
     session_->on_closed(LeaveReason::dropped);  // tell the peers now, not at the TCP close
   }
+  if (read_paused_) read_next();  // the event may have decided the join the reads waited for
 }
 
 template <class Stream>
@@ -299,7 +345,7 @@ template <class Stream>
 void WsSession<Stream>::arm_timer() {
   if (finished_) return;
   auto next = std::min(next_ping_, last_heard_ + opt().idle_timeout);
-  next = std::min(next, close_deadline_);
+  next = std::min({next, close_deadline_, admit_by_});
   timer_.expires_at(next);
   timer_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
     if (!ec) self->on_timer();
@@ -313,6 +359,10 @@ void WsSession<Stream>::on_timer() {
   if (now >= close_deadline_) {
     cut();
     return;
+  }
+  if (!closing_ && now >= admit_by_) {
+    admit_by_ = Clock::time_point::max();
+    call_session([](signaling::WireSession& s) { s.on_admission_deadline(); });  // refuses and closes
   }
   if (!closing_ && now >= last_heard_ + opt().idle_timeout) {
     state_->counters->closed_timeout_total.fetch_add(1, std::memory_order_relaxed);

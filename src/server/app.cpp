@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "net/tls.hpp"
+#include "server/access_setup.hpp"
 #include "server/signaling_metrics.hpp"
 #include "signaling/memory_router.hpp"
 #include "util/address.hpp"
@@ -22,7 +23,8 @@ constexpr auto kShutdownGrace = std::chrono::seconds(3);  // close handshakes ge
 
 std::shared_ptr<net::ServerState> make_state(const Config& c, std::shared_ptr<net::HttpHandler> handler,
                                              std::shared_ptr<signaling::IceServerSource> ice,
-                                             std::shared_ptr<const util::Clock> clock) {
+                                             std::shared_ptr<const util::Clock> clock,
+                                             std::shared_ptr<net::AccessControl> access) {
   auto s = std::make_shared<net::ServerState>();
   const auto& sig = c.signaling;
   s->handler = std::move(handler);
@@ -38,11 +40,13 @@ std::shared_ptr<net::ServerState> make_state(const Config& c, std::shared_ptr<ne
   s->session_config.rate.rate = sig.rate_limit;
   s->session_config.rate.burst = sig.rate_burst;
   s->session_config.rate.abuse_close = sig.rate_abuse_close;
+  s->session_config.max_peers_per_room = sig.max_peers_per_room;
   s->router = std::make_shared<signaling::MemoryRouter>(
       signaling::RouterLimits{sig.max_peers_per_room, sig.max_rooms});
   s->ice_servers = std::move(ice);
   s->counters = std::make_shared<signaling::Counters>();
   s->clock = std::move(clock);
+  install_access_control(*s, std::move(access), c.auth);
   s->init();
   return s;
 }
@@ -61,17 +65,14 @@ App::App(const Config& config)
       clock_(std::make_shared<util::SteadyClock>()),
       metrics_(std::make_shared<MetricsRegistry>()),
       ice_servers_(std::make_shared<signaling::CompositeIceServers>()) {
-  // The options, keys and webhook client exist; the join does not consult them until the signaling core's
-  // typed-event reshape lands (issue 11, in progress). Until then refuse rather than run open while the
-  // operator believes the server is protected.
-  if (effective_auth_mode(config_.auth) != auth::Mode::none) {
-    throw std::runtime_error("--auth " + std::string(auth::to_string(effective_auth_mode(config_.auth))) +
-                             ": access control is not wired to joins in this build yet; use --auth none");
-  }
   ice_servers_->add(std::make_shared<signaling::StaticIceServers>(config_.signaling.ice_servers));
   setup_tls();
   routes_ = std::make_shared<HttpRoutes>(make_static_files(config_), metrics_, AdminAcl(config_.http.admin_allow, config_.http.admin_token));
-  state_ = make_state(config_, routes_, ice_servers_, clock_);
+  state_ = make_state(config_, routes_, ice_servers_, clock_,
+                      make_access_control(config_, clock_, metrics_->registry()));
+  if (state_->make_gate) {
+    spdlog::info("access control: --auth {}", auth::to_string(effective_auth_mode(config_.auth)));
+  }
   state_->tls = tls_;
   state_->pool = &pool_;
   register_signaling_metrics(*metrics_, state_->counters, state_->router);

@@ -8,6 +8,7 @@
 #include <variant>
 #include <vector>
 
+#include "signaling/admission.hpp"
 #include "signaling/counters.hpp"
 #include "signaling/protocol.hpp"
 
@@ -22,11 +23,18 @@ struct Admitted {
   std::string room;
   std::vector<PeerInfo> peers;
 };
-// The answer to Router::join: not admitted (room-full, server-full, id-taken, unavailable).
+// The answer to Router::join: not admitted (room-full, server-full, id-taken, unavailable); or access control's
+// refusal of a join it decided later (one of the token-* / auth-* codes), from a Gatekeeper.
 struct Refused {
   std::string id;  // the id the join asked for or was given, so a stale answer can be told apart
   ErrorCode code = ErrorCode::unavailable;
   std::string message;
+};
+// Access control's answer to a join it could not decide at once (an auth webhook's): go ahead with `grant`.
+// A refusal comes as Refused. Delivered by a Gatekeeper, not by the router.
+struct Granted {
+  std::string id;  // the attempt's peer id, so that a stale answer can be told apart
+  Grant grant;
 };
 struct PeerJoined {
   PeerInfo peer;
@@ -55,7 +63,7 @@ struct Drain {};
 }  // namespace event
 
 using Event = std::variant<event::Admitted, event::Refused, event::PeerJoined, event::PeerLeft, event::Relay,
-                           event::Undeliverable, event::Drain>;
+                           event::Undeliverable, event::Drain, event::Granted>;
 
 // A room member as the router sees it: one per connection, implemented by src/net on a WebSocket (and by
 // fakes in tests).

@@ -16,6 +16,7 @@ inline constexpr std::uint16_t too_big = 1009;
 inline constexpr std::uint16_t internal_error = 1011;
 inline constexpr std::uint16_t try_again_later = 1013;  // connection limit reached
 inline constexpr std::uint16_t send_queue_overflow = 4000;
+inline constexpr std::uint16_t access_denied = 4003;  // access control refused the join (docs/auth.md)
 }  // namespace close_code
 
 // Called only on the connection's own executor, from inside the session's handlers (on_text, on_event,

@@ -144,6 +144,11 @@ struct Joined {
 struct PeerJoined {
   std::string id;
   std::string name;
+  std::string identity = {};  // as in PeerInfo: empty without access control
+  std::string meta = {};      // JSON text; empty: none
+  // Fresh ICE servers for the recipient (TURN credentials are short-lived: a peer that waited alone in its
+  // room connects to the newcomer with credentials minted now). Empty: not sent.
+  std::vector<IceServer> ice_servers = {};
   bool operator==(const PeerJoined&) const = default;
 };
 struct PeerLeft {

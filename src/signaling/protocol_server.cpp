@@ -17,17 +17,33 @@ json ice_server_to_json(const IceServer& s) {
   return j;
 }
 
+// {id, name} plus identity and meta when access control gave them (docs/auth.md).
+json peer_to_json(const std::string& id, const std::string& name, const std::string& identity,
+                  const std::string& meta) {
+  json p = {{"id", id}, {"name", name}};
+  if (!identity.empty()) p["identity"] = identity;
+  if (!meta.empty()) p["meta"] = json::parse(meta, nullptr, false);
+  return p;
+}
+
 struct ServerSerializer {
   json operator()(const msg::Joined& m) const {
     json peers = json::array();
-    for (const auto& p : m.peers) peers.push_back({{"id", p.id}, {"name", p.name}});
+    for (const auto& p : m.peers) peers.push_back(peer_to_json(p.id, p.name, p.identity, p.meta));
     json ice = json::array();
     for (const auto& s : m.ice_servers) ice.push_back(ice_server_to_json(s));
     return {{"type", "joined"}, {"id", m.id}, {"room", m.room}, {"peers", std::move(peers)},
             {"iceServers", std::move(ice)}};
   }
   json operator()(const msg::PeerJoined& m) const {
-    return {{"type", "peer-joined"}, {"id", m.id}, {"name", m.name}};
+    json j = peer_to_json(m.id, m.name, m.identity, m.meta);
+    j["type"] = "peer-joined";
+    if (!m.ice_servers.empty()) {
+      json ice = json::array();
+      for (const auto& s : m.ice_servers) ice.push_back(ice_server_to_json(s));
+      j["iceServers"] = std::move(ice);
+    }
+    return j;
   }
   json operator()(const msg::PeerLeft& m) const {
     return {{"type", "peer-left"}, {"id", m.id}, {"reason", to_string(m.reason)}};
@@ -55,7 +71,10 @@ Field<PeerInfo> peer_info(const json& j, const Limits& limits) {
   if (!j.is_object()) return detail::make_error(ErrorCode::invalid_message, "peers", "peers[] must be objects");
   SB_TRY_FIELD(id, detail::required_peer_id(j, "id"));
   SB_TRY_FIELD(name, detail::optional_string(j, "name", limits.max_name_bytes));
-  return PeerInfo{std::move(id), name.value_or("")};
+  SB_TRY_FIELD(identity, detail::optional_string(j, "identity", 0));
+  auto meta = j.find("meta");
+  return PeerInfo{std::move(id), name.value_or(""), identity.value_or(""),
+                  meta == j.end() || meta->is_null() ? std::string() : detail::dump(*meta)};
 }
 
 Field<IceServer> ice_server(const json& j) {
@@ -104,8 +123,14 @@ Parsed<ServerMessage> parse_joined(const json& j, const Limits& limits) {
 Parsed<ServerMessage> parse_presence(const json& j, const std::string& type, const Limits& limits) {
   SB_TRY_FIELD(id, detail::required_peer_id(j, "id"));
   if (type == "peer-joined") {
-    SB_TRY_FIELD(name, detail::optional_string(j, "name", limits.max_name_bytes));
-    return ServerMessage{msg::PeerJoined{std::move(id), name.value_or("")}};
+    SB_TRY_FIELD(peer, peer_info(j, limits));
+    std::vector<IceServer> ice;
+    if (j.contains("iceServers")) {
+      SB_TRY_FIELD(servers, array_of<IceServer>(j, "iceServers", [](const json& e) { return ice_server(e); }));
+      ice = std::move(servers);
+    }
+    return ServerMessage{msg::PeerJoined{std::move(peer.id), std::move(peer.name), std::move(peer.identity),
+                                         std::move(peer.meta), std::move(ice)}};
   }
   SB_TRY_FIELD(reason_s, detail::required_string(j, "reason", 0));
   auto reason = leave_reason_from_string(reason_s);

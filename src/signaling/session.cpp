@@ -1,11 +1,19 @@
 #include "signaling/session.hpp"
 
+#include <algorithm>
+
 #include "signaling/fast_relay.hpp"
+#include "util/random.hpp"
 
 namespace sb::signaling {
 
-Session::Session(const SessionContext& ctx, PeerLink& link, std::weak_ptr<Member> member)
-    : ctx_(ctx), link_(link), member_(std::move(member)), limiter_(ctx.config.rate, ctx.clock.now()) {}
+Session::Session(const SessionContext& ctx, PeerLink& link, std::weak_ptr<Member> member,
+                 std::unique_ptr<Gatekeeper> gate)
+    : ctx_(ctx),
+      link_(link),
+      member_(std::move(member)),
+      gate_(std::move(gate)),
+      limiter_(ctx.config.rate, ctx.clock.now()) {}
 
 Session::~Session() {
   leave_room(LeaveReason::disconnect);
@@ -54,8 +62,9 @@ void Session::on_closed(LeaveReason reason) {
 
 void Session::leave_room(LeaveReason reason) {
   if (state_ == State::idle) return;
-  // While joining, this cancels the join: its answer, when it comes, is stale and ignored.
-  ctx_.router.leave(room_, peer_id_, reason);
+  // While joining, this cancels the join: its answer, when it comes, is stale and ignored. While admitting the
+  // router knows nothing yet; access control's late answer is as stale.
+  if (state_ != State::admitting) ctx_.router.leave(room_, peer_id_, reason);
   state_ = State::idle;
   room_.clear();
   peer_id_.clear();
@@ -66,9 +75,55 @@ void Session::handle(const msg::Join& m) {
     send_error(ErrorCode::already_joined, "already in room " + room_ + "; send bye first", "", "join");
     return;
   }
-  state_ = State::joining;
   room_ = m.room;
-  peer_id_ = ctx_.router.join(JoinRequest{m.room, PeerInfo{"", m.name, "", ""}, 0, true}, member_);
+  if (gate_ == nullptr) {
+    Grant open;
+    open.name = m.name;
+    enter_room(std::move(open));
+    return;
+  }
+  state_ = State::admitting;
+  peer_id_ = util::random_hex(16);  // chosen here: an auth webhook is told the id before the router sees it
+  auto decision = gate_->admit(JoinAttempt{peer_id_, room_, m.name, m.token, m.metadata}, member_);
+  if (decision) decide(std::move(*decision));
+}
+
+void Session::decide(AdmissionDecision decision) {
+  if (auto* denial = std::get_if<Denial>(&decision)) {
+    deny(denial->code, std::move(denial->message));
+    return;
+  }
+  enter_room(std::move(std::get<Grant>(decision)));
+}
+
+// Asks the router for a seat: as the grant names the peer, with the room size it asked for (within the
+// server's limit). `peer_id_` is empty (the router mints one) or the id access control already announced.
+void Session::enter_room(Grant grant) {
+  grant_ = std::move(grant);
+  state_ = State::joining;
+  std::uint32_t capacity = grant_.max_peers;
+  if (capacity != 0 && ctx_.config.max_peers_per_room != 0) capacity = std::min(capacity, ctx_.config.max_peers_per_room);
+  peer_id_ = ctx_.router.join(
+      JoinRequest{room_, PeerInfo{peer_id_, grant_.name, grant_.identity, grant_.meta}, capacity, true}, member_);
+}
+
+// An access-control refusal ends the connection: the client learns why, then the server closes (4003).
+void Session::deny(ErrorCode code, std::string message) {
+  state_ = State::idle;
+  room_.clear();
+  peer_id_.clear();
+  send_error(code, std::move(message), "", "join");
+  closing_ = true;
+  link_.close(close_code::access_denied, std::string(to_string(code)));
+}
+
+void Session::on_admission_deadline() {
+  if (admitted_ || closing_) return;
+  if (gate_ != nullptr) gate_->on_deadline();
+  leave_room(LeaveReason::disconnect);
+  send_error(ErrorCode::auth_timeout, "not admitted to a room in time", "", "");
+  closing_ = true;
+  link_.close(close_code::access_denied, std::string(to_string(ErrorCode::auth_timeout)));
 }
 
 void Session::handle(const msg::Offer& m) {
@@ -102,12 +157,40 @@ void Session::handle(const msg::Ping&) {
 void Session::on(event::Admitted& e) {
   if (state_ != State::joining || e.id != peer_id_) return;  // answers a join since cancelled
   state_ = State::joined;
-  send(msg::Joined{peer_id_, room_, std::move(e.peers), ctx_.ice_servers.ice_servers_for(peer_id_)});
+  if (!admitted_) {
+    admitted_ = true;
+    if (gate_ != nullptr) gate_->on_admitted();
+  }
+  send(msg::Joined{peer_id_, room_, std::move(e.peers), ice_servers()});
   ctx_.router.announce_joined(room_, peer_id_);
 }
 
+void Session::on(event::Granted& e) {
+  if (state_ != State::admitting || e.id != peer_id_) return;  // answers a join since cancelled
+  enter_room(std::move(e.grant));
+}
+
+// The iceServers of `joined`: a webhook's own list, or the server's with TURN credentials minted for the
+// identity (coturn's expiry:identity form; the peer id without one), and no TURN at all when not granted.
+std::vector<IceServer> Session::ice_servers() const {
+  if (grant_.ice_servers) return *grant_.ice_servers;
+  auto servers = ctx_.ice_servers.ice_servers_for(grant_.identity.empty() ? peer_id_ : grant_.identity);
+  if (!grant_.turn) {
+    std::erase_if(servers, [](const IceServer& s) {
+      return std::any_of(s.urls.begin(), s.urls.end(),
+                         [](const std::string& u) { return u.starts_with("turn:") || u.starts_with("turns:"); });
+    });
+  }
+  return servers;
+}
+
 void Session::on(event::Refused& e) {
-  if (state_ != State::joining || e.id != peer_id_) return;
+  if (e.id != peer_id_) return;
+  if (state_ == State::admitting) {
+    deny(e.code, std::move(e.message));
+    return;
+  }
+  if (state_ != State::joining) return;
   state_ = State::idle;
   room_.clear();
   peer_id_.clear();
@@ -115,7 +198,13 @@ void Session::on(event::Refused& e) {
 }
 
 void Session::on(event::PeerJoined& e) {
-  if (joined()) send(msg::PeerJoined{std::move(e.peer.id), std::move(e.peer.name)});
+  if (!joined()) return;
+  // TURN credentials are short-lived (--turn-credential-ttl): a peer that waited alone gets fresh ones with
+  // the peer it will now connect to. A list without credentials does not expire and is not sent again.
+  auto ice = ice_servers();
+  const bool expires = std::any_of(ice.begin(), ice.end(), [](const IceServer& s) { return s.credential.has_value(); });
+  send(msg::PeerJoined{std::move(e.peer.id), std::move(e.peer.name), std::move(e.peer.identity),
+                       std::move(e.peer.meta), expires ? std::move(ice) : std::vector<IceServer>{}});
 }
 
 void Session::on(event::PeerLeft& e) {

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "signaling/admission.hpp"
 #include "signaling/counters.hpp"
 #include "signaling/ice_servers.hpp"
 #include "signaling/peer_link.hpp"
@@ -23,6 +24,7 @@ namespace sb::signaling {
 struct SessionConfig {
   Limits limits;
   RateLimitConfig rate;
+  std::uint32_t max_peers_per_room = 0;  // caps the room size a grant asks for; 0 = no cap here
 };
 
 // Everything sessions share. Owned by the server; outlives every session.
@@ -36,8 +38,10 @@ struct SessionContext {
 
 class Session final : public WireSession {
  public:
-  // `link` is this connection (it outlives the session); `member` is what the router delivers events to.
-  Session(const SessionContext& ctx, PeerLink& link, std::weak_ptr<Member> member);
+  // `link` is this connection (it outlives the session); `member` is what the router delivers events to;
+  // `gate` decides joins (null: no access control, every join is granted).
+  Session(const SessionContext& ctx, PeerLink& link, std::weak_ptr<Member> member,
+          std::unique_ptr<Gatekeeper> gate = nullptr);
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
   ~Session() override;
@@ -47,13 +51,20 @@ class Session final : public WireSession {
   // Leaves the room (peers get peer-left with `reason`) and ignores the client from now on. Idempotent.
   void on_closed(LeaveReason reason) override;
 
+  bool admitted() const override { return admitted_; }
+  bool deciding() const override { return state_ == State::admitting || state_ == State::joining; }
+  void on_admission_deadline() override;
+
   bool joined() const { return state_ == State::joined; }
   const std::string& peer_id() const { return peer_id_; }
   const std::string& room() const { return room_; }
+  // What access control granted the current (or last) join: identity, the token's room and expiry.
+  const Grant& grant() const { return grant_; }
 
  private:
-  // idle → joining (join sent to the router) → joined (Admitted) → idle (bye); joining → idle (Refused).
-  enum class State : std::uint8_t { idle, joining, joined };
+  // idle → admitting (access control decides) → joining (join sent to the router) → joined (Admitted) → idle
+  // (bye); admitting or joining → idle (Refused).
+  enum class State : std::uint8_t { idle, admitting, joining, joined };
 
   void handle(const msg::Join& m);
   void handle(const msg::Offer& m);
@@ -69,6 +80,12 @@ class Session final : public WireSession {
   void on(event::Relay& e);
   void on(event::Undeliverable& e);
   void on(event::Drain& e);
+  void on(event::Granted& e);
+
+  void decide(AdmissionDecision decision);
+  void enter_room(Grant grant);
+  void deny(ErrorCode code, std::string message);
+  std::vector<IceServer> ice_servers() const;
 
   // Hands `frame` (already carrying our id as `from`) to the router for `to` in our room.
   void relay(RelayedType type, std::string_view to, std::string frame);
@@ -80,7 +97,10 @@ class Session final : public WireSession {
   const SessionContext& ctx_;
   PeerLink& link_;
   std::weak_ptr<Member> member_;
+  std::unique_ptr<Gatekeeper> gate_;
   RateLimiter limiter_;
+  Grant grant_;
+  bool admitted_ = false;  // has been in a room
   State state_ = State::idle;
   std::string room_;      // set from join until the session leaves
   std::string peer_id_;   // set from join (the router names it at once) until the session leaves

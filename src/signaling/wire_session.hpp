@@ -24,6 +24,14 @@ class WireSession {
   virtual void on_event(Event& event) = 0;
   // The connection is gone (or is being dropped): leave the room with `reason`. Idempotent.
   virtual void on_closed(LeaveReason reason) = 0;
+
+  // Access control (docs/auth.md). Until admitted() (true once the connection has been in a room; it stays
+  // true after a bye), a server with --auth applies its pre-admission limits: a deadline, a smaller frame
+  // limit, and one message at a time: no frame is read while deciding() (a join waits for its answer).
+  virtual bool admitted() const = 0;
+  virtual bool deciding() const = 0;
+  // The pre-admission deadline passed: refuse the client (auth-timeout) and close.
+  virtual void on_admission_deadline() = 0;
 };
 
 }  // namespace sb::signaling

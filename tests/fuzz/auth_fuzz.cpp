@@ -6,8 +6,9 @@
 //   2: a header JSON, signed here over a fixed valid payload (alg / kid / crit handling);
 //   3: a webhook answer body.
 // Nothing may crash, and whatever is admitted must satisfy what the checks promise.
+#include <openssl/ec.h>
 #include <openssl/evp.h>
-#include <openssl/pem.h>
+#include <openssl/rsa.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -25,24 +26,14 @@ using namespace sb::auth;
 constexpr std::int64_t kNow = 1'700'000'000;
 const std::string kSecret = "fuzz-secret-0123456789abcdef0123";
 
-std::string public_pem(EVP_PKEY* key) {
-  BIO* bio = BIO_new(BIO_s_mem());
-  PEM_write_bio_PUBKEY(bio, key);
-  char* data = nullptr;
-  const long n = BIO_get_mem_data(bio, &data);
-  std::string pem(data, static_cast<std::size_t>(n));
-  BIO_free(bio);
-  return pem;
-}
-
 const KeySet& keys() {
   static const KeySet k = [] {
     KeySet s;
     s.add_secret("k", kSecret);
     EVP_PKEY* rsa = EVP_RSA_gen(2048);
     EVP_PKEY* ec = EVP_EC_gen("P-256");
-    s.add_public_key_pem("rsa", public_pem(rsa));
-    s.add_public_key_pem("ec", public_pem(ec));
+    s.add_public_key_pem("rsa", public_key_pem(rsa));
+    s.add_public_key_pem("ec", public_key_pem(ec));
     EVP_PKEY_free(rsa);
     EVP_PKEY_free(ec);
     return s;

@@ -67,6 +67,7 @@ struct WsClient::Impl : std::enable_shared_from_this<WsClient::Impl> {
   std::deque<std::string> inbox;
   bool ended = false;
   std::optional<std::uint16_t> close_code;
+  std::string subprotocol;  // from the handshake answer
   std::string close_text;
   std::string error;
 
@@ -165,9 +166,21 @@ class StreamImpl final : public WsClient::Impl {
     t.keep_alive_pings = false;
     ws_.set_option(t);
     ws_.auto_fragment(false);
+    ws_.set_option(websocket::stream_base::decorator([offer = options.subprotocols](websocket::request_type& req) {
+      req.set(beast::http::field::user_agent, "signalbox-itest");
+      if (!offer.empty()) req.set(beast::http::field::sec_websocket_protocol, offer);
+    }));
     std::string host = ep.address().to_string() + ":" + std::to_string(ep.port());
-    ws_.async_handshake(host, options.target, [done](error_code ec) {
-      done(ec ? "websocket handshake: " + ec.message() : std::string());
+    auto res = std::make_shared<websocket::response_type>();
+    ws_.async_handshake(*res, host, options.target, [self = self(), res, done](error_code ec) {
+      {
+        std::lock_guard lock(self->mu);
+        self->subprotocol = std::string((*res)[beast::http::field::sec_websocket_protocol]);
+      }
+      if (!ec) return done(std::string());
+      // A refused upgrade: its status and signalbox's error code say why (e.g. "HTTP 401 token-expired").
+      done("websocket handshake: " + ec.message() + " (HTTP " + std::to_string(res->result_int()) + " " +
+           std::string((*res)["X-Signalbox-Error"]) + ")");
     });
   }
 
@@ -292,6 +305,11 @@ bool WsClient::wait_closed(milliseconds timeout) {
 bool WsClient::closed() const {
   std::lock_guard lock(impl_->mu);
   return impl_->ended;
+}
+
+std::string WsClient::subprotocol() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->subprotocol;
 }
 
 std::optional<std::uint16_t> WsClient::close_code() const {

@@ -32,6 +32,7 @@ struct WsOptions {
   std::string target = "/ws";
   int receive_buffer_bytes = 0;  // SO_RCVBUF set before connecting; 0 = kernel default
   milliseconds timeout{5000};    // connect + handshake, each send, close
+  std::string subprotocols = {};  // Sec-WebSocket-Protocol to offer; "" = none
 };
 
 // Thrown when connecting or the handshake fails.
@@ -67,6 +68,7 @@ class WsClient {
   std::optional<std::uint16_t> close_code() const;
   std::string close_reason() const;
   std::string last_error() const;  // the error that ended the connection, for failure messages
+  std::string subprotocol() const;  // Sec-WebSocket-Protocol of the server's handshake answer; "" = none
 
   // Starts the closing handshake with `code` and waits for it to finish (bounded by the timeout).
   void close(std::uint16_t code = 1000);

@@ -3,6 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/rsa.h>
+
 #include <nlohmann/json.hpp>
 
 #include "auth/token.hpp"
@@ -66,6 +70,26 @@ TEST(Mint, RefusesWhatItCannotSign) {
   r.meta_json.clear();
   r.identity.clear();
   EXPECT_NE(mint_token(r, kNow).error, "");
+}
+
+// The issuer's side of RS256 and ES256 (for tools, benchmarks and the fuzz target): what it signs verifies,
+// and an ES256 signature is JWS's 64-byte R||S, not DER.
+TEST(Mint, AsymmetricTokensVerify) {
+  const std::string claims = R"({"sub":"a","room":"r","exp":1700003600})";
+  for (auto alg : {Algorithm::rs256, Algorithm::es256}) {
+    EVP_PKEY* key = alg == Algorithm::rs256 ? EVP_RSA_gen(2048) : EVP_EC_gen("P-256");
+    ASSERT_NE(key, nullptr);
+    KeySet keys;
+    ASSERT_EQ(keys.add_public_key_pem("k", public_key_pem(key)), "");
+    const std::string token = sign_asymmetric(key, alg, "k", claims);
+    EVP_PKEY_free(key);
+    const auto jws = split_compact(token);
+    ASSERT_TRUE(jws.has_value()) << token;
+    if (alg == Algorithm::es256) {
+      EXPECT_EQ(jws->signature.size(), 64u);
+    }
+    EXPECT_TRUE(std::holds_alternative<Claims>(verify_token(token, keys, TokenPolicy{}, kNow))) << to_string(alg);
+  }
 }
 
 TEST(Mint, ParsesDurations) {

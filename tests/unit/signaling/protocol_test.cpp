@@ -170,7 +170,9 @@ TEST(ProtocolServer, RoundTripsEveryServerMessage) {
   const std::vector<ServerMessage> messages = {
       msg::Joined{kIdA, "demo", {}, {stun}},
       msg::Joined{kIdB, "demo", {PeerInfo{kIdA, "alice"}}, {stun, turn}},
+      msg::Joined{kIdB, "demo", {PeerInfo{kIdA, "alice", "alice@example.org", R"({"role":"host"})"}}, {stun}},
       msg::PeerJoined{kIdB, "bob"},
+      msg::PeerJoined{kIdB, "bob", "bob@example.org", R"({"n":[1,2]})", {stun, turn}},
       msg::PeerLeft{kIdA, LeaveReason::bye},
       msg::PeerLeft{kIdA, LeaveReason::disconnect},
       msg::PeerLeft{kIdA, LeaveReason::timeout},

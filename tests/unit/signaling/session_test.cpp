@@ -2,47 +2,19 @@
 
 #include <gtest/gtest.h>
 
-#include "fake_link.hpp"
-#include "signaling/memory_router.hpp"
+#include "session_harness.hpp"
 
 namespace sb::signaling {
 namespace {
 
-using testing::FakeLink;
 
-using testing::FakeMember;
-
-class SessionTest : public ::testing::Test {
+class SessionTest : public testing::SessionHarness {
  protected:
-  struct Client {
-    FakeLink link;
-    std::shared_ptr<FakeMember> member = std::make_shared<FakeMember>();
-    std::unique_ptr<Session> session;
-    std::string id;
-  };
+  SessionTest()
+      : SessionHarness(std::make_unique<StaticIceServers>(std::vector<std::string>{"stun:127.0.0.1:3478"}),
+                       SessionConfig{Limits{}, RateLimitConfig{10, 20, 5, std::chrono::seconds(10)}},
+                       RouterLimits{2, 100}) {}
 
-  Client& connect() {
-    clients_.push_back(std::make_unique<Client>());
-    Client& c = *clients_.back();
-    c.session = std::make_unique<Session>(ctx_, c.link, c.member);
-    return c;
-  }
-  // One frame from the client, then every event the router delivered meanwhile, as src/net would.
-  void text(Client& c, std::string_view frame) {
-    c.session->on_text(frame);
-    pump();
-  }
-  void pump() {
-    for (bool any = true; any;) {
-      any = false;
-      for (auto& c : clients_) {
-        for (auto& ev : c->member->take()) {
-          any = true;
-          if (c->session) c->session->on_event(ev);
-        }
-      }
-    }
-  }
   Client& join(const std::string& room, const std::string& name = "") {
     Client& c = connect();
     text(c, serialize(ClientMessage{msg::Join{room, name}}));
@@ -51,23 +23,7 @@ class SessionTest : public ::testing::Test {
     if (!got.empty() && std::holds_alternative<msg::Joined>(got[0])) c.id = std::get<msg::Joined>(got[0]).id;
     return c;
   }
-  static msg::Error only_error(Client& c) {
-    auto got = c.link.take();
-    EXPECT_EQ(got.size(), 1u);
-    if (got.size() != 1 || !std::holds_alternative<msg::Error>(got[0])) {
-      ADD_FAILURE() << "expected one error";
-      return {};
-    }
-    return std::get<msg::Error>(got[0]);
-  }
-
-  SessionConfig config_{Limits{}, RateLimitConfig{10, 20, 5, std::chrono::seconds(10)}};
-  MemoryRouter router_{RouterLimits{2, 100}};
-  StaticIceServers ice_{{"stun:127.0.0.1:3478"}};
-  Counters counters_;
-  util::ManualClock clock_;
-  SessionContext ctx_{config_, router_, ice_, counters_, clock_};
-  std::vector<std::unique_ptr<Client>> clients_;  // after router_: sessions leave it as they go
+  static msg::Error only_error(Client& c) { return only<msg::Error>(c); }
 };
 
 TEST_F(SessionTest, JoinOfferAnswerCandidateBye) {
