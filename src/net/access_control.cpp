@@ -72,7 +72,9 @@ std::optional<signaling::AdmissionDecision> ConnectionGate::admit(const signalin
   if (auto* denial = std::get_if<Denial>(&decision)) return refuse(std::move(*denial), token);
   auto& grant = std::get<Grant>(decision);
   if (!auth::uses_webhook(settings.mode)) {
-    spdlog::debug("auth: admitted {} (kid {}) to {}", grant.identity, auth::kid_for_log(token), attempt.room);
+    if (spdlog::should_log(spdlog::level::debug)) {  // kid_for_log decodes the header: not on every join
+      spdlog::debug("auth: admitted {} (kid {}) to {}", grant.identity, auth::kid_for_log(token), attempt.room);
+    }
     return decision;
   }
   bool started = false;
