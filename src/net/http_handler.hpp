@@ -15,6 +15,7 @@ struct HttpRequest {
   std::string target;  // as sent: path plus optional query
   util::IpAddress remote;
   bool secure = false;  // arrived over TLS
+  std::string body;     // at most HttpOptions::max_body_bytes (a larger one closes the connection)
 };
 
 struct HttpResponse {

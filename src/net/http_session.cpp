@@ -82,6 +82,7 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession<Stream
     auto ep = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
     if (!ec) hr.remote = to_ip(ep.address());
     hr.secure = secure_;
+    hr.body = req.body();
     HttpResponse r;
     if (beast::websocket::is_upgrade(req)) {
       r = HttpResponse{404, "text/plain; charset=utf-8", "WebSocket endpoint is /ws\n", {}};

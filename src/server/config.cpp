@@ -144,6 +144,7 @@ void register_options(OptionTable& table, Config& cfg) {
   register_signaling(table, cfg.signaling);
   register_stun(table, cfg.stun);
   register_turn(table, cfg.turn);
+  register_doctor_options(table, cfg.doctor);
 }
 
 std::string Config::validate() const {
@@ -170,6 +171,7 @@ std::string Config::validate() const {
     errs << "--stun-public-address: '" << stun.public_address << "' is not HOST or HOST:PORT\n";
   }
   validate_turn(errs, turn);
+  validate_doctor(errs, doctor);
   return errs.str();
 }
 

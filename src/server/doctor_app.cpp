@@ -1,0 +1,42 @@
+#include "server/doctor_app.hpp"
+
+#include <memory>
+
+#include "server/doctor_endpoints.hpp"
+
+namespace sb::server {
+
+void add_doctor(App& app) {
+  if (app.config().doctor.disabled) return;
+  app.doctor_sources().interface_addresses = host_addresses();
+  auto endpoints = std::make_shared<DoctorEndpoints>(app.config(), app.doctor_sources_ptr(), app.clock());
+  app.routes().add("/doctor", HttpRoutes::Access::open, [](const net::HttpRequest&) {
+    net::HttpResponse r{301, "text/plain; charset=utf-8", "see /doctor/\n", {}};
+    r.headers.emplace_back("Location", "/doctor/");
+    return r;
+  });
+  app.routes().add("/doctor/config", HttpRoutes::Access::open,
+                   [endpoints](const net::HttpRequest& r) { return endpoints->config(r); });
+  app.routes().add_post("/doctor/report", HttpRoutes::Access::open,
+                        [endpoints](const net::HttpRequest& r) { return endpoints->report(r); });
+  app.routes().add("/admin/doctor/reports", HttpRoutes::Access::admin,
+                   [endpoints](const net::HttpRequest& r) { return endpoints->reports(r); });
+  app.metrics().add("doctor", [endpoints](PromWriter& w) { endpoints->render_metrics(w); });
+}
+
+void doctor_use_turn(App& app, const TurnSetup& setup) {
+  const Config& c = app.config();
+  auto& sources = app.doctor_sources();
+  sources.ice_servers = [ice = setup.ice_servers, ttl = std::int64_t{c.doctor.credential_ttl_s}](std::string_view id) {
+    return ice->ice_servers_for(id, ttl);
+  };
+  // An allocation's peer is another allocation's relayed address: the advertised relay IP at a relay port.
+  const std::string ip = c.turn.external_address.empty() ? default_relay_ip(c) : c.turn.external_address;
+  const auto relayed = stun::TransportAddress::parse(
+      (ip.find(':') != std::string::npos ? "[" + ip + "]" : ip) + ":" + std::to_string(c.turn.min_port));
+  if (relayed) {
+    sources.relay_to_relay = [shared = setup.shared, peer = *relayed] { return shared->peer_policy().allowed(peer); };
+  }
+}
+
+}  // namespace sb::server
