@@ -9,7 +9,8 @@ namespace sb::server {
 void add_doctor(App& app) {
   if (app.config().doctor.disabled) return;
   app.doctor_sources().interface_addresses = host_addresses();
-  auto endpoints = std::make_shared<DoctorEndpoints>(app.config(), app.doctor_sources_ptr(), app.clock());
+  auto endpoints = std::make_shared<DoctorEndpoints>(app.config(), app.doctor_sources_ptr(), app.clock(),
+                                                     app.metrics().registry());
   app.routes().add("/doctor", HttpRoutes::Access::open, [](const net::HttpRequest&) {
     net::HttpResponse r{301, "text/plain; charset=utf-8", "see /doctor/\n", {}};
     r.headers.emplace_back("Location", "/doctor/");
@@ -21,7 +22,6 @@ void add_doctor(App& app) {
                         [endpoints](const net::HttpRequest& r) { return endpoints->report(r); });
   app.routes().add("/admin/doctor/reports", HttpRoutes::Access::admin,
                    [endpoints](const net::HttpRequest& r) { return endpoints->reports(r); });
-  app.metrics().add("doctor", [endpoints](PromWriter& w) { endpoints->render_metrics(w); });
 }
 
 void doctor_use_turn(App& app, const TurnSetup& setup) {

@@ -24,11 +24,6 @@ net::HttpResponse json_response(unsigned status, const json& body) {
   return r;
 }
 
-stun::TransportAddress key_of(const util::IpAddress& ip) {
-  if (ip.is_v4()) return stun::TransportAddress::v4({ip.bytes[12], ip.bytes[13], ip.bytes[14], ip.bytes[15]}, 0);
-  return stun::TransportAddress::v6(ip.bytes, 0);
-}
-
 std::string bracketed(const std::string& host) { return host.find(':') != std::string::npos ? "[" + host + "]" : host; }
 
 // The iceServers of a run, sorted by kind: the stun: URL, and the turn: URLs per transport with credentials.
@@ -93,19 +88,32 @@ json rfc5780_urls(const Config& c, const DoctorSources& s) {
 }  // namespace
 
 DoctorEndpoints::DoctorEndpoints(const Config& config, std::shared_ptr<const DoctorSources> sources,
-                                 std::shared_ptr<const util::Clock> clock)
+                                 std::shared_ptr<const util::Clock> clock, metrics::Registry& metrics)
     : config_(config),
       sources_(std::move(sources)),
       clock_(std::move(clock)),
-      limiter_(config_.doctor.rate_limit / 60.0, kRateBurst, kRateBuckets) {}
+      limiter_(util::RateSpec{config_.doctor.rate_limit / 60.0, kRateBurst}, kRateBuckets),
+      config_requests_(metrics.counter("signalbox_doctor_config_requests_total",
+                                       "Doctor runs started (GET /doctor/config answered).")) {
+  for (std::size_t i = 0; i < verdicts_.size(); ++i) {
+    verdicts_[i] = &metrics.counter("signalbox_doctor_reports_total",
+                                    "Doctor reports received, by the verdict the server recomputed from their facts.",
+                                    {{"verdict", doctor::kVerdictCodes[i]}});
+  }
+  static constexpr const char* kReasons[kRejections] = {"rate-limited", "too-large", "malformed", "disabled"};
+  for (std::size_t i = 0; i < kRejections; ++i) {
+    rejected_[i] = &metrics.counter("signalbox_doctor_rejected_total", "Doctor requests refused, by reason.",
+                                    {{"reason", kReasons[i]}});
+  }
+}
 
 bool DoctorEndpoints::allow(const util::IpAddress& remote) {
   std::lock_guard lock(limiter_mu_);
-  return limiter_.allow(key_of(remote), clock_->now());
+  return limiter_.take(remote.bytes, clock_->now());
 }
 
 net::HttpResponse DoctorEndpoints::reject(Rejection why, unsigned status, std::string message) {
-  rejected_[why].fetch_add(1, std::memory_order_relaxed);
+  rejected_[why]->inc();
   auto r = json_response(status, {{"error", std::move(message)}});
   if (why == rate_limited) r.headers.emplace_back("Retry-After", "10");
   return r;
@@ -128,7 +136,7 @@ json DoctorEndpoints::offer_json(const net::HttpRequest& request) const {
 
 net::HttpResponse DoctorEndpoints::config(const net::HttpRequest& request) {
   if (!allow(request.remote)) return reject(rate_limited, 429, "too many doctor requests from this address");
-  config_requests_.fetch_add(1, std::memory_order_relaxed);
+  config_requests_.inc();
   return json_response(200, offer_json(request));
 }
 
@@ -147,7 +155,7 @@ net::HttpResponse DoctorEndpoints::report(const net::HttpRequest& request) {
   const std::string claimed = report.verdict.code;
   report.verdict = doctor::decide(report.facts);  // never the client's word
   for (std::size_t i = 0; i < verdicts_.size(); ++i) {
-    if (report.verdict.code == doctor::kVerdictCodes[i]) verdicts_[i].fetch_add(1, std::memory_order_relaxed);
+    if (report.verdict.code == doctor::kVerdictCodes[i]) verdicts_[i]->inc();
   }
   const std::string id = util::random_hex(8);
   spdlog::info("doctor report {} from {}: {}", id, request.remote.to_string(), report.verdict.code);
@@ -168,21 +176,6 @@ net::HttpResponse DoctorEndpoints::reports(const net::HttpRequest&) const {
     for (std::size_t i = 0; i < kept_.size(); ++i) body += (i ? "," : "") + kept_[i];
   }
   return net::HttpResponse{200, "application/json", body + "]", {}};
-}
-
-void DoctorEndpoints::render_metrics(PromWriter& w) const {
-  auto d = [](const std::atomic<std::uint64_t>& a) { return static_cast<double>(a.load(std::memory_order_relaxed)); };
-  w.counter("signalbox_doctor_config_requests_total", "Doctor runs started (GET /doctor/config answered).",
-            d(config_requests_));
-  std::vector<std::pair<PromWriter::Labels, double>> verdicts, rejected;
-  for (std::size_t i = 0; i < verdicts_.size(); ++i) {
-    verdicts.push_back({{{"verdict", doctor::kVerdictCodes[i]}}, d(verdicts_[i])});
-  }
-  w.family("signalbox_doctor_reports_total", "counter",
-           "Doctor reports received, by the verdict the server recomputed from their facts.", verdicts);
-  static constexpr const char* kReasons[kRejections] = {"rate-limited", "too-large", "malformed", "disabled"};
-  for (std::size_t i = 0; i < kRejections; ++i) rejected.push_back({{{"reason", kReasons[i]}}, d(rejected_[i])});
-  w.family("signalbox_doctor_rejected_total", "counter", "Doctor requests refused, by reason.", rejected);
 }
 
 }  // namespace sb::server

@@ -13,7 +13,6 @@
 #pragma once
 
 #include <array>
-#include <atomic>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -27,11 +26,11 @@
 #include "doctor/verdict.hpp"
 #include "net/http_handler.hpp"
 #include "server/config.hpp"
-#include "server/metrics.hpp"
 #include "server/service.hpp"
 #include "signaling/protocol.hpp"
-#include "turn/rate_limiter.hpp"
 #include "util/clock.hpp"
+#include "util/metrics.hpp"
+#include "util/token_bucket.hpp"
 
 namespace sb::server {
 
@@ -52,15 +51,13 @@ struct DoctorSources {
 
 class DoctorEndpoints {
  public:
+  // Registers the signalbox_doctor_* metrics in `metrics` (which must outlive this).
   DoctorEndpoints(const Config& config, std::shared_ptr<const DoctorSources> sources,
-                  std::shared_ptr<const util::Clock> clock);
+                  std::shared_ptr<const util::Clock> clock, metrics::Registry& metrics);
 
   net::HttpResponse config(const net::HttpRequest& request);
   net::HttpResponse report(const net::HttpRequest& request);
   net::HttpResponse reports(const net::HttpRequest& request) const;
-
-  // signalbox_doctor_* families.
-  void render_metrics(PromWriter& w) const;
 
  private:
   enum Rejection : std::size_t { rate_limited, too_large, malformed, disabled, kRejections };
@@ -73,14 +70,14 @@ class DoctorEndpoints {
   std::shared_ptr<const util::Clock> clock_;
 
   std::mutex limiter_mu_;
-  turn::UnauthorizedLimiter limiter_;  // guarded by limiter_mu_ (a per-IP token bucket table)
+  util::KeyedBuckets limiter_;  // guarded by limiter_mu_: one bucket per (hashed) source IP
 
   mutable std::mutex reports_mu_;
   std::deque<std::string> kept_;  // guarded by reports_mu_: newest last, each a JSON object
 
-  std::atomic<std::uint64_t> config_requests_{0};
-  std::array<std::atomic<std::uint64_t>, std::size(doctor::kVerdictCodes)> verdicts_{};
-  std::array<std::atomic<std::uint64_t>, kRejections> rejected_{};
+  metrics::Counter& config_requests_;
+  std::array<metrics::Counter*, std::size(doctor::kVerdictCodes)> verdicts_{};
+  std::array<metrics::Counter*, kRejections> rejected_{};
 };
 
 }  // namespace sb::server

@@ -33,7 +33,7 @@ class DoctorEndpointsTest : public ::testing::Test {
     sources_->relay_to_relay = [] { return false; };
   }
 
-  DoctorEndpoints make() { return DoctorEndpoints(config_, sources_, clock_); }
+  DoctorEndpoints make() { return DoctorEndpoints(config_, sources_, clock_, registry_); }
 
   static net::HttpRequest request(const char* target, std::string body = {}, const char* from = "198.51.100.7") {
     net::HttpRequest r;
@@ -48,6 +48,7 @@ class DoctorEndpointsTest : public ::testing::Test {
   std::shared_ptr<DoctorSources> sources_ = std::make_shared<DoctorSources>();
   std::shared_ptr<util::ManualClock> clock_ = std::make_shared<util::ManualClock>();
   std::string last_run_id_;
+  metrics::Registry registry_;
 };
 
 TEST_F(DoctorEndpointsTest, ConfigOffersWhatTheServerRunsWithShortLivedCredentials) {
@@ -95,10 +96,9 @@ TEST_F(DoctorEndpointsTest, RateLimitedPerSourceAddress) {
   clock_->advance(std::chrono::seconds(10));  // 6 per minute: one more after 10 s
   EXPECT_EQ(d.config(request("/doctor/config")).status, 200u);
   EXPECT_EQ(d.config(request("/doctor/config")).status, 429u);
-  PromWriter w;
-  d.render_metrics(w);
-  EXPECT_NE(w.text().find("signalbox_doctor_rejected_total{reason=\"rate-limited\"} 2\n"), std::string::npos) << w.text();
-  EXPECT_NE(w.text().find("signalbox_doctor_config_requests_total 7\n"), std::string::npos) << w.text();
+  const std::string m = registry_.render();
+  EXPECT_NE(m.find("signalbox_doctor_rejected_total{reason=\"rate-limited\"} 2\n"), std::string::npos) << m;
+  EXPECT_NE(m.find("signalbox_doctor_config_requests_total 7\n"), std::string::npos) << m;
 }
 
 json report_for(const char* verdict_claimed) {
@@ -112,9 +112,7 @@ json report_for(const char* verdict_claimed) {
 TEST_F(DoctorEndpointsTest, ReportsAreOffByDefault) {
   auto d = make();
   EXPECT_EQ(d.report(request("/doctor/report", report_for("direct").dump())).status, 404u);
-  PromWriter w;
-  d.render_metrics(w);
-  EXPECT_NE(w.text().find("signalbox_doctor_rejected_total{reason=\"disabled\"} 1\n"), std::string::npos);
+  EXPECT_NE(registry_.render().find("signalbox_doctor_rejected_total{reason=\"disabled\"} 1\n"), std::string::npos);
 }
 
 TEST_F(DoctorEndpointsTest, ReportsAreCheckedRecomputedCountedAndKept) {
@@ -140,12 +138,11 @@ TEST_F(DoctorEndpointsTest, ReportsAreCheckedRecomputedCountedAndKept) {
   EXPECT_EQ(kept[1]["clientVerdict"], "y");
   EXPECT_EQ(kept[1]["clientAddress"], "198.51.100.21");
   EXPECT_EQ(kept[1]["report"]["verdict"]["code"], "no-signaling");
-  PromWriter w;
-  d.render_metrics(w);
-  EXPECT_NE(w.text().find("signalbox_doctor_reports_total{verdict=\"no-signaling\"} 3\n"), std::string::npos) << w.text();
-  EXPECT_NE(w.text().find("signalbox_doctor_reports_total{verdict=\"direct\"} 0\n"), std::string::npos);
-  EXPECT_NE(w.text().find("signalbox_doctor_rejected_total{reason=\"malformed\"} 2\n"), std::string::npos);
-  EXPECT_NE(w.text().find("signalbox_doctor_rejected_total{reason=\"too-large\"} 1\n"), std::string::npos);
+  const std::string m = registry_.render();
+  EXPECT_NE(m.find("signalbox_doctor_reports_total{verdict=\"no-signaling\"} 3\n"), std::string::npos) << m;
+  EXPECT_NE(m.find("signalbox_doctor_reports_total{verdict=\"direct\"} 0\n"), std::string::npos);
+  EXPECT_NE(m.find("signalbox_doctor_rejected_total{reason=\"malformed\"} 2\n"), std::string::npos);
+  EXPECT_NE(m.find("signalbox_doctor_rejected_total{reason=\"too-large\"} 1\n"), std::string::npos);
 }
 
 }  // namespace
