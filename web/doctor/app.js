@@ -63,7 +63,10 @@ function renderVerdict(report) {
   $('actions').hidden = false;
 }
 
+const MAX_DETAIL = 200;  // the server refuses strings over 256 bytes in a report
+
 function set(key, facts) {
+  if (typeof facts.detail === 'string' && facts.detail.length > MAX_DETAIL) facts.detail = facts.detail.slice(0, MAX_DETAIL);
   doctor.checks[key] = facts;
   renderChecks();
   return facts;

@@ -108,7 +108,7 @@ export async function checkStun(offer) {
   }
   if (noAnswer(g)) {
     const e = g.errors.find((x) => x.code === 701);
-    return { status: 'fail', detail: e ? `error 701: ${e.text}` : `no answer within ${STEP_MS / 1000} s` };
+    return { status: 'fail', detail: e ? `error 701: ${e.text}` : `waited ${STEP_MS / 1000} s` };
   }
   const host = firstHost(g, false);
   return { status: 'pass', publicAddress: host ? hostPort(host.address, host.port) : '',
@@ -149,7 +149,7 @@ export async function checkTurn(offer, kind) {
   const relay = g.candidates.find((c) => c.type === 'relay');
   // Allocating takes two round trips (the 401 challenge, then the signed Allocate): half is an upper bound.
   if (relay) return { status: 'pass', offered: true, port, rttMs: relay.ms / 2, relayAddress: hostPort(relay.address, relay.port) };
-  const e = g.errors.find((x) => x.code !== 701);
+  const e = g.errors.find((x) => x.code >= 300 && x.code < 700);  // a STUN error code; 7xx are the browser's own
   if (e) return { status: 'fail', offered: true, port, code: e.code, error: ERRORS[e.code] || 'other', detail: e.text };
   return { status: 'fail', offered: true, port, error: 'unreachable', detail: g.complete ? 'connection refused' : 'no answer' };
 }
