@@ -76,13 +76,18 @@ TEST(DoctorClient, EveryCheckResolvesAgainstALoopbackServer) {
     EXPECT_GT(f[t]["rttMs"].get<double>(), 0);
   }
   EXPECT_EQ(f["turnTls"]["port"], server.port("turn-tls"));
-  // On one host every relayed address is the server's own: the default peer policy refuses it (403).
-  EXPECT_EQ(f["server"]["relayToRelay"], false);
-  EXPECT_EQ(f["media"]["status"], "fail");
-  EXPECT_EQ(f["media"]["error"], "forbidden");
-  EXPECT_EQ(f["media"]["code"], 403);
+  // On one host every relayed address is the server's own. Where the default peer policy refuses it (the
+  // offer says so), the data test gets 403 and the operator is told; where it admits it, data flows.
+  ASSERT_TRUE(f["server"]["relayToRelay"].is_boolean()) << f["server"].dump();
+  if (f["server"]["relayToRelay"] == false) {
+    EXPECT_EQ(f["media"]["status"], "fail");
+    EXPECT_EQ(f["media"]["error"], "forbidden");
+    EXPECT_EQ(f["media"]["code"], 403);
+    EXPECT_NE(r.report["verdict"]["operator"].get<std::string>().find("relay-to-relay"), std::string::npos);
+  } else {
+    EXPECT_EQ(f["media"]["status"], "pass") << f["media"].dump();
+  }
   EXPECT_EQ(r.report["verdict"]["code"], "public-address");
-  EXPECT_NE(r.report["verdict"]["operator"].get<std::string>().find("relay-to-relay"), std::string::npos);
   // The server records reports here: the client sent it, and the server's own verdict agrees.
   const auto kept = json::parse(http_get("127.0.0.1", server.port("https"), "/admin/doctor/reports", true).body);
   ASSERT_EQ(kept.size(), 1u) << r.out;
