@@ -92,7 +92,8 @@ TEST(DoctorTurnClient, SendIndicationReachesThePeerAndDataComesBack) {
   const auto peer = turn::test::peer_v4(6);
   ASSERT_EQ(c.transact_with([&] { return create_permission_request(peer); }), 0);
   const std::array<std::uint8_t, 5> payload{1, 2, 3, 4, 5};
-  const auto out = h.send_bytes(c.tuple, send_indication(peer, payload).bytes());
+  const auto indication = send_indication(peer, payload);  // the core's output points into these bytes
+  const auto out = h.send_bytes(c.tuple, indication.bytes());
   ASSERT_EQ(out.action, turn::Action::kToPeer);
   EXPECT_EQ(out.peer, peer);
   EXPECT_TRUE(std::equal(out.bytes.begin(), out.bytes.end(), payload.begin(), payload.end()));
