@@ -14,8 +14,9 @@ struct HttpRequest {
   std::string method;  // "GET", "HEAD", ...
   std::string target;  // as sent: path plus optional query
   util::IpAddress remote;
-  bool secure = false;  // arrived over TLS
-  std::string body;     // at most HttpOptions::max_body_bytes (a larger one closes the connection)
+  bool secure = false;        // arrived over TLS
+  std::string authorization;  // the Authorization header, "" when absent
+  std::string body;           // at most HttpOptions::max_body_bytes (a larger one closes the connection)
 };
 
 struct HttpResponse {

@@ -30,13 +30,21 @@ void doctor_use_turn(App& app, const TurnSetup& setup) {
   sources.ice_servers = [ice = setup.ice_servers, ttl = std::int64_t{c.doctor.credential_ttl_s}](std::string_view id) {
     return ice->ice_servers_for(id, ttl);
   };
-  // An allocation's peer is another allocation's relayed address: the advertised relay IP at a relay port.
-  const std::string ip = c.turn.external_address.empty() ? default_relay_ip(c) : c.turn.external_address;
-  const auto relayed = stun::TransportAddress::parse(
-      (ip.find(':') != std::string::npos ? "[" + ip + "]" : ip) + ":" + std::to_string(c.turn.min_port));
-  if (relayed) {
-    sources.relay_to_relay = [shared = setup.shared, peer = *relayed] { return shared->peer_policy().allowed(peer); };
+  // Another allocation's relayed address is a relayed IP at a relay port: the core lets it through whatever
+  // the peer policy says of the server's own addresses (issue 10), as the policy would any other peer.
+  const auto& ips = setup.shared->config().relayed_ips;
+  if (!ips.empty()) {
+    auto peer = ips.front();
+    peer.port = c.turn.min_port;
+    sources.relay_to_relay = [shared = setup.shared, peer] {
+      return shared->is_relayed_ip(peer) || shared->peer_policy().allowed(peer);
+    };
   }
+  sources.relay_may_send_to = [shared = setup.shared](const util::IpAddress& ip) {
+    auto a = ip.is_v4() ? stun::TransportAddress::v4({ip.bytes[12], ip.bytes[13], ip.bytes[14], ip.bytes[15]}, 1)
+                        : stun::TransportAddress::v6(ip.bytes, 1);
+    return shared->peer_policy().allowed(a);
+  };
 }
 
 }  // namespace sb::server

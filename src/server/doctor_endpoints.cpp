@@ -125,12 +125,14 @@ json DoctorEndpoints::offer_json(const net::HttpRequest& request) const {
   json out = {{"version", doctor::kReportVersion}, {"serverTime", unix_ms},
               {"clientAddress", request.remote.to_string()}, {"stun", nullptr},
               {"stun6", stun6_url(*sources_)}, {"rfc5780", rfc5780_urls(config_, *sources_)},
-              {"turn", nullptr}, {"relayToRelay", nullptr}, {"reports", config_.doctor.reports},
+              {"turn", nullptr}, {"relayToRelay", nullptr}, {"relayToDevice", nullptr},
+              {"reports", config_.doctor.reports},
               {"reportMaxBytes", config_.doctor.report_max_bytes}};
   if (sources_->ice_servers) {
     add_ice_servers(out, sources_->ice_servers("doctor-" + util::random_hex(8)), config_.doctor.credential_ttl_s);
   }
   if (sources_->relay_to_relay) out["relayToRelay"] = sources_->relay_to_relay();
+  if (sources_->relay_may_send_to) out["relayToDevice"] = sources_->relay_may_send_to(request.remote);
   return out;
 }
 

@@ -41,8 +41,10 @@ struct DoctorSources {
   // server's ordinary iceServers). The one place doctor credentials are minted: access control (issue 11)
   // gates them here.
   std::function<std::vector<signaling::IceServer>(std::string_view run_id)> ice_servers;
-  // Whether the relay's peer policy lets an allocation send to another allocation's relayed address.
+  // Whether the relay carries data between two of its own allocations.
   std::function<bool()> relay_to_relay;
+  // Whether the relay's peer policy lets an allocation send to this address (the doctor's own).
+  std::function<bool(const util::IpAddress&)> relay_may_send_to;
   // Every endpoint bound, as printed in the `listening` lines (App::run fills it).
   std::vector<Service::Listening> listening;
   // This host's interface addresses, for advertising a wildcard IPv6 listener.

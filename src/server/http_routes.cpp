@@ -31,7 +31,9 @@ net::HttpResponse HttpRoutes::handle(const net::HttpRequest& request) {
     return r;
   };
   auto dispatch = [&](const std::pair<Access, Route>& route) {
-    if (route.first == Access::admin && !acl_.allows(request.remote)) return text_response(403, "forbidden\n");
+    if (route.first == Access::admin) {
+      if (auto refused = refuse_admin(request)) return *refused;
+    }
     return route.second(request);
   };
   if (auto post = post_routes_.find(path); post != post_routes_.end()) {
@@ -41,9 +43,21 @@ net::HttpResponse HttpRoutes::handle(const net::HttpRequest& request) {
   if (auto it = routes_.find(path); it != routes_.end()) return dispatch(it->second);
   if (path.starts_with("/admin/")) {
     // Unknown admin paths look the same as forbidden ones to outsiders.
-    return acl_.allows(request.remote) ? text_response(404, "not found\n") : text_response(403, "forbidden\n");
+    if (auto refused = refuse_admin(request)) return *refused;
+    return text_response(404, "not found\n");
   }
   return serve_file(request);
+}
+
+std::optional<net::HttpResponse> HttpRoutes::refuse_admin(const net::HttpRequest& request) const {
+  switch (acl_.check(request)) {
+    case AdminAcl::Verdict::kAllowed: return std::nullopt;
+    case AdminAcl::Verdict::kForbidden: return text_response(403, "forbidden\n");
+    case AdminAcl::Verdict::kUnauthorized: break;
+  }
+  auto r = text_response(401, "unauthorized\n");
+  r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"signalbox admin\"");
+  return r;
 }
 
 net::HttpResponse HttpRoutes::serve_file(const net::HttpRequest& request) const {

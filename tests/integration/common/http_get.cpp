@@ -17,9 +17,11 @@ using tcp = net::ip::tcp;
 // Runs connect → (TLS handshake) → write → read on `stream`; every step is bounded by the tcp_stream expiry.
 template <class Stream>
 HttpResponse exchange(net::io_context& ioc, Stream& stream, const tcp::endpoint& ep, const std::string& target,
-                      std::chrono::milliseconds timeout, const std::string* body = nullptr) {
+                      std::chrono::milliseconds timeout, const std::string& authorization,
+                      const std::string* body = nullptr) {
   HttpResponse out;
   http::request<http::string_body> req{body ? http::verb::post : http::verb::get, target, 11};
+  if (!authorization.empty()) req.set(http::field::authorization, authorization);
   req.set(http::field::host, ep.address().to_string() + ":" + std::to_string(ep.port()));
   req.set(http::field::connection, "close");
   if (body) {
@@ -59,7 +61,7 @@ HttpResponse exchange(net::io_context& ioc, Stream& stream, const tcp::endpoint&
 }  // namespace
 
 HttpResponse http_get(const std::string& host, std::uint16_t port, const std::string& target, bool tls,
-                      std::chrono::milliseconds timeout) {
+                      std::chrono::milliseconds timeout, const std::string& authorization) {
   net::io_context ioc;
   beast::error_code ec;
   auto address = net::ip::make_address(host, ec);
@@ -67,12 +69,12 @@ HttpResponse http_get(const std::string& host, std::uint16_t port, const std::st
   tcp::endpoint ep(address, port);
   if (!tls) {
     beast::tcp_stream stream(ioc);
-    return exchange(ioc, stream, ep, target, timeout);
+    return exchange(ioc, stream, ep, target, timeout, authorization);
   }
   net::ssl::context ctx(net::ssl::context::tls_client);
   ctx.set_verify_mode(net::ssl::verify_none);  // self-signed test certificates
   beast::ssl_stream<beast::tcp_stream> stream(ioc, ctx);
-  return exchange(ioc, stream, ep, target, timeout);
+  return exchange(ioc, stream, ep, target, timeout, authorization);
 }
 
 HttpResponse http_post(const std::string& host, std::uint16_t port, const std::string& target, const std::string& body,
@@ -82,7 +84,7 @@ HttpResponse http_post(const std::string& host, std::uint16_t port, const std::s
   auto address = net::ip::make_address(host, ec);
   if (ec) return HttpResponse{0, "", "", "bad address " + host};
   beast::tcp_stream stream(ioc);
-  return exchange(ioc, stream, tcp::endpoint(address, port), target, timeout, &body);
+  return exchange(ioc, stream, tcp::endpoint(address, port), target, timeout, "", &body);
 }
 
 }  // namespace sb::itest

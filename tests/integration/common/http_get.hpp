@@ -14,8 +14,10 @@ struct HttpResponse {
   std::string error;
 };
 
+// `authorization`: the Authorization header to send, none when empty.
 HttpResponse http_get(const std::string& host, std::uint16_t port, const std::string& target, bool tls = false,
-                      std::chrono::milliseconds timeout = std::chrono::milliseconds(5000));
+                      std::chrono::milliseconds timeout = std::chrono::milliseconds(5000),
+                      const std::string& authorization = {});
 
 // The same as a POST with a JSON body, plain HTTP.
 HttpResponse http_post(const std::string& host, std::uint16_t port, const std::string& target, const std::string& body,

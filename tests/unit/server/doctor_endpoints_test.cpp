@@ -31,6 +31,7 @@ class DoctorEndpointsTest : public ::testing::Test {
            "1700000300:doctor-x", "secret"}};
     };
     sources_->relay_to_relay = [] { return false; };
+    sources_->relay_may_send_to = [](const util::IpAddress& ip) { return ip.to_string() != "198.51.100.7"; };
   }
 
   DoctorEndpoints make() { return DoctorEndpoints(config_, sources_, clock_, registry_); }
@@ -71,11 +72,13 @@ TEST_F(DoctorEndpointsTest, ConfigOffersWhatTheServerRunsWithShortLivedCredentia
   EXPECT_EQ(j["turn"]["username"], "1700000300:doctor-x");
   EXPECT_EQ(j["turn"]["ttl"], 300);
   EXPECT_EQ(j["relayToRelay"], false);
+  EXPECT_EQ(j["relayToDevice"], false) << "judged for the address the request came from";
   EXPECT_EQ(j["reports"], false);
   EXPECT_TRUE(last_run_id_.starts_with("doctor-")) << last_run_id_;
   const std::string first = last_run_id_;
-  d.config(request("/doctor/config", {}, "198.51.100.8"));
+  const json other = json::parse(d.config(request("/doctor/config", {}, "198.51.100.8")).body);
   EXPECT_NE(last_run_id_, first) << "every run gets its own TURN user, so runs do not share a quota";
+  EXPECT_EQ(other["relayToDevice"], true);
 }
 
 TEST_F(DoctorEndpointsTest, NoAltAddressNoRfc5780AndNoIpv6WithoutAGlobalAddress) {
