@@ -53,6 +53,7 @@ std::optional<doctor::Offer> fetch_offer(doctor::Env& env, sb::doctor::Facts& f)
   f.server.stun = !offer->stun.empty();
   f.server.rfc5780 = offer->rfc5780.size() == 4;
   f.server.relay_to_relay = offer->relay_to_relay;
+  f.server.relay_to_device = offer->relay_to_device;
   return offer;
 }
 

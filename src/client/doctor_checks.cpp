@@ -33,15 +33,6 @@ std::optional<Endpoint> resolve(Env& env, const std::string& host, std::uint16_t
   return results.begin()->endpoint();
 }
 
-std::optional<Endpoint> resolve_url(Env& env, const std::string& url, std::string& error) {
-  const auto u = parse_ice_url(url);
-  if (!u) {
-    error = "malformed URL " + url;
-    return std::nullopt;
-  }
-  return resolve(env, u->host, u->port, error);
-}
-
 // One Binding transaction from `link` to `to`; the mapped address, or nullopt.
 std::optional<stun::TransportAddress> binding(Env& env, StunLink& link, const Endpoint& to, bool change_ip = false,
                                               bool change_port = false, double* rtt = nullptr) {
@@ -62,6 +53,15 @@ std::optional<Endpoint> local_towards(Env& env, const Endpoint& to) {
 }
 
 }  // namespace
+
+std::optional<Endpoint> resolve_url(Env& env, const std::string& url, std::string& error) {
+  const auto u = parse_ice_url(url);
+  if (!u) {
+    error = "malformed URL " + url;
+    return std::nullopt;
+  }
+  return resolve(env, u->host, u->port, error);
+}
 
 sb::doctor::SignalingCheck check_signaling(Env& env) {
   sb::doctor::SignalingCheck out;

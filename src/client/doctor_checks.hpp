@@ -49,6 +49,9 @@ Allocation allocate(Env& env, const Offer& offer, StunLink::Kind kind);
 // A signed request on an allocation (challenges and stale nonces answered); its final code, -1 for none.
 int turn_request(Env& env, Allocation& a, const std::function<stun::Message()>& make, double* rtt_ms = nullptr);
 
+// The first address a stun:/turn: URL's host resolves to; nullopt with `error` set when it does not.
+std::optional<Endpoint> resolve_url(Env& env, const std::string& url, std::string& error);
+
 // The offered URL for a transport ("" when not offered).
 const std::string& turn_url(const Offer& offer, StunLink::Kind kind);
 

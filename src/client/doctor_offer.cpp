@@ -67,6 +67,7 @@ std::optional<Offer> parse_offer(std::string_view text, std::string& error) {
       o.credential = str(*t, "credential");
     }
     if (const auto r = j.find("relayToRelay"); r != j.end() && r->is_boolean()) o.relay_to_relay = r->get<bool>();
+    if (const auto r = j.find("relayToDevice"); r != j.end() && r->is_boolean()) o.relay_to_device = r->get<bool>();
     o.reports = j.value("reports", false);
     o.report_max_bytes = j.value("reportMaxBytes", std::uint32_t{0});
     if (o.rfc5780.size() != 4) o.rfc5780.clear();

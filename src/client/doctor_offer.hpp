@@ -29,6 +29,7 @@ struct Offer {
   std::string turn_udp, turn_tcp, turn_tls;  // "" when not offered
   std::string username, credential;  // TURN REST credentials for this run
   std::optional<bool> relay_to_relay;
+  std::optional<bool> relay_to_device;  // the relay may send to the address this device asked from
   bool reports = false;              // POST /doctor/report is on
   std::uint32_t report_max_bytes = 0;
 };

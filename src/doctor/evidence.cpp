@@ -1,6 +1,7 @@
 // The evidence lines of the verdict: one per check, in the order of the report. Same wording in
 // web/doctor/verdict.js (checked by tests/doctor/vectors.json).
 #include <cmath>
+#include <vector>
 
 #include "doctor/verdict.hpp"
 #include "doctor/words.hpp"
@@ -82,16 +83,28 @@ std::string ipv6_line(const Ipv6Check& v) {
   return "IPv6: not available" + (v.detail.empty() ? "" : " (" + v.detail + ")") + ".";
 }
 
+// "(udp, relay to this device)": how the data went.
+std::string media_how(const MediaCheck& m) {
+  std::vector<std::string> parts;
+  if (!m.transport.empty()) parts.push_back(m.transport);
+  if (m.path == "relay-to-device") parts.emplace_back("relay to this device");
+  if (m.path == "relay-to-relay") parts.emplace_back("relay to relay");
+  std::string out;
+  for (const auto& p : parts) out += (out.empty() ? "" : ", ") + p;
+  return out.empty() ? "" : " (" + out + ")";
+}
+
 std::string media_line(const MediaCheck& m) {
-  const std::string head = "Data through the relay";
-  if (m.status == Status::unknown) return head + ": not tested" + (m.detail.empty() ? "" : " (" + m.detail + ")") + ".";
-  if (m.status == Status::fail) {
-    if (m.error == TurnError::forbidden) return head + ": refused (403 Forbidden by the relay's peer policy).";
-    if (m.sent == 0) return head + ": failed" + (m.detail.empty() ? "" : " (" + m.detail + ")") + ".";
-    return head + ": " + std::to_string(m.received) + " of " + std::to_string(m.sent) + " packets arrived.";
+  if (m.status == Status::unknown) {
+    return "Data through the relay: not tested" + (m.detail.empty() ? "" : " (" + m.detail + ")") + ".";
   }
-  std::string out = head + (m.transport.empty() ? "" : " (" + m.transport + ")") + ": " + std::to_string(m.received) +
-                    " of " + std::to_string(m.sent) + " packets arrived";
+  const std::string head = "Data through the relay" + media_how(m) + ": ";
+  if (m.status == Status::fail) {
+    if (m.error == TurnError::forbidden) return head + "refused (403 Forbidden by the relay's peer policy).";
+    if (m.sent == 0) return head + "failed" + (m.detail.empty() ? "" : " (" + m.detail + ")") + ".";
+    return head + std::to_string(m.received) + " of " + std::to_string(m.sent) + " packets arrived.";
+  }
+  std::string out = head + std::to_string(m.received) + " of " + std::to_string(m.sent) + " packets arrived";
   if (m.loss_percent) out += " (" + whole(*m.loss_percent) + "% loss)";
   if (m.throughput_kbps) out += ", " + whole(*m.throughput_kbps) + " kbit/s";
   if (m.rtt_ms) out += ", round trip " + ms(*m.rtt_ms) + " ms";

@@ -118,7 +118,8 @@ TurnCheck turn_from(const Reader& r) {
 }
 
 json media_json(const MediaCheck& m) {
-  return {{"status", to_string(m.status)},   {"transport", m.transport}, {"error", to_string(m.error)},
+  return {{"status", to_string(m.status)},   {"transport", m.transport}, {"path", m.path},
+          {"error", to_string(m.error)},
           {"code", m.code},                   {"sent", m.sent},           {"received", m.received},
           {"lossPercent", opt(m.loss_percent)}, {"throughputKbps", opt(m.throughput_kbps)},
           {"rttMs", opt(m.rtt_ms)},           {"detail", m.detail}};
@@ -128,6 +129,7 @@ MediaCheck media_from(const Reader& r) {
   MediaCheck m;
   r.enumeration("status", m.status, kStatus);
   r.str("transport", m.transport);
+  r.str("path", m.path);
   r.enumeration("error", m.error, kTurnError);
   r.integer("code", m.code, 699);
   r.integer("sent", m.sent, std::uint32_t{100'000'000});
@@ -191,7 +193,7 @@ json to_json(const Facts& f) {
       {"client", {{"kind", f.client.kind}, {"agent", f.client.agent}, {"turnTls", f.client.turn_tls}}},
       {"server",
        {{"url", f.server.url}, {"stun", f.server.stun}, {"rfc5780", f.server.rfc5780},
-        {"relayToRelay", opt(f.server.relay_to_relay)}}},
+        {"relayToRelay", opt(f.server.relay_to_relay)}, {"relayToDevice", opt(f.server.relay_to_device)}}},
       {"signaling",
        {{"status", to_string(f.signaling.status)}, {"rttMs", opt(f.signaling.rtt_ms)},
         {"clockOffsetMs", opt(f.signaling.clock_offset_ms)}, {"detail", f.signaling.detail}}},
@@ -232,6 +234,7 @@ Facts facts_from_json(const json& j, std::size_t max_string) {
   server.flag("stun", f.server.stun);
   server.flag("rfc5780", f.server.rfc5780);
   server.flag("relayToRelay", f.server.relay_to_relay);
+  server.flag("relayToDevice", f.server.relay_to_device);
   read_checks(r, f);
   return f;
 }

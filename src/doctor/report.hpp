@@ -80,11 +80,15 @@ struct Ipv6Check {
   std::string detail;
 };
 
-// Data sent from one relayed allocation to another on the same server and back (the page: a data channel
-// between two peer connections forced to relay; the native client: Send/Data indications).
+// Data through the relay and back to this device. Where UDP works it comes from the relay's port to this
+// device's own public address, the path a call with a peer outside takes ("relay-to-device"); where it does
+// not, from one allocation of this device to another ("relay-to-relay"). The page: a data channel between a
+// peer connection forced to relay and one that is not (or, UDP blocked, is too); the native client: Send and
+// Data indications.
 struct MediaCheck {
   Status status = Status::unknown;
   std::string transport;  // "udp", "tcp", "tls": how this device reached the relay
+  std::string path;       // "relay-to-device", "relay-to-relay", "" (not run)
   TurnError error = TurnError::none;
   int code = 0;
   std::uint32_t sent = 0;
@@ -105,7 +109,8 @@ struct ServerOffer {
   std::string url;  // the page or WebSocket the doctor ran against
   bool stun = false;
   bool rfc5780 = false;
-  std::optional<bool> relay_to_relay;  // the relay's peer policy admits its own relayed addresses
+  std::optional<bool> relay_to_relay;  // the relay carries data between two of its own allocations
+  std::optional<bool> relay_to_device;  // the relay's peer policy admits the address the doctor ran from
 };
 
 struct Facts {

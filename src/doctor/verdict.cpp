@@ -107,6 +107,27 @@ Verdict headline(const Facts& f) {
   }
 }
 
+// The operator line when the data test failed; empty when it did not.
+std::string media_problem(const Facts& f) {
+  const MediaCheck& m = f.media;
+  if (m.status != Status::fail) return {};
+  const bool to_device = m.path == "relay-to-device";
+  if (to_device && (m.error == TurnError::forbidden || f.server.relay_to_device == false)) {
+    return "The relay refuses to send to this device's address (403: its peer policy denies private and special "
+           "ranges): allow the range users call from with --allow-peer if they are meant to reach the relay from it.";
+  }
+  if (m.error == TurnError::forbidden || (!to_device && f.server.relay_to_relay == false)) {
+    return "The relay refuses to relay between two of its own allocations (peer policy), so two users who both need "
+           "it cannot call each other: allow relay-to-relay (--allow-peer RELAY-IP/32).";
+  }
+  if (m.path == "relay-to-relay") {
+    return "Allocations work but data between two of them does not flow: see the relay's log and "
+           "signalbox_turn_dropped_packets_total.";
+  }
+  return "Allocations work but relayed data does not reach users: open the relay port range (--turn-min-port to "
+         "--turn-max-port, UDP) in the server's firewall and check --turn-external-address.";
+}
+
 // The operator line when the relay itself misbehaves; empty when it does not.
 std::string relay_problem(const Facts& f) {
   switch (words::relay_refusal(f)) {
@@ -122,13 +143,7 @@ std::string relay_problem(const Facts& f) {
              "server's name.";
     default: break;
   }
-  if (f.media.status != Status::fail) return {};
-  if (f.media.error == TurnError::forbidden || f.server.relay_to_relay == false) {
-    return "The relay refuses to relay between two of its own allocations (peer policy), so two users who both need "
-           "it cannot call each other: allow relay-to-relay (--allow-peer RELAY-IP/32).";
-  }
-  return "Allocations work but relayed data does not flow: open the relay port range (--turn-min-port to "
-         "--turn-max-port, UDP) in the server's firewall and check --turn-external-address.";
+  return media_problem(f);
 }
 
 std::string ports_text(const Facts& f) {

@@ -86,7 +86,7 @@ async function run() {
     offer = got.offer;
     doctor.offer = offer;
     facts.server = { ...facts.server, stun: Boolean(offer.stun), rfc5780: Array.isArray(offer.rfc5780),
-      relayToRelay: offer.relayToRelay ?? null };
+      relayToRelay: offer.relayToRelay ?? null, relayToDevice: offer.relayToDevice ?? null };
     doctor.server = facts.server;
     await signaling;
     if (got.clockOffsetMs !== null) doctor.checks.signaling.clockOffsetMs = got.clockOffsetMs;
@@ -114,7 +114,9 @@ async function runChecks(offer) {
   const ipv6 = checkIpv6(offer).then((r) => set('ipv6', r));
   const [udp, tcp, tls] = await Promise.all(turn);
   const best = udp.status === 'pass' ? 'udp' : tcp.status === 'pass' ? 'tcp' : tls.status === 'pass' ? 'tls' : null;
-  set('media', best ? await checkMedia(offer, best) : { status: 'unknown', detail: 'no relay to test' });
+  // Data to this device's own address where UDP reaches it and the relay may send there; else relay to relay.
+  const toDevice = (await stun).status === 'pass' && offer.relayToDevice !== false;
+  set('media', best ? await checkMedia(offer, best, toDevice) : { status: 'unknown', detail: 'no relay to test' });
   await Promise.all([nat, ipv6]);
 }
 

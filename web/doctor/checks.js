@@ -166,17 +166,20 @@ export async function checkIpv6(offer) {
   return { status: 'unknown', detail: host ? 'no answer over IPv6' : 'no IPv6 address seen on this device' };
 }
 
-// Two peer connections on this page, both forced to relay through `url`, joined by a data channel; loss
-// and throughput from what arrives, the round trip from the selected pair's STUN checks.
-export async function checkMedia(offer, transport) {
+// Two peer connections on this page joined by an unreliable data channel, one forced to relay through `url`;
+// loss and throughput from what arrives, the round trip from the selected pair's STUN checks. With
+// `toDevice` the other one does not relay (host and srflx candidates only), so the data leaves the relay's
+// port for this device's public address, as in a call with a peer outside; without (UDP blocked, or the
+// relay may not send to this address) it relays too, and the data goes from one allocation to another.
+export async function checkMedia(offer, transport, toDevice) {
   const url = offer.turn?.[transport];
   if (!url) return { status: 'unknown', detail: 'no relay to test' };
-  const config = { iceServers: [{ urls: url, username: offer.turn.username, credential: offer.turn.credential }],
-    iceTransportPolicy: 'relay' };
-  const a = new RTCPeerConnection(config);
-  const b = new RTCPeerConnection(config);
+  const turn = { urls: url, username: offer.turn.username, credential: offer.turn.credential };
+  const a = new RTCPeerConnection({ iceServers: [turn], iceTransportPolicy: 'relay' });
+  const b = new RTCPeerConnection(toDevice ? { iceServers: offer.stun ? [{ urls: offer.stun }] : [] }
+    : { iceServers: [turn], iceTransportPolicy: 'relay' });
   try {
-    return await runMedia(a, b, transport);
+    return { ...await runMedia(a, b, transport), path: toDevice ? 'relay-to-device' : 'relay-to-relay' };
   } finally {
     a.close();
     b.close();
@@ -207,7 +210,7 @@ async function runMedia(a, b, transport) {
     };
   });
   if (!opened) {
-    return { status: 'fail', transport, detail: `ICE ${a.iceConnectionState} between the two relayed candidates` };
+    return { status: 'fail', transport, detail: `ICE ${a.iceConnectionState} through the relay` };
   }
   const payload = new Uint8Array(MEDIA_BYTES);
   const t0 = performance.now();

@@ -8,13 +8,13 @@
 
 const CHECK_DEFAULTS = {
   client: { kind: '', agent: '', turnTls: true },
-  server: { url: '', stun: false, rfc5780: false, relayToRelay: null },
+  server: { url: '', stun: false, rfc5780: false, relayToRelay: null, relayToDevice: null },
   signaling: { status: 'unknown', rttMs: null, clockOffsetMs: null, detail: '' },
   stun: { status: 'unknown', rttMs: null, publicAddress: '', localAddress: '', behindNat: null, detail: '' },
   nat: { status: 'unknown', method: '', mapping: 'unknown', filtering: 'unknown', portPreserving: null, detail: '' },
   turn: { status: 'unknown', offered: false, port: 0, error: 'none', code: 0, rttMs: null, relayAddress: '', detail: '' },
   ipv6: { status: 'unknown', address: '', detail: '' },
-  media: { status: 'unknown', transport: '', error: 'none', code: 0, sent: 0, received: 0, lossPercent: null,
+  media: { status: 'unknown', transport: '', path: '', error: 'none', code: 0, sent: 0, received: 0, lossPercent: null,
     throughputKbps: null, rttMs: null, detail: '' },
 };
 
@@ -160,6 +160,26 @@ function headline(f) {
   }
 }
 
+function mediaProblem(f) {
+  const m = f.media;
+  if (m.status !== 'fail') return '';
+  const toDevice = m.path === 'relay-to-device';
+  if (toDevice && (m.error === 'forbidden' || f.server.relayToDevice === false)) {
+    return "The relay refuses to send to this device's address (403: its peer policy denies private and special " +
+      'ranges): allow the range users call from with --allow-peer if they are meant to reach the relay from it.';
+  }
+  if (m.error === 'forbidden' || (!toDevice && f.server.relayToRelay === false)) {
+    return 'The relay refuses to relay between two of its own allocations (peer policy), so two users who both ' +
+      'need it cannot call each other: allow relay-to-relay (--allow-peer RELAY-IP/32).';
+  }
+  if (m.path === 'relay-to-relay') {
+    return "Allocations work but data between two of them does not flow: see the relay's log and " +
+      'signalbox_turn_dropped_packets_total.';
+  }
+  return 'Allocations work but relayed data does not reach users: open the relay port range (--turn-min-port to ' +
+    "--turn-max-port, UDP) in the server's firewall and check --turn-external-address.";
+}
+
 function relayProblem(f) {
   switch (relayRefusal(f)) {
     case 'unauthorized':
@@ -174,13 +194,7 @@ function relayProblem(f) {
         "server's name.";
     default: break;
   }
-  if (f.media.status !== 'fail') return '';
-  if (f.media.error === 'forbidden' || f.server.relayToRelay === false) {
-    return 'The relay refuses to relay between two of its own allocations (peer policy), so two users who both ' +
-      'need it cannot call each other: allow relay-to-relay (--allow-peer RELAY-IP/32).';
-  }
-  return 'Allocations work but relayed data does not flow: open the relay port range (--turn-min-port to ' +
-    "--turn-max-port, UDP) in the server's firewall and check --turn-external-address.";
+  return mediaProblem(f);
 }
 
 function portsText(f) {
@@ -316,15 +330,24 @@ function ipv6Line(v) {
   return `IPv6: not available${paren(v.detail)}.`;
 }
 
+// "(udp, relay to this device)": how the data went.
+function mediaHow(m) {
+  const parts = [];
+  if (m.transport) parts.push(m.transport);
+  if (m.path === 'relay-to-device') parts.push('relay to this device');
+  if (m.path === 'relay-to-relay') parts.push('relay to relay');
+  return parts.length ? ` (${parts.join(', ')})` : '';
+}
+
 function mediaLine(m) {
-  const head = 'Data through the relay';
-  if (m.status === 'unknown') return `${head}: not tested${paren(m.detail)}.`;
+  if (m.status === 'unknown') return `Data through the relay: not tested${paren(m.detail)}.`;
+  const head = `Data through the relay${mediaHow(m)}: `;
   if (m.status === 'fail') {
-    if (m.error === 'forbidden') return `${head}: refused (403 Forbidden by the relay's peer policy).`;
-    if (m.sent === 0) return `${head}: failed${paren(m.detail)}.`;
-    return `${head}: ${m.received} of ${m.sent} packets arrived.`;
+    if (m.error === 'forbidden') return `${head}refused (403 Forbidden by the relay's peer policy).`;
+    if (m.sent === 0) return `${head}failed${paren(m.detail)}.`;
+    return `${head}${m.received} of ${m.sent} packets arrived.`;
   }
-  let out = `${head}${paren(m.transport)}: ${m.received} of ${m.sent} packets arrived`;
+  let out = `${head}${m.received} of ${m.sent} packets arrived`;
   if (m.lossPercent !== null) out += ` (${whole(m.lossPercent)}% loss)`;
   if (m.throughputKbps !== null) out += `, ${whole(m.throughputKbps)} kbit/s`;
   if (m.rttMs !== null) out += `, round trip ${ms(m.rttMs)} ms`;

@@ -17,7 +17,7 @@ using json = nlohmann::json;
 Facts sample() {
   Facts f;
   f.client = {"native", "signalbox-client 0.1.0", false};
-  f.server = {"ws://127.0.0.1:8080/ws", true, true, false};
+  f.server = {"ws://127.0.0.1:8080/ws", true, true, false, true};
   f.signaling = {Status::pass, 1.5, -20.0, ""};
   f.stun = {Status::pass, 0.8, "192.0.2.2:4000", "10.0.0.2:4000", true, ""};
   f.nat = {Status::pass, "rfc5780", Mapping::address_dependent, Filtering::endpoint_independent, false, ""};
