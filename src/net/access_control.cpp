@@ -1,5 +1,6 @@
 #include "net/access_control.hpp"
 
+#include <cctype>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
@@ -169,6 +170,19 @@ std::optional<HttpResponse> AccessControl::check_upgrade(const WsUpgrade& upgrad
   spdlog::info("auth: refused a WebSocket upgrade from {}: {} (kid {})", ip.to_string(),
                signaling::to_string(refusal->code), auth::kid_for_log(token));
   return refuse_upgrade(401, signaling::to_string(refusal->code), std::move(refusal->message), refused_token_);
+}
+
+bool AccessControl::bearer_allows_turn(const HttpRequest& request) const {
+  constexpr std::string_view kScheme = "bearer ";  // RFC 6750 §2.1; the scheme is case-insensitive
+  const std::string_view header = trim(request.authorization);
+  if (!auth::uses_jwt(options_.settings.mode) || header.size() <= kScheme.size()) return false;
+  for (std::size_t i = 0; i < kScheme.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(header[i])) != kScheme[i]) return false;
+  }
+  const auto verified =
+      auth::verify_token(trim(header.substr(kScheme.size())), options_.settings.keys, options_.settings.token, unix_now());
+  const auto* claims = std::get_if<auth::Claims>(&verified);
+  return claims != nullptr && claims->turn;
 }
 
 std::unique_ptr<signaling::Gatekeeper> AccessControl::gate(const WsUpgrade& upgrade, boost::asio::io_context& io) {

@@ -51,6 +51,10 @@ class AccessControl : public std::enable_shared_from_this<AccessControl> {
   // The gatekeeper of one new connection, whose sockets run on `io`.
   std::unique_ptr<signaling::Gatekeeper> gate(const WsUpgrade& upgrade, boost::asio::io_context& io);
 
+  // Whether `request` carries `Authorization: Bearer <JWT>` with a token that verifies (for any room) and
+  // allows TURN: what the connectivity doctor's TURN credentials ask for when access control is on.
+  bool bearer_allows_turn(const HttpRequest& request) const;
+
   const AccessOptions& options() const { return options_; }
   std::int64_t unix_now() const { return clock_->unix_seconds(); }
   void record_failure(const util::IpAddress& ip) { failures_.record(ip, clock_->now()); }

@@ -1,6 +1,15 @@
 #include "signaling/ice_servers.hpp"
 
+#include <algorithm>
+
 namespace sb::signaling {
+
+void remove_turn_servers(std::vector<IceServer>& servers) {
+  std::erase_if(servers, [](const IceServer& s) {
+    return std::any_of(s.urls.begin(), s.urls.end(),
+                       [](const std::string& u) { return u.starts_with("turn:") || u.starts_with("turns:"); });
+  });
+}
 
 StaticIceServers::StaticIceServers(std::vector<std::string> urls) {
   for (auto& u : urls) servers_.push_back(IceServer{{std::move(u)}, std::nullopt, std::nullopt});

@@ -18,6 +18,10 @@ class IceServerSource {
   virtual std::vector<IceServer> ice_servers_for(std::string_view peer_id) = 0;
 };
 
+// Removes every server with a turn: or turns: URL: what is left for a peer (or a doctor run) that access
+// control has not granted TURN (docs/auth.md). STUN needs no credentials and stays.
+void remove_turn_servers(std::vector<IceServer>& servers);
+
 // Fixed URLs from the configuration, one RTCIceServer per URL, no credentials.
 class StaticIceServers final : public IceServerSource {
  public:

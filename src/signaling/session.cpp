@@ -175,12 +175,7 @@ void Session::on(event::Granted& e) {
 std::vector<IceServer> Session::ice_servers() const {
   if (grant_.ice_servers) return *grant_.ice_servers;
   auto servers = ctx_.ice_servers.ice_servers_for(grant_.identity.empty() ? peer_id_ : grant_.identity);
-  if (!grant_.turn) {
-    std::erase_if(servers, [](const IceServer& s) {
-      return std::any_of(s.urls.begin(), s.urls.end(),
-                         [](const std::string& u) { return u.starts_with("turn:") || u.starts_with("turns:"); });
-    });
-  }
+  if (!grant_.turn) remove_turn_servers(servers);
   return servers;
 }
 

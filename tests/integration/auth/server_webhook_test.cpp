@@ -10,6 +10,7 @@
 
 #include "auth_harness.hpp"
 #include "common/hook_server.hpp"
+#include "common/http_get.hpp"
 #include "turn/auth.hpp"
 
 namespace sb::itest {
@@ -176,6 +177,25 @@ TEST_F(TurnGrant, CredentialsOnlyWhenTheTokenAllowsTurn) {
     EXPECT_FALSE(s.contains("username")) << s.dump();
     for (const auto& u : s["urls"]) EXPECT_FALSE(u.get<std::string>().starts_with("turn")) << s.dump();
   }
+}
+
+// The connectivity doctor's /doctor/config hands out TURN credentials too: with access control, only to a
+// request whose bearer token allows TURN (any room); the others still learn the STUN URL.
+TEST_F(TurnGrant, TheDoctorHandsOutTurnOnlyToABearerThatAllowsIt) {
+  const auto get = [&](const std::string& authorization) {
+    const auto r = http_get("127.0.0.1", server_->port(), "/doctor/config", false, kWait, authorization);
+    EXPECT_EQ(r.status, 200) << r.error << r.body;
+    return json::parse(r.body, nullptr, false);
+  };
+  const json anonymous = get("");
+  EXPECT_TRUE(anonymous["turn"].is_null()) << anonymous.dump();
+  EXPECT_TRUE(anonymous["stun"].is_string()) << anonymous.dump();
+  EXPECT_TRUE(get("Bearer " + token({"bob", "t3"}))["turn"].is_null()) << "a token without the turn claim";
+  EXPECT_TRUE(get("Bearer " + token({"eve", "t3", 60, unix_now() - 120, true}))["turn"].is_null()) << "expired";
+  const json allowed = get("bearer " + token({"alice", "anywhere", 600, unix_now(), true}));
+  ASSERT_TRUE(allowed["turn"].is_object()) << allowed.dump();
+  EXPECT_TRUE(allowed["turn"]["username"].get<std::string>().find(":doctor-") != std::string::npos)
+      << allowed["turn"].dump();
 }
 
 }  // namespace
