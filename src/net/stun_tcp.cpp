@@ -12,6 +12,7 @@
 #include <stdexcept>
 
 #include "stun/framing.hpp"
+#include "util/per_ip.hpp"
 
 namespace sb::net {
 
@@ -46,15 +47,23 @@ struct Closable {
 };
 }  // namespace
 
+util::IpAddress to_ip(const tcp::endpoint& e) {
+  const auto a = from_endpoint(e);
+  if (a.is_v4()) return util::IpAddress::from_v4(stun::load_u32(a.ip.data()));
+  return util::IpAddress::from_v6(a.ip);
+}
+
 struct StunStreamServer::Shared {
   Shared(const stun::ServiceConfig& cfg, const StunStreamOptions& o, std::atomic<std::size_t>& c)
-      : service(cfg, metrics), options(o), connections(c) {}
+      : service(cfg, metrics), options(o), connections(c), per_ip(o.connections_per_ip) {}
   stun::StunMetrics metrics;
   stun::BindingService service;
   const StunStreamOptions& options;
   std::atomic<std::size_t>& connections;
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
   std::vector<std::weak_ptr<Closable>> sessions;  // to close them on stop(); pruned on accept
+  util::PerIpCounter per_ip;
+  std::atomic<std::uint64_t> refused{0}, backoffs{0};
   bool stopping = false;
 };
 
@@ -64,26 +73,33 @@ namespace {
 template <class Stream>
 class Session final : public Closable, public std::enable_shared_from_this<Session<Stream>> {
  public:
-  Session(Stream stream, std::shared_ptr<StunStreamServer::Shared> shared, stun::Transport transport)
+  Session(Stream stream, std::shared_ptr<StunStreamServer::Shared> shared, stun::Transport transport,
+          util::IpAddress ip)
       : stream_(std::move(stream)),
         shared_(std::move(shared)),
         timer_(stream_.get_executor()),
         transport_(transport),
+        ip_(ip),
         in_(shared_->options.max_frame) {
     shared_->connections.fetch_add(1, std::memory_order_relaxed);
   }
-  ~Session() override { shared_->connections.fetch_sub(1, std::memory_order_relaxed); }
+  ~Session() override {
+    shared_->connections.fetch_sub(1, std::memory_order_relaxed);
+    shared_->per_ip.release(ip_);
+  }
 
   void start(const stun::TransportAddress& peer, const stun::TransportAddress& local) {
     peer_ = peer;
     local_ = local;
-    arm_timer();
     if constexpr (std::is_same_v<Stream, tcp::socket>) {
+      arm_timer(shared_->options.first_request_timeout);
       read();
     } else {
+      arm_timer(shared_->options.handshake_timeout);
       stream_.async_handshake(asio::ssl::stream_base::server,
                               [self = this->shared_from_this()](const boost::system::error_code& ec) {
                                 if (ec) return self->close();
+                                self->arm_timer(self->shared_->options.first_request_timeout);
                                 self->read();
                               });
     }
@@ -105,8 +121,9 @@ class Session final : public Closable, public std::enable_shared_from_this<Sessi
     }
   }
 
-  void arm_timer() {
-    timer_.expires_after(shared_->options.idle_timeout);
+  // Only complete requests push the deadline back: bytes trickled into a frame that never completes do not.
+  void arm_timer(std::chrono::milliseconds after) {
+    timer_.expires_after(after);
     timer_.async_wait([weak = this->weak_from_this()](const boost::system::error_code& ec) {
       if (ec) return;
       if (auto self = weak.lock()) self->close();
@@ -118,7 +135,6 @@ class Session final : public Closable, public std::enable_shared_from_this<Sessi
                             [self = this->shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
                               if (ec) return self->close();
                               self->used_ += n;
-                              self->arm_timer();
                               self->on_data();
                             });
   }
@@ -136,6 +152,7 @@ class Session final : public Closable, public std::enable_shared_from_this<Sessi
       }
       if (!answer({in_.data() + pos, frame.size}, frame.kind)) return close();
       pos += frame.size;
+      arm_timer(shared_->options.idle_timeout);
     }
     std::memmove(in_.data(), in_.data() + pos, used_ - pos);
     used_ -= pos;
@@ -164,6 +181,7 @@ class Session final : public Closable, public std::enable_shared_from_this<Sessi
   std::shared_ptr<StunStreamServer::Shared> shared_;
   asio::steady_timer timer_;
   stun::Transport transport_;
+  util::IpAddress ip_;  // holds one of per_ip's counts
   stun::TransportAddress peer_, local_;
   std::vector<std::uint8_t> in_;
   std::size_t used_ = 0;
@@ -177,16 +195,21 @@ void on_accept(tcp::acceptor& acceptor, std::shared_ptr<StunStreamServer::Shared
   boost::system::error_code ec;
   const auto peer = socket.remote_endpoint(ec);
   const auto local = socket.local_endpoint(ec);
-  if (ec || shared->connections.load() >= shared->options.max_connections) return;  // socket closes
+  if (ec) return;  // the socket closes
+  const util::IpAddress ip = to_ip(peer);
+  if (shared->connections.load() >= shared->options.max_connections || !shared->per_ip.try_acquire(ip)) {
+    shared->refused.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
   std::erase_if(shared->sessions, [](const std::weak_ptr<Closable>& w) { return w.expired(); });
   if (tls) {
     using S = Session<asio::ssl::stream<tcp::socket>>;
     auto s = std::make_shared<S>(asio::ssl::stream<tcp::socket>(std::move(socket), *shared->options.tls), shared,
-                                 stun::Transport::kTls);
+                                 stun::Transport::kTls, ip);
     shared->sessions.push_back(s);
     s->start(from_endpoint(peer), from_endpoint(local));
   } else {
-    auto s = std::make_shared<Session<tcp::socket>>(std::move(socket), shared, stun::Transport::kTcp);
+    auto s = std::make_shared<Session<tcp::socket>>(std::move(socket), shared, stun::Transport::kTcp, ip);
     shared->sessions.push_back(s);
     s->start(from_endpoint(peer), from_endpoint(local));
   }
@@ -197,7 +220,15 @@ void accept_loop(tcp::acceptor& acceptor, std::shared_ptr<StunStreamServer::Shar
   acceptor.async_accept([&acceptor, shared, tls](const boost::system::error_code& ec, tcp::socket socket) {
     if (shared->stopping) return;
     if (!ec) on_accept(acceptor, shared, tls, std::move(socket));
-    accept_loop(acceptor, shared, tls);
+    const bool out_of_descriptors = ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space ||
+                                    ec == asio::error::no_memory || ec.value() == ENFILE;
+    if (!out_of_descriptors) return accept_loop(acceptor, shared, tls);
+    // Accepting again at once would fail again at once: wait for descriptors to come back.
+    shared->backoffs.fetch_add(1, std::memory_order_relaxed);
+    auto timer = std::make_shared<asio::steady_timer>(acceptor.get_executor(), shared->options.accept_backoff);
+    timer->async_wait([&acceptor, shared, tls, timer](const boost::system::error_code&) {
+      if (!shared->stopping) accept_loop(acceptor, shared, tls);
+    });
   });
 }
 
@@ -220,7 +251,9 @@ std::string StunStreamOptions::validate() const {
   std::string errs;
   if (max_frame < 20 || max_frame > stun::kMaxMessageSize) errs += "stun stream max frame must be 20..65555\n";
   if (max_connections == 0) errs += "stun stream max connections must be at least 1\n";
-  if (idle_timeout.count() <= 0) errs += "stun stream idle timeout must be positive\n";
+  if (idle_timeout.count() <= 0 || handshake_timeout.count() <= 0 || first_request_timeout.count() <= 0) {
+    errs += "stun stream timeouts must be positive\n";
+  }
   return errs;
 }
 
@@ -271,6 +304,9 @@ void StunStreamServer::stop() {
   io_.stop();
   thread_.join();
 }
+
+std::uint64_t StunStreamServer::refused() const { return shared_->refused.load(std::memory_order_relaxed); }
+std::uint64_t StunStreamServer::accept_backoffs() const { return shared_->backoffs.load(std::memory_order_relaxed); }
 
 stun::StunMetricsSnapshot StunStreamServer::metrics() const {
   stun::StunMetricsSnapshot s;

@@ -96,9 +96,16 @@ void register_turn(OptionTable& t, TurnConfig& c) {
   t.add("turn-max-lifetime", &c.max_lifetime_s, "longest allocation lifetime in seconds a client may ask for");
   t.add("turn-max-allocations", &c.max_allocations, "live allocations in total (486 beyond)");
   t.add("turn-user-quota", &c.user_quota, "live allocations per username (486 beyond)");
+  t.add("turn-allocations-per-ip", &c.allocations_per_ip, "live allocations per client IP address, IPv6 per /64, whatever the usernames (486 beyond); 0 = no limit");
   t.add("turn-max-permissions", &c.max_permissions, "permissions per allocation");
   t.add("turn-max-channels", &c.max_channels, "channel bindings per allocation");
-  t.add("turn-bandwidth", &c.bandwidth_kbps, "relayed kbit/s per allocation, both directions together; 0 = unlimited");
+  t.add("turn-bandwidth", &c.bandwidth_kbps, "relayed kbit/s per allocation, both directions together (a 1080p call both ways stays below 16000); 0 = unlimited");
+  t.add("turn-total-bandwidth", &c.total_bandwidth_kbps, "relayed kbit/s for the whole server, both directions; each relay worker gets an equal share; 0 = unlimited");
+  t.add("turn-tcp-connections-per-ip", &c.tcp_connections_per_ip, "TURN TCP/TLS connections per client IP address, IPv6 per /64; more are closed at once; 0 = no limit");
+  t.add("turn-tls-handshake-timeout", &c.tls_handshake_timeout_s, "seconds a TURN/STUN TLS connection has to finish its handshake");
+  t.add("turn-tcp-first-request-timeout", &c.tcp_first_request_timeout_s, "seconds a TURN/STUN TCP or TLS connection has for its first valid request");
+  t.add("turn-tcp-idle-timeout", &c.tcp_idle_timeout_s, "seconds without a valid request after which a TURN/STUN TCP or TLS connection with no allocation is closed");
+  t.add("turn-tcp-frame-timeout", &c.tcp_frame_timeout_s, "seconds a STUN/ChannelData frame that started arriving on TCP/TLS may take to complete");
   t.add("turn-nonce-lifetime", &c.nonce_lifetime_s, "seconds a NONCE is accepted before 438 Stale Nonce");
   t.add("turn-auth-failure-rate", &c.auth_failure_rate, "401 answers per second per source IP (burst: twice that); more are dropped");
   t.add("allow-peer", &c.allow_peer, "CIDR the relay may send to even if denied by default (repeatable; allow wins)");
@@ -142,6 +149,10 @@ void validate_turn(std::ostringstream& errs, const TurnConfig& t) {
   check_positive(errs, "turn-max-permissions", t.max_permissions);
   check_positive(errs, "turn-max-channels", t.max_channels);
   check_positive(errs, "turn-auth-failure-rate", t.auth_failure_rate);
+  check_positive(errs, "turn-tls-handshake-timeout", t.tls_handshake_timeout_s);
+  check_positive(errs, "turn-tcp-first-request-timeout", t.tcp_first_request_timeout_s);
+  check_positive(errs, "turn-tcp-idle-timeout", t.tcp_idle_timeout_s);
+  check_positive(errs, "turn-tcp-frame-timeout", t.tcp_frame_timeout_s);
   if (t.max_lifetime_s < t.default_lifetime_s) errs << "--turn-max-lifetime must be at least --turn-default-lifetime\n";
   if (t.tls_cert.empty() != t.tls_key.empty()) errs << "--turn-tls-cert and --turn-tls-key go together\n";
   for (const auto& c : t.allow_peer) {

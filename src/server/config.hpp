@@ -66,9 +66,16 @@ struct TurnConfig {
   std::uint32_t max_lifetime_s = 3600;
   std::uint32_t max_allocations = 10000;      // in total (486 beyond)
   std::uint32_t user_quota = 10;              // allocations per username (486 beyond)
+  std::uint32_t allocations_per_ip = 512;     // allocations per client IP, IPv6 per /64 (486 beyond); 0 = no limit
   std::uint32_t max_permissions = 32;         // per allocation
   std::uint32_t max_channels = 32;            // per allocation
-  std::uint32_t bandwidth_kbps = 0;           // per allocation, both directions together; 0 = unlimited
+  std::uint32_t bandwidth_kbps = 16000;       // per allocation, both directions together; 0 = unlimited
+  std::uint32_t total_bandwidth_kbps = 1000000;  // whole server (each worker 1/N of it); 0 = unlimited
+  std::uint32_t tcp_connections_per_ip = 256;  // TURN TCP/TLS connections per client IP (IPv6 /64); 0 = no limit
+  double tls_handshake_timeout_s = 10;        // TURN over TLS: handshake done within
+  double tcp_first_request_timeout_s = 10;    // TURN over TCP/TLS: first valid request within
+  double tcp_idle_timeout_s = 30;             // nothing valid for this long and no allocation: closed
+  double tcp_frame_timeout_s = 10;            // a frame that started arriving must be complete within
   std::uint32_t nonce_lifetime_s = 600;       // 438 Stale Nonce after this
   double auth_failure_rate = 20;              // 401 answers per second per source IP
   std::vector<std::string> allow_peer;        // CIDRs relayed to even if denied by default (allow wins)

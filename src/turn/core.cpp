@@ -44,13 +44,23 @@ std::size_t FiveTupleHash::operator()(const FiveTuple& t) const noexcept {
   return static_cast<std::size_t>(h);
 }
 
-TurnCore::TurnCore(TurnShared& shared, RelayBinder& binder, std::uint32_t shard)
+TurnCore::TurnCore(TurnShared& shared, RelayBinder& binder, std::uint32_t shard, std::uint32_t shard_count)
     : shared_(shared),
       config_(shared.config()),
       binder_(binder),
       shard_(shard),
       limiter_(config_.unauthorized_rate, config_.unauthorized_burst, config_.rate_limit_buckets) {
   util::random_bytes(indication_prefix_);
+  if (config_.total_bandwidth_bytes_per_s > 0) {
+    const double share = static_cast<double>(config_.total_bandwidth_bytes_per_s) / std::max(1u, shard_count);
+    bandwidth_ = TokenBucket{share, share, share, {}};
+  }
+}
+
+DropReason TurnCore::take_bandwidth(Allocation& a, std::size_t bytes, util::TimePoint now) {
+  if (!a.bandwidth.take(bytes, now)) return DropReason::kBandwidth;
+  if (!bandwidth_.take(bytes, now)) return DropReason::kServerBandwidth;
+  return DropReason::kNone;
 }
 
 TurnCore::~TurnCore() {
@@ -137,7 +147,7 @@ void TurnCore::destroy(std::unordered_map<FiveTuple, std::unique_ptr<Allocation>
     binder_.close(a.relays[i]);
     shared_.ports().release(a.relays[i].address.family, a.relays[i].address.port);
   }
-  shared_.release_allocation(a.quota_user);
+  shared_.release_allocation(a.quota_user, a.client.client);
   by_tuple_.erase(it);
 }
 
