@@ -12,6 +12,7 @@ TurnShared::TurnShared(TurnConfig config, std::shared_ptr<const CredentialSource
       peer_policy_(std::move(peer_policy)),
       nonces_(std::move(nonce_secret), config_.nonce_lifetime.count()),
       ports_(config_.min_port, config_.max_port),
+      relays_(config_.min_port, config_.max_port),
       per_ip_(config_.max_allocations_per_ip) {
   if (const auto err = config_.validate(); !err.empty()) throw std::invalid_argument(err);
   if (!credentials_ || !peer_policy_) throw std::invalid_argument("TURN needs a credential source and a peer policy");
