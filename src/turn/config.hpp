@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "turn/types.hpp"
+#include "util/token_bucket.hpp"
 
 namespace sb::turn {
 
@@ -46,6 +47,10 @@ struct TurnConfig {
   // Bytes per second relayed by the whole server, both directions; 0 = no cap. Each of the N shards
   // gets 1/N of it (no lock per packet), so one heavy client is held to its shard's share.
   std::uint64_t total_bandwidth_bytes_per_s = 0;
+  util::RateSpec bandwidth_spec() const {
+    const auto burst = bandwidth_burst_bytes > 0 ? bandwidth_burst_bytes : bandwidth_bytes_per_s;
+    return {static_cast<double>(bandwidth_bytes_per_s), static_cast<double>(burst)};
+  }
 
   // The IPs clients see in XOR-RELAYED-ADDRESS (the external address behind a 1:1 NAT), at most one per
   // family; ports are ignored. A peer at one of them is another allocation of this server: it is let

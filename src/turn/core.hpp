@@ -43,7 +43,7 @@
 #include "stun/message.hpp"
 #include "turn/allocation.hpp"
 #include "turn/counters.hpp"
-#include "turn/rate_limiter.hpp"
+#include "util/token_bucket.hpp"
 #include "turn/relay.hpp"
 #include "turn/shared.hpp"
 #include "turn/types.hpp"
@@ -126,8 +126,10 @@ class TurnCore {
   RelayBinder& binder_;
   std::uint32_t shard_;
   TurnCounters counters_;
-  UnauthorizedLimiter limiter_;
-  TokenBucket bandwidth_;  // this shard's share of the server-wide cap
+  const util::RateSpec bandwidth_;         // per allocation, from config_
+  util::KeyedBuckets limiter_;             // unauthenticated answers per source IP
+  util::RateSpec server_bandwidth_spec_;  // this shard's share of the server-wide cap
+  util::TokenBucket server_bandwidth_;
   stun::Message response_;  // reused for every response (keeps its capacity)
   std::uint64_t indication_counter_ = 0;
   std::array<std::uint8_t, 4> indication_prefix_{};

@@ -34,7 +34,7 @@ Output CoreHandlers::reply(TurnCore& c, Request& r) {
 
 // Answers anyone may cause with a spoofed source (before authentication) are rate-limited per source IP.
 bool CoreHandlers::may_answer_unauthenticated(TurnCore& c, const Request& r) {
-  return r.authenticated || c.limiter_.allow(r.from.client, r.now.mono);
+  return r.authenticated || c.limiter_.take(r.from.client.ip_bytes(), r.now.mono);
 }
 
 Output CoreHandlers::error(TurnCore& c, Request& r, std::uint16_t code) {

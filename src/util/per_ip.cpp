@@ -16,10 +16,7 @@ std::size_t IpKeyHash::operator()(const IpAddress& a) const noexcept {
   std::uint64_t hi = 0, lo = 0;
   std::memcpy(&hi, a.bytes.data(), 8);
   std::memcpy(&lo, a.bytes.data() + 8, 8);
-  std::uint64_t h = hi * 0x9E3779B97F4A7C15ULL ^ lo;
-  h ^= h >> 29;
-  h *= 0xBF58476D1CE4E5B9ULL;
-  return static_cast<std::size_t>(h ^ (h >> 32));
+  return static_cast<std::size_t>(splitmix64(hi ^ splitmix64(lo)));
 }
 
 bool PerIpCounter::try_acquire(const IpAddress& ip) {
@@ -49,34 +46,15 @@ std::uint32_t PerIpCounter::held(const IpAddress& ip) const {
   return it == held_.end() ? 0 : it->second;
 }
 
-PerIpRate::PerIpRate(double per_second, double burst) : rate_(per_second), burst_(std::max(1.0, burst)) {}
-
 bool PerIpRate::allow(const IpAddress& ip, TimePoint now) {
-  if (rate_ <= 0) return true;
   const IpAddress key = per_ip_key(ip);
-  std::lock_guard lock(mu_);
-  sweep(now);
-  auto [it, fresh] = buckets_.try_emplace(key, Bucket{burst_, now});
-  Bucket& b = it->second;
-  if (!fresh) {
-    const double elapsed = std::chrono::duration<double>(now - b.last).count();
-    if (elapsed > 0) b.tokens = std::min(burst_, b.tokens + elapsed * rate_);
-    b.last = now;
+  bool ok = false;
+  {
+    std::lock_guard lock(mu_);
+    ok = buckets_.take(key.bytes, now);
   }
-  if (b.tokens < 1) {
-    refused_.fetch_add(1, std::memory_order_relaxed);
-    return false;
-  }
-  b.tokens -= 1;
-  return true;
-}
-
-// A bucket untouched for burst/rate seconds is full again: the same as no bucket.
-void PerIpRate::sweep(TimePoint now) {
-  const auto full_after = std::chrono::duration<double>(burst_ / rate_);
-  if (now - last_sweep_ < full_after) return;
-  last_sweep_ = now;
-  std::erase_if(buckets_, [&](const auto& kv) { return now - kv.second.last >= full_after; });
+  if (!ok) refused_.fetch_add(1, std::memory_order_relaxed);
+  return ok;
 }
 
 }  // namespace sb::util

@@ -11,6 +11,7 @@
 
 #include "util/address.hpp"
 #include "util/clock.hpp"
+#include "util/token_bucket.hpp"
 
 namespace sb::util {
 
@@ -39,25 +40,18 @@ class PerIpCounter {
   std::atomic<std::uint64_t> refused_{0};
 };
 
-// A token bucket per source (events per second, with a burst). Buckets that have refilled completely are
-// forgotten, so memory follows the number of sources active within the last burst/rate seconds.
+// Events per second per source (a util::KeyedBuckets table, so memory is fixed whatever the number of
+// sources), shared by threads.
 class PerIpRate {
  public:
-  PerIpRate(double per_second, double burst);  // per_second <= 0: no limit
+  explicit PerIpRate(RateSpec spec, std::uint32_t buckets = 4096) : buckets_(spec, buckets) {}
   // Takes a token for `ip` at `now`; false (and counted as refused) when it has none.
   bool allow(const IpAddress& ip, TimePoint now);
   std::uint64_t refused() const { return refused_.load(std::memory_order_relaxed); }
 
  private:
-  struct Bucket {
-    double tokens;
-    TimePoint last;
-  };
-  void sweep(TimePoint now);  // under mu_
-  const double rate_, burst_;
   std::mutex mu_;
-  std::unordered_map<IpAddress, Bucket, IpKeyHash> buckets_;  // guarded by mu_
-  TimePoint last_sweep_{};                                    // guarded by mu_
+  KeyedBuckets buckets_;  // guarded by mu_
   std::atomic<std::uint64_t> refused_{0};
 };
 

@@ -39,7 +39,7 @@ TEST(PerIpCounter, ZeroMeansNoLimit) {
 }
 
 TEST(PerIpRate, TokenBucketPerSource) {
-  PerIpRate r(2, 3);  // 2/s, burst 3
+  PerIpRate r({2, 3});  // 2/s, burst 3
   const TimePoint t0{};
   int ok = 0;
   for (int i = 0; i < 10; ++i) ok += r.allow(ip("203.0.113.1"), t0);
@@ -48,7 +48,7 @@ TEST(PerIpRate, TokenBucketPerSource) {
   EXPECT_TRUE(r.allow(ip("203.0.113.2"), t0));
   EXPECT_TRUE(r.allow(ip("203.0.113.1"), t0 + std::chrono::milliseconds(500)));   // one token back
   EXPECT_FALSE(r.allow(ip("203.0.113.1"), t0 + std::chrono::milliseconds(600)));
-  // Long idle: full again (and the bucket was forgotten meanwhile).
+  // Long idle: full again.
   ok = 0;
   for (int i = 0; i < 10; ++i) ok += r.allow(ip("203.0.113.1"), t0 + std::chrono::seconds(60));
   EXPECT_EQ(ok, 3);
