@@ -21,6 +21,7 @@
 #include "signaling/wire_session.hpp"
 #include "util/address.hpp"
 #include "util/clock.hpp"
+#include "util/per_ip.hpp"
 
 namespace sb::net {
 
@@ -33,12 +34,14 @@ struct WsOptions {
   std::size_t max_connections = 100000;
   std::chrono::milliseconds handshake_timeout{10'000};
   std::chrono::milliseconds close_timeout{2'000};  // a peer that does not finish the close handshake is cut
+  double joins_per_second_per_ip = 10;  // burst: 3 s worth; more joins get `rate-limited`; <= 0 = no limit
 };
 
 struct HttpOptions {
   std::chrono::milliseconds request_timeout{30'000};
   std::uint32_t max_header_bytes = 8 * 1024;
   std::uint32_t max_body_bytes = 8 * 1024;  // nothing we serve takes a body
+  std::uint32_t connections_per_ip = 256;   // HTTP/WebSocket connections per client IP (IPv6 /64); 0 = no limit
 };
 
 // Something the server can close at shutdown.
@@ -85,12 +88,21 @@ struct ServerState {
   std::unique_ptr<const signaling::SessionContext> context;  // refers to the members above
   // Set before serving, fixed after. init() adds protocol v1 at /ws.
   std::vector<WsEndpoint> ws_endpoints;
+  // Limits per client IP, made by init() from http.connections_per_ip and ws.joins_per_second_per_ip. The
+  // listener takes a connection slot at accept; the connection gives it back when its last session ends
+  // (see Listener::on_accept).
+  std::unique_ptr<util::PerIpCounter> connections_per_ip;
+  std::unique_ptr<util::PerIpRate> joins_per_ip;
   void init() {
+    connections_per_ip = std::make_unique<util::PerIpCounter>(http.connections_per_ip);
+    const double joins = ws.joins_per_second_per_ip;
+    joins_per_ip = std::make_unique<util::PerIpRate>(util::RateSpec{joins, 3 * joins});
     context = std::make_unique<const signaling::SessionContext>(
-        signaling::SessionContext{session_config, *router, *ice_servers, *counters, *clock});
-    ws_endpoints.push_back({"/ws", [ctx = context.get()](const WsUpgrade&, signaling::PeerLink& link,
+        signaling::SessionContext{session_config, *router, *ice_servers, *counters, *clock, joins_per_ip.get()});
+    ws_endpoints.push_back({"/ws", [ctx = context.get()](const WsUpgrade& upgrade, signaling::PeerLink& link,
                                                          std::weak_ptr<signaling::Member> member) {
-                              return std::make_unique<signaling::Session>(*ctx, link, std::move(member));
+                              return std::make_unique<signaling::Session>(*ctx, link, std::move(member),
+                                                                          upgrade.remote);
                             }});
   }
   // The endpoint serving `path` (no query), or null.

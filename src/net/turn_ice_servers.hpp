@@ -1,6 +1,7 @@
 // The TURN entry of `joined.iceServers`: the relay's turn:/turns: URLs with fresh TURN REST API
-// credentials for every peer (username "<expiry>:<peer id>", password base64(HMAC-SHA1(secret,
-// username))), so browsers relay with no static password anywhere. When the TURN front end also answers
+// credentials for every join (username "<expiry>:<user>", password base64(HMAC-SHA1(secret, username)),
+// where <user> is the request's user: the connection, or the identity), so browsers relay with no static
+// password anywhere. TURN's per-user quota then counts the connection: joining again does not reset it. When the TURN front end also answers
 // STUN Binding, the stun: URL of those shared ports comes first, as its own RTCIceServer.
 #pragma once
 
@@ -21,7 +22,7 @@ struct TurnIceServersOptions {
   std::uint16_t tcp_port = 3478;   // turn: over TCP (`listening turn-tcp`); 0 = not offered
   std::uint16_t tls_port = 0;      // turns: over TLS; 0 = not offered
   std::string secret;              // the REST secret credentials are minted with (the first configured)
-  std::int64_t ttl_seconds = 86400;
+  std::int64_t ttl_seconds = 3600;
   std::string stun_url;  // "stun:HOST:PORT" when the same front end answers Binding; "" = none
 };
 
@@ -29,7 +30,7 @@ class TurnIceServers final : public signaling::IceServerSource {
  public:
   TurnIceServers(TurnIceServersOptions options, std::shared_ptr<const util::Clock> clock);
   // Thread-safe (immutable state; minting is a pure function of the clock).
-  std::vector<signaling::IceServer> ice_servers_for(std::string_view peer_id) override;
+  std::vector<signaling::IceServer> ice_servers_for(const signaling::IceServerRequest& request) override;
 
   const std::vector<std::string>& urls() const { return urls_; }
 

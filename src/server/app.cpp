@@ -32,6 +32,8 @@ std::shared_ptr<net::ServerState> make_state(const Config& c, std::shared_ptr<ne
   s->ws.ping_interval = std::chrono::milliseconds(static_cast<std::int64_t>(sig.ping_interval_s * 1000));
   s->ws.idle_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(sig.idle_timeout_s * 1000));
   s->ws.max_connections = sig.max_connections;
+  s->ws.joins_per_second_per_ip = sig.join_rate_per_ip;
+  s->http.connections_per_ip = c.http.connections_per_ip;
   s->session_config.limits.max_sdp_bytes = sig.max_sdp_bytes;
   s->session_config.limits.max_candidate_bytes = sig.max_candidate_bytes;
   s->session_config.limits.max_name_bytes = sig.max_name_bytes;
@@ -45,6 +47,17 @@ std::shared_ptr<net::ServerState> make_state(const Config& c, std::shared_ptr<ne
   s->clock = std::move(clock);
   s->init();
   return s;
+}
+
+// Refusals of the limits per client IP (the state outlives the registry's renders: both live as long as App).
+void register_limit_metrics(metrics::Registry& r, const net::ServerState& s) {
+  const auto* connections = s.connections_per_ip.get();
+  const auto* joins = s.joins_per_ip.get();
+  r.counter_fn("signalbox_http_connections_refused_total",
+               "HTTP/WebSocket connections closed at accept, by limit.", {{"limit", "per_ip"}},
+               [connections] { return static_cast<double>(connections->refused()); });
+  r.counter_fn("signalbox_joins_refused_total", "Joins answered rate-limited, by limit.", {{"limit", "per_ip_rate"}},
+               [joins] { return static_cast<double>(joins->refused()); });
 }
 
 std::shared_ptr<const StaticFiles> make_static_files(const Config& c) {
@@ -68,6 +81,7 @@ App::App(const Config& config)
   state_->tls = tls_;
   state_->pool = &pool_;
   register_signaling_metrics(*metrics_, state_->counters, state_->router);
+  register_limit_metrics(metrics_->registry(), *state_);
   http_ = std::make_unique<net::HttpServer>(ioc_, state_);
 }
 

@@ -21,6 +21,7 @@ void register_http(OptionTable& t, HttpConfig& c) {
   t.add("tls-key", &c.tls_key, "PEM private key file for --tls-cert");
   t.add("self-signed", &c.self_signed, "make a throwaway self-signed certificate at start-up (quick LAN tests)");
   t.add("admin-allow", &c.admin_allow, "CIDRs besides loopback allowed to reach /metrics and /admin (repeatable)");
+  t.add("connections-per-ip", &c.connections_per_ip, "HTTP/WebSocket connections per client IP address, IPv6 per /64; more are closed at once; 0 = no limit");
   t.add("admin-token", &c.admin_token, "bearer token (16+ characters) that /metrics and /admin also require, as `Authorization: Bearer TOKEN` (401 without); set it when a reverse proxy on this host forwards requests, which then all come from loopback");
 }
 
@@ -29,6 +30,7 @@ void register_signaling(OptionTable& t, SignalingConfig& c) {
   t.add("max-peers-per-room", &c.max_peers_per_room, "room capacity: 2 is a 1:1 call, more for mesh calls");
   t.add("max-rooms", &c.max_rooms, "rooms open at once; further joins get `server-full`");
   t.add("max-connections", &c.max_connections, "WebSocket connections at once; further ones are refused");
+  t.add("join-rate-per-ip", &c.join_rate_per_ip, "joins per second per client IP address, IPv6 per /64 (burst: 3 s worth); more get `rate-limited`; 0 = no limit");
   t.add("max-message-bytes", &c.max_message_bytes, "largest WebSocket message accepted; larger closes with 1009");
   t.add("max-sdp-bytes", &c.max_sdp_bytes, "largest `sdp` field (`field-too-large`)");
   t.add("max-candidate-bytes", &c.max_candidate_bytes, "largest ICE candidate string (`field-too-large`)");
@@ -71,6 +73,7 @@ void validate_signaling(std::ostringstream& errs, const SignalingConfig& s) {
   check_positive(errs, "max-connections", s.max_connections);
   check_positive(errs, "rate-limit", s.rate_limit);
   check_positive(errs, "rate-burst", s.rate_burst);
+  if (s.join_rate_per_ip < 0) errs << "--join-rate-per-ip must not be negative\n";
   check_positive(errs, "send-queue-messages", s.send_queue_messages);
   check_positive(errs, "ping-interval", s.ping_interval_s);
   check_positive(errs, "idle-timeout", s.idle_timeout_s);
@@ -86,7 +89,7 @@ void register_turn(OptionTable& t, TurnConfig& c) {
   t.add("turn-realm", &c.realm, "REALM of the long-term credentials (RFC 8489 §9.2)");
   t.add("turn-user", &c.users, "static user NAME:PASSWORD (repeatable)");
   t.add("turn-secret", &c.secrets, "TURN REST API shared secret (repeatable, for rotation); none = a random one at start-up");
-  t.add("turn-credential-ttl", &c.credential_ttl_s, "seconds the ephemeral credentials in `joined` stay valid (bounds how long a relayed call can refresh)");
+  t.add("turn-credential-ttl", &c.credential_ttl_s, "seconds the ephemeral TURN credentials in `joined` may start allocations (an allocation made with them is refreshed with them after that); the username names the WebSocket connection, so joining again does not reset TURN's per-user quota");
   t.add("turn-relay-address", &c.relay_addresses, "IP the relay sockets bind to, one IPv4 and/or one IPv6 (repeatable: both give dual-stack allocations, RFC 8656 §7.2); default: the listen IPv4, or the first non-loopback IPv4 interface");
   t.add("turn-external-address", &c.external_addresses, "public IP advertised as the relayed address of its family when the relay is behind a 1:1 NAT (repeatable, one per family); default: the relay address");
   t.add("turn-min-port", &c.min_port, "lowest relay port");

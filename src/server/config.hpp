@@ -20,12 +20,14 @@ struct HttpConfig {
   bool self_signed = false;               // throwaway certificate for a quick LAN test
   std::vector<std::string> admin_allow;   // CIDRs allowed to reach /metrics and /admin beyond loopback
   std::string admin_token;                // when set, /metrics and /admin also need "Authorization: Bearer TOKEN"
+  std::uint32_t connections_per_ip = 256;  // HTTP/WebSocket connections per client IP (IPv6 /64); 0 = no limit
 };
 
 struct SignalingConfig {
   std::uint32_t max_peers_per_room = 2;
   std::uint32_t max_rooms = 100000;
   std::uint32_t max_connections = 100000;
+  double join_rate_per_ip = 10;           // joins per second per client IP (burst 3 s worth); 0 = no limit
   std::uint32_t max_message_bytes = 64 * 1024;
   std::uint32_t max_sdp_bytes = 32 * 1024;
   std::uint32_t max_candidate_bytes = 1024;
@@ -56,7 +58,7 @@ struct TurnConfig {
   std::string realm = "signalbox";
   std::vector<std::string> users;             // static long-term credentials, NAME:PASSWORD
   std::vector<std::string> secrets;           // TURN REST API shared secrets; empty = one random at start-up
-  std::uint32_t credential_ttl_s = 86400;     // lifetime of the ephemeral credentials handed out in `joined`
+  std::uint32_t credential_ttl_s = 3600;      // how long the credentials in `joined` may start allocations
   std::vector<std::string> relay_addresses;   // IPs the relay sockets bind to, one per family; default: listen IP or first interface
   std::vector<std::string> external_addresses;  // IPs advertised in XOR-RELAYED-ADDRESS when behind NAT, one per family
   std::uint16_t min_port = 49152;             // relay port range (inclusive)

@@ -47,7 +47,7 @@ std::string first_interface_ip() {
 class StunIceServers final : public signaling::IceServerSource {
  public:
   void set_url(std::string url) { url_ = std::move(url); }  // before serving only
-  std::vector<signaling::IceServer> ice_servers_for(std::string_view) override {
+  std::vector<signaling::IceServer> ice_servers_for(const signaling::IceServerRequest&) override {
     if (url_.empty()) return {};
     return {signaling::IceServer{{url_}, std::nullopt, std::nullopt}};
   }

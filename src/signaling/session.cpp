@@ -1,11 +1,17 @@
 #include "signaling/session.hpp"
 
 #include "signaling/fast_relay.hpp"
+#include "util/random.hpp"
 
 namespace sb::signaling {
 
-Session::Session(const SessionContext& ctx, PeerLink& link, std::weak_ptr<Member> member)
-    : ctx_(ctx), link_(link), member_(std::move(member)), limiter_(ctx.config.rate, ctx.clock.now()) {}
+Session::Session(const SessionContext& ctx, PeerLink& link, std::weak_ptr<Member> member, util::IpAddress remote)
+    : ctx_(ctx),
+      link_(link),
+      member_(std::move(member)),
+      remote_(remote),
+      connection_key_("c" + util::random_hex(8)),
+      limiter_(ctx.config.rate, ctx.clock.now()) {}
 
 Session::~Session() {
   leave_room(LeaveReason::disconnect);
@@ -66,6 +72,10 @@ void Session::handle(const msg::Join& m) {
     send_error(ErrorCode::already_joined, "already in room " + room_ + "; send bye first", "", "join");
     return;
   }
+  if (ctx_.joins_per_ip != nullptr && !ctx_.joins_per_ip->allow(remote_, ctx_.clock.now())) {
+    send_error(ErrorCode::rate_limited, "too many joins from your address; try again in a moment", "", "join");
+    return;
+  }
   state_ = State::joining;
   room_ = m.room;
   peer_id_ = ctx_.router.join(JoinRequest{m.room, PeerInfo{"", m.name, "", ""}, 0, true}, member_);
@@ -102,7 +112,7 @@ void Session::handle(const msg::Ping&) {
 void Session::on(event::Admitted& e) {
   if (state_ != State::joining || e.id != peer_id_) return;  // answers a join since cancelled
   state_ = State::joined;
-  send(msg::Joined{peer_id_, room_, std::move(e.peers), ctx_.ice_servers.ice_servers_for(peer_id_)});
+  send(msg::Joined{peer_id_, room_, std::move(e.peers), ctx_.ice_servers.ice_servers_for({peer_id_, connection_key_})});
   ctx_.router.announce_joined(room_, peer_id_);
 }
 

@@ -16,7 +16,9 @@
 #include "signaling/rate_limiter.hpp"
 #include "signaling/router.hpp"
 #include "signaling/wire_session.hpp"
+#include "util/address.hpp"
 #include "util/clock.hpp"
+#include "util/per_ip.hpp"
 
 namespace sb::signaling {
 
@@ -32,12 +34,15 @@ struct SessionContext {
   IceServerSource& ice_servers;
   Counters& counters;
   const util::Clock& clock;
+  // Joins per second per client IP (IPv6: /64); null = no limit. More get `rate-limited` (ref `join`).
+  util::PerIpRate* joins_per_ip = nullptr;
 };
 
 class Session final : public WireSession {
  public:
-  // `link` is this connection (it outlives the session); `member` is what the router delivers events to.
-  Session(const SessionContext& ctx, PeerLink& link, std::weak_ptr<Member> member);
+  // `link` is this connection (it outlives the session); `member` is what the router delivers events to;
+  // `remote` is the client's address (joins are limited per address).
+  Session(const SessionContext& ctx, PeerLink& link, std::weak_ptr<Member> member, util::IpAddress remote = {});
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
   ~Session() override;
@@ -50,6 +55,9 @@ class Session final : public WireSession {
   bool joined() const { return state_ == State::joined; }
   const std::string& peer_id() const { return peer_id_; }
   const std::string& room() const { return room_; }
+  // What TURN credentials name as their user: made when the connection opened, the same for every join on
+  // it (TURN's per-user allocation quota then counts the connection, however often it joins again).
+  const std::string& connection_key() const { return connection_key_; }
 
  private:
   // idle → joining (join sent to the router) → joined (Admitted) → idle (bye); joining → idle (Refused).
@@ -80,6 +88,8 @@ class Session final : public WireSession {
   const SessionContext& ctx_;
   PeerLink& link_;
   std::weak_ptr<Member> member_;
+  util::IpAddress remote_;
+  std::string connection_key_;
   RateLimiter limiter_;
   State state_ = State::idle;
   std::string room_;      // set from join until the session leaves

@@ -92,7 +92,7 @@ bool CoreHandlers::authenticate(TurnCore& c, Request& r, Output& answer) {
   }
   // Step 4: a key for USERNAME (static user or unexpired REST credential) → else 401.
   const KeyLookup keys = c.shared_.credentials().lookup(username->value, realm->value, r.now.unix_seconds);
-  if (keys.key_count == 0) {
+  if (keys.key_count == 0 || (keys.expired && !may_use_expired(c, r, username->value))) {
     answer = challenge(c, r, stun::code::kUnauthorized, keys.failure);
     return false;
   }
@@ -110,6 +110,15 @@ bool CoreHandlers::authenticate(TurnCore& c, Request& r, Output& answer) {
   }
   answer = challenge(c, r, stun::code::kUnauthorized, AuthFailure::kBadIntegrity);
   return false;
+}
+
+// An expired TURN REST credential may no longer create allocations, but it keeps serving the allocation it
+// created (Refresh, CreatePermission, ChannelBind on that 5-tuple): the credential's lifetime bounds when a
+// call can start relaying, not how long it may last. Browsers keep the credentials they were given.
+bool CoreHandlers::may_use_expired(TurnCore& c, const Request& r, std::string_view username) {
+  if (r.msg.method() == stun::Method::kAllocate) return false;
+  const Allocation* a = c.find(r.from);
+  return a != nullptr && a->expires > r.now.mono && a->username == username;
 }
 
 Allocation* CoreHandlers::owned(TurnCore& c, Request& r, Output& answer) {

@@ -38,6 +38,7 @@ struct CoreHandlers {
 
   // RFC 8489 §9.2.4. True when authenticated; otherwise `answer` is the response (or a drop).
   static bool authenticate(TurnCore& c, Request& r, Output& answer);
+  static bool may_use_expired(TurnCore& c, const Request& r, std::string_view username);
 
   // The allocation of r.from, checked to belong to r.username: nullptr with `answer` = 437 or 441.
   static Allocation* owned(TurnCore& c, Request& r, Output& answer);
