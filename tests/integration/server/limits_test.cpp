@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/host_address.hpp"
 #include "common/http_get.hpp"
 #include "common/json_util.hpp"
 #include "common/server_process.hpp"
@@ -22,7 +23,7 @@ using namespace std::chrono_literals;
 
 ServerOptions server(std::vector<std::string> extra) {
   ServerOptions o;
-  o.args = {"--listen", "127.0.0.1:0", "--stun-listen", "127.0.0.1:0", "--turn-relay-address", "192.0.2.2",
+  o.args = {"--listen", "127.0.0.1:0", "--stun-listen", "127.0.0.1:0", "--turn-relay-address", host_address(),
             "--log-level", "warn"};
   o.args.insert(o.args.end(), extra.begin(), extra.end());
   return o;

@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/host_address.hpp"
 #include "common/http_get.hpp"
 #include "common/json_util.hpp"
 #include "common/server_process.hpp"
@@ -36,7 +37,7 @@ ServerOptions server(std::vector<std::string> extra, std::string binary = signal
   ServerOptions o;
   o.binary = std::move(binary);
   o.args = {"--listen", "127.0.0.1:0", "--stun-listen", "127.0.0.1:0", "--turn-user",
-            std::string(kUser) + ":" + kPassword, "--turn-relay-address", "192.0.2.2", "--log-level", "warn"};
+            std::string(kUser) + ":" + kPassword, "--turn-relay-address", host_address(), "--log-level", "warn"};
   o.args.insert(o.args.end(), extra.begin(), extra.end());
   return o;
 }
