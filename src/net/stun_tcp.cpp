@@ -60,7 +60,15 @@ struct StunStreamServer::Shared {
   stun::BindingService service;
   const StunStreamOptions& options;
   std::atomic<std::size_t>& connections;
-  std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
+  // Each acceptor with the timer it waits on when accept() finds no free descriptor. The timer is made up
+  // front: a process out of descriptors may be out of memory too (ENOBUFS, ENOMEM).
+  struct Listener {
+    Listener(tcp::acceptor a, bool t) : acceptor(std::move(a)), backoff(acceptor.get_executor()), tls(t) {}
+    tcp::acceptor acceptor;
+    asio::steady_timer backoff;
+    bool tls;
+  };
+  std::vector<std::unique_ptr<Listener>> listeners;
   std::vector<std::weak_ptr<Closable>> sessions;  // to close them on stop(); pruned on accept
   util::PerIpCounter per_ip;
   std::atomic<std::uint64_t> refused{0}, backoffs{0};
@@ -188,7 +196,8 @@ class Session final : public Closable, public std::enable_shared_from_this<Sessi
   std::vector<std::uint8_t> out_;
 };
 
-void accept_loop(tcp::acceptor& acceptor, std::shared_ptr<StunStreamServer::Shared> shared, bool tls);
+using Listener = StunStreamServer::Shared::Listener;
+void accept_loop(Listener& listener, std::shared_ptr<StunStreamServer::Shared> shared);
 
 void on_accept(tcp::acceptor& acceptor, std::shared_ptr<StunStreamServer::Shared> shared, bool tls,
                tcp::socket socket) {
@@ -216,18 +225,18 @@ void on_accept(tcp::acceptor& acceptor, std::shared_ptr<StunStreamServer::Shared
   (void)acceptor;
 }
 
-void accept_loop(tcp::acceptor& acceptor, std::shared_ptr<StunStreamServer::Shared> shared, bool tls) {
-  acceptor.async_accept([&acceptor, shared, tls](const boost::system::error_code& ec, tcp::socket socket) {
+void accept_loop(Listener& listener, std::shared_ptr<StunStreamServer::Shared> shared) {
+  listener.acceptor.async_accept([&listener, shared](const boost::system::error_code& ec, tcp::socket socket) {
     if (shared->stopping) return;
-    if (!ec) on_accept(acceptor, shared, tls, std::move(socket));
+    if (!ec) on_accept(listener.acceptor, shared, listener.tls, std::move(socket));
     const bool out_of_descriptors = ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space ||
                                     ec == asio::error::no_memory || ec.value() == ENFILE;
-    if (!out_of_descriptors) return accept_loop(acceptor, shared, tls);
+    if (!out_of_descriptors) return accept_loop(listener, shared);
     // Accepting again at once would fail again at once: wait for descriptors to come back.
     shared->backoffs.fetch_add(1, std::memory_order_relaxed);
-    auto timer = std::make_shared<asio::steady_timer>(acceptor.get_executor(), shared->options.accept_backoff);
-    timer->async_wait([&acceptor, shared, tls, timer](const boost::system::error_code&) {
-      if (!shared->stopping) accept_loop(acceptor, shared, tls);
+    listener.backoff.expires_after(shared->options.accept_backoff);
+    listener.backoff.async_wait([&listener, shared](const boost::system::error_code&) {
+      if (!shared->stopping) accept_loop(listener, shared);
     });
   });
 }
@@ -262,15 +271,15 @@ StunStreamServer::StunStreamServer(StunStreamOptions options, stun::ServiceConfi
   if (const std::string e = options_.validate() + service.validate(); !e.empty()) throw std::runtime_error(e);
   shared_ = std::make_shared<Shared>(service, options_, connections_);
   for (const auto& a : options_.tcp_listen) {
-    auto& acc = shared_->acceptors.emplace_back(std::make_unique<tcp::acceptor>(open_acceptor(io_, a)));
-    bound_tcp_.push_back(from_endpoint(acc->local_endpoint()));
-    accept_loop(*acc, shared_, false);
+    auto& l = shared_->listeners.emplace_back(std::make_unique<Listener>(open_acceptor(io_, a), false));
+    bound_tcp_.push_back(from_endpoint(l->acceptor.local_endpoint()));
+    accept_loop(*l, shared_);
   }
   if (!options_.tls) return;
   for (const auto& a : options_.tls_listen) {
-    auto& acc = shared_->acceptors.emplace_back(std::make_unique<tcp::acceptor>(open_acceptor(io_, a)));
-    bound_tls_.push_back(from_endpoint(acc->local_endpoint()));
-    accept_loop(*acc, shared_, true);
+    auto& l = shared_->listeners.emplace_back(std::make_unique<Listener>(open_acceptor(io_, a), true));
+    bound_tls_.push_back(from_endpoint(l->acceptor.local_endpoint()));
+    accept_loop(*l, shared_);
   }
 }
 
@@ -286,9 +295,10 @@ void StunStreamServer::request_stop() {
   // Closing the sockets makes pending operations complete with errors; the sessions then go away.
   asio::post(io_, [shared = shared_, closed = closed_] {
     shared->stopping = true;
-    for (auto& a : shared->acceptors) {
+    for (auto& l : shared->listeners) {
       boost::system::error_code ignored;
-      a->close(ignored);
+      l->acceptor.close(ignored);
+      l->backoff.cancel();
     }
     for (auto& w : shared->sessions) {
       if (auto s = w.lock()) s->close();

@@ -157,6 +157,14 @@ void expect_backs_off_and_recovers(bool turn) {
   o.args.insert(o.args.begin(), {"--nofile=300:300", signalbox_path()});
   ServerProcess s(o);
   const auto tcp = address(s, turn ? "turn-tcp" : "stun-tcp");
+  // First one connection served and one closed at its deadline, while descriptors are free. (Under UBSan the
+  // first call of a kind on a polymorphic object has its vtable checked through pipe(), which fails with
+  // EMFILE and is reported as an invalid vptr, ending the server: a report about the sanitizer, not the code.)
+  {
+    TurnProbe served(tcp, true), silent(tcp, true);
+    ASSERT_TRUE(served.binding());
+    ASSERT_TRUE(silent.closed_by_server(6s));
+  }
   std::vector<std::unique_ptr<TurnProbe>> idle;
   for (int i = 0; i < 400; ++i) idle.push_back(std::make_unique<TurnProbe>(tcp, true));
   // While the descriptors are gone, the listener waits instead of spinning on a failing accept().
@@ -176,12 +184,12 @@ void expect_backs_off_and_recovers(bool turn) {
   }
   EXPECT_EQ(closed_by_server, 400);
   if (turn) {
-    EXPECT_EQ(closed(s, "first_request_timeout"), 400);
+    EXPECT_EQ(closed(s, "first_request_timeout"), 401);  // with the first silent one
   }
   const char* backoffs = turn ? "signalbox_turn_accept_backoffs_total" : "signalbox_stun_accept_backoffs_total";
   EXPECT_GE(metric(metrics(s), backoffs).value_or(0), 1);
   const auto& l = s.listener("http");
-  EXPECT_EQ(http_get(l.host, l.port, "/healthz", false, 2s).status, 200);
+  EXPECT_EQ(http_get(l.host, l.port, "/healthz", false, 2s).status, 200) << s.output();
   if (turn) {
     TurnProbe fresh(address(s, "turn-udp"));
     EXPECT_EQ(fresh.allocate(kUser, kPassword), 200);
