@@ -63,7 +63,8 @@ App::App(const Config& config)
       ice_servers_(std::make_shared<signaling::CompositeIceServers>()) {
   ice_servers_->add(std::make_shared<signaling::StaticIceServers>(config_.signaling.ice_servers));
   setup_tls();
-  routes_ = std::make_shared<HttpRoutes>(make_static_files(config_), metrics_, AdminAcl(config_.http.admin_allow));
+  routes_ = std::make_shared<HttpRoutes>(make_static_files(config_), metrics_,
+                                         AdminAcl(config_.http.admin_allow, config_.http.admin_token));
   auto routers = make_router(config_, metrics_->registry());
   cluster_ = routers.cluster;
   if (cluster_) routes_->add("/healthz", HttpRoutes::Access::open, cluster_health_route(cluster_));

@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -16,7 +17,8 @@ namespace sb::server {
 
 class HttpRoutes final : public net::HttpHandler {
  public:
-  enum class Access { open, admin };  // admin: loopback or `admin-allow` only, 403 otherwise
+  // admin: loopback or `admin-allow` only (403 otherwise), and the `admin-token` when set (401 otherwise).
+  enum class Access { open, admin };
   using Route = std::function<net::HttpResponse(const net::HttpRequest&)>;
 
   HttpRoutes(std::shared_ptr<const StaticFiles> files, std::shared_ptr<const MetricsRegistry> metrics,
@@ -30,6 +32,7 @@ class HttpRoutes final : public net::HttpHandler {
 
  private:
   net::HttpResponse serve_file(const net::HttpRequest& request) const;
+  std::optional<net::HttpResponse> refuse_admin(const net::HttpRequest& request) const;
 
   std::shared_ptr<const StaticFiles> files_;
   std::shared_ptr<const MetricsRegistry> metrics_;
