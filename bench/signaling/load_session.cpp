@@ -50,6 +50,17 @@ std::uint64_t sent_time(std::string_view text) {
 
 Session::Session(Worker& worker, int index) : worker_(worker), index_(index), ws_(worker.ioc) {}
 
+int Session::global() const { return worker_.config.index_start + index_ * worker_.config.index_step; }
+
+std::string Session::room() const { return worker_.config.room_prefix + std::to_string(global() / 2); }
+
+std::size_t Session::server() const {
+  const auto& c = worker_.config;
+  const auto pair = static_cast<std::size_t>(global() / 2);
+  const auto member = static_cast<std::size_t>(global() % 2);
+  return (pair + (c.cross ? member : 0)) % c.servers.size();
+}
+
 void Session::start() {
   const LoadConfig& c = worker_.config;
   auto& sock = ws_.next_layer();
@@ -67,7 +78,7 @@ void Session::start() {
     net::post(worker_.ioc, [self = shared_from_this()] { self->fail(); });
     return;
   }
-  sock.async_connect(c.server, [self = shared_from_this()](error_code ec) { self->on_connect(ec); });
+  sock.async_connect(c.servers[server()], [self = shared_from_this()](error_code ec) { self->on_connect(ec); });
 }
 
 void Session::on_connect(error_code ec) {
@@ -75,7 +86,7 @@ void Session::on_connect(error_code ec) {
   ws_.next_layer().set_option(tcp::no_delay(true), ec);
   // The room in the URL, as the web client sends it: a placement hint (the join below is what counts).
   const std::string target = worker_.config.room_hint ? worker_.config.path + "?room=" + room() : worker_.config.path;
-  ws_.async_handshake(worker_.config.host_header, target,
+  ws_.async_handshake(worker_.config.host_headers[server()], target,
                       [self = shared_from_this()](error_code ec) { self->on_handshake(ec); });
 }
 

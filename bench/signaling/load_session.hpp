@@ -34,8 +34,15 @@ enum class Phase : int {
 };
 
 struct LoadConfig {
-  tcp::endpoint server;
-  std::string host_header;
+  // One server, or the nodes of a cluster. Session i (global index) meets session i ^ 1 in room <prefix><i / 2>;
+  // `cross`: the two sit on different nodes (pair p: nodes p and p + 1), else both on node p (mod the count).
+  std::vector<tcp::endpoint> servers;
+  std::vector<std::string> host_headers;
+  bool cross = false;
+  std::string room_prefix = "b";
+  // This process opens global indices start, start + step, ...: several load generators (one per node) can
+  // fill the same rooms.
+  int index_start = 0, index_step = 1;
   std::string path = "/ws";
   bool room_hint = true;  // connect to path?room=NAME, as the web client does
   std::vector<net::ip::address> sources;  // source addresses, each used for up to `per_source` sessions
@@ -60,8 +67,10 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_connect(boost::beast::error_code ec);
   void on_handshake(boost::beast::error_code ec);
   void read();
-  // This session's room: b<index / 2>, so sessions 2k and 2k + 1 meet in room bk.
-  std::string room() const { return "b" + std::to_string(index_ / 2); }
+  // This session's room: <prefix><global / 2>, so sessions 2k and 2k + 1 meet in room <prefix>k.
+  std::string room() const;
+  int global() const;
+  std::size_t server() const;  // index into config.servers
   void on_read(boost::beast::error_code ec);
   void handle_control(const std::string& text);
   void enqueue(std::string text);

@@ -152,7 +152,7 @@ class RedisRouter final : public signaling::Router {
   void set_up(bool up);
   void heartbeat();
   void sweep();
-  void sweep_node(const std::string& node);
+  bool sweep_node(const std::string& node, signaling::LeaveReason reason, std::function<void(bool)> done);
   void register_node(bool reassert);
   void reassert();
   void on_lost(net::RedisReply lost);

@@ -57,10 +57,11 @@ void RedisRouter::stop(std::chrono::milliseconds timeout) {
   auto future = said_goodbye->get_future();
   asio::post(io_, [this, said_goodbye] {
     stopping_ = true;
-    auto done = [said_goodbye](net::RedisReply) { said_goodbye->set_value(); };
-    if (!eval(Script::goodbye, {keys_.node(config_.node_id), keys_.nodes(), keys_.members(config_.node_id)},
-              {config_.node_id}, done)) {
-      said_goodbye->set_value();
+    // Members still here (their connections outlived the shutdown's grace) leave the others' rooms now.
+    auto swept = [said_goodbye](bool) { said_goodbye->set_value(); };
+    if (!eval(Script::goodbye, {keys_.node(config_.node_id)}, std::span<const std::string_view>{}, {}) ||
+        !sweep_node(config_.node_id, signaling::LeaveReason::disconnect, swept)) {
+      swept(false);
     }
   });
   if (future.wait_for(timeout) != std::future_status::ready && timeout.count() > 0) {
@@ -328,19 +329,31 @@ void RedisRouter::sweep() {
     metrics_->nodes_alive.set(nodes_alive_);
     for (std::size_t i = 1; i < r.size(); ++i) {
       std::string node(r.at(i).str());
-      if (node != config_.node_id) sweep_node(node);
+      if (node == config_.node_id) continue;
+      sweep_node(node, signaling::LeaveReason::node_lost, [node](bool complete) {
+        if (complete) spdlog::info("cluster: removed the members of dead node {}", node);
+      });
     }
   });
 }
 
-void RedisRouter::sweep_node(const std::string& node) {
+// Removes `node`'s members batch by batch; `done(true)` once none is left, `done(false)` when the sweep failed
+// (Redis away). False (and `done` not called) when the first batch could not be sent.
+bool RedisRouter::sweep_node(const std::string& node, signaling::LeaveReason reason,
+                             std::function<void(bool)> done) {
   const std::string batch = std::to_string(config_.sweep_batch);
-  eval(Script::sweep, {keys_.nodes()},
-       {node, keys_.node_prefix(), keys_.members_prefix(), keys_.room_prefix(), keys_.channel_prefix(), batch},
-       [this, node](net::RedisReply r) {
-         if (r.is_integer() && r.integer() > 0) sweep_node(node);  // the next batch
-         if (r.is_integer() && r.integer() == 0) spdlog::info("cluster: removed the members of dead node {}", node);
-       });
+  return eval(Script::sweep, {keys_.nodes()},
+              {node, keys_.node_prefix(), keys_.members_prefix(), keys_.room_prefix(), keys_.channel_prefix(), batch,
+               signaling::to_string(reason)},
+              [this, node, reason, done = std::move(done)](net::RedisReply r) {
+                if (r.is_integer() && r.integer() > 0) {
+                  if (!sweep_node(node, reason, done)) done(false);  // the next batch
+                } else if (r.is_integer() && r.integer() == 0) {
+                  done(true);
+                } else if (r.null() || r.is_error()) {
+                  done(false);
+                }
+              });
 }
 
 bool RedisRouter::eval(Script s, std::initializer_list<std::string_view> keys, std::span<const std::string_view> args,

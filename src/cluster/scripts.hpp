@@ -112,10 +112,11 @@ inline constexpr const char* kFindDead =
     "out[1] = alive\n"
     "return out\n";
 
-// KEYS: the node set. ARGV: dead node, heartbeat key prefix, member set prefix, room key prefix, channel prefix,
-// batch size. Removes up to a batch of a dead node's members and tells the other nodes of each room (reason
-// node-lost). Returns the members left to remove (0: done, and the node is forgotten), or -1 when the node is
-// alive again. Several nodes may sweep at once: SPOP gives each member to one of them.
+// KEYS: the node set. ARGV: node, heartbeat key prefix, member set prefix, room key prefix, channel prefix,
+// batch size, reason. Removes up to a batch of a node's members and tells the other nodes of each room (reason
+// node-lost for a dead node; disconnect for a node saying goodbye). Returns the members left to remove (0: done,
+// and the node is forgotten), or -1 when the node's heartbeat is alive. Several nodes may sweep at once: SPOP
+// gives each member to one of them.
 inline constexpr const char* kSweep = SB_LUA_NODE_OF SB_LUA_PRESENCE_OF SB_LUA_FAN_OUT
     "if redis.call('EXISTS', ARGV[2] .. ARGV[1]) == 1 then return -1 end\n"
     "local mkey = ARGV[3] .. ARGV[1]\n"
@@ -127,7 +128,7 @@ inline constexpr const char* kSweep = SB_LUA_NODE_OF SB_LUA_PRESENCE_OF SB_LUA_F
     "    if v and node_of(v) == ARGV[1] then\n"
     "      redis.call('HDEL', key, id)\n"
     "      if presence_of(v) == '1' then\n"
-    "        fan_out(key, ARGV[1], ARGV[5], 'L\\n' .. room .. '\\n' .. id .. '\\nnode-lost')\n"
+    "        fan_out(key, ARGV[1], ARGV[5], 'L\\n' .. room .. '\\n' .. id .. '\\n' .. ARGV[7])\n"
     "      end\n"
     "    end\n"
     "  end\n"
@@ -136,11 +137,10 @@ inline constexpr const char* kSweep = SB_LUA_NODE_OF SB_LUA_PRESENCE_OF SB_LUA_F
     "if left == 0 then redis.call('SREM', KEYS[1], ARGV[1]) end\n"
     "return left\n";
 
-// KEYS: the node's heartbeat key, the node set, the node's member set. ARGV: node. A clean goodbye at the end
-// of a drain (the members have left already; any that remain are forgotten without notice).
+// KEYS: the node's heartbeat key. A clean goodbye at the end of a drain: the heartbeat goes at once, then the node
+// sweeps its own remaining members (reason disconnect) as if it were dead.
 inline constexpr const char* kGoodbye =
-    "redis.call('DEL', KEYS[1], KEYS[3])\n"
-    "redis.call('SREM', KEYS[2], ARGV[1])\n"
+    "redis.call('DEL', KEYS[1])\n"
     "return 1\n";
 
 #undef SB_LUA_NODE_OF
