@@ -3,6 +3,7 @@
 
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
+#include <unordered_set>
 
 #include "util/random.hpp"
 
@@ -109,8 +110,8 @@ void RedisRouter::announce_joined(std::string_view room, std::string_view id) {
     LocalEntry& e = self->second;
     if (!e.admitted || !e.presence || e.announced) return;
     e.announced = true;
-    for (const auto& [other, o] : r->second.local) {
-      if (o.admitted && o.presence && o.seq < e.seq) deliveries.emplace_back(o.member, event::PeerJoined{e.info});
+    for (auto& [other, o] : r->second.local) {
+      if (&o != &e && o.presence) tell_locked(o, o.seq < e.seq, event::PeerJoined{e.info}, deliveries);
     }
     payload = encode_joined(room, config_.node_id, e.seq, e.info);
   }
@@ -227,11 +228,34 @@ void RedisRouter::send_leave(const std::string& room, const std::string& id, con
 // announced, everyone.
 void RedisRouter::told_left_locked(RoomView& view, std::string_view id, std::uint64_t seq, bool announced,
                                    signaling::LeaveReason reason, std::vector<Delivery>& out) {
-  for (const auto& [other, o] : view.local) {
-    if (o.admitted && o.presence && (o.seq > seq || announced)) {
-      out.emplace_back(o.member, event::PeerLeft{std::string(id), reason});
+  for (auto& [other, o] : view.local) {
+    if (o.presence) tell_locked(o, o.seq > seq || announced, event::PeerLeft{std::string(id), reason}, out);
+  }
+}
+
+void RedisRouter::tell_locked(LocalEntry& e, bool applies, Event ev, std::vector<Delivery>& out) {
+  if (e.admitted) {
+    if (applies) out.emplace_back(e.member, std::move(ev));
+  } else if (!e.cancelled) {
+    e.pending.push_back(std::move(ev));
+  }
+}
+
+// Once admitted: a peer announced meanwhile is news unless the roster has it; a peer that left meanwhile is news
+// if the roster (or an earlier pending announcement) had it.
+void RedisRouter::settle_pending_locked(LocalEntry& e, const std::vector<signaling::PeerInfo>& roster,
+                                        std::vector<Delivery>& out) {
+  std::unordered_set<std::string> known;
+  for (const auto& p : roster) known.insert(p.id);
+  for (auto& ev : e.pending) {
+    if (auto* j = std::get_if<event::PeerJoined>(&ev)) {
+      if (known.insert(j->peer.id).second) out.emplace_back(e.member, std::move(ev));
+    } else if (auto* l = std::get_if<event::PeerLeft>(&ev)) {
+      if (known.erase(l->id) != 0) out.emplace_back(e.member, std::move(ev));
     }
   }
+  e.pending.clear();
+  e.pending.shrink_to_fit();
 }
 
 void RedisRouter::erase_if_empty_locked(std::string_view room) {

@@ -98,6 +98,9 @@ class RedisRouter final : public signaling::Router {
     bool admitted = false;   // the join script said yes
     bool announced = false;
     bool cancelled = false;  // left before the join script answered
+    // What happened in the room while the join script was running or its answer on its way (the answer and the
+    // bus arrive on different connections): sorted out against the roster once admitted.
+    std::vector<signaling::Event> pending{};
   };
   // A member of another node, in a room this node has members in (only members with presence are kept).
   struct RemoteEntry {
@@ -131,6 +134,10 @@ class RedisRouter final : public signaling::Router {
                     signaling::event::Relay relay, std::weak_ptr<signaling::Member> sender);
   void told_left_locked(RoomView& view, std::string_view id, std::uint64_t seq, bool announced,
                         signaling::LeaveReason reason, std::vector<Delivery>& out);
+  // PeerJoined / PeerLeft for `e`: delivered when admitted and `applies`; kept for later while it is joining.
+  static void tell_locked(LocalEntry& e, bool applies, signaling::Event ev, std::vector<Delivery>& out);
+  static void settle_pending_locked(LocalEntry& e, const std::vector<signaling::PeerInfo>& roster,
+                                    std::vector<Delivery>& out);
   void erase_if_empty_locked(std::string_view room);
   static void deliver_all(std::vector<Delivery>& deliveries);
 

@@ -290,8 +290,8 @@ void RedisRouter::reconcile_view_locked(RoomView& view, net::RedisReply hash, bo
     if (!rec) continue;
     in_redis.emplace(std::string(id), true);
     if (!rec->presence || rec->node == config_.node_id || view.remote.contains(id)) continue;
-    for (const auto& [lid, o] : view.local) {
-      if (o.admitted && o.presence) deliveries.emplace_back(o.member, event::PeerJoined{rec->peer});
+    for (auto& [lid, o] : view.local) {
+      if (o.presence) tell_locked(o, true, event::PeerJoined{rec->peer}, deliveries);
     }
     view.remote.emplace(std::string(id), RemoteEntry{rec->node, rec->peer, rec->seq, true});
   }

@@ -141,6 +141,42 @@ TEST_P(RouterContract, AnnounceReachesOnlyThoseWhoCameBefore) {
   h.expect_nothing(b);
 }
 
+// Joins to one room on two nodes at once: whatever the order of the answers and the announcements, each member
+// learns of the other exactly once (in its roster or by PeerJoined), and only after its own Admitted.
+TEST_P(RouterContract, SimultaneousJoinsLearnOfEachOtherOnce) {
+  Harness h(GetParam());
+  constexpr int kRooms = 20;
+  std::vector<Peer> a, b;
+  for (int i = 0; i < kRooms; ++i) {
+    a.push_back(h.start_join("both-" + std::to_string(i), 0));
+    b.push_back(h.start_join("both-" + std::to_string(i), 1));
+  }
+  auto admit = [&](Peer& p) {
+    auto admitted = h.expect<event::Admitted>(p);
+    p.roster = admitted.peers;
+    p.router->announce_joined(p.room, p.id);
+  };
+  for (int i = 0; i < kRooms; ++i) {
+    admit(a[i]);
+    admit(b[i]);
+  }
+  auto knows = [&](Peer& p, const Peer& other) {
+    int times = 0;
+    for (const auto& r : p.roster) times += r.id == other.id;
+    auto more = p.member->take_at_least(times == 0 ? 1 : 0, h.cluster().quiet() + std::chrono::milliseconds(500));
+    for (auto& ev : p.pending) more.insert(more.begin(), std::move(ev));
+    p.pending.clear();
+    for (const auto& ev : more) {
+      if (auto* j = std::get_if<event::PeerJoined>(&ev)) times += j->peer.id == other.id;
+    }
+    return times;
+  };
+  for (int i = 0; i < kRooms; ++i) {
+    EXPECT_EQ(knows(a[i], b[i]), 1) << "room " << i;
+    EXPECT_EQ(knows(b[i], a[i]), 1) << "room " << i;
+  }
+}
+
 TEST_P(RouterContract, LeaveBeforeAnnounceTellsOnlyThoseWhoKnew) {
   Harness h(GetParam(), {4, 100});
   auto a = h.join("room", 0);
