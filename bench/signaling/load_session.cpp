@@ -7,6 +7,7 @@
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/websocket.hpp>
 #include <charconv>
+#include <iostream>
 #include <nlohmann/json.hpp>
 
 namespace sb::bench {
@@ -138,7 +139,8 @@ void Session::handle_control(const std::string& text) {
   } else if (type == "peer-left") {
     peer_id_.clear();
   } else if (type == "error") {
-    worker_.errors.fetch_add(1, std::memory_order_relaxed);
+    // The first few are shown: a benchmark that gets errors measures something else.
+    if (worker_.errors.fetch_add(1, std::memory_order_relaxed) < 5) std::cerr << "server error: " << text << "\n";
   }
   if (!peer_id_.empty() && !counted_) {
     counted_ = true;

@@ -37,6 +37,7 @@ struct Options {
   double connect_timeout_s = 180;
   std::string server_pid;  // PID[,PID...]: CPU and memory summed over the servers
   int redis_pid = 0;       // a cluster's Redis: its CPU per message
+  double hold_s = -1;      // >= 0: no traffic; hold the sessions this long after measuring memory, then exit
 };
 
 struct ProcStat {
@@ -254,6 +255,14 @@ int Controller::run() {
     report("server_rss_idle_kib", static_cast<double>(idle.rss_kib));
     report("server_bytes_per_idle_session", static_cast<double>(idle.rss_kib - before.rss_kib) * 1024 / held);
   }
+  if (o_.hold_s >= 0) {
+    // Several load generators fill the rooms of one cluster: each keeps its sessions while the others measure.
+    report("server_errors_received", static_cast<double>(sum(&Worker::errors)));
+    std::cout.flush();
+    std::this_thread::sleep_for(duration<double>(o_.hold_s));
+    report("sessions_closed_by_server", static_cast<double>(sum(&Worker::closed)));
+    return 0;
+  }
   std::cerr << "saturation for " << o_.saturation_s << " s\n";
   measure_saturation();
   std::cerr << "paced at " << o_.rate << " msg/s for " << o_.paced_s << " s\n";
@@ -293,6 +302,7 @@ int main(int argc, char** argv) {
   app.add_option("--connect-timeout", o.connect_timeout_s, "bound on the connect phase, seconds");
   app.add_option("--server-pid", o.server_pid, "server process(es), PID[,PID...], for RSS and CPU from /proc");
   app.add_option("--redis-pid", o.redis_pid, "a cluster's redis-server, for its CPU per message");
+  app.add_option("--hold-seconds", o.hold_s, "no traffic: measure memory, hold the sessions this long, exit");
   CLI11_PARSE(app, argc, argv);
   sb::bench::raise_fd_limit(o.sessions);
   int rc = sb::bench::Controller(o).run();
