@@ -159,33 +159,62 @@ void RedisRouter::relay_remote(std::string_view room, std::string_view from, std
   };
   if (from == to) return undeliverable(ErrorCode::unknown_peer);
   if (!up_) return undeliverable(ErrorCode::unavailable);
-  std::string payload = encode_relay(config_.node_id, room, from, to, relay.type, *relay.frame);
-  asio::post(io_, [this, room = std::string(room), from = std::string(from), to = std::string(to),
-                   node = node ? *node : std::string(), payload = std::move(payload), relay = std::move(relay),
-                   sender = std::move(sender)]() mutable {
-    auto report = [to, relay, sender](ErrorCode code) {
-      if (auto s = sender.lock()) s->deliver(event::Undeliverable{to, relay.type, code, relay.frame});
-    };
-    metrics_->out.inc();
-    bool sent;
-    if (!node.empty()) {
-      const std::string channel = keys_.channel(node);
-      const std::string_view args[] = {"PUBLISH", channel, payload};
-      // Nobody subscribed: the target's node is gone or reconnecting.
-      sent = commands_->command(args, [report](net::RedisReply r) {
-        if (r.null() || r.integer() == 0) report(ErrorCode::unavailable);
-      });
-    } else {
-      // Not in this node's view (no presence, or not there at all): Redis finds its node, or says it is unknown.
-      sent = eval(Script::relay, {keys_.room(room)}, {from, to, payload, keys_.channel_prefix()},
-                  [report](net::RedisReply r) {
-                    if (r.null() || r.is_error()) return report(ErrorCode::unavailable);
-                    if (r.is_nil()) return report(ErrorCode::unknown_peer);
-                    if (r.at(1).integer() == 0) report(ErrorCode::unavailable);
-                  });
-    }
-    if (!sent) report(ErrorCode::unavailable);
-  });
+  Outgoing out{std::string(room),  std::string(from),
+               std::string(to),    node ? *node : std::string(),
+               encode_relay(config_.node_id, room, from, to, relay.type, *relay.frame),
+               std::move(relay),   std::move(sender)};
+  // One wake-up of the router's thread for a burst of relays, not one per relay. The flush is posted under the
+  // lock, so whoever finds the outbox non-empty knows a flush is already queued ahead of anything it posts later
+  // (a leave, say): Redis sees a member's relays and its leave in the order it made them.
+  std::lock_guard lock(outbox_mu_);
+  if (outbox_.empty()) asio::post(io_, [this] { flush_outbox(); });
+  outbox_.push_back(std::move(out));
+}
+
+void RedisRouter::flush_outbox() {
+  std::vector<Outgoing> batch;
+  {
+    std::lock_guard lock(outbox_mu_);
+    batch.swap(outbox_);
+  }
+  for (auto& o : batch) send_relay(o);
+}
+
+// Tells a relay's sender that it did not arrive.
+struct RedisRouter::Reporter {
+  std::string to;
+  event::Relay relay;
+  std::weak_ptr<signaling::Member> sender;
+  void operator()(ErrorCode code) const {
+    if (auto s = sender.lock()) s->deliver(event::Undeliverable{to, relay.type, code, relay.frame});
+  }
+};
+
+void RedisRouter::send_relay(Outgoing& o) {
+  if (!scripts_loaded_ || !commands_->ready()) {
+    return Reporter{std::move(o.to), std::move(o.relay), std::move(o.sender)}(ErrorCode::unavailable);
+  }
+  metrics_->out.inc();
+  const Reporter report{o.to, std::move(o.relay), std::move(o.sender)};
+  bool sent;
+  if (!o.node.empty()) {
+    const std::string channel = keys_.channel(o.node);
+    const std::string_view args[] = {"PUBLISH", channel, o.payload};
+    // Nobody subscribed: the target's node is gone or reconnecting.
+    sent = commands_->command(args, [r = report](net::RedisReply reply) {
+      if (reply.null() || reply.integer() == 0) r(ErrorCode::unavailable);
+    });
+  } else {
+    // Not in this node's view (no presence, or not there at all): Redis finds its node, or says it is unknown.
+    sent = eval(Script::relay, {keys_.room(o.room)}, {o.from, o.to, o.payload, keys_.channel_prefix()},
+                [r = report](net::RedisReply reply) {
+                  if (reply.null() || reply.is_error()) return r(ErrorCode::unavailable);
+                  if (reply.is_nil()) return r(ErrorCode::unknown_peer);
+                  if (reply.at(1).integer() == 0) r(ErrorCode::unavailable);
+                });
+  }
+  // Redis going away this very moment (the callback is dropped unrun).
+  if (!sent) report(ErrorCode::unavailable);
 }
 
 void RedisRouter::leave(std::string_view room, std::string_view id, signaling::LeaveReason reason) {

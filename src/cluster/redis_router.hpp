@@ -114,6 +114,15 @@ class RedisRouter final : public signaling::Router {
     Map<RemoteEntry> remote;
   };
   using Delivery = std::pair<std::weak_ptr<signaling::Member>, signaling::Event>;
+  // A relay for a member of another node, on its way to the router's thread.
+  struct Outgoing {
+    std::string room, from, to;
+    std::string node;  // empty: Redis looks the target up
+    std::string payload;
+    signaling::event::Relay relay;
+    std::weak_ptr<signaling::Member> sender;
+  };
+  struct Reporter;
   struct Metrics {
     Metrics(metrics::Registry& r, const std::string& node);
     metrics::Histogram& rtt;
@@ -132,6 +141,8 @@ class RedisRouter final : public signaling::Router {
   void send_leave(const std::string& room, const std::string& id, const std::string& payload);
   void relay_remote(std::string_view room, std::string_view from, std::string_view to, const std::string* node,
                     signaling::event::Relay relay, std::weak_ptr<signaling::Member> sender);
+  void flush_outbox();            // router thread
+  void send_relay(Outgoing& o);   // router thread
   void told_left_locked(RoomView& view, std::string_view id, std::uint64_t seq, bool announced,
                         signaling::LeaveReason reason, std::vector<Delivery>& out);
   // PeerJoined / PeerLeft for `e`: delivered when admitted and `applies`; kept for later while it is joining.
@@ -191,6 +202,8 @@ class RedisRouter final : public signaling::Router {
   Map<RoomView> rooms_;           // guarded by mu_: rooms with at least one local member (joining or admitted)
   std::size_t local_peers_ = 0;   // guarded by mu_: admitted local members
   bool draining_ = false;         // guarded by mu_
+  std::mutex outbox_mu_;
+  std::vector<Outgoing> outbox_;  // guarded by outbox_mu_: relays for other nodes, not yet handed to Redis
   std::atomic<bool> up_{false};   // both connections ready, the scripts loaded, the node registered
   std::mutex up_mu_;              // with up_cv_: wait_up()
   std::condition_variable up_cv_;
