@@ -1,33 +1,7 @@
 #include "server/metrics.hpp"
 
-#include <cmath>
-#include <cstdio>
 
 namespace sb::server {
-
-std::string escape_label_value(std::string_view v) {
-  std::string out;
-  out.reserve(v.size());
-  for (char c : v) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '"') out += "\\\"";
-    else if (c == '\n') out += "\\n";
-    else out.push_back(c);
-  }
-  return out;
-}
-
-std::string format_value(double v) {
-  if (std::isnan(v)) return "NaN";
-  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-  char buf[64];
-  if (v == std::floor(v) && std::fabs(v) < 1e15) {
-    std::snprintf(buf, sizeof buf, "%.0f", v);
-  } else {
-    std::snprintf(buf, sizeof buf, "%.17g", v);
-  }
-  return buf;
-}
 
 void PromWriter::header(std::string_view name, std::string_view type, std::string_view help) {
   out_ += "# HELP ";
@@ -92,7 +66,7 @@ std::string MetricsRegistry::render() const {
   }
   PromWriter w;
   for (const auto& r : copy) r(w);
-  return w.text();
+  return w.text() + registry_.render();
 }
 
 }  // namespace sb::server

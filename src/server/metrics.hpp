@@ -16,6 +16,8 @@
 #include <utility>
 #include <vector>
 
+#include "util/metrics.hpp"
+
 namespace sb::server {
 
 // Appends metric families to a string. Each family is written once: HELP, TYPE, then its samples.
@@ -37,19 +39,20 @@ class PromWriter {
   std::string out_;
 };
 
-// Escapes a label value (Prometheus: backslash, double quote and newline).
-std::string escape_label_value(std::string_view v);
-// Integers print without a decimal point; everything else with enough digits to round-trip.
-std::string format_value(double v);
+using metrics::escape_label_value;
+using metrics::format_value;
 
 class MetricsRegistry {
  public:
   using Renderer = std::function<void(PromWriter&)>;
   // `section` only orders the output (by registration) and names the source in logs.
   void add(std::string section, Renderer renderer);
+  // The typed registry (util/metrics.hpp): new metrics go there; render() appends it after the renderers.
+  metrics::Registry& registry() { return registry_; }
   std::string render() const;
 
  private:
+  metrics::Registry registry_;
   mutable std::mutex mu_;
   std::vector<std::pair<std::string, Renderer>> renderers_;  // guarded by mu_
 };

@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "util/clock.hpp"
+#include "util/token_bucket.hpp"
 
 namespace sb::signaling {
 
@@ -21,15 +22,17 @@ class RateLimiter {
  public:
   enum class Verdict : std::uint8_t { allow, reject, close };
 
-  RateLimiter(const RateLimitConfig& config, util::TimePoint now)
-      : config_(&config), tokens_(config.burst), last_refill_(now) {}
+  RateLimiter(const RateLimitConfig& config, util::TimePoint now) : config_(&config) {
+    (void)bucket_.available(now, spec());  // starts full now
+  }
 
   Verdict on_message(util::TimePoint now);
 
  private:
+  util::RateSpec spec() const { return {config_->rate, config_->burst}; }
+
   const RateLimitConfig* config_;  // shared by every session; outlives them
-  double tokens_;
-  util::TimePoint last_refill_;
+  util::TokenBucket bucket_;
   util::TimePoint abuse_window_start_{};
   std::uint32_t rejected_in_window_ = 0;
 };

@@ -5,16 +5,6 @@
 
 namespace sb::turn {
 
-bool TokenBucket::take(std::size_t bytes, util::TimePoint now) {
-  if (rate <= 0) return true;
-  const double elapsed = std::chrono::duration<double>(now - last).count();
-  last = now;
-  if (elapsed > 0) tokens = std::min(burst, tokens + elapsed * rate);
-  if (tokens < static_cast<double>(bytes)) return false;
-  tokens -= static_cast<double>(bytes);
-  return true;
-}
-
 const RelayEndpoint* Allocation::relay_for(Family f) const {
   for (std::size_t i = 0; i < relay_count; ++i) {
     if (relays[i].address.family == f) return &relays[i];

@@ -12,6 +12,7 @@
 
 #include "stun/message.hpp"
 #include "turn/types.hpp"
+#include "util/token_bucket.hpp"
 
 namespace sb::turn {
 
@@ -30,15 +31,6 @@ struct ChannelBinding {
   util::TimePoint cooldown{};  // after expiry: number and peer stay reserved until then (§12)
 };
 
-// Bytes-per-second token bucket (RFC 8656 §7.2 leaves bandwidth policy to the server).
-struct TokenBucket {
-  double rate = 0;  // bytes/s; 0 = unlimited
-  double burst = 0;
-  double tokens = 0;
-  util::TimePoint last{};
-  bool take(std::size_t bytes, util::TimePoint now);
-};
-
 struct Allocation {
   FiveTuple client;
   std::string username;    // as authenticated; later requests must use the same (else 441)
@@ -52,7 +44,7 @@ struct Allocation {
   bool has_reservation = false;
   std::vector<Permission> permissions;   // capacity = max_permissions_per_allocation
   std::vector<ChannelBinding> channels;  // capacity = max_channels_per_allocation
-  TokenBucket bandwidth;
+  util::TokenBucket bandwidth;  // bytes, with TurnConfig::bandwidth_spec() (RFC 8656 §7.2 leaves it to us)
   std::uint64_t packets_to_peer = 0, bytes_to_peer = 0, packets_to_client = 0, bytes_to_client = 0;
 
   // The relay socket for a peer of `f`, or nullptr (→ 443 Peer Address Family Mismatch).

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "util/token_bucket.hpp"
+
 namespace sb::turn {
 
 struct TurnConfig {
@@ -37,6 +39,10 @@ struct TurnConfig {
   // unless bandwidth_burst_bytes is set.
   std::uint64_t bandwidth_bytes_per_s = 0;
   std::uint64_t bandwidth_burst_bytes = 0;
+  util::RateSpec bandwidth_spec() const {
+    const auto burst = bandwidth_burst_bytes > 0 ? bandwidth_burst_bytes : bandwidth_bytes_per_s;
+    return {static_cast<double>(bandwidth_bytes_per_s), static_cast<double>(burst)};
+  }
 
   // Relay ports, chosen uniformly at random by the CSPRNG within [min_port, max_port] (RFC 8656 §7.2).
   std::uint16_t min_port = 49152;

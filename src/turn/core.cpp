@@ -15,14 +15,6 @@ namespace sb::turn {
 
 namespace {
 
-std::uint64_t mix64(std::uint64_t x) {  // splitmix64 finaliser
-  x ^= x >> 30;
-  x *= 0xBF58476D1CE4E5B9ULL;
-  x ^= x >> 27;
-  x *= 0x94D049BB133111EBULL;
-  return x ^ (x >> 31);
-}
-
 std::uint64_t word(const std::array<std::uint8_t, 16>& ip, std::size_t at) {
   std::uint64_t w = 0;
   std::memcpy(&w, ip.data() + at, sizeof w);
@@ -38,9 +30,9 @@ std::size_t FiveTupleHash::operator()(const FiveTuple& t) const noexcept {
                              (static_cast<std::uint64_t>(t.client.family) << 8) |
                              (static_cast<std::uint64_t>(t.server.family) << 4) |
                              static_cast<std::uint64_t>(t.transport);
-  std::uint64_t h = mix64(meta ^ word(t.client.ip, 0));
-  h = mix64(h ^ word(t.client.ip, 8));
-  h = mix64(h ^ word(t.server.ip, 0) ^ (word(t.server.ip, 8) * 0x9E3779B97F4A7C15ULL));
+  std::uint64_t h = util::splitmix64(meta ^ word(t.client.ip, 0));
+  h = util::splitmix64(h ^ word(t.client.ip, 8));
+  h = util::splitmix64(h ^ word(t.server.ip, 0) ^ (word(t.server.ip, 8) * 0x9E3779B97F4A7C15ULL));
   return static_cast<std::size_t>(h);
 }
 
@@ -48,7 +40,8 @@ TurnCore::TurnCore(TurnShared& shared, RelayBinder& binder)
     : shared_(shared),
       config_(shared.config()),
       binder_(binder),
-      limiter_(config_.unauthorized_rate, config_.unauthorized_burst, config_.rate_limit_buckets) {
+      bandwidth_(config_.bandwidth_spec()),
+      limiter_({config_.unauthorized_rate, std::max<double>(1, config_.unauthorized_burst)}, config_.rate_limit_buckets) {
   util::random_bytes(indication_prefix_);
 }
 

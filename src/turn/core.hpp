@@ -39,7 +39,7 @@
 #include "stun/message.hpp"
 #include "turn/allocation.hpp"
 #include "turn/counters.hpp"
-#include "turn/rate_limiter.hpp"
+#include "util/token_bucket.hpp"
 #include "turn/relay.hpp"
 #include "turn/shared.hpp"
 #include "turn/types.hpp"
@@ -103,7 +103,8 @@ class TurnCore {
   const TurnConfig& config_;
   RelayBinder& binder_;
   TurnCounters counters_;
-  UnauthorizedLimiter limiter_;
+  const util::RateSpec bandwidth_;  // per allocation, from config_
+  util::KeyedBuckets limiter_;      // 401 answers per source IP
   stun::Message response_;  // reused for every response (keeps its capacity)
   std::uint64_t indication_counter_ = 0;
   std::array<std::uint8_t, 4> indication_prefix_{};

@@ -149,11 +149,7 @@ static void init_allocation(Allocation& a, const TurnConfig& cfg, const CoreHand
   // Built now so that installing permissions/channels and every packet afterwards allocate nothing.
   a.permissions.reserve(cfg.max_permissions_per_allocation);
   a.channels.reserve(cfg.max_channels_per_allocation);
-  if (cfg.bandwidth_bytes_per_s > 0) {
-    const auto burst = cfg.bandwidth_burst_bytes > 0 ? cfg.bandwidth_burst_bytes : cfg.bandwidth_bytes_per_s;
-    a.bandwidth = TokenBucket{static_cast<double>(cfg.bandwidth_bytes_per_s), static_cast<double>(burst),
-                              static_cast<double>(burst), r.now.mono};
-  }
+  (void)a.bandwidth.available(r.now.mono, cfg.bandwidth_spec());  // starts full now
 }
 
 Output CoreHandlers::allocate(TurnCore& c, Request& r) {

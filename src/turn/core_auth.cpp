@@ -41,7 +41,7 @@ Output CoreHandlers::challenge(TurnCore& c, Request& r, std::uint16_t code, Auth
   c.counters_.auth_failure(why);
   // 401s go to anyone who asks, so they are rate-limited per source IP; 438 only answers a nonce we
   // minted for this very address, so it needs no limit.
-  if (code == stun::code::kUnauthorized && !c.limiter_.allow(r.from.client, r.now.mono)) {
+  if (code == stun::code::kUnauthorized && !c.limiter_.take(r.from.client.ip_bytes(), r.now.mono)) {
     return c.drop(DropReason::kRateLimited);
   }
   std::array<char, NonceCodec::kNonceSize> nonce{};

@@ -48,7 +48,7 @@ Output TurnCore::handle_channel_data(const FiveTuple& from, std::span<const std:
   if (ch == nullptr || ch->expires <= now) return drop(DropReason::kNoChannel);
   const RelayEndpoint* relay = a->relay_for(ch->peer.family);
   if (relay == nullptr) return drop(DropReason::kNoChannel);
-  if (!a->bandwidth.take(cd->data.size(), now)) return drop(DropReason::kBandwidth);
+  if (!a->bandwidth.take(static_cast<double>(cd->data.size()), now, bandwidth_)) return drop(DropReason::kBandwidth);
   ++a->packets_to_peer;
   a->bytes_to_peer += cd->data.size();
   counters_.packets_client_to_peer.add();
@@ -74,7 +74,7 @@ Output TurnCore::handle_send(const FiveTuple& from, const stun::MessageView& m, 
     }
     return drop(DropReason::kNoPermission);
   }
-  if (!a->bandwidth.take(data->value.size(), now)) return drop(DropReason::kBandwidth);
+  if (!a->bandwidth.take(static_cast<double>(data->value.size()), now, bandwidth_)) return drop(DropReason::kBandwidth);
   ++a->packets_to_peer;
   a->bytes_to_peer += data->value.size();
   counters_.packets_client_to_peer.add();
@@ -92,7 +92,7 @@ Output TurnCore::on_peer_datagram(RelayId relay, const TransportAddress& peer, s
   Allocation& a = *it->second;
   // RFC 8656 §11.5 (Data indications) / §12.6 (ChannelData): only from peers with a permission.
   if (a.permission_for(peer, now) == nullptr) return drop(DropReason::kNoPermission);
-  if (!a.bandwidth.take(payload_size, now)) return drop(DropReason::kBandwidth);
+  if (!a.bandwidth.take(static_cast<double>(payload_size), now, bandwidth_)) return drop(DropReason::kBandwidth);
   const bool stream = a.client.transport != Transport::kUdp;
   std::span<const std::uint8_t> framed;
   const ChannelBinding* ch = a.channel_by_peer(peer);
