@@ -100,7 +100,9 @@ void Session::on_handshake(error_code ec) {
 void Session::fail() {
   if (open_) {
     open_ = false;
-    worker_.closed.fetch_add(1, std::memory_order_relaxed);
+    // Closed after it was ready (held, then lost), or before (turned away, e.g. PeerJS's concurrent limit: it
+    // will never be ready, so the connect phase must not wait for it).
+    (counted_ ? worker_.closed : worker_.failed).fetch_add(1, std::memory_order_relaxed);
     return;
   }
   worker_.failed.fetch_add(1, std::memory_order_relaxed);
