@@ -133,10 +133,14 @@ function capitalized(text) {
   return text ? text[0].toUpperCase() + text.slice(1) : text;
 }
 
-function onSignalingDown({ code, attempt, delayMs }) {
+function onSignalingDown({ code, reason, attempt, delayMs }) {
   state.signaling = 'closed';
   state.state = 'reconnecting';
   state.reconnects += 1;
+  if (reason === 'drain') {
+    setError('server-unreachable', 'The server is going away; reconnecting (possibly to another server)…');
+    return;
+  }
   const why = {
     1001: 'The server is restarting',
     1008: 'The server closed the connection (too many messages)',

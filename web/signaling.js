@@ -1,13 +1,14 @@
 // The signaling WebSocket (docs/signaling-protocol.md, version 1): one JSON object per text frame.
 //
 // Reconnects by itself with exponential backoff when the connection fails or drops, until close() is
-// called. Events: 'open', 'message' (detail: the parsed message), 'down' (detail: {code, reason, attempt,
+// called, and at once (with a little jitter) when the server sends `drain`. Events: 'open', 'message' (detail: the parsed message), 'down' (detail: {code, reason, attempt,
 // delayMs}: the connection was lost or could not be made, and the next try is in delayMs).
 
 const BACKOFF_FIRST_MS = 500;
 const BACKOFF_MAX_MS = 8000;
 const PING_EVERY_MS = 20000; // the server's idle timeout is 45 s by default; stay well inside it
 const PONG_WAIT_MS = 10000;  // no pong by then: the connection is dead even if TCP has not noticed yet
+const DRAIN_RECONNECT_MS = 200; // after `drain`: reconnect within 100-300 ms
 
 export class SignalingClient extends EventTarget {
   constructor(url) {
@@ -73,6 +74,10 @@ export class SignalingClient extends EventTarget {
       clearTimeout(this.pongTimer);
       return;
     }
+    if (msg.type === 'drain') {
+      this.reconnectSoon();
+      return;
+    }
     this.dispatchEvent(new CustomEvent('message', { detail: msg }));
   }
 
@@ -84,6 +89,21 @@ export class SignalingClient extends EventTarget {
     const delayMs = backoffDelay(this.attempt);
     this.retryTimer = setTimeout(() => this.connect(), delayMs);
     this.dispatchEvent(new CustomEvent('down', { detail: { code, reason, attempt: this.attempt, delayMs } }));
+  }
+
+  // The server is going away (SIGTERM on a node): leave it now and connect again, which a load balancer sends
+  // to another node. The jitter spreads a drained node's clients over a few hundred milliseconds.
+  reconnectSoon() {
+    const ws = this.ws;
+    if (!ws) return;
+    this.ws = null; // makes its later 'close' event a no-op
+    this.stopKeepalive();
+    ws.close(1000);
+    this.attempt = 0;
+    clearTimeout(this.retryTimer);
+    const delayMs = Math.round(DRAIN_RECONNECT_MS * (0.5 + Math.random()));
+    this.retryTimer = setTimeout(() => this.connect(), delayMs);
+    this.dispatchEvent(new CustomEvent('down', { detail: { code: 1001, reason: 'drain', attempt: 0, delayMs } }));
   }
 
   startKeepalive() {

@@ -201,6 +201,12 @@ void Client::handle(const msg::Error& m) {
   finish(ExitCode::rejected, fmt::format("join rejected: {} ({})", m.message, code));
 }
 
+// The server is going away (docs/signaling-protocol.md, `drain`); its close follows.
+void Client::handle(const msg::Drain&) {
+  emit("drain");
+  spdlog::info("the server is shutting down");
+}
+
 bool Client::from_current_peer(const std::string& from) const {
   if (from == peer_id_) return true;
   spdlog::warn("ignoring a message from {}: connected to {}", from, peer_id_);

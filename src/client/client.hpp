@@ -58,6 +58,7 @@ class Client {
   void handle(const signaling::msg::RelayedCandidate& m);
   void handle(const signaling::msg::Pong& m);
   void handle(const signaling::msg::Error& m);
+  void handle(const signaling::msg::Drain& m);
 
   // The peer connection.
   void start_peer(const std::string& peer_id, bool offerer);

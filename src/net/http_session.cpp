@@ -66,21 +66,31 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession<Stream
     auto req = parser_->release();
     parser_.reset();
     const auto target = req.target();
-    if (beast::websocket::is_upgrade(req) && target.substr(0, target.find('?')) == "/ws") {
+    const auto* endpoint = beast::websocket::is_upgrade(req)
+                               ? state_->ws_endpoint(target.substr(0, target.find('?')))
+                               : nullptr;
+    if (endpoint != nullptr) {
       // The WebSocket takes the stream; this object, its parser and its buffer go away with it.
-      if (!move_home(req)) start_ws_session(std::move(stream_), std::move(req), state_);
+      const auto remote = remote_ip();
+      if (!move_home(req, *endpoint, remote)) {
+        start_ws_session(std::move(stream_), std::move(req), state_, *endpoint, remote);
+      }
       return;
     }
     respond(req);
+  }
+
+  util::IpAddress remote_ip() {
+    beast::error_code ec;
+    auto ep = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
+    return ec ? util::IpAddress{} : to_ip(ep.address());
   }
 
   void respond(const http::request<http::string_body>& req) {
     HttpRequest hr;
     hr.method = std::string(req.method_string());
     hr.target = std::string(req.target());
-    beast::error_code ec;
-    auto ep = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
-    if (!ec) hr.remote = to_ip(ep.address());
+    hr.remote = remote_ip();
     hr.secure = secure_;
     HttpResponse r;
     if (beast::websocket::is_upgrade(req)) {
@@ -103,7 +113,7 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession<Stream
   // A plain WebSocket that names its room (`/ws?room=NAME`) moves to the room's home context before its
   // handshake, so the members of a room share an I/O thread. True when it moved (and started there). Nothing
   // moves over TLS (the TLS state is not detached from its stream), or with bytes read past the request.
-  bool move_home(http::request<http::string_body>& req) {
+  bool move_home(http::request<http::string_body>& req, const WsEndpoint& endpoint, util::IpAddress remote) {
     if constexpr (!std::is_same_v<Stream, PlainStream>) {
       return false;
     } else {
@@ -126,8 +136,8 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession<Stream
       auto start = std::make_shared<std::pair<Socket, http::request<http::string_body>>>(std::move(moved),
                                                                                           std::move(req));
       state_->counters->connections_moved_total.fetch_add(1, std::memory_order_relaxed);
-      asio::post(start->first.get_executor(), [start, state = state_] {
-        start_ws_session(PlainStream(std::move(start->first)), std::move(start->second), state);
+      asio::post(start->first.get_executor(), [start, state = state_, &endpoint, remote] {
+        start_ws_session(PlainStream(std::move(start->first)), std::move(start->second), state, endpoint, remote);
       });
       return true;
     }

@@ -7,7 +7,9 @@
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <functional>
 #include <mutex>
+#include <string_view>
 #include <unordered_map>
 
 #include "net/http_handler.hpp"
@@ -16,6 +18,8 @@
 #include "signaling/ice_servers.hpp"
 #include "signaling/router.hpp"
 #include "signaling/session.hpp"
+#include "signaling/wire_session.hpp"
+#include "util/address.hpp"
 #include "util/clock.hpp"
 
 namespace sb::net {
@@ -41,7 +45,26 @@ struct HttpOptions {
 class Closable {
  public:
   virtual ~Closable() = default;
-  virtual void close(std::uint16_t code, std::string reason) = 0;
+  // Thread-safe: posts the close onto the connection's own executor.
+  virtual void close_async(std::uint16_t code, std::string reason) = 0;
+};
+
+// What a wire protocol's session learns of the WebSocket upgrade request that opened its connection. The views
+// are valid only during the factory call.
+struct WsUpgrade {
+  std::string_view target;        // path and query, as sent
+  util::IpAddress remote;
+  std::string_view user_agent;    // empty when absent
+  std::string_view subprotocols;  // Sec-WebSocket-Protocol as sent; empty when absent
+};
+
+// A WebSocket endpoint: the path it serves and the factory of its wire protocol's session. `link` is the new
+// connection (it outlives the session); `member` is what the router delivers the connection's events to.
+struct WsEndpoint {
+  using Factory = std::function<std::unique_ptr<signaling::WireSession>(
+      const WsUpgrade& upgrade, signaling::PeerLink& link, std::weak_ptr<signaling::Member> member)>;
+  std::string path;  // e.g. "/ws"
+  Factory make;
 };
 
 struct ServerState {
@@ -60,9 +83,22 @@ struct ServerState {
   std::shared_ptr<signaling::Counters> counters;
   std::shared_ptr<const util::Clock> clock;
   std::unique_ptr<const signaling::SessionContext> context;  // refers to the members above
+  // Set before serving, fixed after. init() adds protocol v1 at /ws.
+  std::vector<WsEndpoint> ws_endpoints;
   void init() {
     context = std::make_unique<const signaling::SessionContext>(
         signaling::SessionContext{session_config, *router, *ice_servers, *counters, *clock});
+    ws_endpoints.push_back({"/ws", [ctx = context.get()](const WsUpgrade&, signaling::PeerLink& link,
+                                                         std::weak_ptr<signaling::Member> member) {
+                              return std::make_unique<signaling::Session>(*ctx, link, std::move(member));
+                            }});
+  }
+  // The endpoint serving `path` (no query), or null.
+  const WsEndpoint* ws_endpoint(std::string_view path) const {
+    for (const auto& e : ws_endpoints) {
+      if (e.path == path) return &e;
+    }
+    return nullptr;
   }
 
   // Live WebSocket sessions, for the close-everything at shutdown.
@@ -86,7 +122,7 @@ struct ServerState {
       for (auto& [k, w] : sessions) copy.push_back(w);
     }
     for (auto& w : copy) {
-      if (auto s = w.lock()) s->close(code, reason);
+      if (auto s = w.lock()) s->close_async(code, reason);
     }
   }
 

@@ -25,10 +25,12 @@ using Timer = asio::basic_waitable_timer<Clock, asio::wait_traits<Clock>, Strand
 Socket& tcp_socket(Socket& s) { return s; }
 Socket& tcp_socket(TlsStream& s) { return beast::get_lowest_layer(s).socket(); }
 
-// Owns the WebSocket and its write queue. Every member is touched only on the stream's strand; the
-// PeerLink / Closable entry points post onto it. `Stream` is Socket (plain) or TlsStream.
+// Owns the WebSocket, its write queue and its wire protocol's session. Every member is touched only on the
+// stream's strand: the router's deliveries (Member) and the shutdown's close (Closable) post onto it; the
+// session's own writes (PeerLink) are made there. `Stream` is Socket (plain) or TlsStream.
 template <class Stream>
 class WsSession final : public signaling::PeerLink,
+                        public signaling::Member,
                         public Closable,
                         public std::enable_shared_from_this<WsSession<Stream>> {
  public:
@@ -37,14 +39,26 @@ class WsSession final : public signaling::PeerLink,
 
   ~WsSession() override { state_->remove(this); }
 
-  void run(beast::http::request<beast::http::string_body> request);
+  void run(beast::http::request<beast::http::string_body> request, const WsEndpoint& endpoint,
+           util::IpAddress remote);
 
-  void send(std::shared_ptr<const std::string> frame) override {
-    asio::post(ws_.get_executor(), [self = this->shared_from_this(), f = std::move(frame)]() mutable {
-      self->enqueue(std::move(f));
+  // signaling::Member
+  void deliver(signaling::Event event) override {
+    // An event this connection's own session caused (the answer to its join, an undeliverable relay) waits
+    // until that session call has returned; anything else is posted.
+    if (ws_.get_executor().running_in_this_thread() && in_session_) {  // in_session_ is the strand's
+      own_events_.push_back(std::move(event));
+      return;
+    }
+    asio::post(ws_.get_executor(), [self = this->shared_from_this(), ev = std::move(event)]() mutable {
+      self->call_session([&](signaling::WireSession& s) { s.on_event(ev); });
     });
   }
-  void close(std::uint16_t code, std::string reason) override {
+  // signaling::PeerLink: called by the session, on the strand.
+  void send(std::shared_ptr<const std::string> frame) override { enqueue(std::move(frame)); }
+  void close(std::uint16_t code, std::string reason) override { begin_close(code, std::move(reason)); }
+  // Closable
+  void close_async(std::uint16_t code, std::string reason) override {
     asio::post(ws_.get_executor(), [self = this->shared_from_this(), code, r = std::move(reason)]() mutable {
       self->begin_close(code, std::move(r));
     });
@@ -54,6 +68,8 @@ class WsSession final : public signaling::PeerLink,
   void on_accept(beast::error_code ec);
   void do_read();
   void on_read(beast::error_code ec, std::size_t bytes);
+  template <class F>
+  void call_session(F&& f);
   void enqueue(std::shared_ptr<const std::string> frame);
   void do_write();
   void on_write(beast::error_code ec, std::size_t);
@@ -72,7 +88,11 @@ class WsSession final : public signaling::PeerLink,
   beast::flat_buffer read_buffer_;  // emptied after every message; released when over kKeptReadBuffer
   Timer timer_;                     // pings, idle timeout, close deadline
   std::shared_ptr<ServerState> state_;
-  std::optional<signaling::Session> session_;  // engaged once the handshake is done
+  std::unique_ptr<signaling::WireSession> session_;  // made before the handshake; used once it is done
+  bool accepted_ = false;                            // the handshake is done
+  bool in_session_ = false;                          // inside a call into session_
+  bool overflowed_ = false;                          // the send queue overflowed inside a session call
+  std::vector<signaling::Event> own_events_;         // see deliver()
 
   // Send queue: a vector with a moving head is smaller than an (always allocated) std::deque when idle.
   std::vector<std::shared_ptr<const std::string>> queue_;
@@ -92,7 +112,15 @@ class WsSession final : public signaling::PeerLink,
 };
 
 template <class Stream>
-void WsSession<Stream>::run(beast::http::request<beast::http::string_body> request) {
+void WsSession<Stream>::run(beast::http::request<beast::http::string_body> request, const WsEndpoint& endpoint,
+                            util::IpAddress remote) {
+  const auto field = [&](beast::http::field f) {
+    auto it = request.find(f);
+    return it == request.end() ? std::string_view() : std::string_view(it->value().data(), it->value().size());
+  };
+  const WsUpgrade upgrade{std::string_view(request.target().data(), request.target().size()), remote,
+                          field(beast::http::field::user_agent), field(beast::http::field::sec_websocket_protocol)};
+  session_ = endpoint.make(upgrade, *this, this->weak_from_this());
   if constexpr (std::is_same_v<Stream, TlsStream>) {
     beast::get_lowest_layer(ws_).expires_never();  // the WebSocket keeps its own time
   }
@@ -120,7 +148,7 @@ void WsSession<Stream>::on_accept(beast::error_code ec) {
   auto& counters = *state_->counters;
   counters.connections_total.fetch_add(1, std::memory_order_relaxed);
   const auto open = counters.connections.fetch_add(1, std::memory_order_relaxed) + 1;
-  session_.emplace(*state_->context, this->weak_from_this());
+  accepted_ = true;
   last_heard_ = Clock::now();
   next_ping_ = last_heard_ + opt().ping_interval;
   do_read();
@@ -151,12 +179,34 @@ void WsSession<Stream>::on_read(beast::error_code ec, std::size_t) {
   last_heard_ = Clock::now();
   const auto data = read_buffer_.cdata();
   // Binary frames are handled like text: the JSON parser rejects anything that is not a UTF-8 object.
-  if (session_) session_->on_text(std::string_view(static_cast<const char*>(data.data()), data.size()));
+  call_session([&](signaling::WireSession& s) {
+    s.on_text(std::string_view(static_cast<const char*>(data.data()), data.size()));
+  });
   read_buffer_.clear();
   // Keep room for a typical SDP, so a busy session does not allocate per message; release anything bigger
   // at once, so a session that once carried a large frame does not keep it while idle.
   if (read_buffer_.capacity() > kKeptReadBuffer) read_buffer_.shrink_to_fit();
   do_read();
+}
+
+// Runs one call into the session, then the events that call caused for this same connection, in order; then,
+// if a write overflowed the queue meanwhile, tells the session it is dropped (never from inside its own call).
+template <class Stream>
+template <class F>
+void WsSession<Stream>::call_session(F&& f) {
+  if (!session_ || !accepted_ || finished_) return;
+  in_session_ = true;
+  f(*session_);
+  for (std::size_t i = 0; i < own_events_.size(); ++i) {
+    signaling::Event ev = std::move(own_events_[i]);
+    session_->on_event(ev);
+  }
+  own_events_.clear();
+  in_session_ = false;
+  if (overflowed_) {
+    overflowed_ = false;
+    session_->on_closed(LeaveReason::dropped);  // tell the peers now, not at the TCP close
+  }
 }
 
 template <class Stream>
@@ -167,7 +217,11 @@ void WsSession<Stream>::enqueue(std::shared_ptr<const std::string> frame) {
     // A slow or stuck reader: drop it rather than let it hold memory or block its peers.
     state_->counters->closed_overflow_total.fetch_add(1, std::memory_order_relaxed);
     leave_reason_ = LeaveReason::dropped;
-    if (session_) session_->on_closed(LeaveReason::dropped);  // tell the peers now, not at the TCP close
+    if (in_session_) {
+      overflowed_ = true;
+    } else if (session_) {
+      session_->on_closed(LeaveReason::dropped);
+    }
     drop_queue();
     begin_close(signaling::close_code::send_queue_overflow, "send queue overflow");
     return;
@@ -288,7 +342,7 @@ template <class Stream>
 void WsSession<Stream>::finish(LeaveReason reason) {
   if (finished_) return;
   finished_ = true;
-  if (session_) {
+  if (session_ && accepted_) {
     session_->on_closed(reason);
     state_->counters->connections.fetch_sub(1, std::memory_order_relaxed);
   }
@@ -301,14 +355,16 @@ void WsSession<Stream>::finish(LeaveReason reason) {
 }  // namespace
 
 void start_ws_session(PlainStream&& stream, beast::http::request<beast::http::string_body> request,
-                      std::shared_ptr<ServerState> state) {
+                      std::shared_ptr<ServerState> state, const WsEndpoint& endpoint, util::IpAddress remote) {
   stream.expires_never();
-  std::make_shared<WsSession<Socket>>(stream.release_socket(), std::move(state))->run(std::move(request));
+  std::make_shared<WsSession<Socket>>(stream.release_socket(), std::move(state))
+      ->run(std::move(request), endpoint, remote);
 }
 
 void start_ws_session(TlsStream&& stream, beast::http::request<beast::http::string_body> request,
-                      std::shared_ptr<ServerState> state) {
-  std::make_shared<WsSession<TlsStream>>(std::move(stream), std::move(state))->run(std::move(request));
+                      std::shared_ptr<ServerState> state, const WsEndpoint& endpoint, util::IpAddress remote) {
+  std::make_shared<WsSession<TlsStream>>(std::move(stream), std::move(state))
+      ->run(std::move(request), endpoint, remote);
 }
 
 }  // namespace sb::net

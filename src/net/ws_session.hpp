@@ -1,4 +1,5 @@
-// The /ws WebSocket session: one per connection, on its own strand, owning a signaling::Session.
+// A WebSocket session: one per connection, on its own strand, owning its wire protocol's session (protocol v1's
+// signaling::Session at /ws).
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -24,11 +25,12 @@ using Socket = boost::asio::basic_stream_socket<boost::asio::ip::tcp, Strand>;
 using PlainStream = boost::beast::basic_stream<boost::asio::ip::tcp, Strand>;
 using TlsStream = boost::beast::ssl_stream<PlainStream>;
 
-// Takes over `stream` after an HTTP upgrade request and answers the WebSocket handshake. Defined in
-// ws_session.cpp, so Beast's WebSocket templates are compiled once.
+// Takes over `stream` after an HTTP upgrade request for `endpoint` (one of state->ws_endpoints) from `remote`,
+// and answers the WebSocket handshake. Defined in ws_session.cpp, so Beast's WebSocket templates are compiled
+// once.
 void start_ws_session(PlainStream&& stream, boost::beast::http::request<boost::beast::http::string_body> request,
-                      std::shared_ptr<ServerState> state);
+                      std::shared_ptr<ServerState> state, const WsEndpoint& endpoint, util::IpAddress remote);
 void start_ws_session(TlsStream&& stream, boost::beast::http::request<boost::beast::http::string_body> request,
-                      std::shared_ptr<ServerState> state);
+                      std::shared_ptr<ServerState> state, const WsEndpoint& endpoint, util::IpAddress remote);
 
 }  // namespace sb::net

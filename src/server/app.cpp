@@ -141,7 +141,9 @@ void App::request_stop() {
 void App::begin_shutdown() {
   if (shutting_down_.exchange(true)) return;
   for (auto& s : services_) s->stop();
-  // RFC 6455 §7.4.1: 1001 "going away" tells clients the server is shutting down.
+  // Members hear `drain` (connect again, maybe elsewhere) before the close. RFC 6455 §7.4.1: 1001 "going away"
+  // tells every client the server is shutting down.
+  state_->router->drain();
   http_->shutdown(signaling::close_code::going_away, "server shutting down");
   wait_for_sessions(std::chrono::steady_clock::now() + kShutdownGrace);
 }

@@ -6,105 +6,151 @@
 
 namespace sb::signaling {
 
-JoinResult MemoryRouter::join(std::string_view room, std::string_view name, std::weak_ptr<PeerLink> link) {
-  JoinResult result;
-  std::lock_guard lock(mu_);
-  auto it = rooms_.find(room);
+std::string MemoryRouter::join(JoinRequest request, std::weak_ptr<Member> member) {
+  // 128 bits from the CSPRNG: unguessable, so minted ids are not checked for collisions.
+  if (request.self.id.empty()) request.self.id = util::random_hex(16);
+  std::string id = request.self.id;
+  Event answer;
+  {
+    std::lock_guard lock(mu_);
+    answer = admit_locked(request, member);
+  }
+  if (auto m = member.lock()) m->deliver(std::move(answer));
+  return id;
+}
+
+Event MemoryRouter::admit_locked(JoinRequest& request, const std::weak_ptr<Member>& member) {
+  const std::string& id = request.self.id;
+  if (draining_)
+    return event::Refused{id, ErrorCode::unavailable, "this server is shutting down; connect again"};
+  auto it = rooms_.find(request.room);
   if (it == rooms_.end()) {
     if (rooms_.size() >= limits_.max_rooms) {
-      result.error = ProtocolError{ErrorCode::server_full, "", "the server's room limit is reached"};
-      return result;
+      return event::Refused{id, ErrorCode::server_full, "the server's room limit is reached"};
     }
-    it = rooms_.emplace(std::string(room), Room{}).first;
-  } else if (it->second.size() >= limits_.max_peers_per_room) {
-    result.error = ProtocolError{ErrorCode::room_full, "room",
-                                 "room " + std::string(room) + " is full (" +
-                                     std::to_string(limits_.max_peers_per_room) + " peers)"};
-    return result;
+    it = rooms_.emplace(request.room, Room{}).first;
   }
-  // 128 bits from the CSPRNG: unguessable, so collisions are not worth checking for.
-  result.peer_id = util::random_hex(16);
-  result.peers.reserve(it->second.size());
-  for (const auto& m : it->second) result.peers.push_back(PeerInfo{m.id, m.name});
-  it->second.push_back(Member{result.peer_id, std::string(name), std::move(link)});
+  Room& room = it->second;
+  const std::uint32_t capacity = request.max_peers != 0 ? request.max_peers : limits_.max_peers_per_room;
+  if (room.members.contains(id)) {
+    return event::Refused{id, ErrorCode::id_taken, "the id " + id + " is taken in room " + request.room};
+  }
+  if (room.members.size() >= capacity) {
+    return event::Refused{id, ErrorCode::room_full,
+                          "room " + request.room + " is full (" + std::to_string(capacity) + " peers)"};
+  }
+  event::Admitted admitted{id, request.room,
+                           request.presence ? roster_locked(room) : std::vector<PeerInfo>{}};
+  std::string key = id;  // `id` lives in request.self, which moves into the entry
+  room.members.emplace(std::move(key),
+                       Entry{std::move(request.self), member, room.next_seq++, request.presence});
   ++peers_;
-  return result;
+  return admitted;
 }
 
-std::vector<std::weak_ptr<PeerLink>> MemoryRouter::others_locked(const Room& room, std::string_view except) const {
-  std::vector<std::weak_ptr<PeerLink>> links;
-  links.reserve(room.size());
-  for (const auto& m : room) {
-    if (m.id != except) links.push_back(m.link);
+std::vector<PeerInfo> MemoryRouter::roster_locked(const Room& room) {
+  std::vector<const Entry*> entries;
+  entries.reserve(room.members.size());
+  for (const auto& [id, e] : room.members) {
+    if (e.presence) entries.push_back(&e);
   }
-  return links;
+  std::sort(entries.begin(), entries.end(), [](const Entry* a, const Entry* b) { return a->seq < b->seq; });
+  std::vector<PeerInfo> peers;
+  peers.reserve(entries.size());
+  for (const Entry* e : entries) peers.push_back(e->info);
+  return peers;
 }
 
-void MemoryRouter::send_all(const std::vector<std::weak_ptr<PeerLink>>& links,
-                            const std::shared_ptr<const std::string>& frame) {
-  for (const auto& weak : links) {
-    if (auto link = weak.lock()) link->send(frame);
+void MemoryRouter::deliver_all(std::vector<Delivery>& deliveries) {
+  for (auto& [weak, ev] : deliveries) {
+    if (auto m = weak.lock()) m->deliver(std::move(ev));
   }
 }
 
-void MemoryRouter::announce_joined(std::string_view room, std::string_view peer_id) {
-  std::vector<std::weak_ptr<PeerLink>> links;
-  std::shared_ptr<const std::string> frame;
+void MemoryRouter::announce_joined(std::string_view room, std::string_view id) {
+  std::vector<Delivery> deliveries;
   {
     std::lock_guard lock(mu_);
-    auto it = rooms_.find(room);
-    if (it == rooms_.end()) return;
-    auto self = std::find_if(it->second.begin(), it->second.end(), [&](const Member& m) { return m.id == peer_id; });
-    if (self == it->second.end()) return;
-    frame = std::make_shared<const std::string>(serialize(ServerMessage{msg::PeerJoined{self->id, self->name}}));
-    links = others_locked(it->second, peer_id);
-  }
-  send_all(links, frame);
-}
-
-bool MemoryRouter::relay(std::string_view room, std::string_view from, std::string_view to,
-                         std::shared_ptr<const std::string> frame) {
-  if (from == to) return false;
-  std::shared_ptr<PeerLink> target;
-  {
-    std::lock_guard lock(mu_);
-    auto it = rooms_.find(room);
-    if (it == rooms_.end()) return false;
-    // Both ends must be members: a sender can never reach into a room it is not in.
-    const Member* sender = nullptr;
-    const Member* receiver = nullptr;
-    for (const auto& m : it->second) {
-      if (m.id == from) sender = &m;
-      if (m.id == to) receiver = &m;
+    auto r = rooms_.find(room);
+    if (r == rooms_.end()) return;
+    auto self = r->second.members.find(id);
+    if (self == r->second.members.end() || !self->second.presence || self->second.announced) return;
+    self->second.announced = true;
+    for (const auto& [other_id, e] : r->second.members) {
+      if (e.presence && e.seq < self->second.seq) {
+        deliveries.emplace_back(e.member, event::PeerJoined{self->second.info});
+      }
     }
-    if (sender == nullptr || receiver == nullptr) return false;
-    target = receiver->link.lock();
   }
-  // A member whose link is gone is leaving right now; the frame has nowhere to go, but `to` was valid.
-  if (target) target->send(std::move(frame));
-  return true;
+  deliver_all(deliveries);
 }
 
-void MemoryRouter::leave(std::string_view room, std::string_view peer_id, LeaveReason reason) {
-  std::vector<std::weak_ptr<PeerLink>> links;
+void MemoryRouter::relay(std::string_view room, std::string_view from, std::string_view to,
+                         event::Relay relay) {
+  std::shared_ptr<Member> target;
+  std::weak_ptr<Member> sender;
   {
     std::lock_guard lock(mu_);
-    auto it = rooms_.find(room);
-    if (it == rooms_.end()) return;
-    auto& members = it->second;
-    auto m = std::find_if(members.begin(), members.end(), [&](const Member& x) { return x.id == peer_id; });
-    if (m == members.end()) return;
-    members.erase(m);
+    auto r = rooms_.find(room);
+    if (r == rooms_.end()) return;  // the sender is no member: nobody to answer
+    const auto& members = r->second.members;
+    auto s = members.find(from);
+    if (s == members.end()) return;
+    // Both ends must be members: a sender can never reach into a room it is not in.
+    auto t = from == to ? members.end() : members.find(to);
+    if (t != members.end()) {
+      target = t->second.member.lock();
+    } else {
+      sender = s->second.member;
+    }
+  }
+  if (target) {
+    target->deliver(std::move(relay));
+  } else if (auto s = sender.lock()) {
+    s->deliver(
+        event::Undeliverable{std::string(to), relay.type, ErrorCode::unknown_peer, std::move(relay.frame)});
+  }
+  // A target whose member is gone is leaving right now; the frame has nowhere to go, but `to` was valid.
+}
+
+void MemoryRouter::leave(std::string_view room, std::string_view id, LeaveReason reason) {
+  std::vector<Delivery> deliveries;
+  {
+    std::lock_guard lock(mu_);
+    auto r = rooms_.find(room);
+    if (r == rooms_.end()) return;
+    auto& members = r->second.members;
+    auto self = members.find(id);
+    if (self == members.end()) return;
+    const Entry gone = std::move(self->second);
+    members.erase(self);
     --peers_;
     if (members.empty()) {
-      rooms_.erase(it);
+      rooms_.erase(r);
       return;
     }
-    links = others_locked(members, peer_id);
+    if (!gone.presence) return;
+    // Those who know of it: who came later (it was in their roster), and who came before once it was
+    // announced.
+    for (const auto& [other_id, e] : members) {
+      if (e.presence && (e.seq > gone.seq || gone.announced)) {
+        deliveries.emplace_back(e.member, event::PeerLeft{std::string(id), reason});
+      }
+    }
   }
-  auto frame = std::make_shared<const std::string>(
-      serialize(ServerMessage{msg::PeerLeft{std::string(peer_id), reason}}));
-  send_all(links, frame);
+  deliver_all(deliveries);
+}
+
+void MemoryRouter::drain() {
+  std::vector<Delivery> deliveries;
+  {
+    std::lock_guard lock(mu_);
+    draining_ = true;
+    for (const auto& [name, room] : rooms_) {
+      for (const auto& [id, e] : room.members) deliveries.emplace_back(e.member, event::Drain{});
+    }
+  }
+  deliver_all(deliveries);
 }
 
 std::size_t MemoryRouter::room_count() const {

@@ -1,56 +1,62 @@
-// In-process Router: a map of rooms under one mutex.
+// The Router of a single node: rooms in a map under one mutex. The default; nothing to install.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
-#include <functional>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "signaling/router.hpp"
 
 namespace sb::signaling {
 
-struct RouterLimits {
-  std::size_t max_peers_per_room = 2;
-  std::size_t max_rooms = 100000;
-};
-
 class MemoryRouter final : public Router {
  public:
   explicit MemoryRouter(RouterLimits limits) : limits_(limits) {}
 
-  JoinResult join(std::string_view room, std::string_view name, std::weak_ptr<PeerLink> link) override;
-  void announce_joined(std::string_view room, std::string_view peer_id) override;
-  bool relay(std::string_view room, std::string_view from, std::string_view to,
-             std::shared_ptr<const std::string> frame) override;
-  void leave(std::string_view room, std::string_view peer_id, LeaveReason reason) override;
+  std::string join(JoinRequest request, std::weak_ptr<Member> member) override;
+  void announce_joined(std::string_view room, std::string_view id) override;
+  void relay(std::string_view room, std::string_view from, std::string_view to, event::Relay relay) override;
+  void leave(std::string_view room, std::string_view id, LeaveReason reason) override;
+  void drain() override;
   std::size_t room_count() const override;
   std::size_t peer_count() const override;
 
  private:
-  struct Member {
-    std::string id;
-    std::string name;
-    std::weak_ptr<PeerLink> link;
-  };
-  // Rooms are small (2 by default), so a vector beats a map.
-  using Room = std::vector<Member>;
-
-  // Links of everyone in `room` except `except`; caller holds mu_.
-  std::vector<std::weak_ptr<PeerLink>> others_locked(const Room& room, std::string_view except) const;
-  static void send_all(const std::vector<std::weak_ptr<PeerLink>>& links,
-                       const std::shared_ptr<const std::string>& frame);
-
-  const RouterLimits limits_;
-  mutable std::mutex mu_;
-  // Transparent hashing: rooms are found by string_view, with no key copy per relayed frame.
-  struct RoomHash {
+  // Transparent hashing: rooms and members are found by string_view, with no key copy per relayed frame.
+  struct Hash {
     using is_transparent = void;
     std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
-  std::unordered_map<std::string, Room, RoomHash, std::equal_to<>> rooms_;  // guarded by mu_
-  std::size_t peers_ = 0;                        // guarded by mu_
+  template <class V>
+  using Map = std::unordered_map<std::string, V, Hash, std::equal_to<>>;
+
+  struct Entry {
+    PeerInfo info;
+    std::weak_ptr<Member> member;
+    std::uint64_t seq = 0;  // join order in the room: announce_joined tells only those who came before
+    bool presence = true;
+    bool announced = false;  // those who came before know of this member only once it is announced
+  };
+  // Keyed by member id: a relay finds both ends in constant time, however big the room.
+  struct Room {
+    Map<Entry> members;
+    std::uint64_t next_seq = 0;
+  };
+  using Delivery = std::pair<std::weak_ptr<Member>, Event>;
+
+  Event admit_locked(JoinRequest& request, const std::weak_ptr<Member>& member);
+  static std::vector<PeerInfo> roster_locked(const Room& room);
+  static void deliver_all(std::vector<Delivery>& deliveries);
+
+  const RouterLimits limits_;
+  mutable std::mutex mu_;
+  Map<Room> rooms_;        // guarded by mu_
+  std::size_t peers_ = 0;  // guarded by mu_
+  bool draining_ = false;  // guarded by mu_
 };
 
 }  // namespace sb::signaling

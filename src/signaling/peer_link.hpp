@@ -1,4 +1,4 @@
-// The session's only view of its transport. src/net implements it on a WebSocket; tests use a fake.
+// A protocol session's view of its own connection. src/net implements it on a WebSocket; tests use a fake.
 #pragma once
 
 #include <cstdint>
@@ -18,13 +18,15 @@ inline constexpr std::uint16_t try_again_later = 1013;  // connection limit reac
 inline constexpr std::uint16_t send_queue_overflow = 4000;
 }  // namespace close_code
 
+// Called only on the connection's own executor, from inside the session's handlers (on_text, on_event,
+// on_closed): the frame is queued at once, behind everything queued before it. Other members never reach a
+// connection through this; they go through the router, which delivers events (events.hpp).
 class PeerLink {
  public:
   virtual ~PeerLink() = default;
-  // Queues one text frame. Thread-safe: routers call it from other sessions' threads. Frames are shared
-  // so a broadcast serializes once.
+  // Queues one text frame. Shared, so a relayed frame is written as it arrived, without a copy.
   virtual void send(std::shared_ptr<const std::string> frame) = 0;
-  // Sends a close frame after the frames already queued. Thread-safe.
+  // Sends a close frame after the frames already queued.
   virtual void close(std::uint16_t code, std::string reason) = 0;
 };
 

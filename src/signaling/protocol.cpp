@@ -115,8 +115,8 @@ using detail::json;
 
 constexpr std::array<std::string_view, kErrorCodeCount> kErrorNames = {
     "invalid-json", "invalid-message", "unknown-type", "field-too-large", "not-joined",
-    "already-joined", "unknown-peer", "room-full", "server-full", "rate-limited"};
-constexpr std::array<std::string_view, 4> kLeaveNames = {"bye", "disconnect", "timeout", "dropped"};
+    "already-joined", "unknown-peer", "room-full", "server-full", "rate-limited", "unavailable", "id-taken"};
+constexpr std::array<std::string_view, 5> kLeaveNames = {"bye", "disconnect", "timeout", "dropped", "node-lost"};
 
 
 Parsed<ClientMessage> parse_join(const json& j, const Limits& limits) {

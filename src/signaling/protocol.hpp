@@ -35,12 +35,15 @@ enum class ErrorCode : std::uint8_t {
   room_full,
   server_full,
   rate_limited,
+  unavailable,  // the cluster cannot serve this now (Redis away, or the node is draining); try again
+  id_taken,     // a client-chosen peer id is in use in that room (protocols that let clients choose ids)
 };
-inline constexpr std::size_t kErrorCodeCount = 10;
+inline constexpr std::size_t kErrorCodeCount = 12;
 std::string_view to_string(ErrorCode code);
 std::optional<ErrorCode> error_code_from_string(std::string_view s);
 
-enum class LeaveReason : std::uint8_t { bye, disconnect, timeout, dropped };
+// node_lost: the peer's signalbox node stopped heartbeating (docs/cluster.md).
+enum class LeaveReason : std::uint8_t { bye, disconnect, timeout, dropped, node_lost };
 std::string_view to_string(LeaveReason reason);
 std::optional<LeaveReason> leave_reason_from_string(std::string_view s);
 
@@ -68,9 +71,13 @@ struct IceServer {
   bool operator==(const IceServer&) const = default;
 };
 
+// A room member as other members learn of it (rosters, peer-joined), on this node and across nodes.
 struct PeerInfo {
   std::string id;
   std::string name;
+  // Defaulted, so that {id, name} still initializes the rest without a warning.
+  std::string identity{};  // who the server admitted (an auth token's `sub`); empty without auth
+  std::string meta{};      // JSON text passed on to peers as it is; empty: none
   bool operator==(const PeerInfo&) const = default;
 };
 
@@ -139,6 +146,10 @@ struct RelayedCandidate {
 struct Pong {
   bool operator==(const Pong&) const = default;
 };
+// This server is going away (SIGTERM): connect again, possibly to another node, and join afresh.
+struct Drain {
+  bool operator==(const Drain&) const = default;
+};
 struct Error {
   ErrorCode code = ErrorCode::invalid_message;
   std::string message;
@@ -150,7 +161,7 @@ struct Error {
 
 using ClientMessage = std::variant<msg::Join, msg::Offer, msg::Answer, msg::Candidate, msg::Bye, msg::Ping>;
 using ServerMessage = std::variant<msg::Joined, msg::PeerJoined, msg::PeerLeft, msg::RelayedOffer,
-                                   msg::RelayedAnswer, msg::RelayedCandidate, msg::Pong, msg::Error>;
+                                   msg::RelayedAnswer, msg::RelayedCandidate, msg::Pong, msg::Error, msg::Drain>;
 
 template <class T>
 using Parsed = std::variant<T, ProtocolError>;

@@ -42,6 +42,7 @@ struct ServerSerializer {
     return {{"type", "candidate"}, {"from", m.from}, {"candidate", detail::candidate_to_json(m.candidate)}};
   }
   json operator()(const msg::Pong&) const { return {{"type", "pong"}}; }
+  json operator()(const msg::Drain&) const { return {{"type", "drain"}}; }
   json operator()(const msg::Error& m) const {
     json j = {{"type", "error"}, {"code", to_string(m.code)}, {"message", m.message}};
     if (!m.field.empty()) j["field"] = m.field;
@@ -142,6 +143,7 @@ Parsed<ServerMessage> parse_server_message(std::string_view frame, const Limits&
   if (type == "peer-joined" || type == "peer-left") return parse_presence(j, type, limits);
   if (type == "offer" || type == "answer" || type == "candidate") return parse_relayed(j, type, limits);
   if (type == "pong") return ServerMessage{msg::Pong{}};
+  if (type == "drain") return ServerMessage{msg::Drain{}};
   if (type == "error") return parse_error(j);
   return detail::make_error(ErrorCode::unknown_type, "type", "unknown message type");
 }
@@ -149,8 +151,8 @@ Parsed<ServerMessage> parse_server_message(std::string_view frame, const Limits&
 std::string serialize(const ServerMessage& m) { return detail::dump(std::visit(ServerSerializer{}, m)); }
 
 std::string_view type_name(const ServerMessage& m) {
-  static constexpr std::array<std::string_view, 8> kNames = {"joined", "peer-joined", "peer-left", "offer",
-                                                             "answer", "candidate",   "pong",      "error"};
+  static constexpr std::array<std::string_view, 9> kNames = {
+      "joined", "peer-joined", "peer-left", "offer", "answer", "candidate", "pong", "error", "drain"};
   return kNames.at(m.index());
 }
 

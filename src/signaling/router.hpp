@@ -1,45 +1,67 @@
-// Room membership and message routing, behind one interface: MemoryRouter keeps rooms in this process; a
-// later Redis-backed router lets a room span several signalbox nodes. Frames cross the interface as
-// serialized protocol text, so a distributed router can forward them as they are.
+// Room membership and message routing, behind one interface with two implementations: MemoryRouter keeps the
+// rooms of one process; RedisRouter (src/cluster) lets a room span several signalbox nodes that share a
+// Redis. One test suite runs against both (tests/unit/signaling/router_contract.hpp).
 //
-// All methods are thread-safe. A router never calls into a PeerLink while holding its own lock.
+// Calls are non-blocking and thread-safe, and their outcomes reach members as events (events.hpp): the answer
+// to a join, an undeliverable relay, what others do. A router never calls a Member under its own lock.
+//
+// Rooms never mix wire protocols: each protocol names its rooms in its own namespace (a v1 room is `demo`;
+// other protocols prefix theirs, e.g. `peerjs/<key>`), so no frame of one protocol reaches a member of
+// another.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
-#include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
 
-#include "signaling/peer_link.hpp"
+#include "signaling/events.hpp"
 #include "signaling/protocol.hpp"
 
 namespace sb::signaling {
 
-struct JoinResult {
-  std::optional<ProtocolError> error;  // room-full or server-full
-  std::string peer_id;                 // the newcomer's id (32 hex, CSPRNG)
-  std::vector<PeerInfo> peers;         // the others already in the room
+struct JoinRequest {
+  std::string room;
+  // `self.id` empty: the router mints a 128-bit id. A protocol whose clients choose their ids passes one and
+  // is refused with id-taken when it is in use in the room.
+  PeerInfo self;
+  // The room's capacity for this join; 0 = the router's default (RouterLimits::max_peers_per_room). The
+  // session caps what a client or token asks for by the server's limit before it gets here.
+  std::uint32_t max_peers = 0;
+  // false: no roster in Admitted, and no PeerJoined / PeerLeft about or to this member (a protocol that only
+  // addresses ids, such as PeerJS, in rooms too big to broadcast to).
+  bool presence = true;
+};
+
+struct RouterLimits {
+  std::uint32_t max_peers_per_room = 2;
+  std::uint32_t max_rooms = 100000;  // rooms held on this node
 };
 
 class Router {
  public:
   virtual ~Router() = default;
 
-  // Admits a peer to `room` (creating it) or fails with room-full / server-full. Others are not told yet:
-  // the caller sends `joined` first, then calls announce_joined, so nobody can address the newcomer
-  // before it knows its own id.
-  virtual JoinResult join(std::string_view room, std::string_view name, std::weak_ptr<PeerLink> link) = 0;
-  // Sends `peer-joined` to everyone in `room` but `peer_id`.
-  virtual void announce_joined(std::string_view room, std::string_view peer_id) = 0;
-  // Delivers `frame` to `to` if both `from` and `to` are members of `room` and differ; false otherwise
-  // (unknown-peer).
-  virtual bool relay(std::string_view room, std::string_view from, std::string_view to,
-                     std::shared_ptr<const std::string> frame) = 0;
-  // Removes the peer and sends `peer-left` with `reason` to the rest of the room. Idempotent.
-  virtual void leave(std::string_view room, std::string_view peer_id, LeaveReason reason) = 0;
+  // Asks to admit a member to `request.room` (creating it). Returns the member's id at once (the given one,
+  // or a fresh one); the answer, Admitted or Refused, follows as an event to `member`. Others are not told
+  // yet: after its protocol session has sent the newcomer its own id, it calls announce_joined, so nobody
+  // can address the newcomer before it knows its id.
+  virtual std::string join(JoinRequest request, std::weak_ptr<Member> member) = 0;
+  // PeerJoined to every member of `room` but `id` that was in the room before `id` joined.
+  virtual void announce_joined(std::string_view room, std::string_view id) = 0;
+  // Delivers `relay` to `to` when both `from` and `to` are members of `room` (and differ); otherwise `from`
+  // gets Undeliverable. The fast path: a relay between two members of this node takes no lock but the
+  // router's own and no allocation.
+  virtual void relay(std::string_view room, std::string_view from, std::string_view to,
+                     event::Relay relay) = 0;
+  // Removes the member; the others get PeerLeft with `reason`. Idempotent; also cancels a join not yet
+  // answered.
+  virtual void leave(std::string_view room, std::string_view id, LeaveReason reason) = 0;
+  // This node is going away: joins are refused (unavailable) from now on, and every member gets Drain.
+  virtual void drain() = 0;
 
+  // Node-local gauges for /metrics.
   virtual std::size_t room_count() const = 0;
   virtual std::size_t peer_count() const = 0;
 };

@@ -1,8 +1,8 @@
-// Per-connection protocol logic: one Session per WebSocket. No I/O of its own: frames come in through
-// on_text(), and everything goes out through the PeerLink (its own) or the Router (to others).
+// The protocol v1 wire session: one per /ws connection. Turns the client's v1 frames into router calls and
+// the router's events into v1 frames (docs/signaling-protocol.md). No I/O of its own: frames come in through
+// on_text(), events through on_event(), and everything goes out through the connection's PeerLink.
 //
-// Threading: a Session is used from one thread at a time (the net layer calls it on the connection's
-// strand). Other sessions reach this connection only through its PeerLink, which is thread-safe.
+// Threading: see wire_session.hpp. Other sessions reach this connection only through the router.
 #pragma once
 
 #include <memory>
@@ -15,6 +15,7 @@
 #include "signaling/protocol.hpp"
 #include "signaling/rate_limiter.hpp"
 #include "signaling/router.hpp"
+#include "signaling/wire_session.hpp"
 #include "util/clock.hpp"
 
 namespace sb::signaling {
@@ -33,23 +34,27 @@ struct SessionContext {
   const util::Clock& clock;
 };
 
-class Session {
+class Session final : public WireSession {
  public:
-  Session(const SessionContext& ctx, std::weak_ptr<PeerLink> link);
+  // `link` is this connection (it outlives the session); `member` is what the router delivers events to.
+  Session(const SessionContext& ctx, PeerLink& link, std::weak_ptr<Member> member);
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
-  ~Session();
+  ~Session() override;
 
-  // One text frame from the client.
-  void on_text(std::string_view frame);
-  // The connection is gone; leaves the room (peers get peer-left with `reason`). Idempotent.
-  void on_closed(LeaveReason reason);
+  void on_text(std::string_view frame) override;
+  void on_event(Event& event) override;
+  // Leaves the room (peers get peer-left with `reason`) and ignores the client from now on. Idempotent.
+  void on_closed(LeaveReason reason) override;
 
-  bool joined() const { return !peer_id_.empty(); }
+  bool joined() const { return state_ == State::joined; }
   const std::string& peer_id() const { return peer_id_; }
   const std::string& room() const { return room_; }
 
  private:
+  // idle → joining (join sent to the router) → joined (Admitted) → idle (bye); joining → idle (Refused).
+  enum class State : std::uint8_t { idle, joining, joined };
+
   void handle(const msg::Join& m);
   void handle(const msg::Offer& m);
   void handle(const msg::Answer& m);
@@ -57,18 +62,29 @@ class Session {
   void handle(const msg::Bye& m);
   void handle(const msg::Ping& m);
 
-  // Relays `frame` (already carrying `from`) to `to` in our room, or answers with an error.
-  void relay(std::string_view type, std::string_view to, RelayedType counted, std::string frame);
+  void on(event::Admitted& e);
+  void on(event::Refused& e);
+  void on(event::PeerJoined& e);
+  void on(event::PeerLeft& e);
+  void on(event::Relay& e);
+  void on(event::Undeliverable& e);
+  void on(event::Drain& e);
+
+  // Hands `frame` (already carrying our id as `from`) to the router for `to` in our room.
+  void relay(RelayedType type, std::string_view to, std::string frame);
+  void leave_room(LeaveReason reason);
   bool require_joined(std::string_view type);
   void send(const ServerMessage& m);
   void send_error(ErrorCode code, std::string message, std::string field, std::string_view ref);
 
   const SessionContext& ctx_;
-  std::weak_ptr<PeerLink> link_;
+  PeerLink& link_;
+  std::weak_ptr<Member> member_;
   RateLimiter limiter_;
-  std::string room_;     // empty: not joined
-  std::string peer_id_;  // empty: not joined
-  bool closing_ = false; // closed for abuse; further frames are ignored
+  State state_ = State::idle;
+  std::string room_;      // set from join until the session leaves
+  std::string peer_id_;   // set from join (the router names it at once) until the session leaves
+  bool closing_ = false;  // closed, or closing for abuse: further frames and events are ignored
 };
 
 }  // namespace sb::signaling

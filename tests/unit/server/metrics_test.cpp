@@ -43,8 +43,7 @@ TEST(SignalingMetrics, ExposesTheDocumentedFamilies) {
   counters->count_relayed(signaling::RelayedType::candidate);
   counters->count_relayed(signaling::RelayedType::candidate);
   counters->count_error(signaling::ErrorCode::room_full);
-  auto link = std::shared_ptr<signaling::PeerLink>();
-  router->join("room", "", link);
+  router->join(signaling::JoinRequest{"room", {}, 0, true}, std::weak_ptr<signaling::Member>());
   const auto text = r.render();
   for (const char* line : {"signalbox_connections 2\n", "signalbox_rooms 1\n", "signalbox_peers 1\n",
                            "signalbox_messages_relayed_total{type=\"offer\"} 1\n",

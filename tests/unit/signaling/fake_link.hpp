@@ -1,11 +1,16 @@
-// A PeerLink that records what a session or router sends, for tests without sockets.
+// Fakes of what src/net gives a protocol session, for tests without sockets: FakeLink records the frames a
+// session writes to its own connection; FakeMember records the events a router delivers to a member.
 #pragma once
 
+#include <chrono>
+#include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
+#include "signaling/events.hpp"
 #include "signaling/peer_link.hpp"
 #include "signaling/protocol.hpp"
 
@@ -13,42 +18,69 @@ namespace sb::signaling::testing {
 
 class FakeLink final : public PeerLink {
  public:
-  void send(std::shared_ptr<const std::string> frame) override {
-    std::lock_guard lock(mu_);
-    frames_.push_back(*frame);
-  }
+  void send(std::shared_ptr<const std::string> frame) override { frames_.push_back(*frame); }
   void close(std::uint16_t code, std::string reason) override {
-    std::lock_guard lock(mu_);
     close_code_ = code;
     close_reason_ = std::move(reason);
   }
 
-  std::vector<std::string> frames() const {
-    std::lock_guard lock(mu_);
-    return frames_;
-  }
+  const std::vector<std::string>& frames() const { return frames_; }
   // Parses and removes every frame received so far.
   std::vector<ServerMessage> take() {
-    std::lock_guard lock(mu_);
     std::vector<ServerMessage> out;
     for (const auto& f : frames_) {
       auto p = parse_server_message(f, Limits{});
-      if (auto* m = std::get_if<ServerMessage>(&p)) out.push_back(std::move(*m));
-      else out.push_back(msg::Error{ErrorCode::invalid_json, "unparseable frame from server: " + f, "", ""});
+      if (auto* m = std::get_if<ServerMessage>(&p))
+        out.push_back(std::move(*m));
+      else
+        out.push_back(msg::Error{ErrorCode::invalid_json, "unparseable frame from server: " + f, "", ""});
     }
     frames_.clear();
     return out;
   }
-  int close_code() const {
+  int close_code() const { return close_code_; }
+
+ private:
+  std::vector<std::string> frames_;
+  int close_code_ = 0;
+  std::string close_reason_;
+};
+
+// Thread-safe, as Member must be: asynchronous routers deliver from their own threads.
+class FakeMember final : public Member {
+ public:
+  void deliver(Event event) override {
+    {
+      std::lock_guard lock(mu_);
+      events_.push_back(std::move(event));
+    }
+    cv_.notify_all();
+  }
+
+  // Removes and returns every event received so far.
+  std::vector<Event> take() {
     std::lock_guard lock(mu_);
-    return close_code_;
+    std::vector<Event> out;
+    out.swap(events_);
+    return out;
+  }
+  // Waits until at least `n` events are queued (or `timeout` passes); then takes them all.
+  std::vector<Event> take_at_least(std::size_t n, std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mu_);
+    cv_.wait_for(lock, timeout, [&] { return events_.size() >= n; });
+    std::vector<Event> out;
+    out.swap(events_);
+    return out;
+  }
+  std::size_t size() const {
+    std::lock_guard lock(mu_);
+    return events_.size();
   }
 
  private:
   mutable std::mutex mu_;
-  std::vector<std::string> frames_;
-  int close_code_ = 0;
-  std::string close_reason_;
+  std::condition_variable cv_;
+  std::vector<Event> events_;
 };
 
 }  // namespace sb::signaling::testing

@@ -170,11 +170,13 @@ TEST(ProtocolServer, RoundTripsEveryServerMessage) {
       msg::PeerLeft{kIdA, LeaveReason::disconnect},
       msg::PeerLeft{kIdA, LeaveReason::timeout},
       msg::PeerLeft{kIdA, LeaveReason::dropped},
+      msg::PeerLeft{kIdA, LeaveReason::node_lost},
       msg::RelayedOffer{kIdA, "v=0"},
       msg::RelayedAnswer{kIdB, "v=0"},
       msg::RelayedCandidate{kIdA, IceCandidate{"c", "0", 1, "u"}},
       msg::RelayedCandidate{kIdA, std::nullopt},
       msg::Pong{},
+      msg::Drain{},
       msg::Error{ErrorCode::room_full, "room demo is full (2 peers)", "", "join"},
       msg::Error{ErrorCode::field_too_large, "too big", "sdp", "offer"},
   };
@@ -191,6 +193,9 @@ TEST(ProtocolServer, WireFormatMatchesTheDocument) {
             R"({"id":")" + kIdA + R"(","reason":"timeout","type":"peer-left"})");
   EXPECT_EQ(serialize(ServerMessage{msg::Error{ErrorCode::not_joined, "m", "", "offer"}}),
             R"({"code":"not-joined","message":"m","ref":"offer","type":"error"})");
+  EXPECT_EQ(serialize(ServerMessage{msg::PeerLeft{kIdA, LeaveReason::node_lost}}),
+            R"({"id":")" + kIdA + R"(","reason":"node-lost","type":"peer-left"})");
+  EXPECT_EQ(serialize(ServerMessage{msg::Drain{}}), R"({"type":"drain"})");
   EXPECT_EQ(serialize(ServerMessage{msg::RelayedCandidate{kIdA, std::nullopt}}),
             R"({"candidate":null,"from":")" + kIdA + R"(","type":"candidate"})");
 }
@@ -198,7 +203,7 @@ TEST(ProtocolServer, WireFormatMatchesTheDocument) {
 TEST(ProtocolServer, EveryErrorCodeHasAStableName) {
   const std::vector<std::string> names = {"invalid-json", "invalid-message", "unknown-type", "field-too-large",
                                           "not-joined",   "already-joined",  "unknown-peer", "room-full",
-                                          "server-full",  "rate-limited"};
+                                          "server-full",  "rate-limited",    "unavailable",  "id-taken"};
   ASSERT_EQ(names.size(), kErrorCodeCount);
   for (std::size_t i = 0; i < names.size(); ++i) {
     EXPECT_EQ(to_string(static_cast<ErrorCode>(i)), names[i]);

@@ -1,124 +1,85 @@
-#include "signaling/memory_router.hpp"
-
+// MemoryRouter: the router contract (router_contract.cpp), and what only a single node has.
 #include <gtest/gtest.h>
 
 #include "fake_link.hpp"
+#include "router_contract.hpp"
+#include "signaling/memory_router.hpp"
 
 namespace sb::signaling {
 namespace {
 
-using testing::FakeLink;
+using testing::FakeMember;
+using testing::RouterContract;
 
-struct Peer {
-  std::shared_ptr<FakeLink> link = std::make_shared<FakeLink>();
-  std::string id;
+class OneMemoryRouter final : public testing::RouterCluster {
+ public:
+  explicit OneMemoryRouter(const RouterLimits& limits) : router_(limits) {}
+  std::size_t nodes() const override { return 1; }
+  Router& node(std::size_t) override { return router_; }
+  std::chrono::milliseconds quiet() const override { return std::chrono::milliseconds(0); }
+
+ private:
+  MemoryRouter router_;
 };
 
-Peer join_ok(Router& r, const std::string& room, const std::string& name = "") {
-  Peer p;
-  auto res = r.join(room, name, p.link);
-  EXPECT_FALSE(res.error.has_value()) << (res.error ? res.error->message : "");
-  p.id = res.peer_id;
-  r.announce_joined(room, p.id);
-  return p;
+INSTANTIATE_TEST_SUITE_P(Memory, RouterContract,
+                         ::testing::Values(testing::RouterFactory{
+                             "Memory",
+                             [](const RouterLimits& l) { return std::make_unique<OneMemoryRouter>(l); }}),
+                         [](const auto& info) { return info.param.name; });
+
+std::string join_ok(Router& r, const std::string& room, const std::shared_ptr<FakeMember>& m) {
+  auto id = r.join(JoinRequest{room, {}, 0, true}, m);
+  auto events = m->take();
+  EXPECT_EQ(events.size(), 1u);
+  EXPECT_TRUE(!events.empty() && std::holds_alternative<event::Admitted>(events[0]));
+  r.announce_joined(room, id);
+  return id;
 }
 
-TEST(MemoryRouter, IdsAre128BitHex) {
-  MemoryRouter r({2, 10});
-  auto a = join_ok(r, "x");
-  auto b = join_ok(r, "x");
-  EXPECT_TRUE(is_valid_peer_id(a.id));
-  EXPECT_TRUE(is_valid_peer_id(b.id));
-  EXPECT_NE(a.id, b.id);
-}
-
-TEST(MemoryRouter, JoinListsOthersAndAnnounces) {
-  MemoryRouter r({3, 10});
-  auto a = join_ok(r, "room", "alice");
-  auto b_link = std::make_shared<FakeLink>();
-  auto res = r.join("room", "bob", b_link);
-  ASSERT_FALSE(res.error);
-  ASSERT_EQ(res.peers.size(), 1u);
-  EXPECT_EQ(res.peers[0], (PeerInfo{a.id, "alice"}));
-  EXPECT_TRUE(a.link->frames().empty()) << "not announced before announce_joined";
-  r.announce_joined("room", res.peer_id);
-  auto got = a.link->take();
-  ASSERT_EQ(got.size(), 1u);
-  EXPECT_EQ(got[0], (ServerMessage{msg::PeerJoined{res.peer_id, "bob"}}));
-  EXPECT_TRUE(b_link->frames().empty()) << "the newcomer is not told about itself";
-}
-
-TEST(MemoryRouter, RoomCapacity) {
-  MemoryRouter r({2, 10});
-  join_ok(r, "room");
-  join_ok(r, "room");
-  auto link = std::make_shared<FakeLink>();
-  auto res = r.join("room", "", link);
-  ASSERT_TRUE(res.error);
-  EXPECT_EQ(res.error->code, ErrorCode::room_full);
-  EXPECT_EQ(r.peer_count(), 2u);
-  EXPECT_FALSE(r.join("other", "", link).error) << "other rooms are unaffected";
-}
-
+// The node's room limit (a node's memory, not the cluster's): an emptied room frees its slot.
 TEST(MemoryRouter, MaxRooms) {
   MemoryRouter r({2, 2});
-  join_ok(r, "a");
-  auto b = join_ok(r, "b");
-  auto link = std::make_shared<FakeLink>();
-  auto res = r.join("c", "", link);
-  ASSERT_TRUE(res.error);
-  EXPECT_EQ(res.error->code, ErrorCode::server_full);
-  EXPECT_FALSE(r.join("a", "", link).error) << "existing rooms still accept peers";
-  r.leave("b", b.id, LeaveReason::bye);
+  auto m = [] { return std::make_shared<FakeMember>(); };
+  join_ok(r, "a", m());
+  auto b = join_ok(r, "b", m());
+  auto refused = m();
+  r.join(JoinRequest{"c", {}, 0, true}, refused);
+  auto events = refused->take();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(std::get<event::Refused>(events[0]).code, ErrorCode::server_full);
+  join_ok(r, "a", m());  // existing rooms still admit
+  r.leave("b", b, LeaveReason::bye);
   EXPECT_EQ(r.room_count(), 1u);
-  EXPECT_FALSE(r.join("c", "", std::make_shared<FakeLink>()).error) << "an emptied room frees its slot";
+  join_ok(r, "c", m());
 }
 
-TEST(MemoryRouter, RelayOnlyWithinTheRoom) {
+TEST(MemoryRouter, MembersThatAreGoneAreSkipped) {
   MemoryRouter r({2, 10});
-  auto a = join_ok(r, "one");
-  auto b = join_ok(r, "one");
-  auto c = join_ok(r, "two");
-  a.link->take();
-  auto frame = std::make_shared<const std::string>("hello");
-  EXPECT_TRUE(r.relay("one", a.id, b.id, frame));
-  EXPECT_EQ(b.link->frames(), std::vector<std::string>{"hello"});
-  EXPECT_FALSE(r.relay("one", a.id, c.id, frame)) << "c is in another room";
-  EXPECT_FALSE(r.relay("two", a.id, c.id, frame)) << "the room is the sender's, not the target's";
-  EXPECT_FALSE(r.relay("one", a.id, a.id, frame)) << "not to oneself";
-  EXPECT_FALSE(r.relay("one", a.id, std::string(32, 'f'), frame));
-  EXPECT_TRUE(c.link->frames().empty());
-  EXPECT_TRUE(a.link->frames().empty());
-}
-
-TEST(MemoryRouter, LeaveTellsTheOthersWithReason) {
-  MemoryRouter r({3, 10});
-  auto a = join_ok(r, "room");
-  auto b = join_ok(r, "room");
-  auto c = join_ok(r, "room");
-  a.link->take();
-  b.link->take();
-  r.leave("room", c.id, LeaveReason::dropped);
-  EXPECT_EQ(a.link->take(), (std::vector<ServerMessage>{msg::PeerLeft{c.id, LeaveReason::dropped}}));
-  EXPECT_EQ(b.link->take(), (std::vector<ServerMessage>{msg::PeerLeft{c.id, LeaveReason::dropped}}));
-  EXPECT_TRUE(c.link->frames().empty());
-  r.leave("room", c.id, LeaveReason::bye);  // idempotent
-  EXPECT_TRUE(a.link->frames().empty());
-  EXPECT_EQ(r.peer_count(), 2u);
-  r.leave("room", a.id, LeaveReason::bye);
-  r.leave("room", b.id, LeaveReason::bye);
-  EXPECT_EQ(r.room_count(), 0u);
-  EXPECT_EQ(r.peer_count(), 0u);
-}
-
-TEST(MemoryRouter, ExpiredLinksAreSkipped) {
-  MemoryRouter r({2, 10});
-  auto a = join_ok(r, "room");
-  auto b = join_ok(r, "room");
-  b.link.reset();
-  EXPECT_TRUE(r.relay("room", a.id, b.id, std::make_shared<const std::string>("x")));
-  r.leave("room", a.id, LeaveReason::bye);  // no crash sending to a dead link
+  auto a = std::make_shared<FakeMember>();
+  auto b = std::make_shared<FakeMember>();
+  const auto a_id = join_ok(r, "room", a);
+  const auto b_id = join_ok(r, "room", b);
+  b.reset();
+  r.relay("room", a_id, b_id, event::Relay{RelayedType::offer, std::make_shared<const std::string>("x")});
+  r.leave("room", a_id, LeaveReason::bye);  // no crash delivering to a member that is gone
   EXPECT_EQ(r.peer_count(), 1u);
+  EXPECT_EQ(a->take().size(), 1u) << "only b's peer-joined";
+}
+
+// The relay fast path hands the sender's frame through as it is: no copy, no re-serialization.
+TEST(MemoryRouter, RelayPassesTheFrameItself) {
+  MemoryRouter r({2, 10});
+  auto a = std::make_shared<FakeMember>();
+  auto b = std::make_shared<FakeMember>();
+  const auto a_id = join_ok(r, "room", a);
+  const auto b_id = join_ok(r, "room", b);
+  auto frame = std::make_shared<const std::string>("frame");
+  const auto* raw = frame.get();
+  r.relay("room", a_id, b_id, event::Relay{RelayedType::offer, std::move(frame)});
+  auto events = b->take();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(std::get<event::Relay>(events[0]).frame.get(), raw);
 }
 
 }  // namespace

@@ -10,29 +10,49 @@ namespace {
 
 using testing::FakeLink;
 
+using testing::FakeMember;
+
 class SessionTest : public ::testing::Test {
  protected:
   struct Client {
-    std::shared_ptr<FakeLink> link = std::make_shared<FakeLink>();
+    FakeLink link;
+    std::shared_ptr<FakeMember> member = std::make_shared<FakeMember>();
     std::unique_ptr<Session> session;
     std::string id;
   };
 
-  Client connect() {
-    Client c;
-    c.session = std::make_unique<Session>(ctx_, c.link);
+  Client& connect() {
+    clients_.push_back(std::make_unique<Client>());
+    Client& c = *clients_.back();
+    c.session = std::make_unique<Session>(ctx_, c.link, c.member);
     return c;
   }
-  Client join(const std::string& room, const std::string& name = "") {
-    Client c = connect();
-    c.session->on_text(serialize(ClientMessage{msg::Join{room, name}}));
-    auto got = c.link->take();
+  // One frame from the client, then every event the router delivered meanwhile, as src/net would.
+  void text(Client& c, std::string_view frame) {
+    c.session->on_text(frame);
+    pump();
+  }
+  void pump() {
+    for (bool any = true; any;) {
+      any = false;
+      for (auto& c : clients_) {
+        for (auto& ev : c->member->take()) {
+          any = true;
+          if (c->session) c->session->on_event(ev);
+        }
+      }
+    }
+  }
+  Client& join(const std::string& room, const std::string& name = "") {
+    Client& c = connect();
+    text(c, serialize(ClientMessage{msg::Join{room, name}}));
+    auto got = c.link.take();
     EXPECT_EQ(got.size(), 1u);
     if (!got.empty() && std::holds_alternative<msg::Joined>(got[0])) c.id = std::get<msg::Joined>(got[0]).id;
     return c;
   }
   static msg::Error only_error(Client& c) {
-    auto got = c.link->take();
+    auto got = c.link.take();
     EXPECT_EQ(got.size(), 1u);
     if (got.size() != 1 || !std::holds_alternative<msg::Error>(got[0])) {
       ADD_FAILURE() << "expected one error";
@@ -47,34 +67,35 @@ class SessionTest : public ::testing::Test {
   Counters counters_;
   util::ManualClock clock_;
   SessionContext ctx_{config_, router_, ice_, counters_, clock_};
+  std::vector<std::unique_ptr<Client>> clients_;  // after router_: sessions leave it as they go
 };
 
 TEST_F(SessionTest, JoinOfferAnswerCandidateBye) {
-  auto a = join("demo", "alice");
+  auto& a = join("demo", "alice");
   ASSERT_TRUE(is_valid_peer_id(a.id));
-  auto b = connect();
-  b.session->on_text(R"({"type":"join","room":"demo","name":"bob"})");
-  auto got = b.link->take();
+  auto& b = connect();
+  text(b, R"({"type":"join","room":"demo","name":"bob"})");
+  auto got = b.link.take();
   ASSERT_EQ(got.size(), 1u);
   const auto& joined = std::get<msg::Joined>(got[0]);
   b.id = joined.id;
   EXPECT_EQ(joined.room, "demo");
   EXPECT_EQ(joined.peers, (std::vector<PeerInfo>{{a.id, "alice"}}));
   EXPECT_EQ(joined.ice_servers, (std::vector<IceServer>{{{"stun:127.0.0.1:3478"}, {}, {}}}));
-  EXPECT_EQ(a.link->take(), (std::vector<ServerMessage>{msg::PeerJoined{b.id, "bob"}}));
+  EXPECT_EQ(a.link.take(), (std::vector<ServerMessage>{msg::PeerJoined{b.id, "bob"}}));
 
-  b.session->on_text(serialize(ClientMessage{msg::Offer{a.id, "v=0 offer"}}));
-  EXPECT_EQ(a.link->take(), (std::vector<ServerMessage>{msg::RelayedOffer{b.id, "v=0 offer"}}));
-  a.session->on_text(serialize(ClientMessage{msg::Answer{b.id, "v=0 answer"}}));
-  EXPECT_EQ(b.link->take(), (std::vector<ServerMessage>{msg::RelayedAnswer{a.id, "v=0 answer"}}));
+  text(b, serialize(ClientMessage{msg::Offer{a.id, "v=0 offer"}}));
+  EXPECT_EQ(a.link.take(), (std::vector<ServerMessage>{msg::RelayedOffer{b.id, "v=0 offer"}}));
+  text(a, serialize(ClientMessage{msg::Answer{b.id, "v=0 answer"}}));
+  EXPECT_EQ(b.link.take(), (std::vector<ServerMessage>{msg::RelayedAnswer{a.id, "v=0 answer"}}));
   IceCandidate cand{"candidate:1 1 udp 1 1.2.3.4 5 typ host", "0", 0, std::nullopt};
-  a.session->on_text(serialize(ClientMessage{msg::Candidate{b.id, cand}}));
-  a.session->on_text(serialize(ClientMessage{msg::Candidate{b.id, std::nullopt}}));
-  EXPECT_EQ(b.link->take(), (std::vector<ServerMessage>{msg::RelayedCandidate{a.id, cand},
+  text(a, serialize(ClientMessage{msg::Candidate{b.id, cand}}));
+  text(a, serialize(ClientMessage{msg::Candidate{b.id, std::nullopt}}));
+  EXPECT_EQ(b.link.take(), (std::vector<ServerMessage>{msg::RelayedCandidate{a.id, cand},
                                                         msg::RelayedCandidate{a.id, std::nullopt}}));
-  b.session->on_text(R"({"type":"bye"})");
-  EXPECT_EQ(a.link->take(), (std::vector<ServerMessage>{msg::PeerLeft{b.id, LeaveReason::bye}}));
-  EXPECT_TRUE(b.link->take().empty());
+  text(b, R"({"type":"bye"})");
+  EXPECT_EQ(a.link.take(), (std::vector<ServerMessage>{msg::PeerLeft{b.id, LeaveReason::bye}}));
+  EXPECT_TRUE(b.link.take().empty());
   EXPECT_FALSE(b.session->joined());
 
   EXPECT_EQ(counters_.relayed_total[0], 1u);
@@ -82,57 +103,57 @@ TEST_F(SessionTest, JoinOfferAnswerCandidateBye) {
   EXPECT_EQ(counters_.relayed_total[2], 2u);
 
   // After bye the connection may join again, with a fresh id.
-  b.session->on_text(R"({"type":"join","room":"demo"})");
-  got = b.link->take();
+  text(b, R"({"type":"join","room":"demo"})");
+  got = b.link.take();
   ASSERT_EQ(got.size(), 1u);
   EXPECT_NE(std::get<msg::Joined>(got[0]).id, b.id);
 }
 
 TEST_F(SessionTest, ClientCannotForgeFrom) {
-  auto a = join("r");
-  auto b = join("r");
-  a.link->take();
+  auto& a = join("r");
+  auto& b = join("r");
+  a.link.take();
   const std::string forged(32, 'e');
-  b.session->on_text(R"({"type":"offer","to":")" + a.id + R"(","from":")" + forged + R"(","sdp":"x"})");
-  EXPECT_EQ(a.link->take(), (std::vector<ServerMessage>{msg::RelayedOffer{b.id, "x"}}));
+  text(b, R"({"type":"offer","to":")" + a.id + R"(","from":")" + forged + R"(","sdp":"x"})");
+  EXPECT_EQ(a.link.take(), (std::vector<ServerMessage>{msg::RelayedOffer{b.id, "x"}}));
 }
 
 TEST_F(SessionTest, UnknownPeerAndOtherRooms) {
-  auto a = join("one");
-  auto c = join("two");
-  a.session->on_text(serialize(ClientMessage{msg::Offer{c.id, "x"}}));
+  auto& a = join("one");
+  auto& c = join("two");
+  text(a, serialize(ClientMessage{msg::Offer{c.id, "x"}}));
   auto e = only_error(a);
   EXPECT_EQ(e.code, ErrorCode::unknown_peer);
   EXPECT_EQ(e.field, "to");
   EXPECT_EQ(e.ref, "offer");
-  EXPECT_TRUE(c.link->take().empty()) << "nothing crosses rooms";
-  a.session->on_text(serialize(ClientMessage{msg::Candidate{a.id, std::nullopt}}));
+  EXPECT_TRUE(c.link.take().empty()) << "nothing crosses rooms";
+  text(a, serialize(ClientMessage{msg::Candidate{a.id, std::nullopt}}));
   EXPECT_EQ(only_error(a).code, ErrorCode::unknown_peer) << "not to oneself";
 }
 
 TEST_F(SessionTest, NotJoined) {
-  auto a = connect();
+  auto& a = connect();
   const std::string to(32, 'a');
   for (const auto& m : std::vector<ClientMessage>{msg::Offer{to, "x"}, msg::Answer{to, "x"},
                                                   msg::Candidate{to, std::nullopt}, msg::Bye{}}) {
-    a.session->on_text(serialize(m));
+    text(a, serialize(m));
     auto e = only_error(a);
     EXPECT_EQ(e.code, ErrorCode::not_joined);
     EXPECT_EQ(e.ref, type_name(m));
   }
-  a.session->on_text(R"({"type":"ping"})");
-  EXPECT_EQ(a.link->take(), (std::vector<ServerMessage>{msg::Pong{}}));
+  text(a, R"({"type":"ping"})");
+  EXPECT_EQ(a.link.take(), (std::vector<ServerMessage>{msg::Pong{}}));
 }
 
 TEST_F(SessionTest, AlreadyJoinedAndRoomFull) {
-  auto a = join("r");
-  a.session->on_text(R"({"type":"join","room":"other"})");
+  auto& a = join("r");
+  text(a, R"({"type":"join","room":"other"})");
   auto e = only_error(a);
   EXPECT_EQ(e.code, ErrorCode::already_joined);
   EXPECT_EQ(e.ref, "join");
-  auto b = join("r");
-  auto c = connect();
-  c.session->on_text(R"({"type":"join","room":"r"})");
+  join("r");
+  auto& c = connect();
+  text(c, R"({"type":"join","room":"r"})");
   e = only_error(c);
   EXPECT_EQ(e.code, ErrorCode::room_full);
   EXPECT_EQ(e.message, "room r is full (2 peers)");
@@ -141,57 +162,124 @@ TEST_F(SessionTest, AlreadyJoinedAndRoomFull) {
 }
 
 TEST_F(SessionTest, ParseErrorsKeepTheConnectionOpen) {
-  auto a = connect();
-  a.session->on_text("{nope");
+  auto& a = connect();
+  text(a, "{nope");
   EXPECT_EQ(only_error(a).code, ErrorCode::invalid_json);
-  a.session->on_text(R"({"type":"dance"})");
+  text(a, R"({"type":"dance"})");
   EXPECT_EQ(only_error(a).code, ErrorCode::unknown_type);
-  a.session->on_text(R"({"type":"join"})");
+  text(a, R"({"type":"join"})");
   auto e = only_error(a);
   EXPECT_EQ(e.code, ErrorCode::invalid_message);
   EXPECT_EQ(e.field, "room");
   EXPECT_EQ(e.ref, "join");
-  a.session->on_text(R"({"type":"join","room":"r","name":")" + std::string(65, 'n') + R"("})");
+  text(a, R"({"type":"join","room":"r","name":")" + std::string(65, 'n') + R"("})");
   EXPECT_EQ(only_error(a).code, ErrorCode::field_too_large);
-  EXPECT_EQ(a.link->close_code(), 0);
+  EXPECT_EQ(a.link.close_code(), 0);
 }
 
 TEST_F(SessionTest, DisconnectAndTimeoutTellPeers) {
-  auto a = join("r");
-  auto b = join("r");
-  a.link->take();
+  auto& a = join("r");
+  auto& b = join("r");
+  a.link.take();
   b.session->on_closed(LeaveReason::timeout);
-  EXPECT_EQ(a.link->take(), (std::vector<ServerMessage>{msg::PeerLeft{b.id, LeaveReason::timeout}}));
+  pump();
+  EXPECT_EQ(a.link.take(), (std::vector<ServerMessage>{msg::PeerLeft{b.id, LeaveReason::timeout}}));
   a.session.reset();  // destroying a joined session is a disconnect
   EXPECT_EQ(router_.peer_count(), 0u);
 }
 
+// The router answers a join later (with Redis, after a round trip): until then the session is joining.
+TEST_F(SessionTest, JoinIsAnsweredByAnEvent) {
+  auto& a = connect();
+  a.session->on_text(R"({"type":"join","room":"r"})");
+  EXPECT_TRUE(a.link.frames().empty()) << "nothing before the router's answer";
+  EXPECT_FALSE(a.session->joined());
+  a.session->on_text(R"({"type":"join","room":"r"})");
+  EXPECT_EQ(only_error(a).code, ErrorCode::already_joined) << "a join is in progress";
+  pump();
+  auto got = a.link.take();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_TRUE(std::holds_alternative<msg::Joined>(got[0]));
+  EXPECT_TRUE(a.session->joined());
+}
+
+TEST_F(SessionTest, ByeWhileJoiningCancelsTheJoin) {
+  auto& a = join("r");
+  auto& b = connect();
+  b.session->on_text(R"({"type":"join","room":"r"})");
+  b.session->on_text(R"({"type":"bye"})");
+  pump();
+  EXPECT_TRUE(b.link.take().empty()) << "the stale admission is not reported";
+  EXPECT_FALSE(b.session->joined());
+  EXPECT_TRUE(a.link.take().empty()) << "nobody was announced";
+  EXPECT_EQ(router_.peer_count(), 1u);
+  text(b, R"({"type":"join","room":"r"})");
+  auto got = b.link.take();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(std::get<msg::Joined>(got[0]).peers.size(), 1u);
+}
+
+TEST_F(SessionTest, EventsForALeftMembershipAreDropped) {
+  auto& a = join("r");
+  auto& b = join("r");
+  a.link.take();
+  // b's offer is delivered to a's member, but a says bye before a's connection handles it.
+  b.session->on_text(serialize(ClientMessage{msg::Offer{a.id, "late"}}));
+  a.session->on_text(R"({"type":"bye"})");
+  pump();
+  EXPECT_TRUE(a.link.take().empty());
+  EXPECT_EQ(b.link.take(), (std::vector<ServerMessage>{msg::PeerLeft{a.id, LeaveReason::bye}}));
+}
+
+TEST_F(SessionTest, DrainIsPassedOn) {
+  auto& a = join("r");
+  router_.drain();
+  pump();
+  EXPECT_EQ(a.link.take(), (std::vector<ServerMessage>{msg::Drain{}}));
+  auto& b = connect();
+  text(b, R"({"type":"join","room":"s"})");
+  auto e = only_error(b);
+  EXPECT_EQ(e.code, ErrorCode::unavailable);
+  EXPECT_EQ(e.ref, "join");
+}
+
+TEST_F(SessionTest, UnavailableTargetIsReportedWithItsCode) {
+  auto& a = join("r");
+  const std::string to(32, 'b');
+  Event ev = event::Undeliverable{to, RelayedType::answer, ErrorCode::unavailable, nullptr};
+  a.session->on_event(ev);
+  auto e = only_error(a);
+  EXPECT_EQ(e.code, ErrorCode::unavailable);
+  EXPECT_EQ(e.field, "to");
+  EXPECT_EQ(e.ref, "answer");
+}
+
 TEST_F(SessionTest, RateLimitThenClose1008) {
-  auto a = connect();
+  auto& a = connect();
   // burst 20: the first 20 pings pass.
-  for (int i = 0; i < 20; ++i) a.session->on_text(R"({"type":"ping"})");
-  EXPECT_EQ(a.link->take().size(), 20u);
+  for (int i = 0; i < 20; ++i) text(a, R"({"type":"ping"})");
+  EXPECT_EQ(a.link.take().size(), 20u);
   // 4 rejections are answered with rate-limited; the 5th closes with 1008.
   for (int i = 0; i < 4; ++i) {
-    a.session->on_text(R"({"type":"ping"})");
+    text(a, R"({"type":"ping"})");
     EXPECT_EQ(only_error(a).code, ErrorCode::rate_limited);
   }
-  EXPECT_EQ(a.link->close_code(), 0);
-  a.session->on_text(R"({"type":"ping"})");
-  EXPECT_EQ(a.link->close_code(), close_code::policy_violation);
-  a.session->on_text(R"({"type":"ping"})");
-  EXPECT_TRUE(a.link->take().empty()) << "nothing after the close";
+  EXPECT_EQ(a.link.close_code(), 0);
+  text(a, R"({"type":"ping"})");
+  EXPECT_EQ(a.link.close_code(), close_code::policy_violation);
+  text(a, R"({"type":"ping"})");
+  EXPECT_TRUE(a.link.take().empty()) << "nothing after the close";
 }
 
 TEST_F(SessionTest, RateLimitRecoversWithTime) {
-  auto a = connect();
-  for (int i = 0; i < 21; ++i) a.session->on_text(R"({"type":"ping"})");
-  auto got = a.link->take();
+  auto& a = connect();
+  for (int i = 0; i < 21; ++i) text(a, R"({"type":"ping"})");
+  auto got = a.link.take();
   ASSERT_EQ(got.size(), 21u);
   EXPECT_TRUE(std::holds_alternative<msg::Error>(got.back()));
   clock_.advance(std::chrono::seconds(1));  // 10 tokens
-  for (int i = 0; i < 10; ++i) a.session->on_text(R"({"type":"ping"})");
-  got = a.link->take();
+  for (int i = 0; i < 10; ++i) text(a, R"({"type":"ping"})");
+  got = a.link.take();
   ASSERT_EQ(got.size(), 10u);
   for (const auto& m : got) EXPECT_TRUE(std::holds_alternative<msg::Pong>(m));
 }

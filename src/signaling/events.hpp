@@ -1,0 +1,71 @@
+// What a room member learns from the router: one typed Event per happening, delivered through
+// Member::deliver. The router never writes a wire protocol's frames; each protocol's session turns events
+// into its own frames (docs/cluster.md, "The typed router").
+#pragma once
+
+#include <memory>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "signaling/counters.hpp"
+#include "signaling/protocol.hpp"
+
+namespace sb::signaling {
+
+namespace event {
+
+// The answer to Router::join: admitted, with the others already in the room (empty when the join asked for no
+// presence).
+struct Admitted {
+  std::string id;
+  std::string room;
+  std::vector<PeerInfo> peers;
+};
+// The answer to Router::join: not admitted (room-full, server-full, id-taken, unavailable).
+struct Refused {
+  std::string id;  // the id the join asked for or was given, so a stale answer can be told apart
+  ErrorCode code = ErrorCode::unavailable;
+  std::string message;
+};
+struct PeerJoined {
+  PeerInfo peer;
+};
+struct PeerLeft {
+  std::string id;
+  LeaveReason reason = LeaveReason::bye;
+};
+// A message from another member: `frame` is already in the room's wire protocol, with the sender's id set by
+// the sender's node (never taken from the client). Shared, so it crosses threads without a copy.
+struct Relay {
+  RelayedType type = RelayedType::offer;
+  std::shared_ptr<const std::string> frame;
+};
+// A relay of ours that did not reach `to`: unknown-peer (not a member of our room) or unavailable (on a node
+// this one cannot reach now). `frame` is the relay's own frame, for a protocol that queues and retries.
+struct Undeliverable {
+  std::string to;
+  RelayedType type = RelayedType::offer;
+  ErrorCode code = ErrorCode::unknown_peer;
+  std::shared_ptr<const std::string> frame;
+};
+// This node is going away: connect again (possibly to another node).
+struct Drain {};
+
+}  // namespace event
+
+using Event = std::variant<event::Admitted, event::Refused, event::PeerJoined, event::PeerLeft, event::Relay,
+                           event::Undeliverable, event::Drain>;
+
+// A room member as the router sees it: one per connection, implemented by src/net on a WebSocket (and by
+// fakes in tests).
+class Member {
+ public:
+  virtual ~Member() = default;
+  // Thread-safe; called from any thread, never under a router's lock. Queues `event` onto the member's own
+  // executor, where its protocol session sees it (WireSession::on_event). Events reach a member in the order
+  // the router delivered them.
+  virtual void deliver(Event event) = 0;
+};
+
+}  // namespace sb::signaling

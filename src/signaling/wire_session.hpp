@@ -1,0 +1,29 @@
+// One wire protocol's per-connection logic (protocol v1's Session; PeerJS and Ayame sessions beside it):
+// turns the client's frames into router calls and the router's events into the protocol's frames. No I/O of
+// its own.
+//
+// Threading: src/net calls every method on the connection's own executor, one at a time. Events the router
+// delivers for this connection are queued there and passed to on_event in order; an event caused by one of
+// this session's own calls (a join's answer, an undeliverable relay) arrives after that call has returned,
+// never inside it.
+#pragma once
+
+#include <string_view>
+
+#include "signaling/events.hpp"
+#include "signaling/protocol.hpp"
+
+namespace sb::signaling {
+
+class WireSession {
+ public:
+  virtual ~WireSession() = default;
+  // One text (or binary) frame from the client.
+  virtual void on_text(std::string_view frame) = 0;
+  // One event from the router.
+  virtual void on_event(Event& event) = 0;
+  // The connection is gone (or is being dropped): leave the room with `reason`. Idempotent.
+  virtual void on_closed(LeaveReason reason) = 0;
+};
+
+}  // namespace sb::signaling
