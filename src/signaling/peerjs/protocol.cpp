@@ -261,6 +261,21 @@ std::optional<ServerMessage> parse_server_message(std::string_view frame, const 
   return r;
 }
 
+std::string uuid_v4(const std::uint8_t (&random)[16]) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(36);
+  for (std::size_t i = 0; i < 16; ++i) {
+    std::uint8_t b = random[i];
+    if (i == 6) b = static_cast<std::uint8_t>((b & 0x0F) | 0x40);  // version 4
+    if (i == 8) b = static_cast<std::uint8_t>((b & 0x3F) | 0x80);  // variant 10
+    if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
+    out.push_back(kHex[b >> 4]);
+    out.push_back(kHex[b & 0xF]);
+  }
+  return out;
+}
+
 std::string normalize_path(std::string_view path) {
   std::string p(path);
   if (p.empty() || p.front() != '/') p.insert(p.begin(), '/');

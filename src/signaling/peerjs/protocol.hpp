@@ -115,6 +115,10 @@ struct HttpRoute {
   std::string key;  // id and peers
 };
 HttpRoute http_route(std::string_view target, std::string_view path);
+// A fresh id for GET <path>/<key>/id: a version 4 UUID (RFC 9562 §5.4) from 16 random bytes, as peer hands
+// out (crypto.randomUUID).
+std::string uuid_v4(const std::uint8_t (&random)[16]);
+
 // `<path>/peerjs` for the WebSocket.
 std::string websocket_path(std::string_view path);
 std::string normalize_path(std::string_view path);
