@@ -4,6 +4,7 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startPeerReference } from './lib/peer-reference.mjs';
+import { startServer } from './lib/server.mjs';
 import { BASE_OPTIONS, httpApi, limitScenario, scenarios } from './lib/peerjs-scenarios.mjs';
 
 // A target speaks the PeerJS protocol at `<PATH>/peerjs` with the given options.
@@ -12,6 +13,19 @@ const TARGETS = {
     const server = await startPeerReference(options);
     return {
       name: 'peer',
+      server,
+      ws: (query) => `ws://${server.hostPort}${options.path}/peerjs?${query}`,
+      http: (pathAndQuery) => `http://${server.hostPort}${pathAndQuery}`,
+    };
+  },
+  signalbox: async (options) => {
+    const args = ['--peerjs-path', options.path, '--peerjs-key', options.key, '--no-turn'];
+    if (options.expire_timeout) args.push('--peerjs-expire-timeout', String(options.expire_timeout / 1000));
+    if (options.alive_timeout) args.push('--peerjs-alive-timeout', String(options.alive_timeout / 1000));
+    if (options.concurrent_limit) args.push('--peerjs-concurrent-limit', String(options.concurrent_limit));
+    const server = await startServer({ args });
+    return {
+      name: 'signalbox',
       server,
       ws: (query) => `ws://${server.hostPort}${options.path}/peerjs?${query}`,
       http: (pathAndQuery) => `http://${server.hostPort}${pathAndQuery}`,
@@ -31,14 +45,16 @@ for (const [targetName, start] of Object.entries(TARGETS)) {
       for (const s of started) await s.stop();
     });
 
+    // A scenario a target does not pass yet runs as a todo, with the reason (never silently skipped).
+    const todo = (s) => ({ todo: s.notYet?.[targetName] ?? false });
     for (const s of scenarios) {
-      test(s.name, async () => {
+      test(s.name, todo(s), async () => {
         // A server of its own per scenario: ids and queues of one never meet another's.
         assert.deepStrictEqual(await s.run(await open(BASE_OPTIONS)), s.expect);
       });
     }
 
-    test(limitScenario.name, async () => {
+    test(limitScenario.name, todo(limitScenario), async () => {
       const t = await open(limitScenario.options);
       assert.deepStrictEqual(await limitScenario.run(t), limitScenario.expect);
     });
@@ -50,7 +66,9 @@ for (const [targetName, start] of Object.entries(TARGETS)) {
       });
     });
 
-    test('HTTP API with discovery: /peers lists the connected ids as JSON', async () => {
+    // Discovery (listAllPeers, deprecated in the peerjs client) is the reference's only: signalbox does not
+    // offer it (docs/compatibility.md), and its /peers answers 401 as above.
+    if (targetName !== 'signalbox') test('HTTP API with discovery: /peers lists the connected ids as JSON', async () => {
       const t = await open({ ...BASE_OPTIONS, allow_discovery: true });
       assert.deepStrictEqual(await httpApi(t, { discovery: true }), {
         id: { status: 200, type: 'text/html', uuid: true },

@@ -150,15 +150,22 @@ export const scenarios = [
       a.close();
       b.close();
       c.close();
-      return { carol: c.frames, alice: a.frames.length };
+      // Each sender's messages keep their order; how two senders' interleave depends on which connection the
+      // server read first.
+      const bySender = {};
+      for (const f of c.frames.slice(1)) (bySender[f.src] ??= []).push(f);
+      return { carolFirst: c.frames[0], bySender, count: c.frames.length, alice: a.frames.length };
     },
     expect: {
-      carol: [
-        { type: 'OPEN' },
-        { type: 'OFFER', src: 'alice', dst: 'carol', payload: { n: 1 } },
-        { type: 'CANDIDATE', src: 'alice', dst: 'carol', payload: { n: 2 } },
-        { type: 'CANDIDATE', src: 'bob', dst: 'carol', payload: { n: 3 } },
-      ],
+      carolFirst: { type: 'OPEN' },
+      bySender: {
+        alice: [
+          { type: 'OFFER', src: 'alice', dst: 'carol', payload: { n: 1 } },
+          { type: 'CANDIDATE', src: 'alice', dst: 'carol', payload: { n: 2 } },
+        ],
+        bob: [{ type: 'CANDIDATE', src: 'bob', dst: 'carol', payload: { n: 3 } }],
+      },
+      count: 4,
       alice: 2,
     },
   },
@@ -188,6 +195,7 @@ export const scenarios = [
   },
   {
     name: 'a second connection with the same id and token takes the id over without OPEN',
+    notYet: { signalbox: 're-attach needs the router to hand an id over (docs/compatibility.md)' },
     async run(t) {
       const a1 = withId(await open(t, 'alice', { token: 'secret' }), 'alice');
       const a2 = withId(connect(t, 'alice', { token: 'secret' }), 'alice');
@@ -264,6 +272,7 @@ export const scenarios = [
 // Scenarios that need their own server options.
 export const limitScenario = {
   name: 'over the concurrent limit: ERROR and a close; taking over an id is still allowed',
+  notYet: { signalbox: 're-attach needs the router to hand an id over (docs/compatibility.md)' },
   options: { ...BASE_OPTIONS, concurrent_limit: 2 },
   async run(t) {
     const a = await open(t, 'alice', { token: 's' });
