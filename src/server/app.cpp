@@ -68,7 +68,7 @@ App::App(const Config& config)
   state_ = make_state(config_, routes_, ice_servers_, clock_);
   state_->tls = tls_;
   state_->pool = &pool_;
-  install_compat(config_.compat, *state_, *routes_);
+  install_compat(config_.compat, *state_, *routes_, metrics_->registry());
   register_signaling_metrics(*metrics_, state_->counters, state_->router);
   http_ = std::make_unique<net::HttpServer>(ioc_, state_);
 }

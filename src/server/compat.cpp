@@ -21,12 +21,17 @@ util::Duration seconds(double s) {
 struct Shared {
   signaling::peerjs::Config peerjs;
   signaling::ayame::Config ayame;
+  signaling::peerjs::Metrics peerjs_metrics;
+  signaling::ayame::Metrics ayame_metrics;
   signaling::peerjs::Context peerjs_ctx;
   signaling::ayame::Context ayame_ctx;
 
-  Shared(const CompatConfig& c, net::ServerState& s)
-      : peerjs_ctx{peerjs, *s.router, *s.counters, *s.clock, s.session_config.rate},
-        ayame_ctx{ayame, *s.router, *s.ice_servers, *s.counters, *s.clock, s.session_config.rate} {
+  Shared(const CompatConfig& c, net::ServerState& s, metrics::Registry& registry)
+      : peerjs_metrics(signaling::peerjs::Metrics::make(registry)),
+        ayame_metrics(signaling::ayame::Metrics::make(registry)),
+        peerjs_ctx{peerjs, *s.router, *s.counters, *s.clock, s.session_config.rate, peerjs_metrics},
+        ayame_ctx{ayame,        *s.router, *s.ice_servers, *s.counters, *s.clock, s.session_config.rate,
+                  ayame_metrics} {
     peerjs.key = c.peerjs_key;
     peerjs.expire_timeout = seconds(c.peerjs_expire_timeout_s);
     peerjs.alive_timeout = seconds(c.peerjs_alive_timeout_s);
@@ -73,9 +78,10 @@ std::optional<net::HttpResponse> peerjs_http(const Shared& shared, const std::st
 
 }  // namespace
 
-void install_compat(const CompatConfig& c, net::ServerState& state, HttpRoutes& routes) {
+void install_compat(const CompatConfig& c, net::ServerState& state, HttpRoutes& routes,
+                    metrics::Registry& registry) {
   if (c.peerjs_path.empty() && c.ayame_path.empty()) return;
-  auto shared = std::make_shared<Shared>(c, state);
+  auto shared = std::make_shared<Shared>(c, state, registry);
   if (!c.peerjs_path.empty()) {
     state.ws_endpoints.push_back({signaling::peerjs::websocket_path(c.peerjs_path),
                                   [shared](const net::WsUpgrade& up, signaling::PeerLink& link,

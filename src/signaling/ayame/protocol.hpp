@@ -39,6 +39,7 @@ enum class Failure : std::uint8_t {
   registration_incomplete,  // offer/answer/candidate/connected before accept
   already_registered,       // a second register (Ayame: InternalServerError)
 };
+inline constexpr std::size_t kFailureCount = 7;
 std::string_view to_string(Failure f);
 
 // ---- client → server ----

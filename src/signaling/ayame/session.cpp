@@ -27,6 +27,18 @@ std::string new_connection_id(const util::Clock& clock) {
 
 }  // namespace
 
+Metrics Metrics::make(metrics::Registry& r) {
+  Metrics m;
+  m.failures = r.counter_family<Failure, kFailureCount>(
+      "signalbox_ayame_failures_total", "Ayame connections ended by a client error, by Ayame's error name.",
+      "reason", [](Failure f) { return to_string(f); });
+  m.pong_timeouts =
+      &r.counter("signalbox_ayame_pong_timeouts_total", "Ayame connections closed without pong.");
+  m.rejected_full =
+      &r.counter("signalbox_ayame_rejected_full_total", "Ayame registers rejected: the room holds two.");
+  return m;
+}
+
 Session::Session(const Context& ctx, PeerLink& link, std::weak_ptr<Member> member)
     : ctx_(ctx), link_(link), member_(std::move(member)), limiter_(ctx.rate, ctx.clock.now()) {
   const auto now = ctx_.clock.now();
@@ -75,7 +87,10 @@ std::optional<util::TimePoint> Session::next_deadline() const {
 
 void Session::on_timer(util::TimePoint now) {
   if (state_ == State::closed || standalone_) return;
-  if (now >= pong_deadline_) return close(close_code::normal, "PongTimeout");
+  if (now >= pong_deadline_) {
+    ctx_.metrics.pong_timeouts->inc();
+    return close(close_code::normal, "PongTimeout");
+  }
   if (now >= next_ping_) {
     send(msg::Ping{});
     next_ping_ = now + ctx_.config.ping_interval;
@@ -112,6 +127,7 @@ void Session::handle(const msg::Connected&) {
 }
 
 void Session::fail(Failure f) {
+  ctx_.metrics.failures[static_cast<std::size_t>(f)]->inc();
   // A register that cannot be accepted is told why before the close (the Ayame server only closes).
   if (state_ == State::idle && (f == Failure::missing_room_id || f == Failure::field_too_large)) {
     reject(std::string(to_string(f)));
@@ -131,6 +147,7 @@ void Session::on(event::Admitted& e) {
 void Session::on(event::Refused& e) {
   if (state_ != State::registering || e.id != connection_id_) return;
   state_ = State::idle;  // nothing to leave
+  if (e.code == ErrorCode::room_full) ctx_.metrics.rejected_full->inc();
   reject(e.code == ErrorCode::room_full ? "full" : "InternalServerError");
   close(close_code::normal, "");
 }

@@ -7,6 +7,7 @@
 // The member id is the connection id, a ULID, as on the Ayame server; the client id travels as the name.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -21,6 +22,7 @@
 #include "signaling/router.hpp"
 #include "signaling/wire_session.hpp"
 #include "util/clock.hpp"
+#include "util/metrics.hpp"
 
 namespace sb::signaling::ayame {
 
@@ -28,6 +30,14 @@ struct Config {
   Limits limits;
   util::Duration ping_interval = std::chrono::seconds(5);  // Momo reconnects after 30 s without one
   util::Duration pong_timeout = std::chrono::seconds(60);  // no pong for this long: the connection is closed
+};
+
+// What Ayame sessions count (/metrics).
+struct Metrics {
+  std::array<metrics::Counter*, kFailureCount> failures{};  // signalbox_ayame_failures_total{reason}
+  metrics::Counter* pong_timeouts = nullptr;
+  metrics::Counter* rejected_full = nullptr;
+  static Metrics make(metrics::Registry& registry);
 };
 
 // Everything Ayame sessions share. Owned by the server; outlives every session.
@@ -38,6 +48,7 @@ struct Context {
   Counters& counters;
   const util::Clock& clock;
   const RateLimitConfig& rate;  // the same per-connection limit as protocol v1's
+  const Metrics& metrics;
 };
 
 inline constexpr std::string_view kRoomPrefix = "ayame/";

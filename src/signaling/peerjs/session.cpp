@@ -22,6 +22,19 @@ std::shared_ptr<const std::string> shared(std::string s) {
 
 }  // namespace
 
+Metrics Metrics::make(metrics::Registry& r) {
+  Metrics m;
+  m.dropped = r.counter_family<DropReason, kDropReasonCount>(
+      "signalbox_peerjs_dropped_total", "PeerJS frames dropped unanswered, as peer ignores them.", "reason",
+      [](DropReason d) { return to_string(d); });
+  m.held =
+      &r.counter("signalbox_peerjs_held_total", "PeerJS relays that waited for an id not connected yet.");
+  m.held_refused = &r.counter("signalbox_peerjs_held_refused_total",
+                              "PeerJS relays for an absent id dropped over the session's bound.");
+  m.expired = &r.counter("signalbox_peerjs_expired_total", "PeerJS EXPIRE messages sent.");
+  return m;
+}
+
 Session::Session(const Context& ctx, PeerLink& link, std::weak_ptr<Member> member, std::string_view query)
     : ctx_(ctx),
       link_(link),
@@ -114,7 +127,8 @@ void Session::handle(const msg::Heartbeat&) {
   last_heartbeat_ = ctx_.clock.now();
 }
 
-void Session::handle(const Dropped&) {
+void Session::handle(const Dropped& m) {
+  ctx_.metrics.dropped[static_cast<std::size_t>(m.reason)]->inc();
   // What peer ignores gets no answer (the peerjs client destroys itself on any ERROR).
   last_heartbeat_ = ctx_.clock.now();
 }
@@ -130,12 +144,15 @@ void Session::hold(const std::string& dst, RelayedType type, std::shared_ptr<con
   const bool first = !pending_.waiting_for(dst);
   if (pending_.add(dst, PendingRelay{type, std::move(frame)}, ctx_.clock.now()) ==
       PendingRelays::Result::full) {
+    ctx_.metrics.held_refused->inc();
     return;  // over this session's bound: dropped (the EXPIRE for dst, if any waits, still comes)
   }
+  ctx_.metrics.held->inc();
   if (first) ctx_.router.watch(room_, id_, dst);
 }
 
 void Session::send_expire(const std::string& target) {
+  ctx_.metrics.expired->inc();
   ctx_.router.unwatch(room_, id_, target);
   link_.send(shared(serialize(msg::Relayed{Type::expire, target, id_, std::nullopt})));
 }

@@ -8,6 +8,7 @@
 // (PendingRelays) until the router says the id joined, or until they expire.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -23,6 +24,7 @@
 #include "signaling/router.hpp"
 #include "signaling/wire_session.hpp"
 #include "util/clock.hpp"
+#include "util/metrics.hpp"
 
 namespace sb::signaling::peerjs {
 
@@ -36,6 +38,15 @@ struct Config {
   std::size_t max_early_frames = 16;  // frames a client sends before its OPEN, kept until then
 };
 
+// What PeerJS sessions count (/metrics): what peer drops silently is dropped here too, and counted.
+struct Metrics {
+  std::array<metrics::Counter*, kDropReasonCount> dropped{};  // signalbox_peerjs_dropped_total{reason}
+  metrics::Counter* held = nullptr;          // relays that waited for an id not connected yet
+  metrics::Counter* held_refused = nullptr;  // ... over the session's bound, dropped instead
+  metrics::Counter* expired = nullptr;       // EXPIRE sent
+  static Metrics make(metrics::Registry& registry);
+};
+
 // Everything PeerJS sessions share. Owned by the server; outlives every session.
 struct Context {
   const Config& config;
@@ -43,6 +54,7 @@ struct Context {
   Counters& counters;
   const util::Clock& clock;
   const RateLimitConfig& rate;  // the same per-connection limit as protocol v1's
+  const Metrics& metrics;
 };
 
 inline constexpr std::string_view kRoomPrefix = "peerjs/";

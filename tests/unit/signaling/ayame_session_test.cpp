@@ -78,7 +78,9 @@ class AyameSessionTest : public ::testing::Test {
   Counters counters_;
   util::ManualClock clock_;
   RateLimitConfig rate_{};
-  Context ctx_{config_, router_, ice_, counters_, clock_, rate_};
+  metrics::Registry registry_;
+  Metrics metrics_ = Metrics::make(registry_);
+  Context ctx_{config_, router_, ice_, counters_, clock_, rate_, metrics_};
   std::vector<std::unique_ptr<Client>> clients_;
 };
 
@@ -114,6 +116,7 @@ TEST_F(AyameSessionTest, AThirdIsRejectedAsFull) {
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(std::get<msg::Reject>(got[0]).reason, "full");
   EXPECT_EQ(c.link.close_code(), 1000);
+  EXPECT_EQ(metrics_.rejected_full->value(), 1u);
 }
 
 TEST_F(AyameSessionTest, WhenOneLeavesTheOtherGetsByeAndAClose) {
@@ -185,6 +188,8 @@ TEST_F(AyameSessionTest, FailuresCloseTheConnection) {
   auto& d = connect();
   text(d, "not json");
   EXPECT_EQ(d.link.close_code(), 1000);
+  EXPECT_EQ(metrics_.failures[static_cast<std::size_t>(Failure::invalid_json)]->value(), 1u);
+  EXPECT_EQ(metrics_.failures[static_cast<std::size_t>(Failure::registration_incomplete)]->value(), 1u);
 }
 
 }  // namespace

@@ -63,7 +63,9 @@ class PeerjsSessionTest : public ::testing::Test {
   Counters counters_;
   util::ManualClock clock_;
   RateLimitConfig rate_{};
-  Context ctx_{config_, router_, counters_, clock_, rate_};
+  metrics::Registry registry_;
+  Metrics metrics_ = Metrics::make(registry_);
+  Context ctx_{config_, router_, counters_, clock_, rate_, metrics_};
   std::vector<std::unique_ptr<Client>> clients_;
 };
 
@@ -139,6 +141,8 @@ TEST_F(PeerjsSessionTest, OneExpirePerTargetAfterTheExpireTimeout) {
   EXPECT_TRUE(received(a).empty());
   tick(100ms);
   EXPECT_EQ(received(a), std::vector<std::string>{R"({"type":"EXPIRE","src":"dave","dst":"alice"})"});
+  EXPECT_EQ(metrics_.held->value(), 2u);
+  EXPECT_EQ(metrics_.expired->value(), 1u);
   auto& d = connect("dave");
   EXPECT_EQ(received(d), std::vector<std::string>{kOpen});  // what expired is gone
   // An id no client can have expires at once.
@@ -155,6 +159,11 @@ TEST_F(PeerjsSessionTest, IgnoredJunkAndHeartbeatsGetNoAnswer) {
   }
   EXPECT_TRUE(received(a).empty());
   EXPECT_EQ(a.link.close_code(), 0);
+  // Dropped, and counted: invalid JSON 1, not an object 1, unknown type 2 ({} and OPEN), invalid dst 1.
+  EXPECT_EQ(metrics_.dropped[static_cast<std::size_t>(DropReason::invalid_json)]->value(), 1u);
+  EXPECT_EQ(metrics_.dropped[static_cast<std::size_t>(DropReason::not_an_object)]->value(), 1u);
+  EXPECT_EQ(metrics_.dropped[static_cast<std::size_t>(DropReason::unknown_type)]->value(), 2u);
+  EXPECT_EQ(metrics_.dropped[static_cast<std::size_t>(DropReason::invalid_dst)]->value(), 1u);
 }
 
 TEST_F(PeerjsSessionTest, AliveTimeoutWithoutAnyFrame) {
