@@ -14,7 +14,8 @@ struct HttpRequest {
   std::string method;  // "GET", "HEAD", ...
   std::string target;  // as sent: path plus optional query
   util::IpAddress remote;
-  bool secure = false;  // arrived over TLS
+  bool secure = false;        // arrived over TLS
+  std::string authorization;  // the Authorization header, "" when absent
 };
 
 struct HttpResponse {

@@ -35,10 +35,25 @@ using BioPtr = std::unique_ptr<BIO, Deleter<BIO, bio_free>>;
   throw std::runtime_error(what + ": " + buf);
 }
 
+// The "intermediate" policy as the field uses it: TLS 1.3, and TLS 1.2 only with ECDHE key exchange
+// (forward secrecy) and AEAD ciphers. No CBC, no SHA-1 MACs, no static-RSA key exchange, no
+// renegotiation or compression. Every TLS listener (HTTPS/WSS, TURN/STUN over TLS) is built from this.
+constexpr const char* kTls12Ciphers =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+    "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+constexpr const char* kTls13Suites = "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256";
+constexpr const char* kGroups = "X25519:P-256:P-384";
+
 std::shared_ptr<ssl::context> new_server_context() {
   auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
   ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
                    ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
+  SSL_CTX* c = ctx->native_handle();
+  if (SSL_CTX_set_min_proto_version(c, TLS1_2_VERSION) != 1 || SSL_CTX_set_cipher_list(c, kTls12Ciphers) != 1 ||
+      SSL_CTX_set_ciphersuites(c, kTls13Suites) != 1 || SSL_CTX_set1_groups_list(c, kGroups) != 1) {
+    fail("TLS policy");
+  }
+  SSL_CTX_set_options(c, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
   return ctx;
 }
 

@@ -8,6 +8,9 @@
 
 namespace sb::net {
 
+// Server contexts allow TLS 1.3, and TLS 1.2 with ECDHE and AEAD ciphers only (no CBC, SHA-1 MACs or
+// static RSA), without renegotiation or compression.
+//
 // TLS 1.2+ server context with the certificate chain and key from PEM files. Throws std::runtime_error
 // with a readable message when a file is missing or the key does not match.
 std::shared_ptr<boost::asio::ssl::context> tls_context_from_files(const std::string& cert_pem_file,

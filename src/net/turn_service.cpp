@@ -54,11 +54,14 @@ TurnService::TurnService(TurnServiceOptions options, std::shared_ptr<turn::TurnS
   tls_ = options_.worker.tls_listen;
   claim_ports(udp_, tcp_, tls_, options_.worker.tls_ctx != nullptr);
   for (std::uint32_t i = 0; i < n; ++i) {
-    auto w = std::make_unique<TurnWorker>(options_.worker, *shared_, *clock_);
+    auto w = std::make_unique<TurnWorker>(options_.worker, *shared_, *clock_, i);
     // claim_ports() made every port concrete; each worker binds its own socket to it (SO_REUSEPORT).
     if (auto error = w->open(udp_, tcp_, tls_); !error.empty()) throw std::runtime_error("turn: " + error);
     workers_.push_back(std::move(w));
   }
+  std::vector<TurnWorker*> all;
+  for (auto& w : workers_) all.push_back(w.get());
+  for (auto& w : workers_) w->set_workers(all);
 }
 
 TurnService::~TurnService() { stop(); }
@@ -113,6 +116,7 @@ TurnMetrics TurnService::metrics() const {
     m.bytes_to_client += c.bytes_peer_to_client.get();
     m.channel_data_to_peer += c.channel_data_to_peer.get();
     m.channel_data_to_client += c.channel_data_to_client.get();
+    m.to_local_relay += c.packets_to_local_relay.get();
     for (std::size_t i = 0; i < m.auth_failures.size(); ++i) m.auth_failures[i] += c.auth_failures[i].get();
     for (std::size_t i = 0; i < m.drops.size(); ++i) m.drops[i] += c.drops[i].get();
     m.allocations += w->allocations();

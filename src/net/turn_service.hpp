@@ -25,7 +25,7 @@ struct TurnMetrics {
   std::uint64_t permissions_created = 0, channels_bound = 0;
   std::uint64_t requests = 0, error_responses = 0, denied_peers = 0;
   std::uint64_t packets_to_peer = 0, bytes_to_peer = 0, packets_to_client = 0, bytes_to_client = 0;
-  std::uint64_t channel_data_to_peer = 0, channel_data_to_client = 0;
+  std::uint64_t channel_data_to_peer = 0, channel_data_to_client = 0, to_local_relay = 0;
   std::array<std::uint64_t, static_cast<std::size_t>(turn::AuthFailure::kCount)> auth_failures{};
   std::array<std::uint64_t, static_cast<std::size_t>(turn::DropReason::kCount)> drops{};
   // Gauges (refreshed by each worker about twice a second).

@@ -37,13 +37,18 @@ int open_stream_listener(const stun::TransportAddress& local, std::string& error
 
 }  // namespace
 
-TurnWorker::TurnWorker(const TurnWorkerOptions& options, turn::TurnShared& shared, const util::Clock& clock)
-    : options_(options), clock_(clock), rfc5766_channels_(shared.config().rfc5766_channels), response_(4096) {
+TurnWorker::TurnWorker(const TurnWorkerOptions& options, turn::TurnShared& shared, const util::Clock& clock,
+                       std::uint32_t index)
+    : options_(options),
+      clock_(clock),
+      rfc5766_channels_(shared.config().rfc5766_channels),
+      index_(index),
+      response_(4096) {
   if (options_.stun) stun_ = std::make_unique<stun::BindingService>(*options_.stun, stun_metrics_);
   epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
   wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   watch(wake_fd_, Kind::kWake, EPOLLIN);
-  core_ = std::make_unique<turn::TurnCore>(shared, *this);
+  core_ = std::make_unique<turn::TurnCore>(shared, *this, index_);
 }
 
 TurnWorker::~TurnWorker() {
@@ -88,10 +93,14 @@ std::string TurnWorker::open(std::vector<stun::TransportAddress>& udp, std::vect
   return {};
 }
 
-void TurnWorker::stop() {
-  stopping_.store(true);
+void TurnWorker::wake() {
   const std::uint64_t one = 1;
   [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof one);
+}
+
+void TurnWorker::stop() {
+  stopping_.store(true);
+  wake();
 }
 
 void TurnWorker::post(std::function<void()> task) {
@@ -99,8 +108,7 @@ void TurnWorker::post(std::function<void()> task) {
     std::lock_guard lock(posted_mu_);
     posted_.push_back(std::move(task));
   }
-  const std::uint64_t one = 1;
-  [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof one);
+  wake();
 }
 
 void TurnWorker::run() {
@@ -125,6 +133,7 @@ void TurnWorker::handle_event(std::uint64_t data, std::uint32_t events) {
       std::uint64_t v = 0;
       [[maybe_unused]] auto r = ::read(wake_fd_, &v, sizeof v);
       run_posted();
+      drain_inbox();
       break;
     }
     case Kind::kUdpListen:
@@ -213,12 +222,41 @@ void TurnWorker::deliver(const turn::Output& o) {
     case turn::Action::kToClient:
       to_client(o.client, o.bytes);
       break;
+    case turn::Action::kToLocalRelay:
+      to_local_relay(o);
+      break;
     case turn::Action::kClose:
       if (auto it = stream_by_tuple_.find(o.client); it != stream_by_tuple_.end()) close_stream(it->second);
       break;
     case turn::Action::kNone:
       break;
   }
+}
+
+// Relay-to-relay: the owner's core takes the datagram as if it had arrived on its relay socket. This
+// worker's own allocations are reached at once; another worker's through its inbox.
+void TurnWorker::to_local_relay(const turn::Output& o) {
+  if (o.shard == index_ || o.shard >= workers_.size()) {
+    if (o.shard != index_ || o.bytes.size() > LocalRelayInbox::kMaxPayload) {
+      ++local_drops_;
+      return;
+    }
+    std::memcpy(local_.buffer.data() + turn::kPeerHeadroom, o.bytes.data(), o.bytes.size());
+    deliver(core_->on_local_relay_datagram(o.relay, o.relay_port, o.peer, local_.span(), o.bytes.size(), now_.mono));
+    return;
+  }
+  TurnWorker& owner = *workers_[o.shard];
+  switch (owner.inbox_.push(o)) {
+    case LocalRelayInbox::Push::kQueuedWake: owner.wake(); break;
+    case LocalRelayInbox::Push::kQueued: break;
+    default: ++local_drops_; break;
+  }
+}
+
+void TurnWorker::drain_inbox() {
+  inbox_.drain([this](LocalRelayInbox::Datagram& d) {
+    deliver(core_->on_local_relay_datagram(d.relay, d.port, d.from, d.span(), d.size, now_.mono));
+  });
 }
 
 void TurnWorker::to_client(const turn::FiveTuple& client, std::span<const std::uint8_t> bytes) {
@@ -370,7 +408,7 @@ void TurnWorker::tick() {
   allocations_.store(core_->allocation_count(), std::memory_order_relaxed);
   permissions_.store(core_->permission_count(), std::memory_order_relaxed);
   channels_.store(core_->channel_count(), std::memory_order_relaxed);
-  std::uint64_t dropped = client_out_.dropped() + peer_out_.dropped();
+  std::uint64_t dropped = client_out_.dropped() + peer_out_.dropped() + local_drops_;
   for (const auto& [fd, slot] : streams_) dropped += slot.stream->dropped();
   send_drops_.store(dropped, std::memory_order_relaxed);
 }

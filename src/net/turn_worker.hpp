@@ -24,6 +24,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "net/turn_local_relay.hpp"
 #include "net/turn_stream.hpp"
 #include "net/turn_udp.hpp"
 #include "stun/metrics.hpp"
@@ -52,7 +53,9 @@ struct TurnWorkerOptions {
 
 class TurnWorker final : public turn::RelayBinder {
  public:
-  TurnWorker(const TurnWorkerOptions& options, turn::TurnShared& shared, const util::Clock& clock);
+  // `index`: this worker's place among the service's workers (its core's shard number).
+  TurnWorker(const TurnWorkerOptions& options, turn::TurnShared& shared, const util::Clock& clock,
+             std::uint32_t index = 0);
   ~TurnWorker() override;
   TurnWorker(const TurnWorker&) = delete;
   TurnWorker& operator=(const TurnWorker&) = delete;
@@ -65,6 +68,9 @@ class TurnWorker final : public turn::RelayBinder {
   void run();
   void stop();                              // thread-safe
   void post(std::function<void()> task);    // thread-safe: runs `task` on the worker thread soon
+  // Every worker of the service, by index (this one included), for relay-to-relay between allocations
+  // on different workers. Set once before run(); without it only this worker's allocations are reached.
+  void set_workers(std::vector<TurnWorker*> workers) { workers_ = std::move(workers); }
 
   // Only from the worker thread (e.g. inside a posted task).
   turn::TurnCore& core() { return *core_; }
@@ -107,6 +113,9 @@ class TurnWorker final : public turn::RelayBinder {
   void on_stream(int fd, std::uint32_t events);
   bool on_stream_frame(StreamSlot& slot, std::span<const std::uint8_t> frame);
   void deliver(const turn::Output& o);
+  void to_local_relay(const turn::Output& o);
+  void drain_inbox();
+  void wake();
   void to_client(const turn::FiveTuple& client, std::span<const std::uint8_t> bytes);
   void close_stream(int fd);
   void update_stream_interest(int fd, StreamSlot& slot);
@@ -129,6 +138,11 @@ class TurnWorker final : public turn::RelayBinder {
   std::unordered_map<turn::FiveTuple, int, turn::FiveTupleHash> stream_by_tuple_;  // → fd
   std::vector<int> dirty_streams_;
   std::unordered_map<int, int> relay_fds_;  // relay fd → 1 (open relay sockets of this worker)
+  std::uint32_t index_;
+  std::vector<TurnWorker*> workers_;  // by index; fixed before run()
+  LocalRelayInbox inbox_;             // relay-to-relay datagrams from other workers
+  LocalRelayInbox::Datagram local_{};  // the same from this worker's own allocations
+  std::uint64_t local_drops_ = 0;     // relay-to-relay datagrams over an inbox's bound or size
 
   RecvBatch client_in_;
   RecvBatch peer_in_{turn::kPeerHeadroom, turn::kPeerTailroom};

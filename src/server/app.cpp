@@ -64,7 +64,7 @@ App::App(const Config& config)
       ice_servers_(std::make_shared<signaling::CompositeIceServers>()) {
   ice_servers_->add(std::make_shared<signaling::StaticIceServers>(config_.signaling.ice_servers));
   setup_tls();
-  routes_ = std::make_shared<HttpRoutes>(make_static_files(config_), metrics_, AdminAcl(config_.http.admin_allow));
+  routes_ = std::make_shared<HttpRoutes>(make_static_files(config_), metrics_, AdminAcl(config_.http.admin_allow, config_.http.admin_token));
   state_ = make_state(config_, routes_, ice_servers_, clock_);
   state_->tls = tls_;
   state_->pool = &pool_;

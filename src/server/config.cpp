@@ -22,6 +22,7 @@ void register_http(OptionTable& t, HttpConfig& c) {
   t.add("tls-key", &c.tls_key, "PEM private key file for --tls-cert");
   t.add("self-signed", &c.self_signed, "make a throwaway self-signed certificate at start-up (quick LAN tests)");
   t.add("admin-allow", &c.admin_allow, "CIDRs besides loopback allowed to reach /metrics and /admin (repeatable)");
+  t.add("admin-token", &c.admin_token, "bearer token (16+ characters) that /metrics and /admin also require, as `Authorization: Bearer TOKEN` (401 without); set it when a reverse proxy on this host forwards requests, which then all come from loopback");
 }
 
 void register_signaling(OptionTable& t, SignalingConfig& c) {
@@ -65,8 +66,12 @@ void register_stun(OptionTable& t, StunConfig& c) {
   t.add("stun-listen", &c.listen, "HOST:PORT for STUN over UDP and TCP (repeatable)");
   t.add("stun-tls-listen", &c.tls_listen, "HOST:PORT for STUN over TLS, used when a certificate is configured (repeatable)");
   t.add("stun-public-address", &c.public_address, "HOST[:PORT] advertised to clients as stun:/turn: URLs; default: the listen address");
-  t.add("stun-software", &c.software, "SOFTWARE attribute value in responses; empty = not sent");
+  t.add("stun-software", &c.software, "SOFTWARE attribute value in authenticated TURN responses; never in unauthenticated answers (Binding, 401, 438, 400), which a spoofed source could have reflected at someone; empty = not sent");
   t.add("stun-alt-address", &c.alt_address, "second HOST:PORT enabling RFC 5780 NAT behaviour discovery (off when empty)");
+}
+
+std::string_view unbracket(std::string_view s) {
+  return s.size() >= 2 && s.front() == '[' && s.back() == ']' ? s.substr(1, s.size() - 2) : s;
 }
 
 void check_host_port(std::ostringstream& errs, const std::string& option, const std::string& value) {
@@ -124,8 +129,8 @@ void register_turn(OptionTable& t, TurnConfig& c) {
   t.add("turn-user", &c.users, "static user NAME:PASSWORD (repeatable)");
   t.add("turn-secret", &c.secrets, "TURN REST API shared secret (repeatable, for rotation); none = a random one at start-up");
   t.add("turn-credential-ttl", &c.credential_ttl_s, "seconds the ephemeral credentials in `joined` stay valid (bounds how long a relayed call can refresh)");
-  t.add("turn-relay-address", &c.relay_address, "IP the relay sockets bind to; default: the listen IP, or the first non-loopback interface");
-  t.add("turn-external-address", &c.external_address, "public IP advertised as the relayed address when behind NAT; default: the relay address");
+  t.add("turn-relay-address", &c.relay_addresses, "IP the relay sockets bind to, one IPv4 and/or one IPv6 (repeatable: both give dual-stack allocations, RFC 8656 §7.2); default: the listen IPv4, or the first non-loopback IPv4 interface");
+  t.add("turn-external-address", &c.external_addresses, "public IP advertised as the relayed address of its family when the relay is behind a 1:1 NAT (repeatable, one per family); default: the relay address");
   t.add("turn-min-port", &c.min_port, "lowest relay port");
   t.add("turn-max-port", &c.max_port, "highest relay port");
   t.add("turn-threads", &c.threads, "relay worker threads (0..256, one SO_REUSEPORT socket each); 0 = one per core");
@@ -145,6 +150,20 @@ void register_turn(OptionTable& t, TurnConfig& c) {
   t.add("turn-tls-key", &c.tls_key, "PEM private key for --turn-tls-cert; default: --tls-key");
 }
 
+// A list of IPs with at most one per family (an IPv4 and an IPv6 address); brackets around IPv6 are accepted.
+void check_one_ip_per_family(std::ostringstream& errs, const std::string& option, const std::vector<std::string>& ips) {
+  int v4 = 0, v6 = 0;
+  for (const auto& text : ips) {
+    const auto ip = util::parse_ip(unbracket(text));
+    if (!ip) {
+      errs << "--" << option << ": '" << text << "' is not an IP address\n";
+      continue;
+    }
+    (ip->is_v4() ? v4 : v6) += 1;
+  }
+  if (v4 > 1 || v6 > 1) errs << "--" << option << ": at most one IPv4 and one IPv6 address\n";
+}
+
 void validate_turn(std::ostringstream& errs, const TurnConfig& t) {
   for (const auto& u : t.users) {
     const auto colon = u.find(':');
@@ -154,10 +173,8 @@ void validate_turn(std::ostringstream& errs, const TurnConfig& t) {
     if (s.empty()) errs << "--turn-secret must not be empty\n";
   }
   if (t.realm.empty() || t.realm.size() > 127) errs << "--turn-realm must have 1 to 127 characters\n";
-  if (!t.relay_address.empty() && !util::parse_ip(t.relay_address)) errs << "--turn-relay-address: not an IP\n";
-  if (!t.external_address.empty() && !util::parse_ip(t.external_address)) {
-    errs << "--turn-external-address: not an IP\n";
-  }
+  check_one_ip_per_family(errs, "turn-relay-address", t.relay_addresses);
+  check_one_ip_per_family(errs, "turn-external-address", t.external_addresses);
   if (t.min_port == 0 || t.min_port > t.max_port) errs << "--turn-min-port must be 1..--turn-max-port\n";
   check_positive(errs, "turn-credential-ttl", t.credential_ttl_s);
   check_positive(errs, "turn-default-lifetime", t.default_lifetime_s);
@@ -202,6 +219,7 @@ std::string Config::validate() const {
   if (turn.threads > kMaxThreads) errs << "--turn-threads must be 0 (one per core) to " << kMaxThreads << "\n";
   if (http.tls_cert.empty() != http.tls_key.empty()) errs << "--tls-cert and --tls-key go together\n";
   if (http.self_signed && !http.tls_cert.empty()) errs << "--self-signed and --tls-cert exclude each other\n";
+  if (!http.admin_token.empty() && http.admin_token.size() < 16) errs << "--admin-token must have at least 16 characters\n";
   for (const auto& c : http.admin_allow) {
     if (!util::parse_cidr(c)) errs << "--admin-allow: '" << c << "' is not a CIDR\n";
   }
@@ -210,6 +228,7 @@ std::string Config::validate() const {
   for (const auto& l : stun.listen) check_host_port(errs, "stun-listen", l);
   for (const auto& l : stun.tls_listen) check_host_port(errs, "stun-tls-listen", l);
   if (!stun.alt_address.empty()) check_host_port(errs, "stun-alt-address", stun.alt_address);
+  if (stun.software.size() > 762) errs << "--stun-software: longer than 762 bytes (RFC 8489 §14.14)\n";
   if (!stun.public_address.empty() && !util::parse_host_optional_port(stun.public_address)) {
     errs << "--stun-public-address: '" << stun.public_address << "' is not HOST or HOST:PORT\n";
   }

@@ -19,6 +19,7 @@ struct HttpConfig {
   std::string tls_key;
   bool self_signed = false;               // throwaway certificate for a quick LAN test
   std::vector<std::string> admin_allow;   // CIDRs allowed to reach /metrics and /admin beyond loopback
+  std::string admin_token;                // when set, /metrics and /admin also need "Authorization: Bearer TOKEN"
 };
 
 struct SignalingConfig {
@@ -57,7 +58,7 @@ struct StunConfig {
   std::vector<std::string> listen = {"0.0.0.0:3478", "[::]:3478"};  // UDP and TCP
   std::vector<std::string> tls_listen = {"0.0.0.0:5349"};           // used when a TLS cert is configured
   std::string public_address;                        // HOST[:PORT] advertised in iceServers; default: listen host
-  std::string software;                              // SOFTWARE attribute; empty = not sent
+  std::string software;                              // SOFTWARE in authenticated TURN answers; empty = not sent
   std::string alt_address;                           // RFC 5780 second HOST:PORT; empty = behaviour discovery off
 };
 
@@ -69,8 +70,8 @@ struct TurnConfig {
   std::vector<std::string> users;             // static long-term credentials, NAME:PASSWORD
   std::vector<std::string> secrets;           // TURN REST API shared secrets; empty = one random at start-up
   std::uint32_t credential_ttl_s = 86400;     // lifetime of the ephemeral credentials handed out in `joined`
-  std::string relay_address;                  // IP the relay sockets bind to; default: listen IP or first interface
-  std::string external_address;               // IP advertised in XOR-RELAYED-ADDRESS when behind NAT
+  std::vector<std::string> relay_addresses;   // IPs the relay sockets bind to, one per family; default: listen IP or first interface
+  std::vector<std::string> external_addresses;  // IPs advertised in XOR-RELAYED-ADDRESS when behind NAT, one per family
   std::uint16_t min_port = 49152;             // relay port range (inclusive)
   std::uint16_t max_port = 65535;
   std::uint32_t threads = 0;                  // relay workers; 0 = one per core

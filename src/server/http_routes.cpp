@@ -29,18 +29,28 @@ net::HttpResponse HttpRoutes::handle(const net::HttpRequest& request) {
   }
   const std::string path = request.target.substr(0, request.target.find_first_of("?#"));
   auto it = routes_.find(path);
-  if (it != routes_.end()) {
-    if (it->second.first == Access::admin && !acl_.allows(request.remote)) return text_response(403, "forbidden\n");
-    return it->second.second(request);
+  const bool admin = it != routes_.end() ? it->second.first == Access::admin : path.starts_with("/admin/");
+  if (admin) {
+    if (auto refused = refuse_admin(request)) return *refused;
   }
+  if (it != routes_.end()) return it->second.second(request);
+  // Unknown admin paths look the same as forbidden ones to outsiders (checked above).
+  if (admin) return text_response(404, "not found\n");
   for (const auto& m : matchers_) {
     if (auto r = m(request)) return std::move(*r);
   }
-  if (path.starts_with("/admin/")) {
-    // Unknown admin paths look the same as forbidden ones to outsiders.
-    return acl_.allows(request.remote) ? text_response(404, "not found\n") : text_response(403, "forbidden\n");
-  }
   return serve_file(request);
+}
+
+std::optional<net::HttpResponse> HttpRoutes::refuse_admin(const net::HttpRequest& request) const {
+  switch (acl_.check(request)) {
+    case AdminAcl::Verdict::kAllowed: return std::nullopt;
+    case AdminAcl::Verdict::kForbidden: return text_response(403, "forbidden\n");
+    case AdminAcl::Verdict::kUnauthorized: break;
+  }
+  auto r = text_response(401, "unauthorized\n");
+  r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"signalbox admin\"");
+  return r;
 }
 
 net::HttpResponse HttpRoutes::serve_file(const net::HttpRequest& request) const {

@@ -3,11 +3,11 @@
 #pragma once
 
 #include <functional>
-#include <optional>
-#include <vector>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "net/http_handler.hpp"
 #include "server/admin_acl.hpp"
@@ -18,7 +18,8 @@ namespace sb::server {
 
 class HttpRoutes final : public net::HttpHandler {
  public:
-  enum class Access { open, admin };  // admin: loopback or `admin-allow` only, 403 otherwise
+  // admin: loopback or `admin-allow` only (403 otherwise), and the `admin-token` when set (401 otherwise).
+  enum class Access { open, admin };
   using Route = std::function<net::HttpResponse(const net::HttpRequest&)>;
 
   HttpRoutes(std::shared_ptr<const StaticFiles> files, std::shared_ptr<const MetricsRegistry> metrics,
@@ -36,6 +37,7 @@ class HttpRoutes final : public net::HttpHandler {
 
  private:
   net::HttpResponse serve_file(const net::HttpRequest& request) const;
+  std::optional<net::HttpResponse> refuse_admin(const net::HttpRequest& request) const;
 
   std::shared_ptr<const StaticFiles> files_;
   std::shared_ptr<const MetricsRegistry> metrics_;

@@ -155,7 +155,6 @@ stun::TransportAddress parse_stun_address(const std::string& text, const char* o
 
 stun::ServiceConfig stun_service_config(const StunConfig& c, const std::optional<stun::TransportAddress>& primary) {
   stun::ServiceConfig s;
-  s.software = c.software;
   if (!c.alt_address.empty()) {
     if (!primary || is_wildcard(*primary)) {
       throw std::runtime_error("stun-alt-address needs a concrete first stun-listen address (RFC 5780)");

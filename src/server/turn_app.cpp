@@ -37,6 +37,9 @@ void render_turn(PromWriter& w, const net::TurnMetrics& m) {
   w.family("signalbox_turn_channel_data_total", "counter", "Relayed packets carried as ChannelData, by direction.",
            {{{{"direction", "client_to_peer"}}, d(m.channel_data_to_peer)},
             {{{"direction", "peer_to_client"}}, d(m.channel_data_to_client)}});
+  w.counter("signalbox_turn_local_relay_packets_total",
+            "Relayed packets whose peer was another allocation of this server (handed over inside it).",
+            d(m.to_local_relay));
   std::vector<std::pair<PromWriter::Labels, double>> auth, drops;
   for (std::size_t i = 1; i < m.auth_failures.size(); ++i) {
     auth.push_back({{{"reason", turn::to_string(static_cast<turn::AuthFailure>(i))}}, d(m.auth_failures[i])});

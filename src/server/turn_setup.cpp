@@ -24,21 +24,30 @@ std::optional<stun::TransportAddress> from_ip(const util::IpAddress& ip, std::ui
   return stun::TransportAddress::v6(ip.bytes, port);
 }
 
+// Every address a host name resolves to (A and AAAA).
+std::vector<stun::TransportAddress> resolve_all(const std::string& host, const char* option) {
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_DGRAM;
+  addrinfo* res = nullptr;
+  if (::getaddrinfo(host.c_str(), nullptr, &hints, &res) != 0 || res == nullptr) {
+    throw std::runtime_error(std::string("--") + option + ": cannot resolve '" + host + "'");
+  }
+  std::vector<stun::TransportAddress> out;
+  for (auto* r = res; r != nullptr; r = r->ai_next) {
+    sockaddr_storage ss{};
+    std::memcpy(&ss, r->ai_addr, r->ai_addrlen);
+    out.push_back(net::from_sockaddr(ss));
+  }
+  ::freeaddrinfo(res);
+  return out;
+}
+
 // HOST:PORT → address; a host name is resolved (first result).
 stun::TransportAddress resolve(const std::string& text, const char* option) {
   const auto hp = util::parse_host_port(text);
   if (!hp) throw std::runtime_error(std::string("--") + option + ": '" + text + "' is not HOST:PORT");
   if (auto ip = util::parse_ip(hp->host)) return *from_ip(*ip, hp->port);
-  addrinfo hints{};
-  hints.ai_socktype = SOCK_DGRAM;
-  addrinfo* res = nullptr;
-  if (::getaddrinfo(hp->host.c_str(), nullptr, &hints, &res) != 0 || res == nullptr) {
-    throw std::runtime_error(std::string("--") + option + ": cannot resolve '" + hp->host + "'");
-  }
-  sockaddr_storage ss{};
-  std::memcpy(&ss, res->ai_addr, res->ai_addrlen);
-  ::freeaddrinfo(res);
-  auto a = net::from_sockaddr(ss);
+  auto a = resolve_all(hp->host, option).front();
   a.port = hp->port;
   return a;
 }
@@ -104,25 +113,76 @@ std::shared_ptr<boost::asio::ssl::context> turn_tls(const Config& c, std::shared
 
 }  // namespace
 
-std::string default_relay_ip(const Config& config) {
-  if (!config.turn.relay_address.empty()) return config.turn.relay_address;
+namespace {
+
+stun::TransportAddress relay_ip(std::string_view text, const char* option) {
+  if (text.size() >= 2 && text.front() == '[' && text.back() == ']') text = text.substr(1, text.size() - 2);
+  const auto ip = util::parse_ip(text);
+  if (!ip) throw std::runtime_error(std::string("--") + option + ": '" + std::string(text) + "' is not an IP address");
+  return *from_ip(*ip, 0);
+}
+
+// The relay IPs: --turn-relay-address (one per family), else the first concrete IPv4 listen address, else
+// the first non-loopback IPv4 interface address, else 127.0.0.1.
+std::vector<stun::TransportAddress> relay_ips(const Config& config) {
+  std::vector<stun::TransportAddress> out;
+  for (const auto& text : config.turn.relay_addresses) out.push_back(relay_ip(text, "turn-relay-address"));
+  if (!out.empty()) return out;
   for (const auto& l : config.stun.listen) {
     const auto a = resolve(l, "stun-listen");
-    if (a.is_v4() && !is_wildcard(a)) return a.ip_string();
+    if (a.is_v4() && !is_wildcard(a)) return {relay_ip(a.ip_string(), "stun-listen")};
   }
   const auto ifs = interface_addresses(true);
-  return ifs.empty() ? "127.0.0.1" : ifs.front();
+  return {relay_ip(ifs.empty() ? "127.0.0.1" : ifs.front(), "turn-relay-address")};
+}
+
+}  // namespace
+
+std::string default_relay_ip(const Config& config) {
+  const auto ips = relay_ips(config);
+  for (const auto& a : ips) {
+    if (a.is_v4()) return a.ip_string();
+  }
+  return ips.front().ip_string();
 }
 
 namespace {
 
+// Relay sockets bind the relay IP of each family; XOR-RELAYED-ADDRESS names the external IP of that
+// family when one is configured (1:1 NAT), else the relay IP.
 void set_relay_addresses(const Config& c, net::TurnWorkerOptions& w) {
-  const auto relay = resolve(default_relay_ip(c) + ":0", "turn-relay-address");
-  (relay.is_v4() ? w.relay_v4 : w.relay_v6) = relay;
-  if (!c.turn.external_address.empty()) {
-    const auto ext = resolve(c.turn.external_address + ":0", "turn-external-address");
+  for (const auto& a : relay_ips(c)) (a.is_v4() ? w.relay_v4 : w.relay_v6) = a;
+  for (const auto& text : c.turn.external_addresses) {
+    const auto ext = relay_ip(text, "turn-external-address");
+    if (!(ext.is_v4() ? w.relay_v4 : w.relay_v6)) {
+      throw std::runtime_error("--turn-external-address " + text + ": no --turn-relay-address of its family");
+    }
     (ext.is_v4() ? w.external_v4 : w.external_v6) = ext;
   }
+}
+
+// What clients see as relayed IPs (the core hands data between two of its allocations inside the server).
+std::vector<stun::TransportAddress> advertised_relay_ips(const net::TurnWorkerOptions& w) {
+  std::vector<stun::TransportAddress> out;
+  if (w.relay_v4) out.push_back(w.external_v4 ? *w.external_v4 : *w.relay_v4);
+  if (w.relay_v6) out.push_back(w.external_v6 ? *w.external_v6 : *w.relay_v6);
+  return out;
+}
+
+// The server's own addresses, which the peer policy denies: every interface address, the external
+// addresses, and the --stun-public-address host (every address it resolves to).
+std::vector<std::string> own_addresses(const Config& c, const net::TurnWorkerOptions& w) {
+  std::vector<std::string> own = interface_addresses(false);
+  if (w.external_v4) own.push_back(w.external_v4->ip_string());
+  if (w.external_v6) own.push_back(w.external_v6->ip_string());
+  if (auto pub = util::parse_host_optional_port(c.stun.public_address)) {
+    if (util::parse_ip(pub->host)) {
+      own.push_back(pub->host);
+    } else {
+      for (const auto& a : resolve_all(pub->host, "stun-public-address")) own.push_back(a.ip_string());
+    }
+  }
+  return own;
 }
 
 // The front end answers Binding too, with the STUN section's settings (stun_app.hpp). RFC 5780 needs
@@ -192,13 +252,12 @@ TurnSetup make_turn(const Config& config, std::shared_ptr<boost::asio::ssl::cont
   set_relay_addresses(config, opts.worker);
   set_stun(config, opts.worker);
 
-  std::vector<std::string> own = interface_addresses(false);
-  if (opts.worker.external_v4) own.push_back(opts.worker.external_v4->ip_string());
-  if (opts.worker.external_v6) own.push_back(opts.worker.external_v6->ip_string());
   std::string error;
-  auto policy = turn::DefaultPeerPolicy::from_strings(config.turn.allow_peer, config.turn.deny_peer, own, error);
+  auto policy = turn::DefaultPeerPolicy::from_strings(config.turn.allow_peer, config.turn.deny_peer,
+                                                      own_addresses(config, opts.worker), error);
   if (!policy) throw std::runtime_error("turn peer policy: " + error);
   auto core = core_config(config);
+  core.relayed_ips = advertised_relay_ips(opts.worker);
   if (auto e = core.validate(); !e.empty()) throw std::runtime_error("turn: " + e);
   out.shared = std::make_shared<turn::TurnShared>(std::move(core), credentials(config.turn, secrets),
                                                   std::make_shared<turn::DefaultPeerPolicy>(std::move(*policy)));

@@ -31,7 +31,6 @@ bool known_without_discovery(std::uint16_t type) {
 
 std::string ServiceConfig::validate() const {
   std::string errs;
-  if (software.size() > Software::kMaxBytes) errs += "stun-software: longer than 762 bytes\n";
   if (limits.max_attributes == 0 || limits.max_attributes > kAttributeCapacity) {
     errs += "stun: max attributes must be 1.." + std::to_string(kAttributeCapacity) + "\n";
   }
@@ -197,9 +196,9 @@ Outcome BindingService::handle_request(const MessageView& request, const Packet&
   return finish(request, reply);
 }
 
-// Common tail of every response: SOFTWARE when configured, FINGERPRINT when the request had one.
+// Common tail of every response: FINGERPRINT when the request had one. Never SOFTWARE: Binding is
+// unauthenticated, and every byte of an answer is reflected at whatever source a datagram claims.
 Outcome BindingService::finish(const MessageView& request, Reply& reply) {
-  if (!config_.software.empty()) scratch_.add(Software{config_.software});
   if (request.fingerprint()) scratch_.add_fingerprint();
   if (!scratch_.ok()) return drop(DropReason::kMalformed);
   reply.bytes = scratch_.bytes();

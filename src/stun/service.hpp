@@ -20,7 +20,6 @@
 namespace sb::stun {
 
 struct ServiceConfig {
-  std::string software;  // SOFTWARE attribute (RFC 8489 §14.14); empty = not sent (the default)
   // RFC 5780 behaviour discovery: on when both are set. `primary` is IP1:P1 (the advertised address),
   // `alternate` is IP2:P2 with IP2 != IP1 and P2 != P1. The listeners must bind all four combinations,
   // because CHANGE-REQUEST asks for a response from the other IP and/or port.

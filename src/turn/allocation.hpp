@@ -29,6 +29,7 @@ struct ChannelBinding {
   TransportAddress peer;
   util::TimePoint expires{};   // binding usable until then
   util::TimePoint cooldown{};  // after expiry: number and peer stay reserved until then (§12)
+  bool local = false;          // the peer is a relayed address of this server (Action::kToLocalRelay)
 };
 
 struct Allocation {

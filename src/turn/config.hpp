@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "turn/types.hpp"
 #include "util/token_bucket.hpp"
 
 namespace sb::turn {
@@ -14,7 +15,7 @@ namespace sb::turn {
 struct TurnConfig {
   // Long-term credential realm (RFC 8489 §9.2). Sent in every 401/438.
   std::string realm = "signalbox";
-  // SOFTWARE attribute in responses; empty = not sent.
+  // SOFTWARE attribute in authenticated responses (never in unauthenticated ones); empty = not sent.
   std::string software;
 
   // Lifetimes (RFC 8656 §3.2, §7.2, §9, §12).
@@ -44,13 +45,20 @@ struct TurnConfig {
     return {static_cast<double>(bandwidth_bytes_per_s), static_cast<double>(burst)};
   }
 
+  // The IPs clients see in XOR-RELAYED-ADDRESS (the external address behind a 1:1 NAT), at most one per
+  // family; ports are ignored. A peer at one of them is another allocation of this server: it is let
+  // through the peer policy (which denies the server's own addresses) on relay ports only, and its data
+  // is handed over inside the server (Action::kToLocalRelay), never sent to the server's own address.
+  std::vector<TransportAddress> relayed_ips;
+
   // Relay ports, chosen uniformly at random by the CSPRNG within [min_port, max_port] (RFC 8656 §7.2).
   std::uint16_t min_port = 49152;
   std::uint16_t max_port = 65535;
   // How many random ports to try binding before answering 508.
   std::uint32_t max_bind_attempts = 16;
 
-  // 401 answers per source IP (hashed buckets, fixed memory): token bucket refill/s and burst.
+  // Unauthenticated error answers (401, 438, 400) per source IP (hashed buckets, fixed memory): token
+  // bucket refill/s and burst.
   double unauthorized_rate = 20;
   std::uint32_t unauthorized_burst = 40;
   std::uint32_t rate_limit_buckets = 4096;  // table size (power of two)

@@ -36,10 +36,11 @@ std::size_t FiveTupleHash::operator()(const FiveTuple& t) const noexcept {
   return static_cast<std::size_t>(h);
 }
 
-TurnCore::TurnCore(TurnShared& shared, RelayBinder& binder)
+TurnCore::TurnCore(TurnShared& shared, RelayBinder& binder, std::uint32_t shard)
     : shared_(shared),
       config_(shared.config()),
       binder_(binder),
+      shard_(shard),
       bandwidth_(config_.bandwidth_spec()),
       limiter_({config_.unauthorized_rate, std::max<double>(1, config_.unauthorized_burst)}, config_.rate_limit_buckets) {
   util::random_bytes(indication_prefix_);
@@ -116,9 +117,15 @@ Allocation* TurnCore::find(const FiveTuple& t) {
   return it == by_tuple_.end() ? nullptr : it->second.get();
 }
 
+bool TurnCore::has_allocation(const FiveTuple& t, util::TimePoint now) const {
+  const auto it = by_tuple_.find(t);
+  return it != by_tuple_.end() && it->second->expires > now;
+}
+
 void TurnCore::destroy(std::unordered_map<FiveTuple, std::unique_ptr<Allocation>, FiveTupleHash>::iterator it) {
   Allocation& a = *it->second;
   for (std::size_t i = 0; i < a.relay_count; ++i) {
+    shared_.relays().remove(a.relays[i].address.family, a.relays[i].address.port);
     by_relay_.erase(a.relays[i].id);
     binder_.close(a.relays[i]);
     shared_.ports().release(a.relays[i].address.family, a.relays[i].address.port);

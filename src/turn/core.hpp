@@ -20,6 +20,10 @@
 //   `peer_addr` is in the relay socket's family (an IPv4 peer as IPv4, never as ::ffff:a.b.c.d).
 //   kToClient: send o.bytes (a span of `buffer`: the core writes the ChannelData or Data-indication
 //   header in front of the payload and padding after it, so nothing is copied) to o.client.
+// * Relay-to-relay (kToLocalRelay from on_client_packet: the peer is one of this server's relayed
+//   addresses): copy o.bytes to offset kPeerHeadroom of a buffer as above and give it to shard o.shard
+//   (post it to that worker when it is another one):
+//       Output r = core.on_local_relay_datagram(o.relay, o.relay_port, o.peer, buffer, size, now.mono);
 // * TCP/TLS connection closed → on_client_closed(tuple): its allocation is deleted (RFC 8656 §3.1).
 // * About once a second → tick(now): expires allocations, permissions, channels and reservations,
 //   closing relay sockets through the RelayBinder. Packets also check expiry times themselves, so tick's
@@ -65,7 +69,8 @@ struct AllocationInfo {
 
 class TurnCore {
  public:
-  TurnCore(TurnShared& shared, RelayBinder& binder);
+  // `shard`: this core's index among the server's cores (what kToLocalRelay outputs name).
+  TurnCore(TurnShared& shared, RelayBinder& binder, std::uint32_t shard = 0);
   ~TurnCore();  // closes every relay socket it still owns and releases its quotas
   TurnCore(const TurnCore&) = delete;
   TurnCore& operator=(const TurnCore&) = delete;
@@ -74,6 +79,11 @@ class TurnCore {
                           std::span<std::uint8_t> out);
   Output on_peer_datagram(RelayId relay, const TransportAddress& peer, std::span<std::uint8_t> buffer,
                           std::size_t payload_size, util::TimePoint now);
+  // A datagram another allocation of this server relayed to relay socket `relay` (relayed port `port`),
+  // from its relayed address `from`: handled as on_peer_datagram, once `relay` is checked to still be
+  // the socket of `port` (the sender looked it up without a lock).
+  Output on_local_relay_datagram(RelayId relay, std::uint16_t port, const TransportAddress& from,
+                                 std::span<std::uint8_t> buffer, std::size_t payload_size, util::TimePoint now);
   void on_client_closed(const FiveTuple& from);
   // Returns the number of allocations removed.
   std::size_t tick(const Now& now);
@@ -81,6 +91,8 @@ class TurnCore {
   std::vector<AllocationInfo> snapshot(util::TimePoint now) const;
   const TurnCounters& counters() const { return counters_; }
   std::size_t allocation_count() const { return by_tuple_.size(); }
+  // Whether an unexpired allocation lives on this 5-tuple (for the network side's idle timeouts).
+  bool has_allocation(const FiveTuple& t, util::TimePoint now) const;
   std::size_t permission_count() const;
   std::size_t channel_count() const;
 
@@ -93,6 +105,13 @@ class TurnCore {
                      std::span<std::uint8_t> out);
   Output handle_channel_data(const FiveTuple& from, std::span<const std::uint8_t> packet, util::TimePoint now);
   Output handle_send(const FiveTuple& from, const stun::MessageView& m, util::TimePoint now);
+  // Client → peer (core_datapath.cpp): kToLocalRelay when `local` (the peer's IP is a relayed IP of ours)
+  // and an allocation owns its port, else kToPeer where the policy allows.
+  Output relay_to(Allocation& a, const RelayEndpoint& relay, const TransportAddress& peer,
+                  std::span<const std::uint8_t> payload, bool local, util::TimePoint now);
+  // Peer → client framing, for both peer entry points (core_datapath.cpp).
+  Output peer_to_client(RelayId relay, const TransportAddress& peer, std::span<std::uint8_t> buffer,
+                        std::size_t payload_size, util::TimePoint now);
   Output drop(DropReason r);
 
   // Allocation lifecycle (core.cpp)
@@ -102,6 +121,7 @@ class TurnCore {
   TurnShared& shared_;
   const TurnConfig& config_;
   RelayBinder& binder_;
+  std::uint32_t shard_;
   TurnCounters counters_;
   const util::RateSpec bandwidth_;  // per allocation, from config_
   util::KeyedBuckets limiter_;      // 401 answers per source IP

@@ -11,8 +11,10 @@ namespace sb::turn {
 
 Output CoreHandlers::reply(TurnCore& c, Request& r) {
   stun::Message& m = c.response_;
-  if (!c.config_.software.empty()) m.add(stun::Software{c.config_.software});
   if (r.authenticated) {
+    // SOFTWARE only where the client proved who it is: unauthenticated answers go to whatever source
+    // address a datagram claims, so each byte added there is reflected at a spoofed victim (issue 10).
+    if (!c.config_.software.empty()) m.add(stun::Software{c.config_.software});
     // RFC 8489 §9.2.4: the response is protected the way the request was.
     if (r.sha256) {
       m.add_message_integrity_sha256(r.key);
@@ -30,7 +32,13 @@ Output CoreHandlers::reply(TurnCore& c, Request& r) {
   return o;
 }
 
+// Answers anyone may cause with a spoofed source (before authentication) are rate-limited per source IP.
+bool CoreHandlers::may_answer_unauthenticated(TurnCore& c, const Request& r) {
+  return r.authenticated || c.limiter_.take(r.from.client.ip_bytes(), r.now.mono);
+}
+
 Output CoreHandlers::error(TurnCore& c, Request& r, std::uint16_t code) {
+  if (!may_answer_unauthenticated(c, r)) return c.drop(DropReason::kRateLimited);
   stun::start_error_response(c.response_, r.msg, code);
   c.counters_.error_responses.add();
   c.counters_.errors_by_class[std::min<std::size_t>(code / 100, 7)].add();
@@ -39,14 +47,12 @@ Output CoreHandlers::error(TurnCore& c, Request& r, std::uint16_t code) {
 
 Output CoreHandlers::challenge(TurnCore& c, Request& r, std::uint16_t code, AuthFailure why) {
   c.counters_.auth_failure(why);
-  // 401s go to anyone who asks, so they are rate-limited per source IP; 438 only answers a nonce we
-  // minted for this very address, so it needs no limit.
-  if (code == stun::code::kUnauthorized && !c.limiter_.take(r.from.client.ip_bytes(), r.now.mono)) {
-    return c.drop(DropReason::kRateLimited);
-  }
+  // 401 and 438 go to anyone who asks (a garbage nonce draws 438 with a fresh one, from any source
+  // address), so both are rate-limited per source IP.
+  r.authenticated = false;
+  if (!may_answer_unauthenticated(c, r)) return c.drop(DropReason::kRateLimited);
   std::array<char, NonceCodec::kNonceSize> nonce{};
   c.shared_.nonces().mint(r.from.client, r.now.unix_seconds, nonce);
-  r.authenticated = false;
   stun::start_error_response(c.response_, r.msg, code)
       .add(stun::Realm{c.config_.realm})
       .add(stun::Nonce{std::string_view(nonce.data(), nonce.size())});

@@ -12,15 +12,6 @@
 namespace sb::turn {
 namespace {
 
-Output to_peer(const RelayEndpoint& relay, const TransportAddress& peer, std::span<const std::uint8_t> payload) {
-  Output o;
-  o.action = Action::kToPeer;
-  o.relay = relay.id;
-  o.peer = peer;
-  o.bytes = payload;
-  return o;
-}
-
 // Writes XOR-PEER-ADDRESS (RFC 8489 §14.2 encoding) at `p`; returns its size with header.
 std::size_t put_xor_peer(std::uint8_t* p, const TransportAddress& peer, const std::uint8_t* tid) {
   const std::size_t ip_size = peer.ip_size();
@@ -38,6 +29,34 @@ std::size_t put_xor_peer(std::uint8_t* p, const TransportAddress& peer, const st
 
 }  // namespace
 
+Output TurnCore::relay_to(Allocation& a, const RelayEndpoint& relay, const TransportAddress& peer,
+                          std::span<const std::uint8_t> payload, bool local, util::TimePoint now) {
+  Output o;
+  const auto owner = local ? shared_.relays().find(peer.family, peer.port) : std::nullopt;
+  if (owner) {
+    o.action = Action::kToLocalRelay;
+    o.shard = owner->shard;
+    o.relay = owner->relay;
+    o.relay_port = peer.port;
+    o.peer = relay.address;  // the receiver sees the sender's relayed address, as it would on the wire
+  } else {
+    // Any other port of a relayed IP is the server's own address (signaling, STUN/TURN, admin, or another
+    // process's port in the relay range): only an explicit allow rule lets data go there.
+    if (local && !shared_.peer_policy().allowed(peer)) return drop(DropReason::kNoRelayedPeer);
+    o.action = Action::kToPeer;
+    o.relay = relay.id;
+    o.peer = peer;
+  }
+  if (!a.bandwidth.take(static_cast<double>(payload.size()), now, bandwidth_)) return drop(DropReason::kBandwidth);
+  ++a.packets_to_peer;
+  a.bytes_to_peer += payload.size();
+  counters_.packets_client_to_peer.add();
+  counters_.bytes_client_to_peer.add(payload.size());
+  if (owner) counters_.packets_to_local_relay.add();
+  o.bytes = payload;
+  return o;
+}
+
 Output TurnCore::handle_channel_data(const FiveTuple& from, std::span<const std::uint8_t> packet,
                                      util::TimePoint now) {
   const auto cd = parse_channel_data(packet, config_.rfc5766_channels);
@@ -48,13 +67,9 @@ Output TurnCore::handle_channel_data(const FiveTuple& from, std::span<const std:
   if (ch == nullptr || ch->expires <= now) return drop(DropReason::kNoChannel);
   const RelayEndpoint* relay = a->relay_for(ch->peer.family);
   if (relay == nullptr) return drop(DropReason::kNoChannel);
-  if (!a->bandwidth.take(static_cast<double>(cd->data.size()), now, bandwidth_)) return drop(DropReason::kBandwidth);
-  ++a->packets_to_peer;
-  a->bytes_to_peer += cd->data.size();
-  counters_.packets_client_to_peer.add();
-  counters_.bytes_client_to_peer.add(cd->data.size());
-  counters_.channel_data_to_peer.add();
-  return to_peer(*relay, ch->peer, cd->data);
+  Output o = relay_to(*a, *relay, ch->peer, cd->data, ch->local, now);
+  if (o.action != Action::kNone) counters_.channel_data_to_peer.add();
+  return o;
 }
 
 Output TurnCore::handle_send(const FiveTuple& from, const stun::MessageView& m, util::TimePoint now) {
@@ -67,23 +82,39 @@ Output TurnCore::handle_send(const FiveTuple& from, const stun::MessageView& m, 
   const RelayEndpoint* relay = a->relay_for(peer->address.family);
   // Permissions are only ever installed for peers the policy allows (CreatePermission/ChannelBind
   // answer 403 otherwise), so the policy is consulted only to tell a denied peer from an unpermitted one.
+  const bool local = shared_.is_relayed_ip(peer->address);
   if (relay == nullptr || a->permission_for(peer->address, now) == nullptr) {
-    if (!shared_.peer_policy().allowed(peer->address)) {
+    if (!local && !shared_.peer_policy().allowed(peer->address)) {
       counters_.denied_peers.add();
       return drop(DropReason::kPeerDenied);
     }
     return drop(DropReason::kNoPermission);
   }
-  if (!a->bandwidth.take(static_cast<double>(data->value.size()), now, bandwidth_)) return drop(DropReason::kBandwidth);
-  ++a->packets_to_peer;
-  a->bytes_to_peer += data->value.size();
-  counters_.packets_client_to_peer.add();
-  counters_.bytes_client_to_peer.add(data->value.size());
-  return to_peer(*relay, peer->address, data->value);
+  return relay_to(*a, *relay, peer->address, data->value, local, now);
+}
+
+Output TurnCore::on_local_relay_datagram(RelayId relay, std::uint16_t port, const TransportAddress& from,
+                                         std::span<std::uint8_t> buffer, std::size_t payload_size,
+                                         util::TimePoint now) {
+  const auto it = by_relay_.find(relay);
+  const RelayEndpoint* mine = it == by_relay_.end() ? nullptr : it->second->relay_for(from.family);
+  if (mine == nullptr || mine->id != relay || mine->address.port != port) return drop(DropReason::kNoRelayedPeer);
+  return peer_to_client(relay, from, buffer, payload_size, now);
 }
 
 Output TurnCore::on_peer_datagram(RelayId relay, const TransportAddress& peer, std::span<std::uint8_t> buffer,
                                   std::size_t payload_size, util::TimePoint now) {
+  // Our relayed IPs only ever speak through on_local_relay_datagram: whatever else sends from them (another
+  // process on this host) is one of the server's own addresses, which the policy denies.
+  if (shared_.is_relayed_ip(peer) && !shared_.peer_policy().allowed(peer)) {
+    counters_.denied_peers.add();
+    return drop(DropReason::kPeerDenied);
+  }
+  return peer_to_client(relay, peer, buffer, payload_size, now);
+}
+
+Output TurnCore::peer_to_client(RelayId relay, const TransportAddress& peer, std::span<std::uint8_t> buffer,
+                                std::size_t payload_size, util::TimePoint now) {
   if (buffer.size() < kPeerHeadroom + payload_size + kPeerTailroom || payload_size > 0xFFFF) {
     return drop(DropReason::kBufferTooSmall);
   }

@@ -26,12 +26,14 @@ struct TurnCore::Request {
 struct CoreHandlers {
   using Request = TurnCore::Request;
 
-  // Responses: the handler fills c.response_ with the method's attributes; reply() appends SOFTWARE,
-  // the integrity attribute the client used and FINGERPRINT when the request had one, then copies it
-  // into r.out.
+  // Responses: the handler fills c.response_ with the method's attributes; reply() appends SOFTWARE and
+  // the integrity attribute the client used (authenticated answers only) and FINGERPRINT when the
+  // request had one, then copies it into r.out.
   static Output reply(TurnCore& c, Request& r);
+  // Error responses; unauthenticated ones are rate-limited per source IP (then a counted drop).
   static Output error(TurnCore& c, Request& r, std::uint16_t code);
-  // 401 / 438 with REALM and a fresh NONCE (never with MESSAGE-INTEGRITY).
+  static bool may_answer_unauthenticated(TurnCore& c, const Request& r);
+  // 401 / 438 with REALM and a fresh NONCE (never with MESSAGE-INTEGRITY), rate-limited per source IP.
   static Output challenge(TurnCore& c, Request& r, std::uint16_t code, AuthFailure why);
 
   // RFC 8489 §9.2.4. True when authenticated; otherwise `answer` is the response (or a drop).

@@ -13,14 +13,20 @@ namespace {
 constexpr std::size_t kMaxPeersPerRequest = 16;  // bounded by ParseLimits anyway; keeps this on the stack
 
 // Checks a peer address against the allocation and the policy: 0 when fine, else the error code.
-std::uint16_t check_peer(const Allocation& a, const TransportAddress& peer, TurnCounters& counters,
-                         const PeerPolicy& policy) {
+// A peer at one of this server's relayed IPs is another allocation here (two relay-only clients): it is
+// let through although the policy denies the server's own addresses, because its data is handed over
+// inside the server and never reaches another port of that address. ChannelBind names a port, which
+// must then be a relay port (`port_matters`); a permission is for the IP only (RFC 8656 §9).
+std::uint16_t check_peer(const Allocation& a, const TransportAddress& peer, bool port_matters, TurnCounters& counters,
+                         const TurnShared& shared) {
   if (!a.has_family(peer.family)) return stun::code::kPeerAddressFamilyMismatch;  // RFC 8656 §9.2
-  if (!policy.allowed(peer)) {
-    counters.denied_peers.add();
-    return stun::code::kForbidden;
+  const auto& cfg = shared.config();
+  if (shared.is_relayed_ip(peer) && (!port_matters || (peer.port >= cfg.min_port && peer.port <= cfg.max_port))) {
+    return 0;
   }
-  return 0;
+  if (shared.peer_policy().allowed(peer)) return 0;
+  counters.denied_peers.add();
+  return stun::code::kForbidden;
 }
 
 // Installs or refreshes the permission for `peer`'s IP. False when a new one would exceed the quota.
@@ -78,9 +84,7 @@ Output CoreHandlers::create_permission(TurnCore& c, Request& r) {
     if (attr.type != stun::attr::kXorPeerAddress) continue;
     const auto peer = stun::decode_xor_address(attr.value, r.msg.transaction_id());
     if (!peer || count == peers.size()) return error(c, r, stun::code::kBadRequest);
-    if (const auto code = check_peer(*a, *peer, c.counters_, c.shared_.peer_policy()); code != 0) {
-      return error(c, r, code);
-    }
+    if (const auto code = check_peer(*a, *peer, false, c.counters_, c.shared_); code != 0) return error(c, r, code);
     peers[count++] = *peer;
   }
   if (count == 0) return error(c, r, stun::code::kBadRequest);
@@ -104,7 +108,7 @@ Output CoreHandlers::channel_bind(TurnCore& c, Request& r) {
   if (!number || !peer || !is_valid_channel(number->number, c.config_.rfc5766_channels)) {
     return error(c, r, stun::code::kBadRequest);
   }
-  if (const auto code = check_peer(*a, peer->address, c.counters_, c.shared_.peer_policy()); code != 0) {
+  if (const auto code = check_peer(*a, peer->address, true, c.counters_, c.shared_); code != 0) {
     return error(c, r, code);
   }
   const auto now = r.now.mono;
@@ -139,6 +143,7 @@ Output CoreHandlers::channel_bind(TurnCore& c, Request& r) {
   if (slot == nullptr) slot = &a->channels.emplace_back();
   slot->number = number->number;
   slot->peer = peer->address;
+  slot->local = c.shared_.is_relayed_ip(peer->address);  // the data path then asks the RelayDirectory
   slot->expires = now + c.config_.channel_lifetime;
   slot->cooldown = slot->expires + c.config_.channel_cooldown;
   if (fresh) c.counters_.channels_bound.add();

@@ -14,6 +14,7 @@ const char* to_string(DropReason r) {
     case DropReason::kRateLimited: return "rate_limited";
     case DropReason::kBufferTooSmall: return "buffer_too_small";
     case DropReason::kUnexpectedMessage: return "unexpected_message";
+    case DropReason::kNoRelayedPeer: return "no_relayed_peer";
     case DropReason::kCount: break;
   }
   return "unknown";

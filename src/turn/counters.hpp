@@ -42,6 +42,7 @@ struct TurnCounters {
   Counter bytes_peer_to_client;
   Counter channel_data_to_peer;    // of packets_client_to_peer, those that came as ChannelData
   Counter channel_data_to_client;  // of packets_peer_to_client, those sent as ChannelData
+  Counter packets_to_local_relay;  // of packets_client_to_peer, those to another allocation of this server
 
   Counter denied_peers;            // 403s and dropped Send indications caused by PeerPolicy
   std::array<Counter, static_cast<std::size_t>(AuthFailure::kCount)> auth_failures{};

@@ -14,13 +14,18 @@ constexpr const char* kBuiltinDeny[] = {
     "127.0.0.0/8",      // loopback
     "169.254.0.0/16",   // link-local
     "172.16.0.0/12",    // private
+    "192.0.0.0/24",     // IETF protocol assignments (RFC 6890): DS-Lite B4/AFTR, NAT64 discovery, ...
     "192.168.0.0/16",   // private
+    "198.18.0.0/15",    // benchmarking (RFC 2544): test networks inside labs and data centres
     "224.0.0.0/4",      // multicast
     "240.0.0.0/4",      // reserved + limited broadcast
     "::/128",           // unspecified
     "::1/128",          // loopback
+    "100::/64",         // discard-only (RFC 6666)
+    "2001::/32",        // Teredo (RFC 4380): embeds an IPv4 server and client address
     "fc00::/7",         // unique local
     "fe80::/10",        // link-local
+    "fec0::/10",        // site-local (deprecated by RFC 3879, still routed inside some sites)
     "ff00::/8",         // multicast (a UDP relay must never fan out)
     "64:ff9b::/96",     // NAT64 well-known prefix (RFC 6052): would reach IPv4 behind the translator
     "64:ff9b:1::/48",   // NAT64 local-use prefix (RFC 8215)

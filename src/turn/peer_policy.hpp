@@ -30,8 +30,9 @@ util::IpAddress canonical_peer_ip(const stun::TransportAddress& a);
 //   1. an `allow` CIDR contains the address        → allowed
 //   2. a built-in range, a `deny` CIDR, or one of the server's own addresses contains it → denied
 //   3. otherwise                                  → allowed
-// Built-in ranges: 0.0.0.0/8 10/8 100.64/10 127/8 169.254/16 172.16/12 192.168/16 224/4 240/4
-// (incl. 255.255.255.255), ::/128 ::1/128 fc00::/7 fe80::/10 64:ff9b::/96 2002::/16.
+// Built-in ranges: 0.0.0.0/8 10/8 100.64/10 127/8 169.254/16 172.16/12 192.0.0/24 192.168/16 198.18/15
+// 224/4 240/4 (incl. 255.255.255.255), ::/128 ::1/128 100::/64 2001::/32 fc00::/7 fe80::/10 fec0::/10
+// ff00::/8 64:ff9b::/96 64:ff9b:1::/48 2002::/16.
 class DefaultPeerPolicy final : public PeerPolicy {
  public:
   DefaultPeerPolicy() : DefaultPeerPolicy({}, {}, {}) {}

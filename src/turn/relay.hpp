@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <bitset>
 #include <cstdint>
 #include <memory>
@@ -72,6 +73,26 @@ class PortRegistry {
   std::array<std::bitset<65536>, 2> used_;              // guarded by mu_
   std::array<std::size_t, 2> used_count_{};             // guarded by mu_
   std::unordered_map<ReservationTokenBytes, Reservation, TokenHash> reservations_;  // guarded by mu_
+};
+
+// Which shard owns each live relayed port, for relay-to-relay between two allocations of this server
+// (Action::kToLocalRelay). Written by the owning shard on Allocate and deallocation, read by any shard per
+// relayed packet to a local relay: one relaxed atomic per (family, port), no lock. A stale read (the
+// allocation is going away) is caught by the owner, which checks the relay id against the port.
+class RelayDirectory {
+ public:
+  RelayDirectory();
+  struct Owner {
+    std::uint32_t shard = 0;
+    RelayId relay = 0;
+  };
+  void add(Family family, std::uint16_t port, Owner owner);
+  void remove(Family family, std::uint16_t port);
+  std::optional<Owner> find(Family family, std::uint16_t port) const;
+
+ private:
+  static std::size_t slot(Family f, std::uint16_t port) { return (f == Family::kIPv4 ? 0 : 65536) + port; }
+  std::unique_ptr<std::atomic<std::uint64_t>[]> owners_;  // 0 = none, else 1 << 63 | shard << 32 | relay
 };
 
 }  // namespace sb::turn

@@ -1,5 +1,6 @@
 #include "turn/shared.hpp"
 
+#include <cstring>
 #include <stdexcept>
 
 namespace sb::turn {
@@ -13,6 +14,13 @@ TurnShared::TurnShared(TurnConfig config, std::shared_ptr<const CredentialSource
       ports_(config_.min_port, config_.max_port) {
   if (const auto err = config_.validate(); !err.empty()) throw std::invalid_argument(err);
   if (!credentials_ || !peer_policy_) throw std::invalid_argument("TURN needs a credential source and a peer policy");
+}
+
+bool TurnShared::is_relayed_ip(const TransportAddress& peer) const {
+  for (const auto& r : config_.relayed_ips) {
+    if (r.family == peer.family && std::memcmp(r.ip.data(), peer.ip.data(), peer.ip_size()) == 0) return true;
+  }
+  return false;
 }
 
 TurnShared::Quota TurnShared::acquire_allocation(std::string_view user) {

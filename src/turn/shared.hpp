@@ -32,6 +32,10 @@ class TurnShared {
   const PeerPolicy& peer_policy() const { return *peer_policy_; }
   const NonceCodec& nonces() const { return nonces_; }
   PortRegistry& ports() { return ports_; }
+  RelayDirectory& relays() { return relays_; }
+  const RelayDirectory& relays() const { return relays_; }
+  // Whether `peer`'s IP is one of config().relayed_ips (same family, same bytes).
+  bool is_relayed_ip(const TransportAddress& peer) const;
 
   // Global allocation quotas (RFC 8656 §7.2 step 9 → 486). acquire is all-or-nothing.
   enum class Quota : std::uint8_t { kOk, kUserFull, kTotalFull };
@@ -46,6 +50,7 @@ class TurnShared {
   std::shared_ptr<const PeerPolicy> peer_policy_;
   NonceCodec nonces_;
   PortRegistry ports_;
+  RelayDirectory relays_;
 
   mutable std::mutex mu_;
   std::uint32_t total_ = 0;                                  // guarded by mu_

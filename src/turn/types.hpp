@@ -59,6 +59,11 @@ enum class Action : std::uint8_t {
   kToClient,  // send Output::bytes to Output::client (on its transport; for TCP/TLS: that connection)
   kToPeer,    // send Output::bytes as one UDP datagram from relay socket Output::relay to Output::peer
   kClose,     // TCP/TLS only: close the connection Output::client (unrecoverable framing error)
+  // The peer is another allocation of this server (relay-to-relay, e.g. two relay-only clients): hand
+  // Output::bytes to shard Output::shard as a datagram that arrived on its relay socket Output::relay
+  // (relayed port Output::relay_port) from Output::peer, the sender's relayed address. Never sent
+  // through the kernel, so no hairpin is needed behind a 1:1 NAT (--turn-external-address).
+  kToLocalRelay,
 };
 
 // Why a packet was dropped; each is counted in TurnCounters::drops.
@@ -73,6 +78,7 @@ enum class DropReason : std::uint8_t {
   kRateLimited,        // a 401 answer suppressed by the per-source limiter
   kBufferTooSmall,     // caller's output buffer cannot hold the answer
   kUnexpectedMessage,  // a response/indication type the server does not accept from clients
+  kNoRelayedPeer,      // to one of our relayed addresses where no allocation lives (or not a relay port)
   kCount
 };
 
@@ -95,9 +101,11 @@ struct Output {
   Action action = Action::kNone;
   std::span<const std::uint8_t> bytes;  // what to send (kToClient, kToPeer)
   FiveTuple client;                     // kToClient, kClose
-  RelayId relay = 0;                    // kToPeer: send from this relay socket
-  TransportAddress peer;                // kToPeer: destination
+  RelayId relay = 0;                    // kToPeer: send from this relay socket; kToLocalRelay: to this one
+  TransportAddress peer;                // kToPeer: destination; kToLocalRelay: source (sender's relay)
   DropReason drop = DropReason::kNone;  // kNone action: why, when something was dropped
+  std::uint32_t shard = 0;              // kToLocalRelay: the shard that owns Output::relay
+  std::uint16_t relay_port = 0;         // kToLocalRelay: its relayed port (checked by the owner)
 };
 
 }  // namespace sb::turn

@@ -53,7 +53,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (const auto m = MessageView::parse(bytes)) exercise_view(*m);
 
   ServiceConfig cfg;
-  cfg.software = "fuzz";
   cfg.primary = TransportAddress::parse("127.0.0.1:3478");
   cfg.alternate = TransportAddress::parse("127.0.0.2:3479");
   StunMetrics metrics;

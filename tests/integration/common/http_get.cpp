@@ -17,9 +17,10 @@ using tcp = net::ip::tcp;
 // Runs connect → (TLS handshake) → write → read on `stream`; every step is bounded by the tcp_stream expiry.
 template <class Stream>
 HttpResponse exchange(net::io_context& ioc, Stream& stream, const tcp::endpoint& ep, const std::string& target,
-                      std::chrono::milliseconds timeout) {
+                      std::chrono::milliseconds timeout, const std::string& authorization) {
   HttpResponse out;
   http::request<http::empty_body> req{http::verb::get, target, 11};
+  if (!authorization.empty()) req.set(http::field::authorization, authorization);
   req.set(http::field::host, ep.address().to_string() + ":" + std::to_string(ep.port()));
   req.set(http::field::connection, "close");
   http::response<http::string_body> res;
@@ -54,7 +55,7 @@ HttpResponse exchange(net::io_context& ioc, Stream& stream, const tcp::endpoint&
 }  // namespace
 
 HttpResponse http_get(const std::string& host, std::uint16_t port, const std::string& target, bool tls,
-                      std::chrono::milliseconds timeout) {
+                      std::chrono::milliseconds timeout, const std::string& authorization) {
   net::io_context ioc;
   beast::error_code ec;
   auto address = net::ip::make_address(host, ec);
@@ -62,12 +63,12 @@ HttpResponse http_get(const std::string& host, std::uint16_t port, const std::st
   tcp::endpoint ep(address, port);
   if (!tls) {
     beast::tcp_stream stream(ioc);
-    return exchange(ioc, stream, ep, target, timeout);
+    return exchange(ioc, stream, ep, target, timeout, authorization);
   }
   net::ssl::context ctx(net::ssl::context::tls_client);
   ctx.set_verify_mode(net::ssl::verify_none);  // self-signed test certificates
   beast::ssl_stream<beast::tcp_stream> stream(ioc, ctx);
-  return exchange(ioc, stream, ep, target, timeout);
+  return exchange(ioc, stream, ep, target, timeout, authorization);
 }
 
 }  // namespace sb::itest

@@ -14,7 +14,9 @@ struct HttpResponse {
   std::string error;
 };
 
+// `authorization`: the Authorization header to send, none when empty.
 HttpResponse http_get(const std::string& host, std::uint16_t port, const std::string& target, bool tls = false,
-                      std::chrono::milliseconds timeout = std::chrono::milliseconds(5000));
+                      std::chrono::milliseconds timeout = std::chrono::milliseconds(5000),
+                      const std::string& authorization = {});
 
 }  // namespace sb::itest

@@ -25,6 +25,8 @@ Child::Child(std::vector<std::string> argv) {
   if (pid_ < 0) throw std::runtime_error("fork failed");
   if (pid_ == 0) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    const int nul = ::open("/dev/null", O_RDONLY);  // no child reads the test's stdin (openssl s_client would)
+    if (nul >= 0) ::dup2(nul, 0);
     ::dup2(fds[1], 1);
     ::dup2(fds[1], 2);
     ::execvp(args[0], args.data());

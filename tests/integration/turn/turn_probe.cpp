@@ -12,26 +12,27 @@
 #include "stun/attr_error.hpp"
 #include "stun/attr_text.hpp"
 #include "stun/attr_turn.hpp"
+#include "net/socket_address.hpp"
 #include "stun/integrity.hpp"
 
 namespace sb::itest {
 
 namespace {
 
-sockaddr_in to_sin(const stun::TransportAddress& a) {
-  sockaddr_in s{};
-  s.sin_family = AF_INET;
-  s.sin_port = htons(a.port);
-  std::memcpy(&s.sin_addr, a.ip.data(), 4);
-  return s;
+bool is_data(std::span<const std::uint8_t> b) {
+  if (b.size() >= 4 && b[0] >= 0x40 && b[0] <= 0x7F) return true;  // ChannelData
+  if (b.size() < stun::kHeaderSize) return false;
+  const auto t = stun::MessageType::decode(stun::load_u16(b.data()));
+  return t.method == stun::Method::kData && t.cls == stun::Class::kIndication;
 }
 
 }  // namespace
 
 TurnProbe::TurnProbe(const stun::TransportAddress& server) : server_(server) {
-  fd_ = ::socket(AF_INET, SOCK_DGRAM, 0);
-  const sockaddr_in s = to_sin(server_);
-  ::connect(fd_, reinterpret_cast<const sockaddr*>(&s), sizeof s);
+  fd_ = ::socket(server.is_v4() ? AF_INET : AF_INET6, SOCK_DGRAM, 0);
+  sockaddr_storage ss{};
+  const socklen_t len = net::to_sockaddr(server_, ss);
+  ::connect(fd_, reinterpret_cast<const sockaddr*>(&ss), len);
 }
 
 TurnProbe::~TurnProbe() { ::close(fd_); }
@@ -56,18 +57,25 @@ std::optional<stun::Message> TurnProbe::transact(stun::Message& request, bool si
       std::array<std::uint8_t, 2048> buf{};
       const ssize_t n = ::recv(fd_, buf.data(), buf.size(), 0);
       if (n <= 0) break;
-      auto m = stun::Message::decode(std::span(buf.data(), static_cast<std::size_t>(n)));
+      const std::span<const std::uint8_t> got(buf.data(), static_cast<std::size_t>(n));
+      if (is_data(got)) {
+        early_.emplace_back(got.begin(), got.end());
+        continue;
+      }
+      auto m = stun::Message::decode(got);
       if (m && m->transaction_id() == tid) return std::move(m.value());
     }
   }
   return std::nullopt;
 }
 
-int TurnProbe::allocate(const std::string& user, const std::string& password) {
+int TurnProbe::allocate(const std::string& user, const std::string& password,
+                        const std::function<void(stun::Message&)>& extra) {
   user_ = user;
   password_ = password;
   stun::Message first({stun::Method::kAllocate, stun::Class::kRequest}, stun::TransactionId::random());
   first.add(stun::RequestedTransport{});
+  if (extra) extra(first);
   auto challenge = transact(first, false);
   if (!challenge) return 0;
   const auto v = challenge->view();
@@ -78,9 +86,16 @@ int TurnProbe::allocate(const std::string& user, const std::string& password) {
   nonce_ = std::string(nonce->value);
   stun::Message second({stun::Method::kAllocate, stun::Class::kRequest}, stun::TransactionId::random());
   second.add(stun::RequestedTransport{});
+  if (extra) extra(second);
   auto answer = transact(second, true);
   if (!answer) return 0;
-  if (const auto r = answer->view().get<stun::XorRelayedAddress>()) relayed_ = r->address;
+  const auto view = answer->view();
+  for (std::size_t i = 0; i < view.attribute_count(); ++i) {
+    const auto attr = view.attribute(i);
+    if (attr.type != stun::attr::kXorRelayedAddress) continue;
+    if (auto a = stun::decode_xor_address(attr.value, view.transaction_id())) relayed_all_.push_back(*a);
+  }
+  if (!relayed_all_.empty()) relayed_ = relayed_all_.front();
   return code_of(*answer);
 }
 
@@ -89,6 +104,69 @@ int TurnProbe::create_permission(const stun::TransportAddress& peer) {
   m.add(stun::XorPeerAddress{peer});
   auto answer = transact(m, true);
   return answer ? code_of(*answer) : 0;
+}
+
+int TurnProbe::channel_bind(std::uint16_t channel, const stun::TransportAddress& peer) {
+  stun::Message m({stun::Method::kChannelBind, stun::Class::kRequest}, stun::TransactionId::random());
+  m.add(stun::ChannelNumber{channel}).add(stun::XorPeerAddress{peer});
+  auto answer = transact(m, true);
+  const int code = answer ? code_of(*answer) : 0;
+  if (code == 200) channels_[channel] = peer;
+  return code;
+}
+
+int TurnProbe::refresh(std::uint32_t lifetime) {
+  stun::Message m({stun::Method::kRefresh, stun::Class::kRequest}, stun::TransactionId::random());
+  m.add(stun::Lifetime{lifetime});
+  auto answer = transact(m, true);
+  return answer ? code_of(*answer) : 0;
+}
+
+void TurnProbe::send_indication(const stun::TransportAddress& peer, const std::string& data) {
+  stun::Message m({stun::Method::kSend, stun::Class::kIndication}, stun::TransactionId::random());
+  m.add(stun::XorPeerAddress{peer})
+      .add(stun::Data{std::span(reinterpret_cast<const std::uint8_t*>(data.data()), data.size())});
+  ::send(fd_, m.bytes().data(), m.size(), 0);
+}
+
+void TurnProbe::send_channel_data(std::uint16_t channel, const std::string& data) {
+  std::vector<std::uint8_t> b(4 + data.size());
+  stun::store_u16(b.data(), channel);
+  stun::store_u16(b.data() + 2, static_cast<std::uint16_t>(data.size()));
+  std::memcpy(b.data() + 4, data.data(), data.size());
+  ::send(fd_, b.data(), b.size(), 0);
+}
+
+std::optional<TurnProbe::Received> TurnProbe::receive(std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    std::vector<std::uint8_t> got;
+    if (!early_.empty()) {
+      got = std::move(early_.front());
+      early_.erase(early_.begin());
+    } else {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      pollfd p{fd_, POLLIN, 0};
+      if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) return std::nullopt;
+      got.resize(2048);
+      const ssize_t n = ::recv(fd_, got.data(), got.size(), 0);
+      if (n <= 0) return std::nullopt;
+      got.resize(static_cast<std::size_t>(n));
+    }
+    if (!is_data(got)) continue;
+    if (got[0] >= 0x40) {
+      const std::uint16_t channel = stun::load_u16(got.data());
+      const std::size_t len = stun::load_u16(got.data() + 2);
+      if (len + 4 > got.size() || channels_.count(channel) == 0) continue;
+      return Received{channels_[channel], std::string(got.begin() + 4, got.begin() + 4 + static_cast<long>(len)), true};
+    }
+    auto m = stun::Message::decode(got);
+    if (!m) continue;
+    const auto peer = m->view().get<stun::XorPeerAddress>();
+    const auto data = m->view().get<stun::Data>();
+    if (!peer || !data) continue;
+    return Received{peer->address, std::string(data->value.begin(), data->value.end()), false};
+  }
 }
 
 }  // namespace sb::itest

@@ -1,11 +1,17 @@
 // A minimal TURN client over UDP for the negative cases coturn's uclient cannot tell apart (which error
-// code came back): long-term credentials with the 401 challenge (RFC 8489 §9.2.3), Allocate and
-// CreatePermission, built on the project's STUN codec.
+// code came back) and for relay-to-relay between two allocations of one server: long-term credentials
+// with the 401 challenge (RFC 8489 §9.2.3), Allocate (optionally dual-stack), CreatePermission,
+// ChannelBind, Send indications and ChannelData, and the data that comes back. Built on the project's
+// STUN codec.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "stun/address.hpp"
 #include "stun/message.hpp"
@@ -19,12 +25,29 @@ class TurnProbe {
   TurnProbe(const TurnProbe&) = delete;
   TurnProbe& operator=(const TurnProbe&) = delete;
 
-  // Allocate (UDP relay) with the 401 challenge answered using these credentials. Returns 200 on success,
-  // the error code of the final answer otherwise, 0 when nothing came back.
-  int allocate(const std::string& user, const std::string& password);
+  // Allocate (UDP relay) with the 401 challenge answered using these credentials; `extra` adds attributes
+  // (e.g. ADDITIONAL-ADDRESS-FAMILY). Returns 200 on success, the error code of the final answer
+  // otherwise, 0 when nothing came back.
+  int allocate(const std::string& user, const std::string& password,
+               const std::function<void(stun::Message&)>& extra = {});
   // CreatePermission for `peer` on the allocation made by allocate(). Same return convention.
   int create_permission(const stun::TransportAddress& peer);
+  int channel_bind(std::uint16_t channel, const stun::TransportAddress& peer);
+  int refresh(std::uint32_t lifetime);
+  // The first relayed address (relayed_all(): every one, dual-stack allocations have two).
   const stun::TransportAddress& relayed() const { return relayed_; }
+  const std::vector<stun::TransportAddress>& relayed_all() const { return relayed_all_; }
+
+  // Data to a peer through the allocation: a Send indication, or ChannelData on a bound channel.
+  void send_indication(const stun::TransportAddress& peer, const std::string& data);
+  void send_channel_data(std::uint16_t channel, const std::string& data);
+  // The next Data indication or ChannelData within `timeout`: who sent it (the peer) and what.
+  struct Received {
+    stun::TransportAddress peer;
+    std::string data;
+    bool channel = false;
+  };
+  std::optional<Received> receive(std::chrono::milliseconds timeout);
 
  private:
   // Sends `request` (MESSAGE-INTEGRITY added when credentials are known) and returns the answer.
@@ -35,6 +58,9 @@ class TurnProbe {
   stun::TransportAddress server_;
   std::string user_, password_, realm_, nonce_;
   stun::TransportAddress relayed_;
+  std::vector<stun::TransportAddress> relayed_all_;
+  std::map<std::uint16_t, stun::TransportAddress> channels_;
+  std::vector<std::vector<std::uint8_t>> early_;  // data that arrived while waiting for a response
 };
 
 }  // namespace sb::itest

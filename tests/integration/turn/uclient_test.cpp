@@ -34,7 +34,14 @@ std::vector<std::string> server_args(bool allow_loopback) {
   std::vector<std::string> a = {"--listen", "127.0.0.1:0", "--stun-listen", "127.0.0.1:0", "--stun-tls-listen",
                                 "127.0.0.1:0", "--self-signed", "--turn-user", std::string(kUser) + ":" + kPassword,
                                 "--turn-secret", kSecret, "--turn-threads", "2", "--log-level", "warn"};
-  if (allow_loopback) a.insert(a.end(), {"--allow-peer", "127.0.0.1"});
+  // turnutils_peer runs on loopback, which the relay never sends to by default: the relaying tests allow
+  // it. The others keep the default policy, with a relay address that is not loopback (with relay IP
+  // 127.0.0.1, permissions for 127.0.0.1 would be for other allocations of this server).
+  if (allow_loopback) {
+    a.insert(a.end(), {"--allow-peer", "127.0.0.1"});
+  } else {
+    a.insert(a.end(), {"--turn-relay-address", "192.0.2.2"});
+  }
   return a;
 }
 
@@ -175,6 +182,20 @@ TEST(TurnPeerPolicy, LoopbackPeerWithoutAllowRuleIsForbidden) {
   const auto m = parse_prometheus(http_get(h.host, h.port, "/metrics", proto == "https").body);
   EXPECT_EQ(metric(m, "signalbox_turn_denied_peers_total"), 2);
   EXPECT_EQ(metric(m, "signalbox_turn_permissions_created_total"), 0);
+}
+
+// Issue 10: the --stun-public-address host is one of the server's own addresses (clients reach the server
+// there, so the relay must not send to it), like the interface and external addresses.
+TEST(TurnPeerPolicy, PublicAddressIsAnOwnAddress) {
+  ServerOptions options;
+  options.args = server_args(false);
+  options.args.insert(options.args.end(), {"--stun-public-address", "203.0.113.77:3478"});
+  ServerProcess server(options);
+  const auto& l = server.listener("turn-udp");
+  TurnProbe probe(*stun::TransportAddress::parse(l.host + ":" + std::to_string(l.port)));
+  ASSERT_EQ(probe.allocate(kUser, kPassword), 200) << server.output();
+  EXPECT_EQ(probe.create_permission(*stun::TransportAddress::parse("203.0.113.77:3478")), 403);
+  EXPECT_EQ(probe.create_permission(*stun::TransportAddress::parse("203.0.113.78:3478")), 200);
 }
 
 }  // namespace

@@ -115,6 +115,23 @@ TEST(Config, ValidateNamesEveryProblem) {
   EXPECT_NE(e.find("--stun-public-address"), std::string::npos) << e;
 }
 
+// Issue 10: an IPv6 relay address could not be configured. Now one per family, brackets allowed.
+TEST(Config, RelayAddressesOnePerFamily) {
+  Config cfg;
+  auto r = parse(cfg, {"--turn-relay-address", "192.0.2.2", "--turn-relay-address", "[fd00::2]",
+                       "--turn-external-address", "203.0.113.9"});
+  ASSERT_EQ(r.error, "");
+  EXPECT_EQ(cfg.turn.relay_addresses, (std::vector<std::string>{"192.0.2.2", "fd00::2"}));
+  cfg.turn.relay_addresses = {"192.0.2.2", "[fd00::2]"};
+  EXPECT_EQ(cfg.validate(), "");
+  cfg.turn.relay_addresses = {"192.0.2.2", "192.0.2.3"};
+  EXPECT_NE(cfg.validate().find("--turn-relay-address: at most one IPv4 and one IPv6"), std::string::npos);
+  cfg.turn.relay_addresses = {"fd00::2:0"};
+  EXPECT_EQ(cfg.validate(), "");  // an IPv6 address whose last group is 0, not HOST:PORT
+  cfg.turn.relay_addresses = {"relay.example.org"};
+  EXPECT_NE(cfg.validate().find("'relay.example.org' is not an IP address"), std::string::npos);
+}
+
 TEST(Config, HelpListsEveryOptionWithItsDefault) {
   Config cfg;
   auto r = parse(cfg, {"--help"});

@@ -10,12 +10,14 @@ class HttpRoutesTest : public ::testing::Test {
   HttpRoutesTest() {
     metrics_->add("t", [](PromWriter& w) { w.gauge("signalbox_test", "T.", 7); });
   }
-  net::HttpResponse get(const std::string& target, const char* from = "127.0.0.1", const char* method = "GET") {
+  net::HttpResponse get(const std::string& target, const char* from = "127.0.0.1", const char* method = "GET",
+                        HttpRoutes* routes = nullptr, std::string authorization = {}) {
     net::HttpRequest r;
     r.method = method;
     r.target = target;
     r.remote = *util::parse_ip(from);
-    return routes_.handle(r);
+    r.authorization = std::move(authorization);
+    return (routes ? *routes : routes_).handle(r);
   }
 
   static constexpr EmbeddedFile kFiles[] = {{"/index.html", "<html>"}, {"/app.js", "js"}, {"/style.css", "css"}};
@@ -41,6 +43,31 @@ TEST_F(HttpRoutesTest, MetricsForLoopbackAndAllowedOnly) {
   EXPECT_EQ(denied.body.find("signalbox_test"), std::string::npos);
   EXPECT_EQ(get("/admin/anything", "203.0.113.9").status, 403u);
   EXPECT_EQ(get("/admin/anything").status, 404u);
+}
+
+// Issue 10: behind a reverse proxy on the same host every request comes from loopback, so the ACL alone
+// made /metrics and /admin (usernames, IPs) public. With --admin-token they need the bearer token too.
+TEST_F(HttpRoutesTest, AdminTokenIsRequiredEvenFromLoopback) {
+  const std::string token = "0123456789abcdef-token";
+  HttpRoutes with_token{std::make_shared<EmbeddedStaticFiles>(kFiles), metrics_, AdminAcl({"10.0.0.0/8"}, token)};
+  with_token.add("/admin/x", HttpRoutes::Access::admin, [](const net::HttpRequest&) { return text_response(200, "x"); });
+  for (const char* target : {"/metrics", "/admin/x", "/admin/unknown"}) {
+    auto r = get(target, "127.0.0.1", "GET", &with_token);
+    EXPECT_EQ(r.status, 401u) << target;
+    EXPECT_EQ(r.body.find("signalbox_test"), std::string::npos);
+    ASSERT_EQ(r.headers.size(), 1u);
+    EXPECT_EQ(r.headers[0].first, "WWW-Authenticate");
+    EXPECT_EQ(get(target, "127.0.0.1", "GET", &with_token, "Bearer wrong-token-of-length").status, 401u) << target;
+    EXPECT_EQ(get(target, "127.0.0.1", "GET", &with_token, "Bearer " + token + "x").status, 401u) << target;
+    EXPECT_EQ(get(target, "127.0.0.1", "GET", &with_token, "Basic " + token).status, 401u) << target;
+    EXPECT_EQ(get(target, "203.0.113.9", "GET", &with_token, "Bearer " + token).status, 403u) << target;
+  }
+  auto ok = get("/metrics", "10.1.1.1", "GET", &with_token, "Bearer " + token);
+  EXPECT_EQ(ok.status, 200u);
+  EXPECT_NE(ok.body.find("signalbox_test 7\n"), std::string::npos);
+  EXPECT_EQ(get("/admin/x", "127.0.0.1", "GET", &with_token, "Bearer " + token).status, 200u);
+  EXPECT_EQ(get("/admin/unknown", "127.0.0.1", "GET", &with_token, "Bearer " + token).status, 404u);
+  EXPECT_EQ(get("/healthz", "127.0.0.1", "GET", &with_token).status, 200u);  // not an admin route
 }
 
 TEST_F(HttpRoutesTest, WebClient) {

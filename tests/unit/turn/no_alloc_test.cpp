@@ -44,5 +44,35 @@ TEST(TurnHotPath, RelayingAllocatesNothing) {
   EXPECT_EQ(after - before, 0u);
 }
 
+// Relay-to-relay between two allocations of the server: the hand-over and the delivery allocate nothing.
+TEST(TurnHotPath, RelayToRelayAllocatesNothing) {
+  Harness h;
+  h.cfg.relayed_ips = {TransportAddress::v4({198, 51, 100, 1}, 0)};
+  h.start();
+  TestClient a{udp_tuple(1)}, b{udp_tuple(2)};
+  auto ra = h.allocate(a);
+  auto rb = h.allocate(b);
+  ASSERT_TRUE(Harness::is_success(ra) && Harness::is_success(rb));
+  ASSERT_TRUE(Harness::is_success(h.bind_channel(a, 0x4000, Harness::relayed(*rb))));
+  ASSERT_TRUE(Harness::is_success(h.permit(b, Harness::relayed(*ra))));
+  std::vector<std::uint8_t> payload(1000, 0x5A);
+  std::vector<std::uint8_t> frame(1100);
+  const auto n = write_channel_data(0x4000, payload, false, frame);
+  std::vector<std::uint8_t> buf(kPeerHeadroom + payload.size() + kPeerTailroom);
+  const Now now = h.now();
+
+  const std::size_t before = sb::test::allocation_count();
+  std::size_t ok = 0;
+  for (int i = 0; i < 1000; ++i) {
+    const Output o = h.core->on_client_packet(a.tuple, std::span(frame.data(), n), now, h.out);
+    if (o.action != Action::kToLocalRelay) continue;
+    std::copy(o.bytes.begin(), o.bytes.end(), buf.begin() + kPeerHeadroom);
+    ok += h.core->on_local_relay_datagram(o.relay, o.relay_port, o.peer, buf, o.bytes.size(), now.mono).action ==
+          Action::kToClient;
+  }
+  EXPECT_EQ(ok, 1000u);
+  EXPECT_EQ(sb::test::allocation_count() - before, 0u);
+}
+
 }  // namespace
 }  // namespace sb::turn::test

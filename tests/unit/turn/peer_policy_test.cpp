@@ -42,7 +42,24 @@ TEST(PeerPolicy, DeniesIpv6SpecialRanges) {
                         "64:ff9b:1::1", "2002:101:101::1", "::0.0.0.2"}) {
     EXPECT_FALSE(p.allowed(v6(a))) << a;
   }
-  for (const char* a : {"2001:db8::1", "2606:4700::1111", "fec0::1", "2003::1"}) EXPECT_TRUE(p.allowed(v6(a))) << a;
+  for (const char* a : {"2001:db8::1", "2606:4700::1111", "2003::1"}) EXPECT_TRUE(p.allowed(v6(a))) << a;
+}
+
+// Issue 10: ranges the first list missed. Teredo embeds an IPv4 server and (obfuscated) client address, so
+// a Teredo peer can stand for anything; 192.0.0/24 and 198.18/15 are special-purpose, not the internet.
+TEST(PeerPolicy, DeniesSpecialPurposeAndTeredoRanges) {
+  const DefaultPeerPolicy p;
+  for (const char* a : {"192.0.0.1", "192.0.0.255", "198.18.0.1", "198.19.255.255"}) {
+    EXPECT_FALSE(p.allowed(v4(a))) << a;
+    EXPECT_FALSE(p.allowed(v6(std::string("::ffff:") + a))) << "mapped " << a;
+  }
+  for (const char* a : {"2001::1", "2001:0:4136:e378:8000:63bf:3fff:fdd2", "2001:0:ffff::1", "fec0::1",
+                        "feff:ffff::1", "100::1", "100::ffff:ffff:ffff:ffff"}) {
+    EXPECT_FALSE(p.allowed(v6(a))) << a;
+  }
+  // The neighbours stay reachable: 192.0.1/24, 198.17/16, 198.20/16, 2001:1::/32 and 2001:db8::/32, 100:0:0:1::.
+  for (const char* a : {"192.0.1.1", "192.0.2.2", "198.17.255.255", "198.20.0.0"}) EXPECT_TRUE(p.allowed(v4(a))) << a;
+  for (const char* a : {"2001:1::1", "2001:db8::1", "100:0:0:1::1"}) EXPECT_TRUE(p.allowed(v6(a))) << a;
 }
 
 TEST(PeerPolicy, AllowWinsOverBuiltInsAndDenyList) {
