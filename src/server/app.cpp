@@ -11,7 +11,7 @@
 #include "net/tls.hpp"
 #include "server/compat.hpp"
 #include "server/signaling_metrics.hpp"
-#include "signaling/memory_router.hpp"
+#include "server/cluster_app.hpp"
 #include "util/address.hpp"
 
 namespace sb::server {
@@ -22,6 +22,7 @@ namespace asio = boost::asio;
 constexpr auto kShutdownGrace = std::chrono::seconds(3);  // close handshakes get this long after SIGTERM
 
 std::shared_ptr<net::ServerState> make_state(const Config& c, std::shared_ptr<net::HttpHandler> handler,
+                                             std::shared_ptr<signaling::Router> router,
                                              std::shared_ptr<signaling::IceServerSource> ice,
                                              std::shared_ptr<const util::Clock> clock) {
   auto s = std::make_shared<net::ServerState>();
@@ -39,8 +40,7 @@ std::shared_ptr<net::ServerState> make_state(const Config& c, std::shared_ptr<ne
   s->session_config.rate.rate = sig.rate_limit;
   s->session_config.rate.burst = sig.rate_burst;
   s->session_config.rate.abuse_close = sig.rate_abuse_close;
-  s->router = std::make_shared<signaling::MemoryRouter>(
-      signaling::RouterLimits{sig.max_peers_per_room, sig.max_rooms});
+  s->router = std::move(router);
   s->ice_servers = std::move(ice);
   s->counters = std::make_shared<signaling::Counters>();
   s->clock = std::move(clock);
@@ -65,7 +65,10 @@ App::App(const Config& config)
   ice_servers_->add(std::make_shared<signaling::StaticIceServers>(config_.signaling.ice_servers));
   setup_tls();
   routes_ = std::make_shared<HttpRoutes>(make_static_files(config_), metrics_, AdminAcl(config_.http.admin_allow, config_.http.admin_token));
-  state_ = make_state(config_, routes_, ice_servers_, clock_);
+  auto routers = make_router(config_, metrics_->registry());
+  cluster_ = routers.cluster;
+  if (cluster_) routes_->add("/healthz", HttpRoutes::Access::open, cluster_health_route(cluster_));
+  state_ = make_state(config_, routes_, routers.router, ice_servers_, clock_);
   state_->tls = tls_;
   state_->pool = &pool_;
   install_compat(config_.compat, *state_, *routes_, metrics_->registry());
@@ -101,6 +104,13 @@ int App::run(std::ostream& out) {
     out << "listening " << l.scheme << ' ' << l.endpoint << '\n';
     spdlog::info("listening {} {}", l.scheme, l.endpoint);
   }
+  if (cluster_) {
+    cluster_->start();
+    // A node that cannot reach Redis still starts (and says so in /healthz); joins wait for Redis.
+    if (!cluster_->wait_up(std::chrono::milliseconds(static_cast<std::int64_t>(config_.cluster.redis_timeout_s * 1000)))) {
+      spdlog::warn("cluster: Redis is not reachable yet; joins are refused (unavailable) until it is");
+    }
+  }
   out << "ready" << std::endl;
 
   asio::signal_set signals(ioc_, SIGINT, SIGTERM);
@@ -132,6 +142,8 @@ int App::run(std::ostream& out) {
   worker(ioc_);
   pool_.stop();  // the main context ran out of work or was stopped: the other threads end too
   for (auto& t : threads) t.join();
+  // The members' leaves are queued on the router's thread by now; the node's keys go after them.
+  if (cluster_) cluster_->stop();
   spdlog::info("stopped");
   return 0;
 }

@@ -23,6 +23,7 @@
 
 #include "net/http_server.hpp"
 #include "net/io_pool.hpp"
+#include "cluster/redis_router.hpp"
 #include "server/config.hpp"
 #include "server/http_routes.hpp"
 #include "server/metrics.hpp"
@@ -69,6 +70,7 @@ class App {
   std::shared_ptr<signaling::CompositeIceServers> ice_servers_;
   std::shared_ptr<boost::asio::ssl::context> tls_;
   std::shared_ptr<HttpRoutes> routes_;
+  std::shared_ptr<cluster::RedisRouter> cluster_;  // null on a single node
   std::shared_ptr<net::ServerState> state_;
   std::unique_ptr<net::HttpServer> http_;
   std::vector<std::unique_ptr<Service>> services_;
