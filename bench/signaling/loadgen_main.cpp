@@ -1,6 +1,7 @@
-// sb_signaling_loadgen: opens N WebSocket sessions in rooms of two against a signaling server speaking
-// protocol v1, then measures (1) sessions held and server memory per idle session, (2) relayed messages per
-// second at saturation (closed loop), (3) relay latency at a fixed offered rate. Results are printed as
+// sb_signaling_loadgen: opens N WebSocket sessions in pairs against a signaling server speaking protocol v1
+// (rooms of two) or the PeerJS server protocol (sessions 2k and 2k+1 message each other by id), then
+// measures (1) sessions held and server memory per idle session, (2) relayed messages per second at
+// saturation (closed loop), (3) relay latency at a fixed offered rate. Results are printed as
 // `key value` lines on stdout; progress goes to stderr. Every phase is bounded by time.
 #include <sys/resource.h>
 #include <unistd.h>
@@ -21,6 +22,8 @@ using Clock = std::chrono::steady_clock;
 using std::chrono::duration;
 
 struct Options {
+  std::string protocol = "v1";
+  std::string peerjs_key = "peerjs";
   std::string server = "127.0.0.1:8080";  // HOST:PORT[,HOST:PORT...]: the nodes of a cluster
   std::string placement = "same";         // same | cross: the two sessions of a room on one node or on two
   std::string room_prefix = "b";
@@ -234,6 +237,8 @@ int Controller::run() {
   config_.room_prefix = o_.room_prefix;
   config_.index_start = o_.index_start;
   config_.index_step = o_.index_step;
+  config_.protocol = o_.protocol == "peerjs" ? Protocol::peerjs : Protocol::v1;
+  config_.peerjs_key = o_.peerjs_key;
   config_.path = o_.path;
   config_.room_hint = o_.room_hint;
   config_.per_source = o_.per_source;
@@ -278,7 +283,10 @@ int Controller::run() {
 
 int main(int argc, char** argv) {
   sb::bench::Options o;
-  CLI::App app{"WebSocket signaling load generator (rooms of two, protocol v1)"};
+  CLI::App app{"WebSocket signaling load generator (pairs of sessions, protocol v1 or PeerJS)"};
+  app.add_option("--protocol", o.protocol, "v1 (rooms of two) or peerjs (ids p<global index>, PATH?key=&id=&token=)")
+      ->check(CLI::IsMember({"v1", "peerjs"}));
+  app.add_option("--peerjs-key", o.peerjs_key, "the PeerJS key in the URL");
   app.add_option("--server", o.server, "HOST:PORT of the signaling server, or a comma list of a cluster's nodes")
       ->required();
   app.add_option("--placement", o.placement, "same: a room's two sessions on one node; cross: on two nodes")

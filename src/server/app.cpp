@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "net/tls.hpp"
+#include "server/compat.hpp"
 #include "server/signaling_metrics.hpp"
 #include "server/cluster_app.hpp"
 #include "util/address.hpp"
@@ -71,6 +72,7 @@ App::App(const Config& config)
   state_ = make_state(config_, routes_, routers.router, ice_servers_, clock_);
   state_->tls = tls_;
   state_->pool = &pool_;
+  install_compat(config_.compat, *state_, *routes_, metrics_->registry());
   register_signaling_metrics(*metrics_, state_->counters, state_->router);
   http_ = std::make_unique<net::HttpServer>(ioc_, state_);
 }

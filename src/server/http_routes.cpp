@@ -19,6 +19,8 @@ void HttpRoutes::add(std::string path, Access access, Route route) {
   routes_[std::move(path)] = {access, std::move(route)};
 }
 
+void HttpRoutes::add_matcher(Matcher matcher) { matchers_.push_back(std::move(matcher)); }
+
 net::HttpResponse HttpRoutes::handle(const net::HttpRequest& request) {
   if (request.method != "GET" && request.method != "HEAD") {
     auto r = text_response(405, "method not allowed\n");
@@ -34,6 +36,9 @@ net::HttpResponse HttpRoutes::handle(const net::HttpRequest& request) {
   if (it != routes_.end()) return it->second.second(request);
   // Unknown admin paths look the same as forbidden ones to outsiders (checked above).
   if (admin) return text_response(404, "not found\n");
+  for (const auto& m : matchers_) {
+    if (auto r = m(request)) return std::move(*r);
+  }
   return serve_file(request);
 }
 

@@ -342,5 +342,48 @@ TEST_P(RouterContract, DrainTellsItsMembersAndRefusesJoins) {
   EXPECT_EQ(h.expect<event::Refused>(late).code, ErrorCode::unavailable);
 }
 
+TEST_P(RouterContract, AWatcherLearnsOnceWhenItsTargetIsAnnounced) {
+  Harness h(GetParam(), {10, 100});
+  auto a = h.join("peerjs/k", 0, PeerInfo{"alice", "", "", ""}, 0, false);
+  a.router->watch(a.room, a.id, "bob");
+  auto b = h.join_quietly("peerjs/k", 1, PeerInfo{"bob", "", "", ""}, 0, false);
+  h.expect_nothing(a);  // not before announce_joined: bob must have his own id first
+  b.router->announce_joined(b.room, b.id);
+  EXPECT_EQ(h.expect<event::PeerJoined>(a).peer.id, "bob");
+  h.expect_nothing(b);  // without presence nobody else hears of bob
+  // One-shot: bob leaving and coming back tells a nothing more.
+  b.router->leave(b.room, b.id, LeaveReason::bye);
+  h.join("peerjs/k", 1, PeerInfo{"bob", "", "", ""}, 0, false);
+  h.expect_nothing(a);
+}
+
+TEST_P(RouterContract, WatchingAnAnnouncedMemberAnswersAtOnce) {
+  Harness h(GetParam(), {10, 100});
+  auto a = h.join("peerjs/k", 0, PeerInfo{"alice", "", "", ""}, 0, false);
+  auto b = h.join("peerjs/k", 1, PeerInfo{"bob", "", "", ""}, 0, false);
+  a.router->watch(a.room, a.id, "bob");
+  EXPECT_EQ(h.expect<event::PeerJoined>(a).peer.id, "bob");
+  a.router->watch(a.room, a.id, "alice");  // oneself: nothing
+  h.expect_nothing(a);
+}
+
+TEST_P(RouterContract, UnwatchLeaveAndOtherRoomsEndOrMissAWatch) {
+  Harness h(GetParam(), {10, 100});
+  auto a = h.join("peerjs/k", 0, PeerInfo{"alice", "", "", ""}, 0, false);
+  auto c = h.join("peerjs/k", 1, PeerInfo{"carol", "", "", ""}, 0, false);
+  a.router->watch(a.room, a.id, "bob");
+  a.router->unwatch(a.room, a.id, "bob");
+  c.router->watch(c.room, c.id, "bob");
+  c.router->leave(c.room, c.id, LeaveReason::disconnect);
+  h.join("peerjs/other", 1, PeerInfo{"bob", "", "", ""}, 0, false);  // another room's bob
+  h.join("peerjs/k", 0, PeerInfo{"bob", "", "", ""}, 0, false);
+  h.expect_nothing(a);
+  h.expect_nothing(c);
+  // A non-member cannot watch.
+  a.router->watch("peerjs/k", "mallory", "dave");
+  h.join("peerjs/k", 1, PeerInfo{"dave", "", "", ""}, 0, false);
+  h.expect_nothing(a);
+}
+
 }  // namespace
 }  // namespace sb::signaling::testing
