@@ -100,7 +100,8 @@ void RedisRouter::send_join(signaling::JoinRequest request) {
 
 void RedisRouter::announce_joined(std::string_view room, std::string_view id) {
   std::vector<Delivery> deliveries;
-  std::string payload;
+  std::string joined, arrived;
+  bool presence;
   {
     std::lock_guard lock(mu_);
     auto r = rooms_.find(room);
@@ -108,17 +109,24 @@ void RedisRouter::announce_joined(std::string_view room, std::string_view id) {
     auto self = r->second.local.find(id);
     if (self == r->second.local.end()) return;
     LocalEntry& e = self->second;
-    if (!e.admitted || !e.presence || e.announced) return;
+    if (!e.admitted || e.announced) return;
     e.announced = true;
-    for (auto& [other, o] : r->second.local) {
-      if (&o != &e && o.presence) tell_locked(o, o.seq < e.seq, event::PeerJoined{e.info}, deliveries);
+    presence = e.presence;
+    notify_watchers_locked(room, r->second, e.info, deliveries);
+    if (presence) {
+      for (auto& [other, o] : r->second.local) {
+        if (&o != &e && o.presence) tell_locked(o, o.seq < e.seq, event::PeerJoined{e.info}, deliveries);
+      }
+      joined = encode_joined(room, config_.node_id, e.seq, e.info);
     }
-    payload = encode_joined(room, config_.node_id, e.seq, e.info);
+    arrived = encode_arrived(room, e.info);
   }
   deliver_all(deliveries);
-  asio::post(io_, [this, room = std::string(room), id = std::string(id), payload = std::move(payload)] {
+  asio::post(io_, [this, room = std::string(room), id = std::string(id), joined = std::move(joined),
+                   arrived = std::move(arrived), presence] {
     // Lost if Redis is away now; the re-assertion after it comes back announces again.
-    eval(Script::announce, {keys_.room(room)}, {id, config_.node_id, payload, keys_.channel_prefix()}, {});
+    eval(Script::announce, {keys_.room(room), keys_.watch(room, id)},
+         {id, config_.node_id, joined, keys_.channel_prefix(), presence ? "1" : "0", arrived}, {});
   });
 }
 
@@ -233,6 +241,7 @@ void RedisRouter::leave(std::string_view room, std::string_view id, signaling::L
       const LocalEntry gone = std::move(e->second);
       r->second.local.erase(e);
       --local_peers_;
+      for (const auto& target : gone.watching) unwatch_locked(room, r->second, id, target);
       if (gone.presence) told_left_locked(r->second, id, gone.seq, gone.announced, reason, deliveries);
       erase_if_empty_locked(room);
     }

@@ -73,6 +73,8 @@ class RedisRouter final : public signaling::Router {
   void relay(std::string_view room, std::string_view from, std::string_view to,
              signaling::event::Relay relay) override;
   void leave(std::string_view room, std::string_view id, signaling::LeaveReason reason) override;
+  void watch(std::string_view room, std::string_view watcher, std::string_view target) override;
+  void unwatch(std::string_view room, std::string_view watcher, std::string_view target) override;
   void drain() override;
   std::size_t room_count() const override;
   std::size_t peer_count() const override;
@@ -101,6 +103,7 @@ class RedisRouter final : public signaling::Router {
     // What happened in the room while the join script was running or its answer on its way (the answer and the
     // bus arrive on different connections): sorted out against the roster once admitted.
     std::vector<signaling::Event> pending{};
+    std::vector<std::string> watching{};  // ids this member watches (few: a PeerJS session's pending ids)
   };
   // A member of another node, in a room this node has members in (only members with presence are kept).
   struct RemoteEntry {
@@ -112,6 +115,7 @@ class RedisRouter final : public signaling::Router {
   struct RoomView {
     Map<LocalEntry> local;
     Map<RemoteEntry> remote;
+    Map<std::vector<std::string>> watchers{};  // target id → ids of the local members watching it
   };
   using Delivery = std::pair<std::weak_ptr<signaling::Member>, signaling::Event>;
   // A relay for a member of another node, on its way to the router's thread.
@@ -152,6 +156,17 @@ class RedisRouter final : public signaling::Router {
   void erase_if_empty_locked(std::string_view room);
   static void deliver_all(std::vector<Delivery>& deliveries);
 
+  // redis_router_watch.cpp: Router::watch across nodes. A node's watches of one target are one entry in Redis
+  // (the target's watch set); posting send_watch / send_unwatch under mu_ keeps them in the order of the calls.
+  void unwatch_locked(std::string_view room, RoomView& view, std::string_view watcher, std::string_view target);
+  void notify_watchers_locked(std::string_view room, RoomView& view, const signaling::PeerInfo& info,
+                              std::vector<Delivery>& out);
+  void send_watch(const std::string& room, const std::string& target);    // router thread
+  void send_unwatch(const std::string& room, const std::string& target);  // router thread
+  void rewatch();                                                         // router thread: after a re-assertion
+  void on(const bus::WatchQuery& m);
+  void on(const bus::Arrived& m);
+
   // redis_router_bus.cpp: answers and messages from Redis (router thread).
   void on_join_reply(const std::string& room, const std::string& id, net::RedisReply reply);
   std::vector<signaling::PeerInfo> take_roster_locked(RoomView& view, std::string_view self, net::RedisReply roster);
@@ -185,7 +200,7 @@ class RedisRouter final : public signaling::Router {
 
   // Scripts run by their SHA (loaded on every connect, before anything else). `done` may be empty.
   enum class Script : std::uint8_t { join, announce, leave, relay, heartbeat, reg, reassert, find_dead, sweep,
-                                     goodbye, count };
+                                     goodbye, watch, unwatch, count };
   bool eval(Script s, std::initializer_list<std::string_view> keys, std::span<const std::string_view> args,
             net::RedisConnection::Callback done);
   bool eval(Script s, std::initializer_list<std::string_view> keys, std::initializer_list<std::string_view> args,

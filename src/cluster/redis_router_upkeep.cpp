@@ -20,7 +20,7 @@ const char* script_text(std::size_t i) {
   static constexpr const char* kTexts[] = {scripts::kJoin,     scripts::kAnnounce,  scripts::kLeave,
                                            scripts::kRelay,    scripts::kHeartbeat, scripts::kRegister,
                                            scripts::kReassert, scripts::kFindDead,  scripts::kSweep,
-                                           scripts::kGoodbye};
+                                           scripts::kGoodbye,  scripts::kWatch,     scripts::kUnwatch};
   return kTexts[i];
 }
 
@@ -187,10 +187,11 @@ void RedisRouter::register_node(bool again) {
 void RedisRouter::reassert() {
   metrics_->reassertions.inc();
   std::vector<std::string> batch;
-  const std::string channel_prefix = keys_.channel_prefix(), room_prefix = keys_.room_prefix();
+  const std::string channel_prefix = keys_.channel_prefix(), room_prefix = keys_.room_prefix(),
+                    watch_prefix = keys_.watch_prefix();
   auto flush = [&] {
     if (batch.empty()) return;
-    std::vector<std::string_view> args{config_.node_id, channel_prefix, room_prefix};
+    std::vector<std::string_view> args{config_.node_id, channel_prefix, room_prefix, watch_prefix};
     args.insert(args.end(), batch.begin(), batch.end());
     eval(Script::reassert, {keys_.members(config_.node_id)}, args, [this](net::RedisReply r) { on_lost(r); });
     batch.clear();
@@ -200,13 +201,16 @@ void RedisRouter::reassert() {
     for (const auto& [room, view] : rooms_) {
       for (const auto& [id, e] : view.local) {
         if (!e.admitted) continue;
+        const bool told = e.announced && e.presence;
         batch.insert(batch.end(), {room, id, encode_record(MemberRecord{config_.node_id, e.seq, e.presence, e.info}),
-                                   e.announced ? "1" : "0", encode_joined(room, config_.node_id, e.seq, e.info)});
-        if (batch.size() >= kReassertBatch * 5) flush();
+                                   told ? "1" : "0", told ? encode_joined(room, config_.node_id, e.seq, e.info) : "",
+                                   e.announced ? encode_arrived(room, e.info) : ""});
+        if (batch.size() >= kReassertBatch * 6) flush();
       }
     }
   }
   flush();
+  rewatch();
   flush_pending_leaves();
   reconcile(false);
   reconcile_timer_.expires_after(config_.reconcile_delay);
@@ -344,7 +348,7 @@ bool RedisRouter::sweep_node(const std::string& node, signaling::LeaveReason rea
   const std::string batch = std::to_string(config_.sweep_batch);
   return eval(Script::sweep, {keys_.nodes()},
               {node, keys_.node_prefix(), keys_.members_prefix(), keys_.room_prefix(), keys_.channel_prefix(), batch,
-               signaling::to_string(reason)},
+               signaling::to_string(reason), keys_.watching_prefix()},
               [this, node, reason, done = std::move(done)](net::RedisReply r) {
                 if (r.is_integer() && r.integer() > 0) {
                   if (!sweep_node(node, reason, done)) done(false);  // the next batch

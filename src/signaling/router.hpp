@@ -63,14 +63,8 @@ class Router {
   // connects, docs/compatibility.md): `watcher`, a member of `room`, gets PeerJoined{target} once `target` is
   // a member of `room` and announced (at once if it already is). The watch ends with that event, with
   // unwatch, or when the watcher leaves.
-  // The defaults watch nothing: a router without them lets PeerJS's held messages expire instead of being
-  // delivered (MemoryRouter implements them; RedisRouter is to, for PeerJS across nodes).
-  virtual void watch(std::string_view room, std::string_view watcher, std::string_view target) {
-    (void)room, (void)watcher, (void)target;
-  }
-  virtual void unwatch(std::string_view room, std::string_view watcher, std::string_view target) {
-    (void)room, (void)watcher, (void)target;
-  }
+  virtual void watch(std::string_view room, std::string_view watcher, std::string_view target) = 0;
+  virtual void unwatch(std::string_view room, std::string_view watcher, std::string_view target) = 0;
   // This node is going away: joins are refused (unavailable) from now on, and every member gets Drain.
   virtual void drain() = 0;
 

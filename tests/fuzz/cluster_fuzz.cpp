@@ -32,6 +32,14 @@ void check_bus(std::string_view input) {
     const auto again = parse_bus_message(encode_left(l->room, l->id, l->reason));
     const auto* l2 = again ? std::get_if<bus::Left>(&*again) : nullptr;
     if (l2 == nullptr || l2->room != l->room || l2->id != l->id || l2->reason != l->reason) __builtin_trap();
+  } else if (const auto* q = std::get_if<bus::WatchQuery>(&*m)) {
+    const auto again = parse_bus_message(encode_watch_query(q->origin, q->room, q->target));
+    const auto* q2 = again ? std::get_if<bus::WatchQuery>(&*again) : nullptr;
+    if (q2 == nullptr || q2->origin != q->origin || q2->room != q->room || q2->target != q->target) __builtin_trap();
+  } else if (const auto* a = std::get_if<bus::Arrived>(&*m)) {
+    const auto again = parse_bus_message(encode_arrived(a->room, a->peer));
+    const auto* a2 = again ? std::get_if<bus::Arrived>(&*again) : nullptr;
+    if (a2 == nullptr || a2->room != a->room || !(a2->peer == a->peer)) __builtin_trap();
   }
 }
 
