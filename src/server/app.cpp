@@ -28,6 +28,9 @@ std::shared_ptr<net::ServerState> make_state(const Config& c, std::shared_ptr<ne
   auto s = std::make_shared<net::ServerState>();
   const auto& sig = c.signaling;
   s->handler = std::move(handler);
+  // Doctor reports are the only bodies served; up to twice the limit gets a clear 413, beyond that the
+  // connection is closed.
+  if (c.doctor.reports) s->http.max_body_bytes = std::max(s->http.max_body_bytes, 2 * c.doctor.report_max_bytes);
   s->ws.max_message_bytes = sig.max_message_bytes;
   s->ws.send_queue_messages = sig.send_queue_messages;
   s->ws.send_queue_bytes = sig.send_queue_bytes;
@@ -61,8 +64,10 @@ App::App(const Config& config)
       ioc_(pool_.at(0)),
       clock_(std::make_shared<util::SteadyClock>()),
       metrics_(std::make_shared<MetricsRegistry>()),
-      ice_servers_(std::make_shared<signaling::CompositeIceServers>()) {
+      ice_servers_(std::make_shared<signaling::CompositeIceServers>()),
+      doctor_sources_(std::make_shared<DoctorSources>()) {
   ice_servers_->add(std::make_shared<signaling::StaticIceServers>(config_.signaling.ice_servers));
+  doctor_sources_->ice_servers = [ice = ice_servers_](std::string_view id) { return ice->ice_servers_for(id); };
   setup_tls();
   routes_ = std::make_shared<HttpRoutes>(make_static_files(config_), metrics_,
                                          AdminAcl(config_.http.admin_allow, config_.http.admin_token));
@@ -101,6 +106,7 @@ int App::run(std::ostream& out) {
     auto l = s->bind();
     listening.insert(listening.end(), l.begin(), l.end());
   }
+  doctor_sources_->listening = listening;
   for (const auto& l : listening) {
     out << "listening " << l.scheme << ' ' << l.endpoint << '\n';
     spdlog::info("listening {} {}", l.scheme, l.endpoint);

@@ -235,6 +235,7 @@ void register_options(OptionTable& table, Config& cfg) {
   register_stun(table, cfg.stun);
   register_turn(table, cfg.turn);
   register_cluster(table, cfg.cluster);
+  register_doctor_options(table, cfg.doctor);
 }
 
 std::string Config::validate() const {
@@ -265,6 +266,7 @@ std::string Config::validate() const {
   }
   validate_turn(errs, turn);
   validate_cluster(errs, cluster);
+  validate_doctor(errs, doctor);
   return errs.str();
 }
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "server/doctor_config.hpp"
 #include "server/options.hpp"
 
 namespace sb::server {
@@ -108,6 +109,7 @@ struct Config {
   StunConfig stun;
   TurnConfig turn;
   ClusterSection cluster;
+  DoctorConfig doctor;
 
   // Returns an empty string when the configuration is usable, otherwise every problem found, one per line.
   std::string validate() const;

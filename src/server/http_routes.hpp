@@ -32,6 +32,8 @@ class HttpRoutes final : public net::HttpHandler {
   // the exact-path routes and before the files; nullopt means not mine. Open access.
   using Matcher = std::function<std::optional<net::HttpResponse>(const net::HttpRequest&)>;
   void add_matcher(Matcher matcher);
+  // A POST route (the request body is in HttpRequest::body). GET on it answers 405, and POST elsewhere too.
+  void add_post(std::string path, Access access, Route route);
 
   net::HttpResponse handle(const net::HttpRequest& request) override;
 
@@ -44,6 +46,7 @@ class HttpRoutes final : public net::HttpHandler {
   AdminAcl acl_;
   std::unordered_map<std::string, std::pair<Access, Route>> routes_;  // fixed once serving
   std::vector<Matcher> matchers_;                                     // fixed once serving
+  std::unordered_map<std::string, std::pair<Access, Route>> post_routes_;  // fixed once serving
 };
 
 net::HttpResponse text_response(unsigned status, std::string body);
