@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "net/tls.hpp"
+#include "server/compat.hpp"
 #include "server/signaling_metrics.hpp"
 #include "server/cluster_app.hpp"
 #include "util/address.hpp"
@@ -82,13 +83,15 @@ App::App(const Config& config)
   // A doctor run is its own TURN user (a fresh id), rate-limited per source IP by the doctor endpoints.
   doctor_sources_->ice_servers = [ice = ice_servers_](std::string_view id) { return ice->ice_servers_for({id, id}); };
   setup_tls();
-  routes_ = std::make_shared<HttpRoutes>(make_static_files(config_), metrics_, AdminAcl(config_.http.admin_allow, config_.http.admin_token));
+  routes_ = std::make_shared<HttpRoutes>(make_static_files(config_), metrics_,
+                                         AdminAcl(config_.http.admin_allow, config_.http.admin_token));
   auto routers = make_router(config_, metrics_->registry());
   cluster_ = routers.cluster;
   if (cluster_) routes_->add("/healthz", HttpRoutes::Access::open, cluster_health_route(cluster_));
   state_ = make_state(config_, routes_, routers.router, ice_servers_, clock_);
   state_->tls = tls_;
   state_->pool = &pool_;
+  install_compat(config_.compat, *state_, *routes_, metrics_->registry());
   register_signaling_metrics(*metrics_, state_->counters, state_->router);
   register_limit_metrics(metrics_->registry(), *state_);
   http_ = std::make_unique<net::HttpServer>(ioc_, state_);

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "signaling/peerjs/protocol.hpp"
 #include "util/address.hpp"
 #include "util/redis_url.hpp"
 
@@ -47,6 +48,22 @@ void register_signaling(OptionTable& t, SignalingConfig& c) {
   t.add("ice-server", &c.ice_servers, "extra ICE server URL handed to clients in `joined` (repeatable)");
 }
 
+void register_compat(OptionTable& t, CompatConfig& c) {
+  t.section("PeerJS and Ayame compatibility");
+  t.add("peerjs-path", &c.peerjs_path,
+        "serve the PeerJS server protocol (peer 1.0.x) under this path: WebSocket PATH/peerjs, HTTP PATH/KEY/id; "
+        "empty = off");
+  t.add("peerjs-key", &c.peerjs_key, "the PeerJS key clients must name (peer's `key`)");
+  t.add("peerjs-expire-timeout", &c.peerjs_expire_timeout_s,
+        "seconds messages wait for a PeerJS id that is not connected before the sender gets EXPIRE");
+  t.add("peerjs-alive-timeout", &c.peerjs_alive_timeout_s, "seconds without any frame before a PeerJS client is closed");
+  t.add("peerjs-concurrent-limit", &c.peerjs_concurrent_limit,
+        "PeerJS clients connected at once (per key; in a cluster, across all nodes)");
+  t.add("ayame-path", &c.ayame_path, "serve the Ayame signaling protocol at this WebSocket path (Ayame uses /signaling); empty = off");
+  t.add("ayame-ping-interval", &c.ayame_ping_interval_s, "seconds between Ayame `ping` messages (Momo gives up after 30)");
+  t.add("ayame-pong-timeout", &c.ayame_pong_timeout_s, "seconds without `pong` before an Ayame client is closed");
+}
+
 void register_stun(OptionTable& t, StunConfig& c) {
   t.section("STUN");
   t.add("no-stun", &c.disabled, "do not run the STUN service");
@@ -83,6 +100,31 @@ void validate_signaling(std::ostringstream& errs, const SignalingConfig& s) {
   if (s.max_sdp_bytes >= s.max_message_bytes) errs << "--max-sdp-bytes must be below --max-message-bytes\n";
   if (s.send_queue_bytes < s.max_message_bytes) errs << "--send-queue-bytes must be at least --max-message-bytes\n";
   if (s.idle_timeout_s <= s.ping_interval_s) errs << "--idle-timeout must be longer than --ping-interval\n";
+}
+
+void validate_compat(std::ostringstream& errs, const CompatConfig& c) {
+  const auto check_path = [&](const char* option, const std::string& p) {
+    if (p.empty()) return;
+    if (p.front() != '/' || p.find_first_of("?# ") != std::string::npos) {
+      errs << "--" << option << " must start with '/' and have no '?', '#' or spaces\n";
+    }
+    if (p == "/ws" || p == "/healthz" || p == "/metrics" || p.starts_with("/admin")) {
+      errs << "--" << option << " must not take over " << p << "\n";
+    }
+  };
+  check_path("peerjs-path", c.peerjs_path);
+  check_path("ayame-path", c.ayame_path);
+  if (!c.peerjs_path.empty() && !c.ayame_path.empty()) {
+    if (signaling::peerjs::websocket_path(c.peerjs_path) == c.ayame_path) {
+      errs << "--ayame-path is PeerJS's WebSocket path\n";
+    }
+  }
+  if (c.peerjs_key.empty() || c.peerjs_key.size() > 64) errs << "--peerjs-key must have 1 to 64 characters\n";
+  check_positive(errs, "peerjs-expire-timeout", c.peerjs_expire_timeout_s);
+  check_positive(errs, "peerjs-alive-timeout", c.peerjs_alive_timeout_s);
+  check_positive(errs, "peerjs-concurrent-limit", c.peerjs_concurrent_limit);
+  check_positive(errs, "ayame-ping-interval", c.ayame_ping_interval_s);
+  if (c.ayame_pong_timeout_s <= c.ayame_ping_interval_s) errs << "--ayame-pong-timeout must be longer than --ayame-ping-interval\n";
 }
 
 void register_turn(OptionTable& t, TurnConfig& c) {
@@ -203,6 +245,7 @@ void register_options(OptionTable& table, Config& cfg) {
   table.add("log-level", &cfg.log_level, "trace, debug, info, warn, error or off");
   register_http(table, cfg.http);
   register_signaling(table, cfg.signaling);
+  register_compat(table, cfg.compat);
   register_stun(table, cfg.stun);
   register_turn(table, cfg.turn);
   register_cluster(table, cfg.cluster);
@@ -227,6 +270,7 @@ std::string Config::validate() const {
     if (!util::parse_cidr(c)) errs << "--admin-allow: '" << c << "' is not a CIDR\n";
   }
   validate_signaling(errs, signaling);
+  validate_compat(errs, compat);
   for (const auto& l : stun.listen) check_host_port(errs, "stun-listen", l);
   for (const auto& l : stun.tls_listen) check_host_port(errs, "stun-tls-listen", l);
   if (!stun.alt_address.empty()) check_host_port(errs, "stun-alt-address", stun.alt_address);

@@ -43,6 +43,19 @@ struct SignalingConfig {
   std::vector<std::string> ice_servers;  // extra RTCIceServer URLs handed out in `joined`
 };
 
+// The PeerJS server protocol (peer 1.0.x, for the peerjs 1.5.x client) and the Ayame protocol, beside v1 on
+// the same port (docs/compatibility.md). Defaults are PeerJS's and Ayame's own; both are off until a path is set.
+struct CompatConfig {
+  std::string peerjs_path;                // e.g. "/myapp": WebSocket <path>/peerjs, HTTP <path>/<key>/id; empty = off
+  std::string peerjs_key = "peerjs";
+  double peerjs_expire_timeout_s = 5;     // held messages for an absent id: EXPIRE after this
+  double peerjs_alive_timeout_s = 90;     // a connection silent this long is closed
+  std::uint32_t peerjs_concurrent_limit = 5000;
+  std::string ayame_path;                 // Ayame clients use "/signaling"; empty = off
+  double ayame_ping_interval_s = 5;
+  double ayame_pong_timeout_s = 60;
+};
+
 struct StunConfig {
   bool disabled = false;                             // --no-stun
   std::vector<std::string> listen = {"0.0.0.0:3478", "[::]:3478"};  // UDP and TCP
@@ -101,6 +114,7 @@ struct Config {
   std::string log_level = "info";
   HttpConfig http;
   SignalingConfig signaling;
+  CompatConfig compat;
   StunConfig stun;
   TurnConfig turn;
   ClusterSection cluster;
