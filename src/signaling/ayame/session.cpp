@@ -140,7 +140,7 @@ void Session::on(event::Admitted& e) {
   state_ = State::registered;
   const bool exist = !e.peers.empty();
   if (exist) other_ = e.peers.front().id;
-  send(msg::Accept{connection_id_, std::nullopt, ctx_.ice_servers.ice_servers_for(connection_id_), exist});
+  send(msg::Accept{connection_id_, std::nullopt, ctx_.ice_servers.ice_servers_for({connection_id_, connection_id_}), exist});
   ctx_.router.announce_joined(room_, connection_id_);
 }
 
