@@ -7,6 +7,7 @@
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/websocket.hpp>
 #include <charconv>
+#include <iostream>
 #include <nlohmann/json.hpp>
 
 namespace sb::bench {
@@ -50,6 +51,17 @@ std::uint64_t sent_time(std::string_view text) {
 
 Session::Session(Worker& worker, int index) : worker_(worker), index_(index), ws_(worker.ioc) {}
 
+int Session::global() const { return worker_.config.index_start + index_ * worker_.config.index_step; }
+
+std::string Session::room() const { return worker_.config.room_prefix + std::to_string(global() / 2); }
+
+std::size_t Session::server() const {
+  const auto& c = worker_.config;
+  const auto pair = static_cast<std::size_t>(global() / 2);
+  const auto member = static_cast<std::size_t>(global() % 2);
+  return (pair + (c.cross ? member : 0)) % c.servers.size();
+}
+
 void Session::start() {
   const LoadConfig& c = worker_.config;
   auto& sock = ws_.next_layer();
@@ -67,16 +79,24 @@ void Session::start() {
     net::post(worker_.ioc, [self = shared_from_this()] { self->fail(); });
     return;
   }
-  sock.async_connect(c.server, [self = shared_from_this()](error_code ec) { self->on_connect(ec); });
+  sock.async_connect(c.servers[server()], [self = shared_from_this()](error_code ec) { self->on_connect(ec); });
 }
 
 void Session::on_connect(error_code ec) {
   if (ec) return fail();
   ws_.next_layer().set_option(tcp::no_delay(true), ec);
-  // The room in the URL, as the web client sends it: a placement hint (the join below is what counts).
-  const std::string target = worker_.config.room_hint ? worker_.config.path + "?room=" + room() : worker_.config.path;
-  ws_.async_handshake(worker_.config.host_header, target,
+  ws_.async_handshake(worker_.config.host_headers[server()], target(),
                       [self = shared_from_this()](error_code ec) { self->on_handshake(ec); });
+}
+
+std::string Session::target() const {
+  const LoadConfig& c = worker_.config;
+  if (c.protocol == Protocol::peerjs) {
+    return c.path + "?key=" + c.peerjs_key + "&id=p" + std::to_string(global()) + "&token=t" + std::to_string(global()) +
+           "&version=1.5.5";
+  }
+  // The room in the URL, as the web client sends it: a placement hint (the join is what counts).
+  return c.room_hint ? c.path + "?room=" + room() : c.path;
 }
 
 void Session::on_handshake(error_code ec) {
@@ -84,14 +104,17 @@ void Session::on_handshake(error_code ec) {
   open_ = true;
   worker_.connected.fetch_add(1, std::memory_order_relaxed);
   worker_.handshake_done();
-  enqueue(R"({"type":"join","room":")" + room() + R"("})");
+  // A PeerJS session is registered by its URL; the server answers OPEN.
+  if (worker_.config.protocol == Protocol::v1) enqueue(R"({"type":"join","room":")" + room() + R"("})");
   read();
 }
 
 void Session::fail() {
   if (open_) {
     open_ = false;
-    worker_.closed.fetch_add(1, std::memory_order_relaxed);
+    // Closed after it was ready (held, then lost), or before (turned away, e.g. PeerJS's concurrent limit: it
+    // will never be ready, so the connect phase must not wait for it).
+    (counted_ ? worker_.closed : worker_.failed).fetch_add(1, std::memory_order_relaxed);
     return;
   }
   worker_.failed.fetch_add(1, std::memory_order_relaxed);
@@ -119,6 +142,7 @@ void Session::on_read(error_code ec) {
 void Session::handle_control(const std::string& text) {
   auto j = nlohmann::json::parse(text, nullptr, false);
   const std::string type = j.is_object() ? j.value("type", "") : "";
+  if (worker_.config.protocol == Protocol::peerjs) return handle_peerjs_control(type);
   if (type == "joined") {
     worker_.joined.fetch_add(1, std::memory_order_relaxed);
     if (j["peers"].is_array() && !j["peers"].empty()) peer_id_ = j["peers"][0].value("id", "");
@@ -127,7 +151,8 @@ void Session::handle_control(const std::string& text) {
   } else if (type == "peer-left") {
     peer_id_.clear();
   } else if (type == "error") {
-    worker_.errors.fetch_add(1, std::memory_order_relaxed);
+    // The first few are shown: a benchmark that gets errors measures something else.
+    if (worker_.errors.fetch_add(1, std::memory_order_relaxed) < 5) std::cerr << "server error: " << text << "\n";
   }
   if (!peer_id_.empty() && !counted_) {
     counted_ = true;
@@ -135,33 +160,69 @@ void Session::handle_control(const std::string& text) {
   }
 }
 
+void Session::handle_peerjs_control(const std::string& type) {
+  if (type == "OPEN") {
+    worker_.joined.fetch_add(1, std::memory_order_relaxed);
+    peer_id_ = "p" + std::to_string(global() ^ 1);  // messages to it wait at the server until it is there
+    if (!counted_) {
+      counted_ = true;
+      worker_.ready.fetch_add(1, std::memory_order_relaxed);
+    }
+  } else {
+    worker_.errors.fetch_add(1, std::memory_order_relaxed);  // ERROR, ID-TAKEN, EXPIRE
+  }
+}
+
+void Session::send_heartbeat() {
+  if (open_) enqueue(R"({"type":"HEARTBEAT"})");
+}
+
 void Session::send_next() {
   if (!ready()) return;
-  const LoadConfig& c = worker_.config;
   const std::uint64_t k = sent_++;
   std::string stamp = std::string(kMarker) + std::to_string(now_ns()) + std::string(kMarker);
+  worker_.sent.fetch_add(1, std::memory_order_relaxed);
+  enqueue(relay_message(k, stamp));
+}
+
+// Message k to the peer, in the session's protocol (PeerJS: as the peerjs client words a media call's).
+std::string Session::relay_message(std::uint64_t k, const std::string& stamp) const {
+  const LoadConfig& c = worker_.config;
+  const bool peerjs = c.protocol == Protocol::peerjs;
   std::string m;
   if (k % 10 == 0 || k % 10 == 1) {
     const bool offer = k % 10 == 0;
     const std::size_t size = offer ? c.offer_bytes : c.answer_bytes;
-    m.reserve(size + 96);
-    m += offer ? R"({"type":"offer","to":")" : R"({"type":"answer","to":")";
-    m += peer_id_;
-    m += R"(","sdp":")";
+    m.reserve(size + 160);
+    if (peerjs) {
+      m += offer ? R"({"type":"OFFER","dst":")" : R"({"type":"ANSWER","dst":")";
+      m += peer_id_;
+      m += offer ? R"(","payload":{"sdp":{"type":"offer","sdp":")" : R"(","payload":{"sdp":{"type":"answer","sdp":")";
+    } else {
+      m += offer ? R"({"type":"offer","to":")" : R"({"type":"answer","to":")";
+      m += peer_id_;
+      m += R"(","sdp":")";
+    }
     m += stamp;
     m.append(filler(), 0, size > stamp.size() ? size - stamp.size() : 0);
-    m += "\"}";
+    m += peerjs ? R"("},"type":"media","connectionId":"mc_bench0000"}})" : "\"}";
+    return m;
+  }
+  m.reserve(c.candidate_bytes + 200);
+  if (peerjs) {
+    m += R"({"type":"CANDIDATE","dst":")";
+    m += peer_id_;
+    m += R"(","payload":{"candidate":{"candidate":")";
   } else {
-    m.reserve(c.candidate_bytes + 160);
     m += R"({"type":"candidate","to":")";
     m += peer_id_;
     m += R"(","candidate":{"candidate":")";
-    m += stamp;
-    m += " candidate:842163049 1 udp 1677729535 192.0.2.7 50001 typ srflx raddr 0.0.0.0 rport 0 generation 0";
-    m += R"(","sdpMid":"0","sdpMLineIndex":0,"usernameFragment":"Fq3b"}})";
   }
-  worker_.sent.fetch_add(1, std::memory_order_relaxed);
-  enqueue(std::move(m));
+  m += stamp;
+  m += " candidate:842163049 1 udp 1677729535 192.0.2.7 50001 typ srflx raddr 0.0.0.0 rport 0 generation 0";
+  m += R"(","sdpMid":"0","sdpMLineIndex":0,"usernameFragment":"Fq3b"})";
+  m += peerjs ? R"(,"type":"media","connectionId":"mc_bench0000"}})" : "}";
+  return m;
 }
 
 void Session::enqueue(std::string text) {
@@ -199,6 +260,7 @@ void Worker::open(std::vector<int> indices) {
     next_pending_ = 0;
     sessions_.reserve(pending_.size());
     open_more();
+    if (config.protocol == Protocol::peerjs) heartbeat();
   });
 }
 
@@ -221,6 +283,19 @@ void Worker::record_receive(std::uint64_t sent_ns) {
     std::uint64_t now = now_ns();
     latency.add_ns(now > sent_ns ? now - sent_ns : 0);
   }
+}
+
+// Every second, a fifth of the sessions: each one sends a HEARTBEAT every 5 s.
+void Worker::heartbeat() {
+  if (static_cast<Phase>(phase.load(std::memory_order_relaxed)) == Phase::done) return;
+  const std::uint64_t tick = heartbeat_tick_++;
+  for (auto& s : sessions_) {
+    if (static_cast<std::uint64_t>(s->index()) % 5 == tick % 5) s->send_heartbeat();
+  }
+  heartbeat_timer_.expires_after(std::chrono::seconds(1));
+  heartbeat_timer_.async_wait([this](error_code ec) {
+    if (!ec) heartbeat();
+  });
 }
 
 void Worker::start_saturation() {

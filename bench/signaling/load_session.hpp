@@ -33,9 +33,22 @@ enum class Phase : int {
   done,
 };
 
+// The wire protocol the sessions speak: signalbox's v1 (rooms of two, joined by name) or PeerJS (ids p<i>,
+// where sessions 2k and 2k + 1 message each other; the server needs no room).
+enum class Protocol { v1, peerjs };
+
 struct LoadConfig {
-  tcp::endpoint server;
-  std::string host_header;
+  Protocol protocol = Protocol::v1;
+  std::string peerjs_key = "peerjs";
+  // One server, or the nodes of a cluster. Session i (global index) meets session i ^ 1 in room <prefix><i / 2>;
+  // `cross`: the two sit on different nodes (pair p: nodes p and p + 1), else both on node p (mod the count).
+  std::vector<tcp::endpoint> servers;
+  std::vector<std::string> host_headers;
+  bool cross = false;
+  std::string room_prefix = "b";
+  // This process opens global indices start, start + step, ...: several load generators (one per node) can
+  // fill the same rooms.
+  int index_start = 0, index_step = 1;
   std::string path = "/ws";
   bool room_hint = true;  // connect to path?room=NAME, as the web client does
   std::vector<net::ip::address> sources;  // source addresses, each used for up to `per_source` sessions
@@ -48,22 +61,30 @@ struct LoadConfig {
 class Worker;
 
 // One WebSocket client. Message k of a session is an offer (k % 10 == 0), an answer (k % 10 == 1) or a
-// candidate, sized like a browser's. The payload starts with "@@<send time ns>@@" for latency.
+// candidate, sized like a browser's. The payload starts with "@@<send time ns>@@" for latency. A PeerJS
+// session also sends HEARTBEAT every 5 s, as the peerjs client does.
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(Worker& worker, int index);
   void start();
   void send_next();  // one relayed message to the peer; no-op until the peer is known
+  void send_heartbeat();
   bool ready() const { return !peer_id_.empty() && open_; }
+  int index() const { return index_; }
 
  private:
   void on_connect(boost::beast::error_code ec);
   void on_handshake(boost::beast::error_code ec);
   void read();
-  // This session's room: b<index / 2>, so sessions 2k and 2k + 1 meet in room bk.
-  std::string room() const { return "b" + std::to_string(index_ / 2); }
+  // This session's room: <prefix><global / 2>, so sessions 2k and 2k + 1 meet in room <prefix>k.
+  std::string room() const;
+  int global() const;
+  std::size_t server() const;  // index into config.servers
   void on_read(boost::beast::error_code ec);
+  std::string target() const;  // the WebSocket request target
   void handle_control(const std::string& text);
+  void handle_peerjs_control(const std::string& type);
+  std::string relay_message(std::uint64_t k, const std::string& stamp) const;
   void enqueue(std::string text);
   void write();
   void fail();
@@ -107,12 +128,15 @@ class Worker {
  private:
   void open_more();
   void pace();
+  void heartbeat();
 
   std::vector<int> pending_;
   std::size_t next_pending_ = 0;
   int in_flight_ = 0;
   std::vector<std::shared_ptr<Session>> sessions_;
   net::steady_timer timer_{ioc};
+  net::steady_timer heartbeat_timer_{ioc};
+  std::uint64_t heartbeat_tick_ = 0;
   double rate_ = 0;
   std::chrono::steady_clock::time_point pace_start_;
   std::uint64_t paced_sent_ = 0;

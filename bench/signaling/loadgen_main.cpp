@@ -1,6 +1,7 @@
-// sb_signaling_loadgen: opens N WebSocket sessions in rooms of two against a signaling server speaking
-// protocol v1, then measures (1) sessions held and server memory per idle session, (2) relayed messages per
-// second at saturation (closed loop), (3) relay latency at a fixed offered rate. Results are printed as
+// sb_signaling_loadgen: opens N WebSocket sessions in pairs against a signaling server speaking protocol v1
+// (rooms of two) or the PeerJS server protocol (sessions 2k and 2k+1 message each other by id), then
+// measures (1) sessions held and server memory per idle session, (2) relayed messages per second at
+// saturation (closed loop), (3) relay latency at a fixed offered rate. Results are printed as
 // `key value` lines on stdout; progress goes to stderr. Every phase is bounded by time.
 #include <sys/resource.h>
 #include <unistd.h>
@@ -21,7 +22,12 @@ using Clock = std::chrono::steady_clock;
 using std::chrono::duration;
 
 struct Options {
-  std::string server = "127.0.0.1:8080";
+  std::string protocol = "v1";
+  std::string peerjs_key = "peerjs";
+  std::string server = "127.0.0.1:8080";  // HOST:PORT[,HOST:PORT...]: the nodes of a cluster
+  std::string placement = "same";         // same | cross: the two sessions of a room on one node or on two
+  std::string room_prefix = "b";
+  int index_start = 0, index_step = 1;
   std::string path = "/ws";
   bool room_hint = true;
   int sessions = 1000;
@@ -32,7 +38,9 @@ struct Options {
   int window = 1;
   double saturation_s = 5, paced_s = 5, settle_s = 2, rate = 20000;
   double connect_timeout_s = 180;
-  int server_pid = 0;
+  std::string server_pid;  // PID[,PID...]: CPU and memory summed over the servers
+  int redis_pid = 0;       // a cluster's Redis: its CPU per message
+  double hold_s = -1;      // >= 0: no traffic; hold the sessions this long after measuring memory, then exit
 };
 
 struct ProcStat {
@@ -40,7 +48,7 @@ struct ProcStat {
   double cpu_s = 0;
 };
 
-ProcStat proc_stat(int pid) {
+ProcStat proc_stat_one(int pid) {
   ProcStat s;
   if (pid <= 0) return s;
   std::ifstream status("/proc/" + std::to_string(pid) + "/status");
@@ -60,6 +68,26 @@ ProcStat proc_stat(int pid) {
   }
   s.cpu_s = (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
   return s;
+}
+
+std::vector<int> pids_of(const std::string& list) {
+  std::vector<int> pids;
+  std::stringstream in(list);
+  for (std::string item; std::getline(in, item, ',');) {
+    if (!item.empty()) pids.push_back(std::stoi(item));
+  }
+  return pids;
+}
+
+// Summed over the processes (the nodes of a cluster); rss_kib is -1 when there are none.
+ProcStat proc_stat(const std::vector<int>& pids) {
+  ProcStat sum;
+  for (int pid : pids) {
+    const ProcStat s = proc_stat_one(pid);
+    sum.rss_kib = (sum.rss_kib < 0 ? 0 : sum.rss_kib) + std::max(0L, s.rss_kib);
+    sum.cpu_s += s.cpu_s;
+  }
+  return sum;
 }
 
 // CPU seconds (user + system) this load generator has used, to tell whether it was the bottleneck.
@@ -103,6 +131,7 @@ class Controller {
   void report(const std::string& key, double value) { std::cout << key << " " << value << "\n"; }
 
   const Options& o_;
+  const std::vector<int> server_pids_ = pids_of(o_.server_pid);
   LoadConfig config_;
   std::atomic<int> phase_{static_cast<int>(Phase::setup)};
   std::vector<std::unique_ptr<Worker>> workers_;
@@ -138,17 +167,20 @@ void Controller::measure_saturation() {
   for (auto& w : workers_) w->start_saturation();
   std::this_thread::sleep_for(std::chrono::seconds(1));  // warm-up
   const auto r0 = sum(&Worker::received);
-  const auto c0 = proc_stat(o_.server_pid).cpu_s;
+  const auto c0 = proc_stat(server_pids_).cpu_s;
+  const auto redis0 = proc_stat_one(o_.redis_pid).cpu_s;
   const double own0 = own_cpu_s();
   const auto t0 = Clock::now();
   std::this_thread::sleep_for(duration<double>(o_.saturation_s));
   const auto r1 = sum(&Worker::received);
-  const auto c1 = proc_stat(o_.server_pid).cpu_s;
+  const auto c1 = proc_stat(server_pids_).cpu_s;
+  const auto redis1 = proc_stat_one(o_.redis_pid).cpu_s;
   const double own1 = own_cpu_s();
   const double secs = duration<double>(Clock::now() - t0).count();
   const double rate = static_cast<double>(r1 - r0) / secs;
   report("saturation_msgs_per_second", rate);
-  if (o_.server_pid > 0 && r1 > r0) report("saturation_server_cpu_us_per_msg", (c1 - c0) * 1e6 / (r1 - r0));
+  if (!server_pids_.empty() && r1 > r0) report("saturation_server_cpu_us_per_msg", (c1 - c0) * 1e6 / (r1 - r0));
+  if (o_.redis_pid > 0 && r1 > r0) report("saturation_redis_cpu_us_per_msg", (redis1 - redis0) * 1e6 / (r1 - r0));
   report("saturation_loadgen_cpu_share", (own1 - own0) / secs);  // 1.0 = one core busy all the time
   set_phase(Phase::drain);
   // Let in-flight messages arrive (bounded): wait until the received count stops moving.
@@ -167,7 +199,8 @@ void Controller::measure_paced() {
   std::this_thread::sleep_for(std::chrono::seconds(1));
   const auto s0 = sum(&Worker::sent);
   const auto r0 = sum(&Worker::received);
-  const auto c0 = proc_stat(o_.server_pid).cpu_s;
+  const auto c0 = proc_stat(server_pids_).cpu_s;
+  const auto redis0 = proc_stat_one(o_.redis_pid).cpu_s;
   const auto t0 = Clock::now();
   set_phase(Phase::paced);
   std::this_thread::sleep_for(duration<double>(o_.paced_s));
@@ -175,7 +208,8 @@ void Controller::measure_paced() {
   const double secs = duration<double>(Clock::now() - t0).count();
   const auto s1 = sum(&Worker::sent);
   const auto r1 = sum(&Worker::received);
-  const auto c1 = proc_stat(o_.server_pid).cpu_s;
+  const auto c1 = proc_stat(server_pids_).cpu_s;
+  const auto redis1 = proc_stat_one(o_.redis_pid).cpu_s;
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   set_phase(Phase::done);
   for (auto& w : workers_) w->join_thread();
@@ -183,7 +217,8 @@ void Controller::measure_paced() {
   for (auto& w : workers_) all.merge(w->latency);
   report("paced_offered_msgs_per_second", static_cast<double>(s1 - s0) / secs);
   report("paced_delivered_msgs_per_second", static_cast<double>(r1 - r0) / secs);
-  if (o_.server_pid > 0 && r1 > r0) report("paced_server_cpu_us_per_msg", (c1 - c0) * 1e6 / (r1 - r0));
+  if (!server_pids_.empty() && r1 > r0) report("paced_server_cpu_us_per_msg", (c1 - c0) * 1e6 / (r1 - r0));
+  if (o_.redis_pid > 0 && r1 > r0) report("paced_redis_cpu_us_per_msg", (redis1 - redis0) * 1e6 / (r1 - r0));
   report("paced_latency_samples", static_cast<double>(all.total()));
   report("paced_latency_p50_ms", all.quantile_us(0.50) / 1000);
   report("paced_latency_p99_ms", all.quantile_us(0.99) / 1000);
@@ -191,10 +226,19 @@ void Controller::measure_paced() {
 }
 
 int Controller::run() {
-  auto colon = o_.server.rfind(':');
-  config_.server = tcp::endpoint(net::ip::make_address(o_.server.substr(0, colon)),
-                                 static_cast<unsigned short>(std::stoi(o_.server.substr(colon + 1))));
-  config_.host_header = o_.server;
+  std::stringstream servers(o_.server);
+  for (std::string hp; std::getline(servers, hp, ',');) {
+    auto colon = hp.rfind(':');
+    config_.servers.emplace_back(net::ip::make_address(hp.substr(0, colon)),
+                                 static_cast<unsigned short>(std::stoi(hp.substr(colon + 1))));
+    config_.host_headers.push_back(hp);
+  }
+  config_.cross = o_.placement == "cross";
+  config_.room_prefix = o_.room_prefix;
+  config_.index_start = o_.index_start;
+  config_.index_step = o_.index_step;
+  config_.protocol = o_.protocol == "peerjs" ? Protocol::peerjs : Protocol::v1;
+  config_.peerjs_key = o_.peerjs_key;
   config_.path = o_.path;
   config_.room_hint = o_.room_hint;
   config_.per_source = o_.per_source;
@@ -204,17 +248,25 @@ int Controller::run() {
   for (int i = 1; i <= n_sources; ++i) config_.sources.push_back(net::ip::make_address(o_.source_prefix + std::to_string(i)));
   for (int t = 0; t < o_.threads; ++t) workers_.push_back(std::make_unique<Worker>(config_, phase_));
 
-  const ProcStat before = proc_stat(o_.server_pid);
+  const ProcStat before = proc_stat(server_pids_);
   std::cerr << "connecting " << o_.sessions << " sessions from " << n_sources << " source address(es)\n";
   if (!connect_all()) return 1;
   std::this_thread::sleep_for(duration<double>(o_.settle_s));
-  const ProcStat idle = proc_stat(o_.server_pid);
+  const ProcStat idle = proc_stat(server_pids_);
   const auto held = sum(&Worker::ready) - sum(&Worker::closed);
   report("sessions_held", static_cast<double>(held));
-  if (o_.server_pid > 0 && held > 0) {
+  if (!server_pids_.empty() && held > 0) {
     report("server_rss_before_kib", static_cast<double>(before.rss_kib));
     report("server_rss_idle_kib", static_cast<double>(idle.rss_kib));
     report("server_bytes_per_idle_session", static_cast<double>(idle.rss_kib - before.rss_kib) * 1024 / held);
+  }
+  if (o_.hold_s >= 0) {
+    // Several load generators fill the rooms of one cluster: each keeps its sessions while the others measure.
+    report("server_errors_received", static_cast<double>(sum(&Worker::errors)));
+    std::cout.flush();
+    std::this_thread::sleep_for(duration<double>(o_.hold_s));
+    report("sessions_closed_by_server", static_cast<double>(sum(&Worker::closed)));
+    return 0;
   }
   std::cerr << "saturation for " << o_.saturation_s << " s\n";
   measure_saturation();
@@ -222,7 +274,7 @@ int Controller::run() {
   measure_paced();
   report("server_errors_received", static_cast<double>(sum(&Worker::errors)));
   report("sessions_closed_by_server", static_cast<double>(sum(&Worker::closed)));
-  report("server_rss_end_kib", static_cast<double>(proc_stat(o_.server_pid).rss_kib));
+  report("server_rss_end_kib", static_cast<double>(proc_stat(server_pids_).rss_kib));
   return 0;
 }
 
@@ -231,8 +283,18 @@ int Controller::run() {
 
 int main(int argc, char** argv) {
   sb::bench::Options o;
-  CLI::App app{"WebSocket signaling load generator (rooms of two, protocol v1)"};
-  app.add_option("--server", o.server, "HOST:PORT of the signaling server")->required();
+  CLI::App app{"WebSocket signaling load generator (pairs of sessions, protocol v1 or PeerJS)"};
+  app.add_option("--protocol", o.protocol, "v1 (rooms of two) or peerjs (ids p<global index>, PATH?key=&id=&token=)")
+      ->check(CLI::IsMember({"v1", "peerjs"}));
+  app.add_option("--peerjs-key", o.peerjs_key, "the PeerJS key in the URL");
+  app.add_option("--server", o.server, "HOST:PORT of the signaling server, or a comma list of a cluster's nodes")
+      ->required();
+  app.add_option("--placement", o.placement, "same: a room's two sessions on one node; cross: on two nodes")
+      ->check(CLI::IsMember({"same", "cross"}));
+  app.add_option("--room-prefix", o.room_prefix, "rooms are PREFIX0, PREFIX1, ...");
+  app.add_option("--index-start", o.index_start, "first global session index (rooms are index / 2)");
+  app.add_option("--index-step", o.index_step, "global index step: N load generators with steps of N share rooms")
+      ->check(CLI::Range(1, 64));
   app.add_option("--path", o.path, "WebSocket path");
   app.add_option("--room-hint", o.room_hint, "connect to PATH?room=NAME, as the web client does (true|false)");
   app.add_option("--sessions", o.sessions, "sessions to open (rooms of two)")->check(CLI::Range(2, 1000000));
@@ -246,7 +308,9 @@ int main(int argc, char** argv) {
   app.add_option("--paced-seconds", o.paced_s, "measured paced time");
   app.add_option("--settle-seconds", o.settle_s, "wait before reading idle memory");
   app.add_option("--connect-timeout", o.connect_timeout_s, "bound on the connect phase, seconds");
-  app.add_option("--server-pid", o.server_pid, "server process for RSS and CPU readings from /proc");
+  app.add_option("--server-pid", o.server_pid, "server process(es), PID[,PID...], for RSS and CPU from /proc");
+  app.add_option("--redis-pid", o.redis_pid, "a cluster's redis-server, for its CPU per message");
+  app.add_option("--hold-seconds", o.hold_s, "no traffic: measure memory, hold the sessions this long, exit");
   CLI11_PARSE(app, argc, argv);
   sb::bench::raise_fd_limit(o.sessions);
   int rc = sb::bench::Controller(o).run();

@@ -5,9 +5,11 @@
 #include <net/if.h>
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/post.hpp>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <random>
 
 #include "client/progress.hpp"
 
@@ -203,10 +205,29 @@ void Client::handle(const msg::Error& m) {
   finish(ExitCode::rejected, fmt::format("join rejected: {} ({})", m.message, code));
 }
 
-// The server is going away (docs/signaling-protocol.md, `drain`); its close follows.
+// The server is going away (docs/signaling-protocol.md, `drain`): leave it now and connect again at once (a load
+// balancer sends the new connection to another node), then join afresh: the call is negotiated again. The jitter
+// spreads a drained node's clients over a few hundred milliseconds.
 void Client::handle(const msg::Drain&) {
   emit("drain");
-  spdlog::info("the server is shutting down");
+  spdlog::info("the server is going away; reconnecting");
+  // Not from inside the connection's own read handler: abort() drops its handlers.
+  asio::post(io_, [this] { reconnect_now(); });
+}
+
+void Client::reconnect_now() {
+  if (state_ == State::leaving || state_ == State::done) return;
+  end_peer();
+  ws_->abort();  // no handler runs for it any more; the next connect() replaces it
+  ws_open_ = false;
+  joined_ = false;
+  connect_attempt_ = 0;
+  set_state(State::connecting);
+  std::uniform_int_distribution<int> jitter_ms(100, 300);
+  retry_timer_.expires_after(std::chrono::milliseconds(jitter_ms(rng_)));
+  retry_timer_.async_wait([this](auto ec) {
+    if (!ec && state_ == State::connecting) connect();
+  });
 }
 
 bool Client::from_current_peer(const std::string& from) const {

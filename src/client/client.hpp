@@ -15,6 +15,7 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <random>
 #include <string>
 #include <string_view>
 
@@ -48,6 +49,7 @@ class Client {
   void on_ws_text(const std::string& text);
   void on_ws_closed(const std::string& why);
   void send(const signaling::ClientMessage& m);
+  void reconnect_now();  // after `drain`
 
   // One handler per server message type (docs/signaling-protocol.md).
   void handle(const signaling::msg::Joined& m);
@@ -92,6 +94,7 @@ class Client {
   bool ws_open_ = false;
   bool joined_ = false;
   std::uint32_t connect_attempt_ = 0;
+  std::minstd_rand rng_{std::random_device{}()};  // reconnect jitter
   signaling::msg::Joined joined_info_;
 
   std::shared_ptr<PeerSession> peer_;

@@ -10,7 +10,7 @@ namespace {
 using signaling::ErrorCode;
 using signaling::RelayedType;
 
-constexpr char kRelay = 'R', kJoined = 'J', kLeft = 'L', kUndeliverable = 'U';
+constexpr char kRelay = 'R', kJoined = 'J', kLeft = 'L', kUndeliverable = 'U', kWatchQuery = 'Q', kArrived = 'A';
 
 // Reads newline-terminated fields off the front of a message.
 class Fields {
@@ -117,6 +117,20 @@ std::optional<BusMessage> parse_undeliverable(Fields& f) {
   return bus::Undeliverable{(*h)[0], (*h)[1], (*h)[2], *t, *code};
 }
 
+std::optional<BusMessage> parse_watch_query(Fields& f) {
+  auto h = take<3>(f);  // origin, room, target
+  if (!h || !f.rest().empty()) return std::nullopt;
+  return bus::WatchQuery{(*h)[0], (*h)[1], (*h)[2]};
+}
+
+std::optional<BusMessage> parse_arrived(Fields& f) {
+  auto h = take<2>(f);  // room, id
+  if (!h) return std::nullopt;
+  auto peer = parse_peer_json((*h)[1], f.rest());
+  if (!peer) return std::nullopt;
+  return bus::Arrived{std::string((*h)[0]), std::move(*peer)};
+}
+
 }  // namespace
 
 bool valid_field(std::string_view s) {
@@ -158,6 +172,19 @@ std::string encode_undeliverable(std::string_view room, std::string_view from, s
   return out;
 }
 
+std::string encode_watch_query(std::string_view origin, std::string_view room, std::string_view target) {
+  std::string out;
+  append_fields(out, std::string_view(&kWatchQuery, 1), origin, room, target);
+  return out;
+}
+
+std::string encode_arrived(std::string_view room, const signaling::PeerInfo& peer) {
+  std::string out;
+  append_fields(out, std::string_view(&kArrived, 1), room, peer.id);
+  out += peer_json(peer);
+  return out;
+}
+
 std::optional<BusMessage> parse_bus_message(std::string_view message) {
   if (message.size() < 2 || message[1] != '\n') return std::nullopt;
   Fields f(message.substr(2));
@@ -166,6 +193,8 @@ std::optional<BusMessage> parse_bus_message(std::string_view message) {
     case kJoined: return parse_joined(f);
     case kLeft: return parse_left(f);
     case kUndeliverable: return parse_undeliverable(f);
+    case kWatchQuery: return parse_watch_query(f);
+    case kArrived: return parse_arrived(f);
     default: return std::nullopt;
   }
 }

@@ -53,9 +53,21 @@ struct Undeliverable {
   signaling::ErrorCode code = signaling::ErrorCode::unknown_peer;
 };
 
+// Router::watch across nodes: `origin` watches `target` in `room`, which the receiving node holds; the answer is
+// Arrived once the target is announced there.
+struct WatchQuery {
+  std::string_view origin, room, target;
+};
+// `peer` is a member of `room` and announced: the receiving node's members watching its id are told.
+struct Arrived {
+  std::string room;
+  signaling::PeerInfo peer;
+};
+
 }  // namespace bus
 
-using BusMessage = std::variant<bus::Relay, bus::Joined, bus::Left, bus::Undeliverable>;
+using BusMessage =
+    std::variant<bus::Relay, bus::Joined, bus::Left, bus::Undeliverable, bus::WatchQuery, bus::Arrived>;
 
 std::string encode_relay(std::string_view origin, std::string_view room, std::string_view from, std::string_view to,
                          signaling::RelayedType type, std::string_view frame);
@@ -64,6 +76,8 @@ std::string encode_joined(std::string_view room, std::string_view node, std::uin
 std::string encode_left(std::string_view room, std::string_view id, signaling::LeaveReason reason);
 std::string encode_undeliverable(std::string_view room, std::string_view from, std::string_view to,
                                  signaling::RelayedType type, signaling::ErrorCode code);
+std::string encode_watch_query(std::string_view origin, std::string_view room, std::string_view target);
+std::string encode_arrived(std::string_view room, const signaling::PeerInfo& peer);
 
 // nullopt for anything malformed (counted and dropped by the caller). Views point into `message`.
 std::optional<BusMessage> parse_bus_message(std::string_view message);

@@ -14,10 +14,16 @@ class Keys {
   std::string node_prefix() const { return p_ + "node:"; }           // STRING with a TTL: a node's heartbeat
   std::string members_prefix() const { return p_ + "members:"; }     // SET "<room>\n<id>" of a node's members
   std::string channel_prefix() const { return p_ + "ch:"; }          // pub/sub channel, one per node
+  std::string watch_prefix() const { return p_ + "watch:"; }         // SET of nodes watching "<room>\n<id>"
+  std::string watching_prefix() const { return p_ + "watching:"; }   // SET of the watch keys a node is in
   std::string room(std::string_view r) const { return room_prefix() + std::string(r); }
   std::string node(std::string_view n) const { return node_prefix() + std::string(n); }
   std::string members(std::string_view n) const { return members_prefix() + std::string(n); }
   std::string channel(std::string_view n) const { return channel_prefix() + std::string(n); }
+  std::string watch(std::string_view r, std::string_view id) const {
+    return watch_prefix() + std::string(r) + '\n' + std::string(id);
+  }
+  std::string watching(std::string_view n) const { return watching_prefix() + std::string(n); }
   std::string nodes() const { return p_ + "nodes"; }  // SET of node ids that registered
   std::string seq() const { return p_ + "seq"; }      // the last join seq handed out
   std::string epoch() const { return p_ + "epoch"; }  // set once per Redis dataset: a flush changes it

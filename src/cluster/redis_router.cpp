@@ -3,6 +3,7 @@
 
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
+#include <unordered_set>
 
 #include "util/random.hpp"
 
@@ -99,7 +100,8 @@ void RedisRouter::send_join(signaling::JoinRequest request) {
 
 void RedisRouter::announce_joined(std::string_view room, std::string_view id) {
   std::vector<Delivery> deliveries;
-  std::string payload;
+  std::string joined, arrived;
+  bool presence;
   {
     std::lock_guard lock(mu_);
     auto r = rooms_.find(room);
@@ -107,17 +109,24 @@ void RedisRouter::announce_joined(std::string_view room, std::string_view id) {
     auto self = r->second.local.find(id);
     if (self == r->second.local.end()) return;
     LocalEntry& e = self->second;
-    if (!e.admitted || !e.presence || e.announced) return;
+    if (!e.admitted || e.announced) return;
     e.announced = true;
-    for (const auto& [other, o] : r->second.local) {
-      if (o.admitted && o.presence && o.seq < e.seq) deliveries.emplace_back(o.member, event::PeerJoined{e.info});
+    presence = e.presence;
+    notify_watchers_locked(room, r->second, e.info, deliveries);
+    if (presence) {
+      for (auto& [other, o] : r->second.local) {
+        if (&o != &e && o.presence) tell_locked(o, o.seq < e.seq, event::PeerJoined{e.info}, deliveries);
+      }
+      joined = encode_joined(room, config_.node_id, e.seq, e.info);
     }
-    payload = encode_joined(room, config_.node_id, e.seq, e.info);
+    arrived = encode_arrived(room, e.info);
   }
   deliver_all(deliveries);
-  asio::post(io_, [this, room = std::string(room), id = std::string(id), payload = std::move(payload)] {
+  asio::post(io_, [this, room = std::string(room), id = std::string(id), joined = std::move(joined),
+                   arrived = std::move(arrived), presence] {
     // Lost if Redis is away now; the re-assertion after it comes back announces again.
-    eval(Script::announce, {keys_.room(room)}, {id, config_.node_id, payload, keys_.channel_prefix()}, {});
+    eval(Script::announce, {keys_.room(room), keys_.watch(room, id)},
+         {id, config_.node_id, joined, keys_.channel_prefix(), presence ? "1" : "0", arrived}, {});
   });
 }
 
@@ -158,33 +167,62 @@ void RedisRouter::relay_remote(std::string_view room, std::string_view from, std
   };
   if (from == to) return undeliverable(ErrorCode::unknown_peer);
   if (!up_) return undeliverable(ErrorCode::unavailable);
-  std::string payload = encode_relay(config_.node_id, room, from, to, relay.type, *relay.frame);
-  asio::post(io_, [this, room = std::string(room), from = std::string(from), to = std::string(to),
-                   node = node ? *node : std::string(), payload = std::move(payload), relay = std::move(relay),
-                   sender = std::move(sender)]() mutable {
-    auto report = [to, relay, sender](ErrorCode code) {
-      if (auto s = sender.lock()) s->deliver(event::Undeliverable{to, relay.type, code, relay.frame});
-    };
-    metrics_->out.inc();
-    bool sent;
-    if (!node.empty()) {
-      const std::string channel = keys_.channel(node);
-      const std::string_view args[] = {"PUBLISH", channel, payload};
-      // Nobody subscribed: the target's node is gone or reconnecting.
-      sent = commands_->command(args, [report](net::RedisReply r) {
-        if (r.null() || r.integer() == 0) report(ErrorCode::unavailable);
-      });
-    } else {
-      // Not in this node's view (no presence, or not there at all): Redis finds its node, or says it is unknown.
-      sent = eval(Script::relay, {keys_.room(room)}, {from, to, payload, keys_.channel_prefix()},
-                  [report](net::RedisReply r) {
-                    if (r.null() || r.is_error()) return report(ErrorCode::unavailable);
-                    if (r.is_nil()) return report(ErrorCode::unknown_peer);
-                    if (r.at(1).integer() == 0) report(ErrorCode::unavailable);
-                  });
-    }
-    if (!sent) report(ErrorCode::unavailable);
-  });
+  Outgoing out{std::string(room),  std::string(from),
+               std::string(to),    node ? *node : std::string(),
+               encode_relay(config_.node_id, room, from, to, relay.type, *relay.frame),
+               std::move(relay),   std::move(sender)};
+  // One wake-up of the router's thread for a burst of relays, not one per relay. The flush is posted under the
+  // lock, so whoever finds the outbox non-empty knows a flush is already queued ahead of anything it posts later
+  // (a leave, say): Redis sees a member's relays and its leave in the order it made them.
+  std::lock_guard lock(outbox_mu_);
+  if (outbox_.empty()) asio::post(io_, [this] { flush_outbox(); });
+  outbox_.push_back(std::move(out));
+}
+
+void RedisRouter::flush_outbox() {
+  std::vector<Outgoing> batch;
+  {
+    std::lock_guard lock(outbox_mu_);
+    batch.swap(outbox_);
+  }
+  for (auto& o : batch) send_relay(o);
+}
+
+// Tells a relay's sender that it did not arrive.
+struct RedisRouter::Reporter {
+  std::string to;
+  event::Relay relay;
+  std::weak_ptr<signaling::Member> sender;
+  void operator()(ErrorCode code) const {
+    if (auto s = sender.lock()) s->deliver(event::Undeliverable{to, relay.type, code, relay.frame});
+  }
+};
+
+void RedisRouter::send_relay(Outgoing& o) {
+  if (!scripts_loaded_ || !commands_->ready()) {
+    return Reporter{std::move(o.to), std::move(o.relay), std::move(o.sender)}(ErrorCode::unavailable);
+  }
+  metrics_->out.inc();
+  const Reporter report{o.to, std::move(o.relay), std::move(o.sender)};
+  bool sent;
+  if (!o.node.empty()) {
+    const std::string channel = keys_.channel(o.node);
+    const std::string_view args[] = {"PUBLISH", channel, o.payload};
+    // Nobody subscribed: the target's node is gone or reconnecting.
+    sent = commands_->command(args, [r = report](net::RedisReply reply) {
+      if (reply.null() || reply.integer() == 0) r(ErrorCode::unavailable);
+    });
+  } else {
+    // Not in this node's view (no presence, or not there at all): Redis finds its node, or says it is unknown.
+    sent = eval(Script::relay, {keys_.room(o.room)}, {o.from, o.to, o.payload, keys_.channel_prefix()},
+                [r = report](net::RedisReply reply) {
+                  if (reply.null() || reply.is_error()) return r(ErrorCode::unavailable);
+                  if (reply.is_nil()) return r(ErrorCode::unknown_peer);
+                  if (reply.at(1).integer() == 0) r(ErrorCode::unavailable);
+                });
+  }
+  // Redis going away this very moment (the callback is dropped unrun).
+  if (!sent) report(ErrorCode::unavailable);
 }
 
 void RedisRouter::leave(std::string_view room, std::string_view id, signaling::LeaveReason reason) {
@@ -203,6 +241,7 @@ void RedisRouter::leave(std::string_view room, std::string_view id, signaling::L
       const LocalEntry gone = std::move(e->second);
       r->second.local.erase(e);
       --local_peers_;
+      for (const auto& target : gone.watching) unwatch_locked(room, r->second, id, target);
       if (gone.presence) told_left_locked(r->second, id, gone.seq, gone.announced, reason, deliveries);
       erase_if_empty_locked(room);
     }
@@ -227,11 +266,34 @@ void RedisRouter::send_leave(const std::string& room, const std::string& id, con
 // announced, everyone.
 void RedisRouter::told_left_locked(RoomView& view, std::string_view id, std::uint64_t seq, bool announced,
                                    signaling::LeaveReason reason, std::vector<Delivery>& out) {
-  for (const auto& [other, o] : view.local) {
-    if (o.admitted && o.presence && (o.seq > seq || announced)) {
-      out.emplace_back(o.member, event::PeerLeft{std::string(id), reason});
+  for (auto& [other, o] : view.local) {
+    if (o.presence) tell_locked(o, o.seq > seq || announced, event::PeerLeft{std::string(id), reason}, out);
+  }
+}
+
+void RedisRouter::tell_locked(LocalEntry& e, bool applies, Event ev, std::vector<Delivery>& out) {
+  if (e.admitted) {
+    if (applies) out.emplace_back(e.member, std::move(ev));
+  } else if (!e.cancelled) {
+    e.pending.push_back(std::move(ev));
+  }
+}
+
+// Once admitted: a peer announced meanwhile is news unless the roster has it; a peer that left meanwhile is news
+// if the roster (or an earlier pending announcement) had it.
+void RedisRouter::settle_pending_locked(LocalEntry& e, const std::vector<signaling::PeerInfo>& roster,
+                                        std::vector<Delivery>& out) {
+  std::unordered_set<std::string> known;
+  for (const auto& p : roster) known.insert(p.id);
+  for (auto& ev : e.pending) {
+    if (auto* j = std::get_if<event::PeerJoined>(&ev)) {
+      if (known.insert(j->peer.id).second) out.emplace_back(e.member, std::move(ev));
+    } else if (auto* l = std::get_if<event::PeerLeft>(&ev)) {
+      if (known.erase(l->id) != 0) out.emplace_back(e.member, std::move(ev));
     }
   }
+  e.pending.clear();
+  e.pending.shrink_to_fit();
 }
 
 void RedisRouter::erase_if_empty_locked(std::string_view room) {

@@ -73,6 +73,8 @@ class RedisRouter final : public signaling::Router {
   void relay(std::string_view room, std::string_view from, std::string_view to,
              signaling::event::Relay relay) override;
   void leave(std::string_view room, std::string_view id, signaling::LeaveReason reason) override;
+  void watch(std::string_view room, std::string_view watcher, std::string_view target) override;
+  void unwatch(std::string_view room, std::string_view watcher, std::string_view target) override;
   void drain() override;
   std::size_t room_count() const override;
   std::size_t peer_count() const override;
@@ -98,6 +100,10 @@ class RedisRouter final : public signaling::Router {
     bool admitted = false;   // the join script said yes
     bool announced = false;
     bool cancelled = false;  // left before the join script answered
+    // What happened in the room while the join script was running or its answer on its way (the answer and the
+    // bus arrive on different connections): sorted out against the roster once admitted.
+    std::vector<signaling::Event> pending{};
+    std::vector<std::string> watching{};  // ids this member watches (few: a PeerJS session's pending ids)
   };
   // A member of another node, in a room this node has members in (only members with presence are kept).
   struct RemoteEntry {
@@ -109,8 +115,18 @@ class RedisRouter final : public signaling::Router {
   struct RoomView {
     Map<LocalEntry> local;
     Map<RemoteEntry> remote;
+    Map<std::vector<std::string>> watchers{};  // target id → ids of the local members watching it
   };
   using Delivery = std::pair<std::weak_ptr<signaling::Member>, signaling::Event>;
+  // A relay for a member of another node, on its way to the router's thread.
+  struct Outgoing {
+    std::string room, from, to;
+    std::string node;  // empty: Redis looks the target up
+    std::string payload;
+    signaling::event::Relay relay;
+    std::weak_ptr<signaling::Member> sender;
+  };
+  struct Reporter;
   struct Metrics {
     Metrics(metrics::Registry& r, const std::string& node);
     metrics::Histogram& rtt;
@@ -129,10 +145,27 @@ class RedisRouter final : public signaling::Router {
   void send_leave(const std::string& room, const std::string& id, const std::string& payload);
   void relay_remote(std::string_view room, std::string_view from, std::string_view to, const std::string* node,
                     signaling::event::Relay relay, std::weak_ptr<signaling::Member> sender);
+  void flush_outbox();            // router thread
+  void send_relay(Outgoing& o);   // router thread
   void told_left_locked(RoomView& view, std::string_view id, std::uint64_t seq, bool announced,
                         signaling::LeaveReason reason, std::vector<Delivery>& out);
+  // PeerJoined / PeerLeft for `e`: delivered when admitted and `applies`; kept for later while it is joining.
+  static void tell_locked(LocalEntry& e, bool applies, signaling::Event ev, std::vector<Delivery>& out);
+  static void settle_pending_locked(LocalEntry& e, const std::vector<signaling::PeerInfo>& roster,
+                                    std::vector<Delivery>& out);
   void erase_if_empty_locked(std::string_view room);
   static void deliver_all(std::vector<Delivery>& deliveries);
+
+  // redis_router_watch.cpp: Router::watch across nodes. A node's watches of one target are one entry in Redis
+  // (the target's watch set); posting send_watch / send_unwatch under mu_ keeps them in the order of the calls.
+  void unwatch_locked(std::string_view room, RoomView& view, std::string_view watcher, std::string_view target);
+  void notify_watchers_locked(std::string_view room, RoomView& view, const signaling::PeerInfo& info,
+                              std::vector<Delivery>& out);
+  void send_watch(const std::string& room, const std::string& target);    // router thread
+  void send_unwatch(const std::string& room, const std::string& target);  // router thread
+  void rewatch();                                                         // router thread: after a re-assertion
+  void on(const bus::WatchQuery& m);
+  void on(const bus::Arrived& m);
 
   // redis_router_bus.cpp: answers and messages from Redis (router thread).
   void on_join_reply(const std::string& room, const std::string& id, net::RedisReply reply);
@@ -152,7 +185,7 @@ class RedisRouter final : public signaling::Router {
   void set_up(bool up);
   void heartbeat();
   void sweep();
-  void sweep_node(const std::string& node);
+  bool sweep_node(const std::string& node, signaling::LeaveReason reason, std::function<void(bool)> done);
   void register_node(bool reassert);
   void reassert();
   void on_lost(net::RedisReply lost);
@@ -167,7 +200,7 @@ class RedisRouter final : public signaling::Router {
 
   // Scripts run by their SHA (loaded on every connect, before anything else). `done` may be empty.
   enum class Script : std::uint8_t { join, announce, leave, relay, heartbeat, reg, reassert, find_dead, sweep,
-                                     goodbye, count };
+                                     goodbye, watch, unwatch, count };
   bool eval(Script s, std::initializer_list<std::string_view> keys, std::span<const std::string_view> args,
             net::RedisConnection::Callback done);
   bool eval(Script s, std::initializer_list<std::string_view> keys, std::initializer_list<std::string_view> args,
@@ -184,6 +217,8 @@ class RedisRouter final : public signaling::Router {
   Map<RoomView> rooms_;           // guarded by mu_: rooms with at least one local member (joining or admitted)
   std::size_t local_peers_ = 0;   // guarded by mu_: admitted local members
   bool draining_ = false;         // guarded by mu_
+  std::mutex outbox_mu_;
+  std::vector<Outgoing> outbox_;  // guarded by outbox_mu_: relays for other nodes, not yet handed to Redis
   std::atomic<bool> up_{false};   // both connections ready, the scripts loaded, the node registered
   std::mutex up_mu_;              // with up_cv_: wait_up()
   std::condition_variable up_cv_;

@@ -12,6 +12,7 @@ namespace event = signaling::event;
 void RedisRouter::on_join_reply(const std::string& room, const std::string& id, net::RedisReply reply) {
   std::optional<signaling::Event> answer;
   std::weak_ptr<signaling::Member> member;
+  std::vector<Delivery> after;  // what happened in the room meanwhile, after the answer
   {
     std::lock_guard lock(mu_);
     auto r = rooms_.find(room);
@@ -28,6 +29,7 @@ void RedisRouter::on_join_reply(const std::string& room, const std::string& id, 
       self.seq = std::strtoull(std::string(reply.at(1).str()).c_str(), nullptr, 10);
       ++local_peers_;
       auto roster = self.presence ? take_roster_locked(r->second, id, reply.at(2)) : std::vector<signaling::PeerInfo>{};
+      settle_pending_locked(self, roster, after);
       answer = event::Admitted{id, room, std::move(roster)};
     } else {
       // No answer: the script may have run. Leaving again once Redis is back removes what it may have added.
@@ -46,6 +48,7 @@ void RedisRouter::on_join_reply(const std::string& room, const std::string& id, 
   if (answer) {
     if (auto m = member.lock()) m->deliver(std::move(*answer));
   }
+  deliver_all(after);
 }
 
 // The roster of a join (pairs of id and record, as HGETALL gave them): remote members enter the view; the
@@ -115,10 +118,8 @@ void RedisRouter::on(const bus::Joined& m) {
     // Unknown: no member here has heard of it. Known from a roster: those who came before it have not.
     const bool everyone = known == view.remote.end();
     if (!everyone && known->second.announced) return;  // said before (a re-assertion repeats itself)
-    for (const auto& [id, o] : view.local) {
-      if (o.admitted && o.presence && (everyone || o.seq < m.seq)) {
-        deliveries.emplace_back(o.member, event::PeerJoined{m.peer});
-      }
+    for (auto& [id, o] : view.local) {
+      if (o.presence) tell_locked(o, everyone || o.seq < m.seq, event::PeerJoined{m.peer}, deliveries);
     }
     if (everyone) {
       view.remote.emplace(m.peer.id, RemoteEntry{m.node, m.peer, m.seq, true});

@@ -20,7 +20,7 @@ const char* script_text(std::size_t i) {
   static constexpr const char* kTexts[] = {scripts::kJoin,     scripts::kAnnounce,  scripts::kLeave,
                                            scripts::kRelay,    scripts::kHeartbeat, scripts::kRegister,
                                            scripts::kReassert, scripts::kFindDead,  scripts::kSweep,
-                                           scripts::kGoodbye};
+                                           scripts::kGoodbye,  scripts::kWatch,     scripts::kUnwatch};
   return kTexts[i];
 }
 
@@ -57,10 +57,11 @@ void RedisRouter::stop(std::chrono::milliseconds timeout) {
   auto future = said_goodbye->get_future();
   asio::post(io_, [this, said_goodbye] {
     stopping_ = true;
-    auto done = [said_goodbye](net::RedisReply) { said_goodbye->set_value(); };
-    if (!eval(Script::goodbye, {keys_.node(config_.node_id), keys_.nodes(), keys_.members(config_.node_id)},
-              {config_.node_id}, done)) {
-      said_goodbye->set_value();
+    // Members still here (their connections outlived the shutdown's grace) leave the others' rooms now.
+    auto swept = [said_goodbye](bool) { said_goodbye->set_value(); };
+    if (!eval(Script::goodbye, {keys_.node(config_.node_id)}, std::span<const std::string_view>{}, {}) ||
+        !sweep_node(config_.node_id, signaling::LeaveReason::disconnect, swept)) {
+      swept(false);
     }
   });
   if (future.wait_for(timeout) != std::future_status::ready && timeout.count() > 0) {
@@ -186,10 +187,11 @@ void RedisRouter::register_node(bool again) {
 void RedisRouter::reassert() {
   metrics_->reassertions.inc();
   std::vector<std::string> batch;
-  const std::string channel_prefix = keys_.channel_prefix(), room_prefix = keys_.room_prefix();
+  const std::string channel_prefix = keys_.channel_prefix(), room_prefix = keys_.room_prefix(),
+                    watch_prefix = keys_.watch_prefix();
   auto flush = [&] {
     if (batch.empty()) return;
-    std::vector<std::string_view> args{config_.node_id, channel_prefix, room_prefix};
+    std::vector<std::string_view> args{config_.node_id, channel_prefix, room_prefix, watch_prefix};
     args.insert(args.end(), batch.begin(), batch.end());
     eval(Script::reassert, {keys_.members(config_.node_id)}, args, [this](net::RedisReply r) { on_lost(r); });
     batch.clear();
@@ -199,13 +201,16 @@ void RedisRouter::reassert() {
     for (const auto& [room, view] : rooms_) {
       for (const auto& [id, e] : view.local) {
         if (!e.admitted) continue;
+        const bool told = e.announced && e.presence;
         batch.insert(batch.end(), {room, id, encode_record(MemberRecord{config_.node_id, e.seq, e.presence, e.info}),
-                                   e.announced ? "1" : "0", encode_joined(room, config_.node_id, e.seq, e.info)});
-        if (batch.size() >= kReassertBatch * 5) flush();
+                                   told ? "1" : "0", told ? encode_joined(room, config_.node_id, e.seq, e.info) : "",
+                                   e.announced ? encode_arrived(room, e.info) : ""});
+        if (batch.size() >= kReassertBatch * 6) flush();
       }
     }
   }
   flush();
+  rewatch();
   flush_pending_leaves();
   reconcile(false);
   reconcile_timer_.expires_after(config_.reconcile_delay);
@@ -289,8 +294,8 @@ void RedisRouter::reconcile_view_locked(RoomView& view, net::RedisReply hash, bo
     if (!rec) continue;
     in_redis.emplace(std::string(id), true);
     if (!rec->presence || rec->node == config_.node_id || view.remote.contains(id)) continue;
-    for (const auto& [lid, o] : view.local) {
-      if (o.admitted && o.presence) deliveries.emplace_back(o.member, event::PeerJoined{rec->peer});
+    for (auto& [lid, o] : view.local) {
+      if (o.presence) tell_locked(o, true, event::PeerJoined{rec->peer}, deliveries);
     }
     view.remote.emplace(std::string(id), RemoteEntry{rec->node, rec->peer, rec->seq, true});
   }
@@ -328,19 +333,31 @@ void RedisRouter::sweep() {
     metrics_->nodes_alive.set(nodes_alive_);
     for (std::size_t i = 1; i < r.size(); ++i) {
       std::string node(r.at(i).str());
-      if (node != config_.node_id) sweep_node(node);
+      if (node == config_.node_id) continue;
+      sweep_node(node, signaling::LeaveReason::node_lost, [node](bool complete) {
+        if (complete) spdlog::info("cluster: removed the members of dead node {}", node);
+      });
     }
   });
 }
 
-void RedisRouter::sweep_node(const std::string& node) {
+// Removes `node`'s members batch by batch; `done(true)` once none is left, `done(false)` when the sweep failed
+// (Redis away). False (and `done` not called) when the first batch could not be sent.
+bool RedisRouter::sweep_node(const std::string& node, signaling::LeaveReason reason,
+                             std::function<void(bool)> done) {
   const std::string batch = std::to_string(config_.sweep_batch);
-  eval(Script::sweep, {keys_.nodes()},
-       {node, keys_.node_prefix(), keys_.members_prefix(), keys_.room_prefix(), keys_.channel_prefix(), batch},
-       [this, node](net::RedisReply r) {
-         if (r.is_integer() && r.integer() > 0) sweep_node(node);  // the next batch
-         if (r.is_integer() && r.integer() == 0) spdlog::info("cluster: removed the members of dead node {}", node);
-       });
+  return eval(Script::sweep, {keys_.nodes()},
+              {node, keys_.node_prefix(), keys_.members_prefix(), keys_.room_prefix(), keys_.channel_prefix(), batch,
+               signaling::to_string(reason), keys_.watching_prefix()},
+              [this, node, reason, done = std::move(done)](net::RedisReply r) {
+                if (r.is_integer() && r.integer() > 0) {
+                  if (!sweep_node(node, reason, done)) done(false);  // the next batch
+                } else if (r.is_integer() && r.integer() == 0) {
+                  done(true);
+                } else if (r.null() || r.is_error()) {
+                  done(false);
+                }
+              });
 }
 
 bool RedisRouter::eval(Script s, std::initializer_list<std::string_view> keys, std::span<const std::string_view> args,

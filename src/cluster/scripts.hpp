@@ -41,11 +41,34 @@ inline constexpr const char* kJoin =
     "redis.call('SADD', KEYS[2], ARGV[6] .. '\\n' .. ARGV[1])\n"
     "return {'ok', s, roster}\n";
 
-// KEYS: room hash. ARGV: id, origin node, payload, channel prefix. Publishes the announcement to the other nodes
-// of the room while the member is still in it. Returns the number of nodes told.
+// KEYS: room hash, the member's watch set. ARGV: id, origin node, Joined payload, channel prefix, "1" for presence,
+// Arrived payload. While the member is still in the room: a member with presence is announced to the room's other
+// nodes, and the nodes watching its id (Router::watch) get Arrived; their watches end. Returns 1, or 0 when the
+// member is gone.
 inline constexpr const char* kAnnounce = SB_LUA_NODE_OF SB_LUA_FAN_OUT
     "if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end\n"
-    "fan_out(KEYS[1], ARGV[2], ARGV[4], ARGV[3])\n"
+    "if ARGV[5] == '1' then fan_out(KEYS[1], ARGV[2], ARGV[4], ARGV[3]) end\n"
+    "for _, n in ipairs(redis.call('SMEMBERS', KEYS[2])) do\n"
+    "  if n ~= ARGV[2] then redis.call('PUBLISH', ARGV[4] .. n, ARGV[6]) end\n"
+    "end\n"
+    "redis.call('DEL', KEYS[2])\n"
+    "return 1\n";
+
+// KEYS: the watch set of (room, target), the room hash, the node's set of watch keys. ARGV: node, target. Puts
+// the node among the target's watchers; returns the target's node when it is a member already (it may have been
+// announced before the watch: that node is asked), else nil (its announcement will tell this node).
+inline constexpr const char* kWatch = SB_LUA_NODE_OF
+    "redis.call('SADD', KEYS[1], ARGV[1])\n"
+    "redis.call('SADD', KEYS[3], KEYS[1])\n"
+    "local v = redis.call('HGET', KEYS[2], ARGV[2])\n"
+    "if not v then return false end\n"
+    "return node_of(v)\n";
+
+// KEYS: the watch set of (room, target), the node's set of watch keys. ARGV: node. The node's last watch of the
+// target ended.
+inline constexpr const char* kUnwatch =
+    "redis.call('SREM', KEYS[1], ARGV[1])\n"
+    "redis.call('SREM', KEYS[2], KEYS[1])\n"
     "return 1\n";
 
 // KEYS: room hash, the node's member set. ARGV: id, node, payload, channel prefix, room. Removes the member if
@@ -84,12 +107,13 @@ inline constexpr const char* kRegister =
     "redis.call('SET', KEYS[3], ARGV[4], 'NX')\n"
     "return redis.call('GET', KEYS[3])\n";
 
-// KEYS: the node's member set. ARGV: node, channel prefix, room key prefix, then per member 5 values: room, id,
-// record, "1" if announced, announcement payload. Puts back every member that is missing, and announces it again
-// when it had been announced. Returns the ids of members another node holds now (client-chosen ids only).
+// KEYS: the node's member set. ARGV: node, channel prefix, room key prefix, watch key prefix, then per member 6
+// values: room, id, record, "1" if announced with presence, Joined payload, Arrived payload (empty when not
+// announced). Puts back every member that is missing, announces it again when it had been announced, and tells
+// the nodes watching it (as kAnnounce). Returns the ids of members another node holds now (client-chosen ids only).
 inline constexpr const char* kReassert = SB_LUA_NODE_OF SB_LUA_FAN_OUT
     "local lost = {}\n"
-    "for i = 4, #ARGV, 5 do\n"
+    "for i = 5, #ARGV, 6 do\n"
     "  local room, id, rec = ARGV[i], ARGV[i + 1], ARGV[i + 2]\n"
     "  local key = ARGV[3] .. room\n"
     "  local cur = redis.call('HGET', key, id)\n"
@@ -99,6 +123,13 @@ inline constexpr const char* kReassert = SB_LUA_NODE_OF SB_LUA_FAN_OUT
     "    if not cur then redis.call('HSET', key, id, rec) end\n"
     "    redis.call('SADD', KEYS[1], room .. '\\n' .. id)\n"
     "    if ARGV[i + 3] == '1' then fan_out(key, ARGV[1], ARGV[2], ARGV[i + 4]) end\n"
+    "    if ARGV[i + 5] ~= '' then\n"
+    "      local wkey = ARGV[4] .. room .. '\\n' .. id\n"
+    "      for _, n in ipairs(redis.call('SMEMBERS', wkey)) do\n"
+    "        if n ~= ARGV[1] then redis.call('PUBLISH', ARGV[2] .. n, ARGV[i + 5]) end\n"
+    "      end\n"
+    "      redis.call('DEL', wkey)\n"
+    "    end\n"
     "  end\n"
     "end\n"
     "return lost\n";
@@ -112,10 +143,11 @@ inline constexpr const char* kFindDead =
     "out[1] = alive\n"
     "return out\n";
 
-// KEYS: the node set. ARGV: dead node, heartbeat key prefix, member set prefix, room key prefix, channel prefix,
-// batch size. Removes up to a batch of a dead node's members and tells the other nodes of each room (reason
-// node-lost). Returns the members left to remove (0: done, and the node is forgotten), or -1 when the node is
-// alive again. Several nodes may sweep at once: SPOP gives each member to one of them.
+// KEYS: the node set. ARGV: node, heartbeat key prefix, member set prefix, room key prefix, channel prefix,
+// batch size, reason, watching set prefix. Removes up to a batch of a node's members and tells the other nodes of
+// each room (reason node-lost for a dead node; disconnect for a node saying goodbye), and takes the node out of up
+// to a batch of watch sets. Returns the members and watches left to remove (0: done, and the node is forgotten),
+// or -1 when the node's heartbeat is alive. Several nodes may sweep at once: SPOP gives each member to one of them.
 inline constexpr const char* kSweep = SB_LUA_NODE_OF SB_LUA_PRESENCE_OF SB_LUA_FAN_OUT
     "if redis.call('EXISTS', ARGV[2] .. ARGV[1]) == 1 then return -1 end\n"
     "local mkey = ARGV[3] .. ARGV[1]\n"
@@ -127,20 +159,21 @@ inline constexpr const char* kSweep = SB_LUA_NODE_OF SB_LUA_PRESENCE_OF SB_LUA_F
     "    if v and node_of(v) == ARGV[1] then\n"
     "      redis.call('HDEL', key, id)\n"
     "      if presence_of(v) == '1' then\n"
-    "        fan_out(key, ARGV[1], ARGV[5], 'L\\n' .. room .. '\\n' .. id .. '\\nnode-lost')\n"
+    "        fan_out(key, ARGV[1], ARGV[5], 'L\\n' .. room .. '\\n' .. id .. '\\n' .. ARGV[7])\n"
     "      end\n"
     "    end\n"
     "  end\n"
     "end\n"
-    "local left = redis.call('SCARD', mkey)\n"
+    "local wkey = ARGV[8] .. ARGV[1]\n"
+    "for _, k in ipairs(redis.call('SPOP', wkey, tonumber(ARGV[6]))) do redis.call('SREM', k, ARGV[1]) end\n"
+    "local left = redis.call('SCARD', mkey) + redis.call('SCARD', wkey)\n"
     "if left == 0 then redis.call('SREM', KEYS[1], ARGV[1]) end\n"
     "return left\n";
 
-// KEYS: the node's heartbeat key, the node set, the node's member set. ARGV: node. A clean goodbye at the end
-// of a drain (the members have left already; any that remain are forgotten without notice).
+// KEYS: the node's heartbeat key. A clean goodbye at the end of a drain: the heartbeat goes at once, then the node
+// sweeps its own remaining members (reason disconnect) as if it were dead.
 inline constexpr const char* kGoodbye =
-    "redis.call('DEL', KEYS[1], KEYS[3])\n"
-    "redis.call('SREM', KEYS[2], ARGV[1])\n"
+    "redis.call('DEL', KEYS[1])\n"
     "return 1\n";
 
 #undef SB_LUA_NODE_OF

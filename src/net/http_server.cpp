@@ -65,8 +65,33 @@ class Listener : public std::enable_shared_from_this<Listener> {
     }
     boost::system::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);  // signaling is small, latency-bound messages
-    start_connection(std::move(socket), state_);
+    if (auto state = hold_slot(socket)) start_connection(std::move(socket), std::move(state));
     do_accept();
+  }
+
+  // One of the client IP's connection slots for this connection, or null (and the socket closed) when it has
+  // none left. The slot lives in what the connection's sessions hold anyway: their ServerState pointer is,
+  // for this connection, an alias of the shared state that also owns the slot, so the slot is given back
+  // when the last session of the connection (HTTP, then WebSocket) lets go of it.
+  std::shared_ptr<ServerState> hold_slot(Socket& socket) {
+    boost::system::error_code ec;
+    const auto remote = socket.remote_endpoint(ec);
+    if (ec) return nullptr;
+    const util::IpAddress ip = to_ip(remote.address());
+    if (!state_->connections_per_ip->try_acquire(ip)) {
+      socket.close(ec);  // refused (and counted) rather than queued
+      return nullptr;
+    }
+    struct Hold {
+      Hold(std::shared_ptr<ServerState> s, util::IpAddress a) : state(std::move(s)), ip(a) {}
+      Hold(const Hold&) = delete;
+      Hold& operator=(const Hold&) = delete;
+      ~Hold() { state->connections_per_ip->release(ip); }
+      std::shared_ptr<ServerState> state;
+      util::IpAddress ip;
+    };
+    auto hold = std::make_shared<Hold>(state_, ip);
+    return std::shared_ptr<ServerState>(hold, hold->state.get());
   }
 
   asio::io_context& ioc_;

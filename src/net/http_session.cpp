@@ -20,13 +20,6 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 
-util::IpAddress to_ip(const asio::ip::address& a) {
-  if (a.is_v4()) return util::IpAddress::from_v4(a.to_v4().to_uint());
-  auto v6 = a.to_v6();
-  if (v6.is_v4_mapped()) return util::IpAddress::from_v4(asio::ip::make_address_v4(asio::ip::v4_mapped, v6).to_uint());
-  return util::IpAddress::from_v6(v6.to_bytes());
-}
-
 http::response<http::string_body> to_beast(HttpResponse r, const http::request<http::string_body>& req) {
   http::response<http::string_body> res{static_cast<http::status>(r.status), req.version()};
   res.set(http::field::server, "signalbox");
@@ -228,6 +221,13 @@ class DetectSession final : public std::enable_shared_from_this<DetectSession> {
 };
 
 }  // namespace
+
+util::IpAddress to_ip(const asio::ip::address& a) {
+  if (a.is_v4()) return util::IpAddress::from_v4(a.to_v4().to_uint());
+  auto v6 = a.to_v6();
+  if (v6.is_v4_mapped()) return util::IpAddress::from_v4(asio::ip::make_address_v4(asio::ip::v4_mapped, v6).to_uint());
+  return util::IpAddress::from_v6(v6.to_bytes());
+}
 
 void start_connection(Socket socket, std::shared_ptr<ServerState> state) {
   if (state->tls) {

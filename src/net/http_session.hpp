@@ -12,4 +12,7 @@ namespace sb::net {
 // Starts serving `socket` (whose executor is its own strand).
 void start_connection(Socket socket, std::shared_ptr<ServerState> state);
 
+// A client's address as util knows it (IPv4-mapped IPv6 reduced to IPv4).
+util::IpAddress to_ip(const boost::asio::ip::address& a);
+
 }  // namespace sb::net

@@ -22,6 +22,7 @@
 #include "signaling/wire_session.hpp"
 #include "util/address.hpp"
 #include "util/clock.hpp"
+#include "util/per_ip.hpp"
 
 namespace sb::net {
 
@@ -38,12 +39,14 @@ struct WsOptions {
   // connection then also sends one message at a time. 0: no pre-admission limits (no access control).
   std::chrono::milliseconds admission_deadline{0};
   std::size_t pre_admission_message_bytes = 8 * 1024;
+  double joins_per_second_per_ip = 10;  // burst: 3 s worth; more joins get `rate-limited`; <= 0 = no limit
 };
 
 struct HttpOptions {
   std::chrono::milliseconds request_timeout{30'000};
   std::uint32_t max_header_bytes = 8 * 1024;
   std::uint32_t max_body_bytes = 8 * 1024;  // nothing we serve takes a body
+  std::uint32_t connections_per_ip = 256;   // HTTP/WebSocket connections per client IP (IPv6 /64); 0 = no limit
 };
 
 // Something the server can close at shutdown.
@@ -96,13 +99,21 @@ struct ServerState {
   std::function<std::unique_ptr<signaling::Gatekeeper>(const WsUpgrade&)> make_gate;
   // Set before serving, fixed after. init() adds protocol v1 at /ws.
   std::vector<WsEndpoint> ws_endpoints;
+  // Limits per client IP, made by init() from http.connections_per_ip and ws.joins_per_second_per_ip. The
+  // listener takes a connection slot at accept; the connection gives it back when its last session ends
+  // (see Listener::on_accept).
+  std::unique_ptr<util::PerIpCounter> connections_per_ip;
+  std::unique_ptr<util::PerIpRate> joins_per_ip;
   void init() {
+    connections_per_ip = std::make_unique<util::PerIpCounter>(http.connections_per_ip);
+    const double joins = ws.joins_per_second_per_ip;
+    joins_per_ip = std::make_unique<util::PerIpRate>(util::RateSpec{joins, 3 * joins});
     context = std::make_unique<const signaling::SessionContext>(
-        signaling::SessionContext{session_config, *router, *ice_servers, *counters, *clock});
+        signaling::SessionContext{session_config, *router, *ice_servers, *counters, *clock, joins_per_ip.get()});
     ws_endpoints.push_back({"/ws",
                             [ctx = context.get(), gate = make_gate](const WsUpgrade& upgrade, signaling::PeerLink& link,
                                                                     std::weak_ptr<signaling::Member> member) {
-                              return std::make_unique<signaling::Session>(*ctx, link, std::move(member),
+                              return std::make_unique<signaling::Session>(*ctx, link, std::move(member), upgrade.remote,
                                                                           gate ? gate(upgrade) : nullptr);
                             },
                             "signalbox"});

@@ -12,6 +12,7 @@
 #include <stdexcept>
 
 #include "stun/framing.hpp"
+#include "util/per_ip.hpp"
 
 namespace sb::net {
 
@@ -46,15 +47,31 @@ struct Closable {
 };
 }  // namespace
 
+util::IpAddress to_ip(const tcp::endpoint& e) {
+  const auto a = from_endpoint(e);
+  if (a.is_v4()) return util::IpAddress::from_v4(stun::load_u32(a.ip.data()));
+  return util::IpAddress::from_v6(a.ip);
+}
+
 struct StunStreamServer::Shared {
   Shared(const stun::ServiceConfig& cfg, const StunStreamOptions& o, std::atomic<std::size_t>& c)
-      : service(cfg, metrics), options(o), connections(c) {}
+      : service(cfg, metrics), options(o), connections(c), per_ip(o.connections_per_ip) {}
   stun::StunMetrics metrics;
   stun::BindingService service;
   const StunStreamOptions& options;
   std::atomic<std::size_t>& connections;
-  std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
+  // Each acceptor with the timer it waits on when accept() finds no free descriptor. The timer is made up
+  // front: a process out of descriptors may be out of memory too (ENOBUFS, ENOMEM).
+  struct Listener {
+    Listener(tcp::acceptor a, bool t) : acceptor(std::move(a)), backoff(acceptor.get_executor()), tls(t) {}
+    tcp::acceptor acceptor;
+    asio::steady_timer backoff;
+    bool tls;
+  };
+  std::vector<std::unique_ptr<Listener>> listeners;
   std::vector<std::weak_ptr<Closable>> sessions;  // to close them on stop(); pruned on accept
+  util::PerIpCounter per_ip;
+  std::atomic<std::uint64_t> refused{0}, backoffs{0};
   bool stopping = false;
 };
 
@@ -64,26 +81,33 @@ namespace {
 template <class Stream>
 class Session final : public Closable, public std::enable_shared_from_this<Session<Stream>> {
  public:
-  Session(Stream stream, std::shared_ptr<StunStreamServer::Shared> shared, stun::Transport transport)
+  Session(Stream stream, std::shared_ptr<StunStreamServer::Shared> shared, stun::Transport transport,
+          util::IpAddress ip)
       : stream_(std::move(stream)),
         shared_(std::move(shared)),
         timer_(stream_.get_executor()),
         transport_(transport),
+        ip_(ip),
         in_(shared_->options.max_frame) {
     shared_->connections.fetch_add(1, std::memory_order_relaxed);
   }
-  ~Session() override { shared_->connections.fetch_sub(1, std::memory_order_relaxed); }
+  ~Session() override {
+    shared_->connections.fetch_sub(1, std::memory_order_relaxed);
+    shared_->per_ip.release(ip_);
+  }
 
   void start(const stun::TransportAddress& peer, const stun::TransportAddress& local) {
     peer_ = peer;
     local_ = local;
-    arm_timer();
     if constexpr (std::is_same_v<Stream, tcp::socket>) {
+      arm_timer(shared_->options.first_request_timeout);
       read();
     } else {
+      arm_timer(shared_->options.handshake_timeout);
       stream_.async_handshake(asio::ssl::stream_base::server,
                               [self = this->shared_from_this()](const boost::system::error_code& ec) {
                                 if (ec) return self->close();
+                                self->arm_timer(self->shared_->options.first_request_timeout);
                                 self->read();
                               });
     }
@@ -105,8 +129,9 @@ class Session final : public Closable, public std::enable_shared_from_this<Sessi
     }
   }
 
-  void arm_timer() {
-    timer_.expires_after(shared_->options.idle_timeout);
+  // Only complete requests push the deadline back: bytes trickled into a frame that never completes do not.
+  void arm_timer(std::chrono::milliseconds after) {
+    timer_.expires_after(after);
     timer_.async_wait([weak = this->weak_from_this()](const boost::system::error_code& ec) {
       if (ec) return;
       if (auto self = weak.lock()) self->close();
@@ -118,7 +143,6 @@ class Session final : public Closable, public std::enable_shared_from_this<Sessi
                             [self = this->shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
                               if (ec) return self->close();
                               self->used_ += n;
-                              self->arm_timer();
                               self->on_data();
                             });
   }
@@ -136,6 +160,7 @@ class Session final : public Closable, public std::enable_shared_from_this<Sessi
       }
       if (!answer({in_.data() + pos, frame.size}, frame.kind)) return close();
       pos += frame.size;
+      arm_timer(shared_->options.idle_timeout);
     }
     std::memmove(in_.data(), in_.data() + pos, used_ - pos);
     used_ -= pos;
@@ -164,40 +189,55 @@ class Session final : public Closable, public std::enable_shared_from_this<Sessi
   std::shared_ptr<StunStreamServer::Shared> shared_;
   asio::steady_timer timer_;
   stun::Transport transport_;
+  util::IpAddress ip_;  // holds one of per_ip's counts
   stun::TransportAddress peer_, local_;
   std::vector<std::uint8_t> in_;
   std::size_t used_ = 0;
   std::vector<std::uint8_t> out_;
 };
 
-void accept_loop(tcp::acceptor& acceptor, std::shared_ptr<StunStreamServer::Shared> shared, bool tls);
+using Listener = StunStreamServer::Shared::Listener;
+void accept_loop(Listener& listener, std::shared_ptr<StunStreamServer::Shared> shared);
 
 void on_accept(tcp::acceptor& acceptor, std::shared_ptr<StunStreamServer::Shared> shared, bool tls,
                tcp::socket socket) {
   boost::system::error_code ec;
   const auto peer = socket.remote_endpoint(ec);
   const auto local = socket.local_endpoint(ec);
-  if (ec || shared->connections.load() >= shared->options.max_connections) return;  // socket closes
+  if (ec) return;  // the socket closes
+  const util::IpAddress ip = to_ip(peer);
+  if (shared->connections.load() >= shared->options.max_connections || !shared->per_ip.try_acquire(ip)) {
+    shared->refused.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
   std::erase_if(shared->sessions, [](const std::weak_ptr<Closable>& w) { return w.expired(); });
   if (tls) {
     using S = Session<asio::ssl::stream<tcp::socket>>;
     auto s = std::make_shared<S>(asio::ssl::stream<tcp::socket>(std::move(socket), *shared->options.tls), shared,
-                                 stun::Transport::kTls);
+                                 stun::Transport::kTls, ip);
     shared->sessions.push_back(s);
     s->start(from_endpoint(peer), from_endpoint(local));
   } else {
-    auto s = std::make_shared<Session<tcp::socket>>(std::move(socket), shared, stun::Transport::kTcp);
+    auto s = std::make_shared<Session<tcp::socket>>(std::move(socket), shared, stun::Transport::kTcp, ip);
     shared->sessions.push_back(s);
     s->start(from_endpoint(peer), from_endpoint(local));
   }
   (void)acceptor;
 }
 
-void accept_loop(tcp::acceptor& acceptor, std::shared_ptr<StunStreamServer::Shared> shared, bool tls) {
-  acceptor.async_accept([&acceptor, shared, tls](const boost::system::error_code& ec, tcp::socket socket) {
+void accept_loop(Listener& listener, std::shared_ptr<StunStreamServer::Shared> shared) {
+  listener.acceptor.async_accept([&listener, shared](const boost::system::error_code& ec, tcp::socket socket) {
     if (shared->stopping) return;
-    if (!ec) on_accept(acceptor, shared, tls, std::move(socket));
-    accept_loop(acceptor, shared, tls);
+    if (!ec) on_accept(listener.acceptor, shared, listener.tls, std::move(socket));
+    const bool out_of_descriptors = ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space ||
+                                    ec == asio::error::no_memory || ec.value() == ENFILE;
+    if (!out_of_descriptors) return accept_loop(listener, shared);
+    // Accepting again at once would fail again at once: wait for descriptors to come back.
+    shared->backoffs.fetch_add(1, std::memory_order_relaxed);
+    listener.backoff.expires_after(shared->options.accept_backoff);
+    listener.backoff.async_wait([&listener, shared](const boost::system::error_code&) {
+      if (!shared->stopping) accept_loop(listener, shared);
+    });
   });
 }
 
@@ -220,7 +260,9 @@ std::string StunStreamOptions::validate() const {
   std::string errs;
   if (max_frame < 20 || max_frame > stun::kMaxMessageSize) errs += "stun stream max frame must be 20..65555\n";
   if (max_connections == 0) errs += "stun stream max connections must be at least 1\n";
-  if (idle_timeout.count() <= 0) errs += "stun stream idle timeout must be positive\n";
+  if (idle_timeout.count() <= 0 || handshake_timeout.count() <= 0 || first_request_timeout.count() <= 0) {
+    errs += "stun stream timeouts must be positive\n";
+  }
   return errs;
 }
 
@@ -229,15 +271,15 @@ StunStreamServer::StunStreamServer(StunStreamOptions options, stun::ServiceConfi
   if (const std::string e = options_.validate() + service.validate(); !e.empty()) throw std::runtime_error(e);
   shared_ = std::make_shared<Shared>(service, options_, connections_);
   for (const auto& a : options_.tcp_listen) {
-    auto& acc = shared_->acceptors.emplace_back(std::make_unique<tcp::acceptor>(open_acceptor(io_, a)));
-    bound_tcp_.push_back(from_endpoint(acc->local_endpoint()));
-    accept_loop(*acc, shared_, false);
+    auto& l = shared_->listeners.emplace_back(std::make_unique<Listener>(open_acceptor(io_, a), false));
+    bound_tcp_.push_back(from_endpoint(l->acceptor.local_endpoint()));
+    accept_loop(*l, shared_);
   }
   if (!options_.tls) return;
   for (const auto& a : options_.tls_listen) {
-    auto& acc = shared_->acceptors.emplace_back(std::make_unique<tcp::acceptor>(open_acceptor(io_, a)));
-    bound_tls_.push_back(from_endpoint(acc->local_endpoint()));
-    accept_loop(*acc, shared_, true);
+    auto& l = shared_->listeners.emplace_back(std::make_unique<Listener>(open_acceptor(io_, a), true));
+    bound_tls_.push_back(from_endpoint(l->acceptor.local_endpoint()));
+    accept_loop(*l, shared_);
   }
 }
 
@@ -253,9 +295,10 @@ void StunStreamServer::request_stop() {
   // Closing the sockets makes pending operations complete with errors; the sessions then go away.
   asio::post(io_, [shared = shared_, closed = closed_] {
     shared->stopping = true;
-    for (auto& a : shared->acceptors) {
+    for (auto& l : shared->listeners) {
       boost::system::error_code ignored;
-      a->close(ignored);
+      l->acceptor.close(ignored);
+      l->backoff.cancel();
     }
     for (auto& w : shared->sessions) {
       if (auto s = w.lock()) s->close();
@@ -271,6 +314,9 @@ void StunStreamServer::stop() {
   io_.stop();
   thread_.join();
 }
+
+std::uint64_t StunStreamServer::refused() const { return shared_->refused.load(std::memory_order_relaxed); }
+std::uint64_t StunStreamServer::accept_backoffs() const { return shared_->backoffs.load(std::memory_order_relaxed); }
 
 stun::StunMetricsSnapshot StunStreamServer::metrics() const {
   stun::StunMetricsSnapshot s;

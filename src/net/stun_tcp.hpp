@@ -2,7 +2,10 @@
 // One thread runs a Boost.Asio io_context for every stream listener; each connection reads, answers the
 // complete frames in its buffer through the shared stun::BindingService, writes the answers, then reads
 // again (so a connection never has more than one buffer of answers pending). A malformed frame closes that
-// connection only; idle connections are closed after idle_timeout.
+// connection only. A connection must finish its TLS handshake within handshake_timeout, send its first
+// complete request within first_request_timeout, and then one every idle_timeout (bytes that do not
+// complete a frame do not count); one client IP may hold connections_per_ip connections. When accept()
+// runs out of descriptors the listener waits accept_backoff before it tries again.
 //
 // Ownership: the acceptors, sessions, BindingService and StunMetrics belong to the io thread.
 #pragma once
@@ -30,8 +33,12 @@ struct StunStreamOptions {
   std::vector<stun::TransportAddress> tls_listen;  // used only when `tls` is set
   std::shared_ptr<boost::asio::ssl::context> tls;
   std::size_t max_connections = 10000;            // beyond it new connections are closed at once
+  std::uint32_t connections_per_ip = 256;         // per client IP (IPv6: /64); 0 = no limit
   std::size_t max_frame = 2048;                   // a longer STUN frame closes the connection
-  std::chrono::milliseconds idle_timeout{30000};  // also bounds the TLS handshake
+  std::chrono::milliseconds handshake_timeout{10000};
+  std::chrono::milliseconds first_request_timeout{10000};
+  std::chrono::milliseconds idle_timeout{30000};
+  std::chrono::milliseconds accept_backoff{100};
   std::string validate() const;
 };
 
@@ -51,6 +58,9 @@ class StunStreamServer {
   const std::vector<stun::TransportAddress>& bound_tls() const { return bound_tls_; }
   stun::StunMetricsSnapshot metrics() const;
   std::size_t connections() const { return connections_.load(std::memory_order_relaxed); }
+  // Connections refused at accept (max_connections or connections_per_ip), accept() failures backed off.
+  std::uint64_t refused() const;
+  std::uint64_t accept_backoffs() const;
 
   struct Shared;  // what sessions need; defined in the .cpp
 

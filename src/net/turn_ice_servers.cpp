@@ -18,13 +18,13 @@ TurnIceServers::TurnIceServers(TurnIceServersOptions options, std::shared_ptr<co
   if (options_.tls_port != 0) urls_.push_back("turns:" + host + ":" + std::to_string(options_.tls_port) + "?transport=tcp");
 }
 
-std::vector<signaling::IceServer> TurnIceServers::ice_servers_for(std::string_view peer_id) {
-  return ice_servers_for(peer_id, options_.ttl_seconds);
+std::vector<signaling::IceServer> TurnIceServers::ice_servers_for(const signaling::IceServerRequest& request) {
+  return ice_servers_for(request.user, options_.ttl_seconds);
 }
 
-std::vector<signaling::IceServer> TurnIceServers::ice_servers_for(std::string_view peer_id,
+std::vector<signaling::IceServer> TurnIceServers::ice_servers_for(std::string_view user,
                                                                   std::int64_t ttl_seconds) const {
-  auto cred = turn::mint_rest_credential(options_.secret, peer_id, clock_->unix_seconds(), ttl_seconds);
+  auto cred = turn::mint_rest_credential(options_.secret, user, clock_->unix_seconds(), ttl_seconds);
   std::vector<signaling::IceServer> out;
   if (!options_.stun_url.empty())
     out.push_back(signaling::IceServer{{options_.stun_url}, std::nullopt, std::nullopt});

@@ -1,6 +1,7 @@
 // The TURN entry of `joined.iceServers`: the relay's turn:/turns: URLs with fresh TURN REST API
-// credentials for every peer (username "<expiry>:<peer id>", password base64(HMAC-SHA1(secret,
-// username))), so browsers relay with no static password anywhere. When the TURN front end also answers
+// credentials for every join (username "<expiry>:<user>", password base64(HMAC-SHA1(secret, username)),
+// where <user> is the request's user: the connection, or the identity), so browsers relay with no static
+// password anywhere. TURN's per-user quota then counts the connection: joining again does not reset it. When the TURN front end also answers
 // STUN Binding, the stun: URL of those shared ports comes first, as its own RTCIceServer.
 #pragma once
 
@@ -29,9 +30,9 @@ class TurnIceServers final : public signaling::IceServerSource {
  public:
   TurnIceServers(TurnIceServersOptions options, std::shared_ptr<const util::Clock> clock);
   // Thread-safe (immutable state; minting is a pure function of the clock).
-  std::vector<signaling::IceServer> ice_servers_for(std::string_view peer_id) override;
-  // The same with credentials valid for `ttl_seconds` instead (the doctor's short-lived ones).
-  std::vector<signaling::IceServer> ice_servers_for(std::string_view peer_id, std::int64_t ttl_seconds) const;
+  std::vector<signaling::IceServer> ice_servers_for(const signaling::IceServerRequest& request) override;
+  // The same for TURN user `user` with credentials valid for `ttl_seconds` instead (the doctor's short-lived ones).
+  std::vector<signaling::IceServer> ice_servers_for(std::string_view user, std::int64_t ttl_seconds) const;
 
   const std::vector<std::string>& urls() const { return urls_; }
 

@@ -46,7 +46,11 @@ void claim_ports(std::vector<stun::TransportAddress>& udp, std::vector<stun::Tra
 
 TurnService::TurnService(TurnServiceOptions options, std::shared_ptr<turn::TurnShared> shared,
                          std::shared_ptr<const util::Clock> clock)
-    : options_(std::move(options)), shared_(std::move(shared)), clock_(std::move(clock)) {
+    : options_(std::move(options)),
+      shared_(std::move(shared)),
+      clock_(std::move(clock)),
+      connections_per_ip_(options_.connections_per_ip) {
+  options_.worker.connections_per_ip = &connections_per_ip_;
   std::uint32_t n = options_.threads;
   if (n == 0) n = std::max(1u, std::thread::hardware_concurrency());
   udp_ = options_.worker.udp_listen;
@@ -54,7 +58,7 @@ TurnService::TurnService(TurnServiceOptions options, std::shared_ptr<turn::TurnS
   tls_ = options_.worker.tls_listen;
   claim_ports(udp_, tcp_, tls_, options_.worker.tls_ctx != nullptr);
   for (std::uint32_t i = 0; i < n; ++i) {
-    auto w = std::make_unique<TurnWorker>(options_.worker, *shared_, *clock_, i);
+    auto w = std::make_unique<TurnWorker>(options_.worker, *shared_, *clock_, i, n);
     // claim_ports() made every port concrete; each worker binds its own socket to it (SO_REUSEPORT).
     if (auto error = w->open(udp_, tcp_, tls_); !error.empty()) throw std::runtime_error("turn: " + error);
     workers_.push_back(std::move(w));
@@ -119,6 +123,11 @@ TurnMetrics TurnService::metrics() const {
     m.to_local_relay += c.packets_to_local_relay.get();
     for (std::size_t i = 0; i < m.auth_failures.size(); ++i) m.auth_failures[i] += c.auth_failures[i].get();
     for (std::size_t i = 0; i < m.drops.size(); ++i) m.drops[i] += c.drops[i].get();
+    for (std::size_t i = 0; i < m.quota_refusals.size(); ++i) m.quota_refusals[i] += c.quota_refusals[i].get();
+    for (std::size_t i = 0; i < m.connections_closed.size(); ++i) {
+      m.connections_closed[i] += w->closed(static_cast<StreamClose>(i));
+    }
+    m.accept_backoffs += w->accept_backoffs();
     m.allocations += w->allocations();
     m.permissions += w->permissions();
     m.channels += w->channels();

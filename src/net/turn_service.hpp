@@ -31,11 +31,15 @@ struct TurnMetrics {
   // Gauges (refreshed by each worker about twice a second).
   std::uint64_t allocations = 0, permissions = 0, channels = 0, connections = 0;
   std::uint64_t send_drops = 0;  // datagrams the kernel refused, stream output over its bound
+  std::array<std::uint64_t, static_cast<std::size_t>(StreamClose::kCount)> connections_closed{};
+  std::uint64_t accept_backoffs = 0;
+  std::array<std::uint64_t, static_cast<std::size_t>(turn::Quota::kCount)> quota_refusals{};
 };
 
 struct TurnServiceOptions {
   TurnWorkerOptions worker;  // listen addresses (port 0 = pick one), relay and external addresses, TLS
   std::uint32_t threads = 0;  // 0 = one per core
+  std::uint32_t connections_per_ip = 256;  // TCP/TLS connections per client IP (IPv6: /64), all workers; 0 = no limit
 };
 
 class TurnService {
@@ -70,6 +74,7 @@ class TurnService {
   std::vector<std::unique_ptr<TurnWorker>> workers_;
   std::vector<std::thread> threads_;
   std::vector<stun::TransportAddress> udp_, tcp_, tls_;  // with the ports actually bound
+  util::PerIpCounter connections_per_ip_;                 // shared by the workers
 };
 
 }  // namespace sb::net

@@ -30,10 +30,16 @@ class TurnStream {
 
   enum class Status : std::uint8_t { kOpen, kClosed };
 
-  // Reads what the socket has; calls on_frame(span) for each complete STUN or ChannelData frame.
-  // on_frame returns false to close the connection (e.g. a framing error). kClosed on EOF or error.
+  // Reads what the socket has; calls on_frame(span) for each complete STUN or ChannelData frame, at most
+  // `budget` of them (then has_more() is true and the caller calls again later: the rest may be buffered
+  // here or inside OpenSSL, where epoll does not see it). on_frame returns false to close the connection
+  // (e.g. a framing error). kClosed on EOF or error.
   template <class OnFrame>
-  Status on_readable(OnFrame&& on_frame);
+  Status on_readable(OnFrame&& on_frame, std::size_t budget = SIZE_MAX);
+  bool has_more() const { return more_; }
+  bool handshake_done() const { return handshake_done_; }
+  // Bytes of a frame that has not arrived whole yet.
+  std::size_t buffered() const { return deframer_.buffered(); }
   // Continues a pending write or TLS handshake; also called after send()s to write them out.
   Status on_writable() { return flush(); }
   // Queues `bytes` for the client. Data beyond the output bound is dropped (what is relayed is UDP
@@ -53,6 +59,7 @@ class TurnStream {
   SSL* ssl_ = nullptr;
   bool handshake_done_ = true;
   bool ssl_wants_write_ = false;
+  bool more_ = false;  // the last on_readable stopped at its budget
   turn::FiveTuple tuple_;
   turn::StreamDeframer deframer_;
   std::vector<std::uint8_t> out_;
@@ -66,19 +73,27 @@ class TurnStream {
 };
 
 template <class OnFrame>
-TurnStream::Status TurnStream::on_readable(OnFrame&& on_frame) {
+TurnStream::Status TurnStream::on_readable(OnFrame&& on_frame, std::size_t budget) {
+  more_ = false;
   if (!handshake_done_ && !handshake()) return Status::kClosed;
-  // Reads until the socket would block: with TLS, bytes buffered inside OpenSSL do not wake epoll again.
+  // Frames already buffered first, then reads until the socket would block (with TLS, bytes buffered
+  // inside OpenSSL do not wake epoll again) or the budget is spent.
+  std::size_t frames = 0;
   while (handshake_done_) {
-    const long n = read_some();
-    if (n < 0) return Status::kClosed;
-    if (n == 0) break;
     while (true) {
+      if (frames == budget) {
+        more_ = true;
+        return flush();
+      }
       const auto f = deframer_.next();
       if (f.kind == stun::FrameKind::kNeedMore) break;
       if (f.kind == stun::FrameKind::kInvalid) return Status::kClosed;
+      ++frames;
       if (!on_frame(f.bytes)) return Status::kClosed;
     }
+    const long n = read_some();
+    if (n < 0) return Status::kClosed;
+    if (n == 0) break;
   }
   return flush();
 }

@@ -6,6 +6,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -19,10 +20,6 @@ constexpr int kMaxEvents = 64;
 constexpr int kBatchesPerWake = 8;  // recvmmsg rounds per ready socket before giving others a turn
 constexpr auto kTickPeriod = std::chrono::milliseconds(500);
 
-std::uint64_t tag(int kind, int fd) {
-  return (static_cast<std::uint64_t>(kind) << 32) | static_cast<std::uint32_t>(fd);
-}
-
 // RFC 7983 §7 / RFC 8489 §6: a Binding request is STUN (first two bits 0) with method Binding, class
 // request. Everything else on the shared port is TURN.
 bool is_binding_request(std::span<const std::uint8_t> b) {
@@ -30,15 +27,14 @@ bool is_binding_request(std::span<const std::uint8_t> b) {
   return stun::MessageType::decode(stun::load_u16(b.data())) == stun::kBindingRequest;
 }
 
-int open_stream_listener(const stun::TransportAddress& local, std::string& error) {
-  return open_tcp_socket(local, TcpSocketOptions{.reuse_port = true, .nonblocking = true, .listen_backlog = 1024},
-                         error);
-}
-
 }  // namespace
 
+std::uint64_t TurnWorker::tag(Kind kind, int fd) {
+  return (static_cast<std::uint64_t>(kind) << 32) | static_cast<std::uint32_t>(fd);
+}
+
 TurnWorker::TurnWorker(const TurnWorkerOptions& options, turn::TurnShared& shared, const util::Clock& clock,
-                       std::uint32_t index)
+                       std::uint32_t index, std::uint32_t count)
     : options_(options),
       clock_(clock),
       rfc5766_channels_(shared.config().rfc5766_channels),
@@ -48,7 +44,7 @@ TurnWorker::TurnWorker(const TurnWorkerOptions& options, turn::TurnShared& share
   epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
   wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   watch(wake_fd_, Kind::kWake, EPOLLIN);
-  core_ = std::make_unique<turn::TurnCore>(shared, *this, index_);
+  core_ = std::make_unique<turn::TurnCore>(shared, *this, index_, count);
 }
 
 TurnWorker::~TurnWorker() {
@@ -64,7 +60,7 @@ TurnWorker::~TurnWorker() {
 bool TurnWorker::watch(int fd, Kind kind, std::uint32_t events) {
   epoll_event ev{};
   ev.events = events;
-  ev.data.u64 = tag(static_cast<int>(kind), fd);
+  ev.data.u64 = tag(kind, fd);
   return ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) == 0;
 }
 
@@ -72,8 +68,10 @@ std::string TurnWorker::open_listeners(std::vector<stun::TransportAddress>& addr
                                        std::vector<Listen>& out) {
   for (auto& a : addrs) {
     std::string error;
-    const int fd = kind == Kind::kUdpListen ? open_udp_socket(a, UdpSocketOptions{.reuse_port = true}, error)
-                                            : open_stream_listener(a, error);
+    const int fd = kind == Kind::kUdpListen
+                       ? open_udp_socket(a, UdpSocketOptions{.reuse_port = true}, error)
+                       : open_tcp_socket(a, TcpSocketOptions{.reuse_port = true, .nonblocking = true, .listen_backlog = 1024},
+                                         error);
     if (fd < 0) return error;
     if (a.port == 0) a.port = bound_address(fd).port;
     out.push_back(Listen{fd, a});
@@ -111,14 +109,25 @@ void TurnWorker::post(std::function<void()> task) {
   wake();
 }
 
+// The next tick, sooner while a listener backs off, at once while connections have frames left.
+int TurnWorker::wait_timeout_ms() const {
+  if (!pending_streams_.empty()) return 0;
+  auto wait = kTickPeriod - (now_.mono - last_tick_);
+  if (accept_resume_ != util::TimePoint{}) wait = std::min<util::Duration>(wait, accept_resume_ - now_.mono);
+  return static_cast<int>(std::clamp<std::int64_t>(std::chrono::ceil<std::chrono::milliseconds>(wait).count(), 0,
+                                                   kTickPeriod.count()));
+}
+
 void TurnWorker::run() {
   epoll_event events[kMaxEvents];
   now_ = turn::Now::from(clock_);
   last_tick_ = now_.mono;
   while (!stopping_.load(std::memory_order_relaxed)) {
-    const int n = ::epoll_wait(epoll_fd_, events, kMaxEvents, static_cast<int>(kTickPeriod.count()));
+    const int n = ::epoll_wait(epoll_fd_, events, kMaxEvents, wait_timeout_ms());
     now_ = turn::Now::from(clock_);
     for (int i = 0; i < n; ++i) handle_event(events[i].data.u64, events[i].events);
+    run_pending_streams();
+    resume_accepting();
     end_of_round();
     if (now_.mono - last_tick_ >= kTickPeriod) tick();
   }
@@ -143,7 +152,7 @@ void TurnWorker::handle_event(std::uint64_t data, std::uint32_t events) {
       break;
     case Kind::kTcpListen:
     case Kind::kTlsListen:
-      for (const auto& l : kind == Kind::kTcpListen ? tcp_ : tls_) {
+      for (auto& l : kind == Kind::kTcpListen ? tcp_ : tls_) {
         if (l.fd == fd) on_accept(l, kind == Kind::kTlsListen);
       }
       break;
@@ -172,30 +181,30 @@ void TurnWorker::on_udp_listen(const Listen& l) {
 
 void TurnWorker::on_client_datagram(const Listen& l, const Datagram& d) {
   const turn::FiveTuple tuple{d.from, l.address, stun::Transport::kUdp};
-  if (answer_binding(d.bytes, tuple, nullptr)) return;
+  if (answer_binding(d.bytes, tuple, nullptr) != BindingAnswer::kNotBinding) return;
   deliver(core_->on_client_packet(tuple, d.bytes, now_, response_));
 }
 
-bool TurnWorker::answer_binding(std::span<const std::uint8_t> bytes, const turn::FiveTuple& tuple,
-                                StreamSlot* stream) {
-  if (!stun_ || !is_binding_request(bytes)) return false;
+TurnWorker::BindingAnswer TurnWorker::answer_binding(std::span<const std::uint8_t> bytes,
+                                                     const turn::FiveTuple& tuple, StreamSlot* stream) {
+  if (!stun_ || !is_binding_request(bytes)) return BindingAnswer::kNotBinding;
   stun::Reply reply;
   const auto outcome = stun_->handle(stun::Packet{bytes, tuple.client, tuple.server, tuple.transport}, reply);
-  if (outcome.action == stun::Action::kPassOn) return false;
-  if (outcome.action != stun::Action::kReply) return true;
+  if (outcome.action == stun::Action::kPassOn) return BindingAnswer::kNotBinding;
+  if (outcome.action != stun::Action::kReply) return BindingAnswer::kDropped;
   if (stream) {
     stream->stream->send(reply.bytes);
-    return true;
+    return BindingAnswer::kAnswered;
   }
   // RFC 5780 may ask for the answer from another of our addresses: only the ones this worker has bound.
   for (const auto& l : udp_) {
     if (l.address == reply.from) {
       client_out_.push(l.fd, reply.to, reply.bytes);
-      return true;
+      return BindingAnswer::kAnswered;
     }
   }
   stun_metrics_.drop(stun::DropReason::kSendFailed);
-  return true;
+  return BindingAnswer::kDropped;
 }
 
 void TurnWorker::on_relay(int fd) {
@@ -279,79 +288,6 @@ void TurnWorker::to_client(const turn::FiveTuple& client, std::span<const std::u
   }
 }
 
-// ---- TCP / TLS ----
-
-void TurnWorker::on_accept(const Listen& l, bool tls) {
-  for (int i = 0; i < 64; ++i) {
-    sockaddr_storage ss{};
-    socklen_t len = sizeof ss;
-    const int fd = ::accept4(l.fd, reinterpret_cast<sockaddr*>(&ss), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (fd < 0) return;
-    if (streams_.size() >= options_.max_connections) {
-      ::close(fd);  // over the limit: refuse rather than queue
-      continue;
-    }
-    const int one = 1;
-    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    const turn::FiveTuple tuple{from_sockaddr(ss), l.address, tls ? stun::Transport::kTls : stun::Transport::kTcp};
-    auto stream = std::make_unique<TurnStream>(fd, tls ? options_.tls_ctx : nullptr, tuple, options_.max_frame,
-                                               options_.stream_output_bytes, rfc5766_channels_);
-    if (!watch(fd, Kind::kStream, EPOLLIN | EPOLLRDHUP)) continue;  // the unique_ptr closes fd
-    stream_by_tuple_[tuple] = fd;
-    streams_[fd].stream = std::move(stream);
-    connections_.store(streams_.size(), std::memory_order_relaxed);
-  }
-}
-
-void TurnWorker::on_stream(int fd, std::uint32_t events) {
-  const auto it = streams_.find(fd);
-  if (it == streams_.end()) return;
-  StreamSlot& slot = it->second;
-  auto status = TurnStream::Status::kOpen;
-  if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
-    status = slot.stream->on_readable([&](std::span<const std::uint8_t> f) { return on_stream_frame(slot, f); });
-  }
-  if (status == TurnStream::Status::kOpen && (events & EPOLLOUT)) status = slot.stream->on_writable();
-  if (status == TurnStream::Status::kClosed) {
-    close_stream(fd);
-    return;
-  }
-  update_stream_interest(fd, slot);
-}
-
-bool TurnWorker::on_stream_frame(StreamSlot& slot, std::span<const std::uint8_t> frame) {
-  const auto& tuple = slot.stream->tuple();
-  if (answer_binding(frame, tuple, &slot)) return true;
-  const turn::Output o = core_->on_client_packet(tuple, frame, now_, response_);
-  if (o.action == turn::Action::kClose && o.client == tuple) return false;
-  if (o.action == turn::Action::kToClient && o.client == tuple) {
-    slot.stream->send(o.bytes);
-  } else {
-    deliver(o);  // SendBatch copies, so kToPeer bytes may point into the stream's buffer
-  }
-  return true;
-}
-
-void TurnWorker::update_stream_interest(int fd, StreamSlot& slot) {
-  const bool want = slot.stream->wants_write();
-  if (want == slot.watching_out) return;
-  epoll_event ev{};
-  ev.events = EPOLLIN | EPOLLRDHUP | (want ? EPOLLOUT : 0u);
-  ev.data.u64 = tag(static_cast<int>(Kind::kStream), fd);
-  ::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &ev);
-  slot.watching_out = want;
-}
-
-void TurnWorker::close_stream(int fd) {
-  const auto it = streams_.find(fd);
-  if (it == streams_.end()) return;
-  const turn::FiveTuple tuple = it->second.stream->tuple();
-  core_->on_client_closed(tuple);  // RFC 8656 §3.1: the allocation ends with its connection
-  stream_by_tuple_.erase(tuple);
-  streams_.erase(it);  // closes the fd, which also removes it from the epoll set
-  connections_.store(streams_.size(), std::memory_order_relaxed);
-}
-
 void TurnWorker::end_of_round() {
   peer_out_.flush();
   client_out_.flush();
@@ -405,6 +341,7 @@ void TurnWorker::close(const turn::RelayEndpoint& relay) {
 void TurnWorker::tick() {
   last_tick_ = now_.mono;
   core_->tick(now_);
+  expire_streams();
   allocations_.store(core_->allocation_count(), std::memory_order_relaxed);
   permissions_.store(core_->permission_count(), std::memory_order_relaxed);
   channels_.store(core_->channel_count(), std::memory_order_relaxed);

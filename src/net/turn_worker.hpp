@@ -31,6 +31,7 @@
 #include "stun/service.hpp"
 #include "turn/core.hpp"
 #include "util/clock.hpp"
+#include "util/per_ip.hpp"
 
 namespace sb::net {
 
@@ -49,13 +50,41 @@ struct TurnWorkerOptions {
   std::size_t max_connections = 10000;          // TCP/TLS connections per worker
   std::size_t stream_output_bytes = 256 * 1024;  // per connection, beyond it data is dropped
   std::size_t max_frame = 4096;                  // largest STUN/ChannelData frame on a stream
+  // TCP/TLS connections are closed when the TLS handshake is not done after tls_handshake_timeout, no
+  // valid request came within first_request_timeout of it, nothing valid came for idle_timeout while no
+  // allocation lives on the connection, or a frame that started arriving is not complete after
+  // frame_timeout. Checked about twice a second.
+  std::chrono::milliseconds tls_handshake_timeout{10'000};
+  std::chrono::milliseconds first_request_timeout{10'000};
+  std::chrono::milliseconds idle_timeout{30'000};
+  std::chrono::milliseconds frame_timeout{10'000};
+  // Frames one connection hands the core per wake before the other sockets get a turn (UDP has its
+  // own: a few recvmmsg batches per socket per wake).
+  std::size_t frames_per_wake = 64;
+  // Connections per client IP over all workers (shared, owned by the service); null = no limit.
+  util::PerIpCounter* connections_per_ip = nullptr;
+  // After accept() fails for want of descriptors (EMFILE, ENFILE, ENOBUFS, ENOMEM), the listener is
+  // left alone this long instead of failing again at once (level-triggered epoll would spin).
+  std::chrono::milliseconds accept_backoff{100};
 };
+
+// Why the worker closed a TCP/TLS connection (signalbox_turn_connections_closed_total{reason}).
+enum class StreamClose : std::uint8_t {
+  kHandshakeTimeout,
+  kFirstRequestTimeout,
+  kIdleTimeout,
+  kFrameTimeout,
+  kPerIpLimit,      // refused at accept: the client IP holds connections_per_ip connections
+  kConnectionLimit,  // refused at accept: the worker holds max_connections
+  kCount
+};
+const char* to_string(StreamClose r);
 
 class TurnWorker final : public turn::RelayBinder {
  public:
-  // `index`: this worker's place among the service's workers (its core's shard number).
+  // `index`: this worker's place among the service's `count` workers (its core's shard number).
   TurnWorker(const TurnWorkerOptions& options, turn::TurnShared& shared, const util::Clock& clock,
-             std::uint32_t index = 0);
+             std::uint32_t index = 0, std::uint32_t count = 1);
   ~TurnWorker() override;
   TurnWorker(const TurnWorker&) = delete;
   TurnWorker& operator=(const TurnWorker&) = delete;
@@ -81,6 +110,8 @@ class TurnWorker final : public turn::RelayBinder {
   std::uint64_t channels() const { return channels_.load(std::memory_order_relaxed); }
   std::uint64_t connections() const { return connections_.load(std::memory_order_relaxed); }
   std::uint64_t send_drops() const { return send_drops_.load(std::memory_order_relaxed); }
+  std::uint64_t closed(StreamClose r) const { return closed_[static_cast<std::size_t>(r)].load(std::memory_order_relaxed); }
+  std::uint64_t accept_backoffs() const { return accept_backoffs_.load(std::memory_order_relaxed); }
   const turn::TurnCounters& counters() const { return core_->counters(); }
   const stun::StunMetrics& stun_metrics() const { return stun_metrics_; }
 
@@ -94,24 +125,42 @@ class TurnWorker final : public turn::RelayBinder {
   struct Listen {
     int fd = -1;
     stun::TransportAddress address;
+    bool paused = false;  // accept backoff: not watched until accept_resume_
   };
   struct StreamSlot {
     std::unique_ptr<TurnStream> stream;
     bool dirty = false;     // send()s since the last flush
     bool watching_out = false;
+    bool pending = false;   // in pending_streams_: frames or TLS bytes left after its budget ran out
+    bool counted = false;   // holds one of its IP's connections_per_ip
+    bool valid_seen = false;
+    std::size_t frames = 0;          // frames handed over in the current wake
+    util::TimePoint ready{};         // accepted (TCP) or TLS handshake done
+    util::TimePoint last_valid{};    // last frame the core or the STUN service accepted
+    util::TimePoint frame_since{};   // a partial frame is buffered since then ({} = none)
   };
+  static std::uint64_t tag(Kind kind, int fd);
 
   std::string open_listeners(std::vector<stun::TransportAddress>& addrs, Kind kind, std::vector<Listen>& out);
   bool watch(int fd, Kind kind, std::uint32_t events);
   void handle_event(std::uint64_t data, std::uint32_t events);
   void on_udp_listen(const Listen& l);
   void on_client_datagram(const Listen& l, const Datagram& d);
-  // Gives a Binding request to the STUN service; false when it is not one (or STUN is off).
-  bool answer_binding(std::span<const std::uint8_t> bytes, const turn::FiveTuple& tuple, StreamSlot* stream);
+  // Gives a Binding request to the STUN service (kNotBinding: not one, or STUN is off).
+  enum class BindingAnswer : std::uint8_t { kNotBinding, kAnswered, kDropped };
+  BindingAnswer answer_binding(std::span<const std::uint8_t> bytes, const turn::FiveTuple& tuple, StreamSlot* stream);
   void on_relay(int fd);
-  void on_accept(const Listen& l, bool tls);
+  void on_accept(Listen& l, bool tls);
+  bool accept_one(Listen& l, bool tls);  // false when accept() has nothing more (or backs off)
+  void pause_accepting(Listen& l);
+  void resume_accepting();
   void on_stream(int fd, std::uint32_t events);
+  void run_pending_streams();
   bool on_stream_frame(StreamSlot& slot, std::span<const std::uint8_t> frame);
+  void after_read(StreamSlot& slot, bool was_ready);
+  std::optional<StreamClose> overdue(const StreamSlot& slot) const;
+  void expire_streams();
+  int wait_timeout_ms() const;
   void deliver(const turn::Output& o);
   void to_local_relay(const turn::Output& o);
   void drain_inbox();
@@ -137,6 +186,10 @@ class TurnWorker final : public turn::RelayBinder {
   std::unordered_map<int, StreamSlot> streams_;                                    // by fd
   std::unordered_map<turn::FiveTuple, int, turn::FiveTupleHash> stream_by_tuple_;  // → fd
   std::vector<int> dirty_streams_;
+  std::vector<int> pending_streams_;  // connections whose per-wake frame budget ran out
+  std::vector<int> pending_now_;      // scratch for run_pending_streams()
+  std::vector<std::pair<int, StreamClose>> overdue_;  // scratch for expire_streams()
+  util::TimePoint accept_resume_{};   // paused listeners are watched again from then
   std::unordered_map<int, int> relay_fds_;  // relay fd → 1 (open relay sockets of this worker)
   std::uint32_t index_;
   std::vector<TurnWorker*> workers_;  // by index; fixed before run()
@@ -156,6 +209,8 @@ class TurnWorker final : public turn::RelayBinder {
   std::vector<std::function<void()>> posted_;  // guarded by posted_mu_
 
   std::atomic<std::uint64_t> allocations_{0}, permissions_{0}, channels_{0}, connections_{0}, send_drops_{0};
+  std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(StreamClose::kCount)> closed_{};
+  std::atomic<std::uint64_t> accept_backoffs_{0};
 };
 
 }  // namespace sb::net

@@ -123,6 +123,7 @@ class WsSession final : public signaling::PeerLink,
   bool pre_admission_ = false;
   bool read_paused_ = false;  // a join is being decided: the next frame waits
   Clock::time_point admit_by_ = Clock::time_point::max();
+  Clock::time_point timer_at_ = Clock::time_point::max();  // what the timer waits for now
   std::optional<websocket::close_reason> pending_close_;  // sent once the queue drains
   bool closing_ = false;
   bool close_sent_ = false;
@@ -177,11 +178,13 @@ void WsSession<Stream>::on_accept(beast::error_code ec) {
   accepted_ = true;
   last_heard_ = Clock::now();
   next_ping_ = last_heard_ + opt().ping_interval;
-  if (opt().admission_deadline.count() > 0) {
+  // A protocol that access control does not gate is admitted from the start (wire_session.hpp).
+  if (opt().admission_deadline.count() > 0 && session_ && !session_->admitted()) {
     pre_admission_ = true;
     admit_by_ = last_heard_ + opt().admission_deadline;
     ws_.read_message_max(opt().pre_admission_message_bytes);
   }
+  call_session([](signaling::WireSession& s) { s.on_open(); });
   do_read();
   arm_timer();
   if (static_cast<std::size_t>(open) > opt().max_connections) {
@@ -248,6 +251,8 @@ void WsSession<Stream>::call_session(F&& f) {
   }
   own_events_.clear();
   in_session_ = false;
+  // The call may have given the session an earlier deadline of its own (PeerJS: a first held message).
+  if (auto d = session_->next_deadline(); d && *d < timer_at_ && !finished_) arm_timer();
   if (overflowed_) {
     overflowed_ = false;
     session_->on_closed(LeaveReason::dropped);  // tell the peers now, not at the TCP close
@@ -346,6 +351,10 @@ void WsSession<Stream>::arm_timer() {
   if (finished_) return;
   auto next = std::min(next_ping_, last_heard_ + opt().idle_timeout);
   next = std::min({next, close_deadline_, admit_by_});
+  if (session_ && accepted_) {
+    if (auto d = session_->next_deadline()) next = std::min(next, *d);
+  }
+  timer_at_ = next;
   timer_.expires_at(next);
   timer_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
     if (!ec) self->on_timer();
@@ -369,6 +378,10 @@ void WsSession<Stream>::on_timer() {
     leave_reason_ = LeaveReason::timeout;
     cut();  // a silent peer would not finish a close handshake either
     return;
+  }
+  if (auto d = session_ && accepted_ ? session_->next_deadline() : std::nullopt; d && now >= *d) {
+    call_session([&](signaling::WireSession& s) { s.on_timer(now); });
+    if (finished_) return;
   }
   if (now >= next_ping_) {
     next_ping_ = now + opt().ping_interval;

@@ -10,6 +10,7 @@
 
 #include "net/tls.hpp"
 #include "server/access_setup.hpp"
+#include "server/compat.hpp"
 #include "server/signaling_metrics.hpp"
 #include "server/cluster_app.hpp"
 #include "util/address.hpp"
@@ -38,6 +39,8 @@ std::shared_ptr<net::ServerState> make_state(const Config& c, std::shared_ptr<ne
   s->ws.ping_interval = std::chrono::milliseconds(static_cast<std::int64_t>(sig.ping_interval_s * 1000));
   s->ws.idle_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(sig.idle_timeout_s * 1000));
   s->ws.max_connections = sig.max_connections;
+  s->ws.joins_per_second_per_ip = sig.join_rate_per_ip;
+  s->http.connections_per_ip = c.http.connections_per_ip;
   s->session_config.limits.max_sdp_bytes = sig.max_sdp_bytes;
   s->session_config.limits.max_candidate_bytes = sig.max_candidate_bytes;
   s->session_config.limits.max_name_bytes = sig.max_name_bytes;
@@ -52,6 +55,17 @@ std::shared_ptr<net::ServerState> make_state(const Config& c, std::shared_ptr<ne
   install_access_control(*s, std::move(access), c.auth);
   s->init();
   return s;
+}
+
+// Refusals of the limits per client IP (the state outlives the registry's renders: both live as long as App).
+void register_limit_metrics(metrics::Registry& r, const net::ServerState& s) {
+  const auto* connections = s.connections_per_ip.get();
+  const auto* joins = s.joins_per_ip.get();
+  r.counter_fn("signalbox_http_connections_refused_total",
+               "HTTP/WebSocket connections closed at accept, by limit.", {{"limit", "per_ip"}},
+               [connections] { return static_cast<double>(connections->refused()); });
+  r.counter_fn("signalbox_joins_refused_total", "Joins answered rate-limited, by limit.", {{"limit", "per_ip_rate"}},
+               [joins] { return static_cast<double>(joins->refused()); });
 }
 
 std::shared_ptr<const StaticFiles> make_static_files(const Config& c) {
@@ -70,9 +84,11 @@ App::App(const Config& config)
       ice_servers_(std::make_shared<signaling::CompositeIceServers>()),
       doctor_sources_(std::make_shared<DoctorSources>()) {
   ice_servers_->add(std::make_shared<signaling::StaticIceServers>(config_.signaling.ice_servers));
-  doctor_sources_->ice_servers = [ice = ice_servers_](std::string_view id) { return ice->ice_servers_for(id); };
+  // A doctor run is its own TURN user (a fresh id), rate-limited per source IP by the doctor endpoints.
+  doctor_sources_->ice_servers = [ice = ice_servers_](std::string_view id) { return ice->ice_servers_for({id, id}); };
   setup_tls();
-  routes_ = std::make_shared<HttpRoutes>(make_static_files(config_), metrics_, AdminAcl(config_.http.admin_allow, config_.http.admin_token));
+  routes_ = std::make_shared<HttpRoutes>(make_static_files(config_), metrics_,
+                                         AdminAcl(config_.http.admin_allow, config_.http.admin_token));
   auto routers = make_router(config_, metrics_->registry());
   cluster_ = routers.cluster;
   if (cluster_) routes_->add("/healthz", HttpRoutes::Access::open, cluster_health_route(cluster_));
@@ -85,7 +101,9 @@ App::App(const Config& config)
   state_ = make_state(config_, routes_, routers.router, ice_servers_, clock_, std::move(access));
   state_->tls = tls_;
   state_->pool = &pool_;
+  install_compat(config_.compat, *state_, *routes_, metrics_->registry());
   register_signaling_metrics(*metrics_, state_->counters, state_->router);
+  register_limit_metrics(metrics_->registry(), *state_);
   http_ = std::make_unique<net::HttpServer>(ioc_, state_);
 }
 

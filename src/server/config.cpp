@@ -4,7 +4,9 @@
 #include <cctype>
 #include <cstdlib>
 #include <sstream>
+#include <utility>
 
+#include "signaling/peerjs/protocol.hpp"
 #include "util/address.hpp"
 #include "util/redis_url.hpp"
 
@@ -23,6 +25,7 @@ void register_http(OptionTable& t, HttpConfig& c) {
   t.add("tls-key", &c.tls_key, "PEM private key file for --tls-cert");
   t.add("self-signed", &c.self_signed, "make a throwaway self-signed certificate at start-up (quick LAN tests)");
   t.add("admin-allow", &c.admin_allow, "CIDRs besides loopback allowed to reach /metrics and /admin (repeatable)");
+  t.add("connections-per-ip", &c.connections_per_ip, "HTTP/WebSocket connections per client IP address, IPv6 per /64; more are closed at once; 0 = no limit");
   t.add("admin-token", &c.admin_token, "bearer token (16+ characters) that /metrics and /admin also require, as `Authorization: Bearer TOKEN` (401 without); set it when a reverse proxy on this host forwards requests, which then all come from loopback");
 }
 
@@ -31,6 +34,7 @@ void register_signaling(OptionTable& t, SignalingConfig& c) {
   t.add("max-peers-per-room", &c.max_peers_per_room, "room capacity: 2 is a 1:1 call, more for mesh calls");
   t.add("max-rooms", &c.max_rooms, "rooms open at once; further joins get `server-full`");
   t.add("max-connections", &c.max_connections, "WebSocket connections at once; further ones are refused");
+  t.add("join-rate-per-ip", &c.join_rate_per_ip, "joins per second per client IP address, IPv6 per /64 (burst: 3 s worth); more get `rate-limited`; 0 = no limit");
   t.add("max-message-bytes", &c.max_message_bytes, "largest WebSocket message accepted; larger closes with 1009");
   t.add("max-sdp-bytes", &c.max_sdp_bytes, "largest `sdp` field (`field-too-large`)");
   t.add("max-candidate-bytes", &c.max_candidate_bytes, "largest ICE candidate string (`field-too-large`)");
@@ -43,6 +47,22 @@ void register_signaling(OptionTable& t, SignalingConfig& c) {
   t.add("ping-interval", &c.ping_interval_s, "seconds between WebSocket pings");
   t.add("idle-timeout", &c.idle_timeout_s, "seconds without any frame from a client before it is removed");
   t.add("ice-server", &c.ice_servers, "extra ICE server URL handed to clients in `joined` (repeatable)");
+}
+
+void register_compat(OptionTable& t, CompatConfig& c) {
+  t.section("PeerJS and Ayame compatibility");
+  t.add("peerjs-path", &c.peerjs_path,
+        "serve the PeerJS server protocol (peer 1.0.x) under this path: WebSocket PATH/peerjs, HTTP PATH/KEY/id; "
+        "empty = off");
+  t.add("peerjs-key", &c.peerjs_key, "the PeerJS key clients must name (peer's `key`)");
+  t.add("peerjs-expire-timeout", &c.peerjs_expire_timeout_s,
+        "seconds messages wait for a PeerJS id that is not connected before the sender gets EXPIRE");
+  t.add("peerjs-alive-timeout", &c.peerjs_alive_timeout_s, "seconds without any frame before a PeerJS client is closed");
+  t.add("peerjs-concurrent-limit", &c.peerjs_concurrent_limit,
+        "PeerJS clients connected at once (per key; in a cluster, across all nodes)");
+  t.add("ayame-path", &c.ayame_path, "serve the Ayame signaling protocol at this WebSocket path (Ayame uses /signaling); empty = off");
+  t.add("ayame-ping-interval", &c.ayame_ping_interval_s, "seconds between Ayame `ping` messages (Momo gives up after 30)");
+  t.add("ayame-pong-timeout", &c.ayame_pong_timeout_s, "seconds without `pong` before an Ayame client is closed");
 }
 
 void register_stun(OptionTable& t, StunConfig& c) {
@@ -73,6 +93,7 @@ void validate_signaling(std::ostringstream& errs, const SignalingConfig& s) {
   check_positive(errs, "max-connections", s.max_connections);
   check_positive(errs, "rate-limit", s.rate_limit);
   check_positive(errs, "rate-burst", s.rate_burst);
+  if (s.join_rate_per_ip < 0) errs << "--join-rate-per-ip must not be negative\n";
   check_positive(errs, "send-queue-messages", s.send_queue_messages);
   check_positive(errs, "ping-interval", s.ping_interval_s);
   check_positive(errs, "idle-timeout", s.idle_timeout_s);
@@ -82,13 +103,51 @@ void validate_signaling(std::ostringstream& errs, const SignalingConfig& s) {
   if (s.idle_timeout_s <= s.ping_interval_s) errs << "--idle-timeout must be longer than --ping-interval\n";
 }
 
+void validate_compat(std::ostringstream& errs, const CompatConfig& c) {
+  const auto check_path = [&](const char* option, const std::string& p) {
+    if (p.empty()) return;
+    if (p.front() != '/' || p.find_first_of("?# ") != std::string::npos) {
+      errs << "--" << option << " must start with '/' and have no '?', '#' or spaces\n";
+    }
+    if (p == "/ws" || p == "/healthz" || p == "/metrics" || p.starts_with("/admin")) {
+      errs << "--" << option << " must not take over " << p << "\n";
+    }
+  };
+  check_path("peerjs-path", c.peerjs_path);
+  check_path("ayame-path", c.ayame_path);
+  if (!c.peerjs_path.empty() && !c.ayame_path.empty()) {
+    if (signaling::peerjs::websocket_path(c.peerjs_path) == c.ayame_path) {
+      errs << "--ayame-path is PeerJS's WebSocket path\n";
+    }
+  }
+  if (c.peerjs_key.empty() || c.peerjs_key.size() > 64) errs << "--peerjs-key must have 1 to 64 characters\n";
+  check_positive(errs, "peerjs-expire-timeout", c.peerjs_expire_timeout_s);
+  check_positive(errs, "peerjs-alive-timeout", c.peerjs_alive_timeout_s);
+  check_positive(errs, "peerjs-concurrent-limit", c.peerjs_concurrent_limit);
+  check_positive(errs, "ayame-ping-interval", c.ayame_ping_interval_s);
+  if (c.ayame_pong_timeout_s <= c.ayame_ping_interval_s) errs << "--ayame-pong-timeout must be longer than --ayame-ping-interval\n";
+}
+
+// PeerJS and Ayame clients carry no join token, and their sessions do not consult access control (Ayame's
+// accept would hand out TURN credentials): with --auth on they would be a way around it, so a server with
+// access control does not serve them (docs/auth.md, docs/compatibility.md).
+void validate_compat_access(std::ostringstream& errs, const CompatConfig& c, const AuthConfig& a) {
+  if (effective_auth_mode(a) == auth::Mode::none) return;
+  for (const auto& [option, path] : {std::pair{"peerjs-path", &c.peerjs_path}, std::pair{"ayame-path", &c.ayame_path}}) {
+    if (path->empty()) continue;
+    errs << "--" << option << " is not served with access control on (--auth " << auth::to_string(effective_auth_mode(a))
+         << "): PeerJS and Ayame clients send no join token, so they would bypass it; run them on a server with "
+            "--auth none (docs/compatibility.md)\n";
+  }
+}
+
 void register_turn(OptionTable& t, TurnConfig& c) {
   t.section("TURN");
   t.add("no-turn", &c.disabled, "do not run the TURN relay");
   t.add("turn-realm", &c.realm, "REALM of the long-term credentials (RFC 8489 §9.2)");
   t.add("turn-user", &c.users, "static user NAME:PASSWORD (repeatable)");
   t.add("turn-secret", &c.secrets, "TURN REST API shared secret (repeatable, for rotation); none = a random one at start-up");
-  t.add("turn-credential-ttl", &c.credential_ttl_s, "seconds the ephemeral credentials in `joined` stay valid for making an allocation (one made in time keeps refreshing after; docs/auth.md)");
+  t.add("turn-credential-ttl", &c.credential_ttl_s, "seconds the ephemeral TURN credentials in `joined` may start allocations (an allocation made with them is refreshed with them after that; docs/auth.md); the username names the identity a token grants, else the WebSocket connection, so joining again does not reset TURN's per-user quota");
   t.add("turn-relay-address", &c.relay_addresses, "IP the relay sockets bind to, one IPv4 and/or one IPv6 (repeatable: both give dual-stack allocations, RFC 8656 §7.2); default: the listen IPv4, or the first non-loopback IPv4 interface");
   t.add("turn-external-address", &c.external_addresses, "public IP advertised as the relayed address of its family when the relay is behind a 1:1 NAT (repeatable, one per family); default: the relay address");
   t.add("turn-min-port", &c.min_port, "lowest relay port");
@@ -98,9 +157,16 @@ void register_turn(OptionTable& t, TurnConfig& c) {
   t.add("turn-max-lifetime", &c.max_lifetime_s, "longest allocation lifetime in seconds a client may ask for");
   t.add("turn-max-allocations", &c.max_allocations, "live allocations in total (486 beyond)");
   t.add("turn-user-quota", &c.user_quota, "live allocations per username (486 beyond)");
+  t.add("turn-allocations-per-ip", &c.allocations_per_ip, "live allocations per client IP address, IPv6 per /64, whatever the usernames (486 beyond); 0 = no limit");
   t.add("turn-max-permissions", &c.max_permissions, "permissions per allocation");
   t.add("turn-max-channels", &c.max_channels, "channel bindings per allocation");
-  t.add("turn-bandwidth", &c.bandwidth_kbps, "relayed kbit/s per allocation, both directions together; 0 = unlimited");
+  t.add("turn-bandwidth", &c.bandwidth_kbps, "relayed kbit/s per allocation, both directions together (a 1080p call both ways stays below 16000); 0 = unlimited");
+  t.add("turn-total-bandwidth", &c.total_bandwidth_kbps, "relayed kbit/s for the whole server, both directions; each relay worker gets an equal share; 0 = unlimited");
+  t.add("turn-tcp-connections-per-ip", &c.tcp_connections_per_ip, "TURN TCP/TLS connections per client IP address, IPv6 per /64; more are closed at once; 0 = no limit");
+  t.add("turn-tls-handshake-timeout", &c.tls_handshake_timeout_s, "seconds a TURN/STUN TLS connection has to finish its handshake");
+  t.add("turn-tcp-first-request-timeout", &c.tcp_first_request_timeout_s, "seconds a TURN/STUN TCP or TLS connection has for its first valid request");
+  t.add("turn-tcp-idle-timeout", &c.tcp_idle_timeout_s, "seconds without a valid request after which a TURN/STUN TCP or TLS connection with no allocation is closed");
+  t.add("turn-tcp-frame-timeout", &c.tcp_frame_timeout_s, "seconds a STUN/ChannelData frame that started arriving on TCP/TLS may take to complete");
   t.add("turn-nonce-lifetime", &c.nonce_lifetime_s, "seconds a NONCE is accepted before 438 Stale Nonce");
   t.add("turn-auth-failure-rate", &c.auth_failure_rate, "401 answers per second per source IP (burst: twice that); more are dropped");
   t.add("allow-peer", &c.allow_peer, "CIDR the relay may send to even if denied by default (repeatable; allow wins)");
@@ -144,6 +210,10 @@ void validate_turn(std::ostringstream& errs, const TurnConfig& t) {
   check_positive(errs, "turn-max-permissions", t.max_permissions);
   check_positive(errs, "turn-max-channels", t.max_channels);
   check_positive(errs, "turn-auth-failure-rate", t.auth_failure_rate);
+  check_positive(errs, "turn-tls-handshake-timeout", t.tls_handshake_timeout_s);
+  check_positive(errs, "turn-tcp-first-request-timeout", t.tcp_first_request_timeout_s);
+  check_positive(errs, "turn-tcp-idle-timeout", t.tcp_idle_timeout_s);
+  check_positive(errs, "turn-tcp-frame-timeout", t.tcp_frame_timeout_s);
   if (t.max_lifetime_s < t.default_lifetime_s) errs << "--turn-max-lifetime must be at least --turn-default-lifetime\n";
   if (t.tls_cert.empty() != t.tls_key.empty()) errs << "--turn-tls-cert and --turn-tls-key go together\n";
   for (const auto& c : t.allow_peer) {
@@ -189,6 +259,7 @@ void register_options(OptionTable& table, Config& cfg) {
   table.add("log-level", &cfg.log_level, "trace, debug, info, warn, error or off");
   register_http(table, cfg.http);
   register_signaling(table, cfg.signaling);
+  register_compat(table, cfg.compat);
   register_stun(table, cfg.stun);
   register_turn(table, cfg.turn);
   register_auth_options(table, cfg.auth);
@@ -214,6 +285,7 @@ std::string Config::validate() const {
     if (!util::parse_cidr(c)) errs << "--admin-allow: '" << c << "' is not a CIDR\n";
   }
   validate_signaling(errs, signaling);
+  validate_compat(errs, compat);
   for (const auto& l : stun.listen) check_host_port(errs, "stun-listen", l);
   for (const auto& l : stun.tls_listen) check_host_port(errs, "stun-tls-listen", l);
   if (!stun.alt_address.empty()) check_host_port(errs, "stun-alt-address", stun.alt_address);
@@ -223,6 +295,7 @@ std::string Config::validate() const {
   }
   validate_turn(errs, turn);
   validate_auth(errs, auth, http.listen);
+  validate_compat_access(errs, compat, auth);
   validate_cluster(errs, cluster);
   validate_doctor(errs, doctor);
   return errs.str();

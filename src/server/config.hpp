@@ -22,12 +22,14 @@ struct HttpConfig {
   bool self_signed = false;               // throwaway certificate for a quick LAN test
   std::vector<std::string> admin_allow;   // CIDRs allowed to reach /metrics and /admin beyond loopback
   std::string admin_token;                // when set, /metrics and /admin also need "Authorization: Bearer TOKEN"
+  std::uint32_t connections_per_ip = 256;  // HTTP/WebSocket connections per client IP (IPv6 /64); 0 = no limit
 };
 
 struct SignalingConfig {
   std::uint32_t max_peers_per_room = 2;
   std::uint32_t max_rooms = 100000;
   std::uint32_t max_connections = 100000;
+  double join_rate_per_ip = 10;           // joins per second per client IP (burst 3 s worth); 0 = no limit
   std::uint32_t max_message_bytes = 64 * 1024;
   std::uint32_t max_sdp_bytes = 32 * 1024;
   std::uint32_t max_candidate_bytes = 1024;
@@ -40,6 +42,19 @@ struct SignalingConfig {
   double ping_interval_s = 15;
   double idle_timeout_s = 45;
   std::vector<std::string> ice_servers;  // extra RTCIceServer URLs handed out in `joined`
+};
+
+// The PeerJS server protocol (peer 1.0.x, for the peerjs 1.5.x client) and the Ayame protocol, beside v1 on
+// the same port (docs/compatibility.md). Defaults are PeerJS's and Ayame's own; both are off until a path is set.
+struct CompatConfig {
+  std::string peerjs_path;                // e.g. "/myapp": WebSocket <path>/peerjs, HTTP <path>/<key>/id; empty = off
+  std::string peerjs_key = "peerjs";
+  double peerjs_expire_timeout_s = 5;     // held messages for an absent id: EXPIRE after this
+  double peerjs_alive_timeout_s = 90;     // a connection silent this long is closed
+  std::uint32_t peerjs_concurrent_limit = 5000;
+  std::string ayame_path;                 // Ayame clients use "/signaling"; empty = off
+  double ayame_ping_interval_s = 5;
+  double ayame_pong_timeout_s = 60;
 };
 
 struct StunConfig {
@@ -58,7 +73,7 @@ struct TurnConfig {
   std::string realm = "signalbox";
   std::vector<std::string> users;             // static long-term credentials, NAME:PASSWORD
   std::vector<std::string> secrets;           // TURN REST API shared secrets; empty = one random at start-up
-  std::uint32_t credential_ttl_s = 600;       // lifetime of the ephemeral credentials handed out in `joined`
+  std::uint32_t credential_ttl_s = 600;       // how long the credentials in `joined` may start allocations
   std::vector<std::string> relay_addresses;   // IPs the relay sockets bind to, one per family; default: listen IP or first interface
   std::vector<std::string> external_addresses;  // IPs advertised in XOR-RELAYED-ADDRESS when behind NAT, one per family
   std::uint16_t min_port = 49152;             // relay port range (inclusive)
@@ -68,9 +83,16 @@ struct TurnConfig {
   std::uint32_t max_lifetime_s = 3600;
   std::uint32_t max_allocations = 10000;      // in total (486 beyond)
   std::uint32_t user_quota = 10;              // allocations per username (486 beyond)
+  std::uint32_t allocations_per_ip = 512;     // allocations per client IP, IPv6 per /64 (486 beyond); 0 = no limit
   std::uint32_t max_permissions = 32;         // per allocation
   std::uint32_t max_channels = 32;            // per allocation
-  std::uint32_t bandwidth_kbps = 0;           // per allocation, both directions together; 0 = unlimited
+  std::uint32_t bandwidth_kbps = 16000;       // per allocation, both directions together; 0 = unlimited
+  std::uint32_t total_bandwidth_kbps = 1000000;  // whole server (each worker 1/N of it); 0 = unlimited
+  std::uint32_t tcp_connections_per_ip = 256;  // TURN TCP/TLS connections per client IP (IPv6 /64); 0 = no limit
+  double tls_handshake_timeout_s = 10;        // TURN over TLS: handshake done within
+  double tcp_first_request_timeout_s = 10;    // TURN over TCP/TLS: first valid request within
+  double tcp_idle_timeout_s = 30;             // nothing valid for this long and no allocation: closed
+  double tcp_frame_timeout_s = 10;            // a frame that started arriving must be complete within
   std::uint32_t nonce_lifetime_s = 600;       // 438 Stale Nonce after this
   double auth_failure_rate = 20;              // 401 answers per second per source IP
   std::vector<std::string> allow_peer;        // CIDRs relayed to even if denied by default (allow wins)
@@ -93,6 +115,7 @@ struct Config {
   std::string log_level = "info";
   HttpConfig http;
   SignalingConfig signaling;
+  CompatConfig compat;
   StunConfig stun;
   TurnConfig turn;
   AuthConfig auth;

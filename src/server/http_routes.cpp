@@ -19,6 +19,8 @@ void HttpRoutes::add(std::string path, Access access, Route route) {
   routes_[std::move(path)] = {access, std::move(route)};
 }
 
+void HttpRoutes::add_matcher(Matcher matcher) { matchers_.push_back(std::move(matcher)); }
+
 void HttpRoutes::add_post(std::string path, Access access, Route route) {
   post_routes_[std::move(path)] = {access, std::move(route)};
 }
@@ -45,6 +47,9 @@ net::HttpResponse HttpRoutes::handle(const net::HttpRequest& request) {
     // Unknown admin paths look the same as forbidden ones to outsiders.
     if (auto refused = refuse_admin(request)) return *refused;
     return text_response(404, "not found\n");
+  }
+  for (const auto& m : matchers_) {
+    if (auto r = m(request)) return std::move(*r);
   }
   return serve_file(request);
 }

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "net/http_handler.hpp"
 #include "server/admin_acl.hpp"
@@ -27,6 +28,10 @@ class HttpRoutes final : public net::HttpHandler {
   // Exact-path routes (query ignored). Register before serving; e.g. a TURN admin endpoint:
   //   routes.add("/admin/turn/allocations", HttpRoutes::Access::admin, handler);
   void add(std::string path, Access access, Route route);
+  // Routes that decide for themselves which paths are theirs (PeerJS's <path>/<key>/id): asked in order after
+  // the exact-path routes and before the files; nullopt means not mine. Open access.
+  using Matcher = std::function<std::optional<net::HttpResponse>(const net::HttpRequest&)>;
+  void add_matcher(Matcher matcher);
   // A POST route (the request body is in HttpRequest::body). GET on it answers 405, and POST elsewhere too.
   void add_post(std::string path, Access access, Route route);
 
@@ -40,6 +45,7 @@ class HttpRoutes final : public net::HttpHandler {
   std::shared_ptr<const MetricsRegistry> metrics_;
   AdminAcl acl_;
   std::unordered_map<std::string, std::pair<Access, Route>> routes_;  // fixed once serving
+  std::vector<Matcher> matchers_;                                     // fixed once serving
   std::unordered_map<std::string, std::pair<Access, Route>> post_routes_;  // fixed once serving
 };
 

@@ -47,7 +47,7 @@ std::string first_interface_ip() {
 class StunIceServers final : public signaling::IceServerSource {
  public:
   void set_url(std::string url) { url_ = std::move(url); }  // before serving only
-  std::vector<signaling::IceServer> ice_servers_for(std::string_view) override {
+  std::vector<signaling::IceServer> ice_servers_for(const signaling::IceServerRequest&) override {
     if (url_.empty()) return {};
     return {signaling::IceServer{{url_}, std::nullopt, std::nullopt}};
   }
@@ -55,6 +55,16 @@ class StunIceServers final : public signaling::IceServerSource {
  private:
   std::string url_;
 };
+
+// STUN's own TCP/TLS listeners (--no-turn) keep the limits TURN's front end has on the same ports.
+net::StunStreamOptions stream_options(const TurnConfig& t) {
+  net::StunStreamOptions o;
+  o.connections_per_ip = t.tcp_connections_per_ip;
+  o.handshake_timeout = util::seconds_to_ms(t.tls_handshake_timeout_s);
+  o.first_request_timeout = util::seconds_to_ms(t.tcp_first_request_timeout_s);
+  o.idle_timeout = util::seconds_to_ms(t.tcp_idle_timeout_s);
+  return o;
+}
 
 std::shared_ptr<boost::asio::ssl::context> stun_tls(App& app) {
   const auto& t = app.config().turn;
@@ -80,7 +90,7 @@ class StunAppService final : public Service {
     net::StunUdpOptions udp;
     udp.listen = listen;
     udp_ = std::make_unique<net::StunUdpServer>(udp, service);
-    net::StunStreamOptions stream;
+    net::StunStreamOptions stream = stream_options(app_.config().turn);
     stream.tcp_listen = listen;
     stream.tls = stun_tls(app_);
     for (const auto& l : c.tls_listen) stream.tls_listen.push_back(parse_stun_address(l, "stun-tls-listen"));
@@ -103,6 +113,16 @@ class StunAppService final : public Service {
   void stop() override {
     udp_->request_stop();
     stream_->request_stop();
+  }
+
+  // Connections refused at accept (per IP, or over the total) and accept() backoffs, for /metrics.
+  void render_streams(PromWriter& w) const {
+    w.counter("signalbox_stun_connections_refused_total",
+              "STUN TCP/TLS connections closed at accept: over the per-IP or the total limit.",
+              d(stream_ ? stream_->refused() : 0));
+    w.counter("signalbox_stun_accept_backoffs_total",
+              "Times a STUN TCP/TLS listener paused because accept() found no free descriptor.",
+              d(stream_ ? stream_->accept_backoffs() : 0));
   }
 
   stun::StunMetricsSnapshot metrics() const {
@@ -193,7 +213,10 @@ void add_stun(App& app, bool served_by_turn, StunMetricsSource shared_metrics) {
   app.ice_servers().add(ice);
   auto service = std::make_unique<StunAppService>(app, ice);
   const StunAppService* raw = service.get();
-  app.metrics().add("stun", [raw](PromWriter& w) { render_stun_metrics(w, raw->metrics()); });
+  app.metrics().add("stun", [raw](PromWriter& w) {
+    render_stun_metrics(w, raw->metrics());
+    raw->render_streams(w);
+  });
   app.add_service(std::move(service));
 }
 

@@ -49,6 +49,18 @@ void render_turn(PromWriter& w, const net::TurnMetrics& m) {
     drops.push_back({{{"reason", turn::to_string(static_cast<turn::DropReason>(i))}}, d(m.drops[i])});
   }
   w.family("signalbox_turn_auth_failures_total", "counter", "Failed TURN authentications, by reason.", auth);
+  std::vector<std::pair<PromWriter::Labels, double>> closed, quotas;
+  for (std::size_t i = 0; i < m.connections_closed.size(); ++i) {
+    closed.push_back({{{"reason", net::to_string(static_cast<net::StreamClose>(i))}}, d(m.connections_closed[i])});
+  }
+  for (std::size_t i = 1; i < m.quota_refusals.size(); ++i) {
+    quotas.push_back({{{"quota", turn::to_string(static_cast<turn::Quota>(i))}}, d(m.quota_refusals[i])});
+  }
+  w.family("signalbox_turn_connections_closed_total", "counter",
+           "TURN TCP/TLS connections the server closed or refused, by reason.", closed);
+  w.family("signalbox_turn_quota_refusals_total", "counter", "Allocate requests refused with 486, by quota.", quotas);
+  w.counter("signalbox_turn_accept_backoffs_total",
+            "Times a TURN TCP/TLS listener paused because accept() found no free descriptor.", d(m.accept_backoffs));
   w.family("signalbox_turn_dropped_packets_total", "counter", "TURN packets dropped, by reason.", drops);
   w.counter("signalbox_turn_send_drops_total", "Packets the kernel refused or a full TCP/TLS output buffer dropped.",
             d(m.send_drops));

@@ -83,9 +83,11 @@ turn::TurnConfig core_config(const Config& c) {
   k.nonce_lifetime = std::chrono::seconds(t.nonce_lifetime_s);
   k.max_allocations = t.max_allocations;
   k.max_allocations_per_user = t.user_quota;
+  k.max_allocations_per_ip = t.allocations_per_ip;
   k.max_permissions_per_allocation = t.max_permissions;
   k.max_channels_per_allocation = t.max_channels;
   k.bandwidth_bytes_per_s = std::uint64_t{t.bandwidth_kbps} * 125;
+  k.total_bandwidth_bytes_per_s = std::uint64_t{t.total_bandwidth_kbps} * 125;
   k.min_port = t.min_port;
   k.max_port = t.max_port;
   k.rfc5766_channels = t.rfc5766_channels;
@@ -185,6 +187,14 @@ std::vector<std::string> own_addresses(const Config& c, const net::TurnWorkerOpt
   return own;
 }
 
+void set_stream_limits(const TurnConfig& t, net::TurnServiceOptions& o) {
+  o.connections_per_ip = t.tcp_connections_per_ip;
+  o.worker.tls_handshake_timeout = util::seconds_to_ms(t.tls_handshake_timeout_s);
+  o.worker.first_request_timeout = util::seconds_to_ms(t.tcp_first_request_timeout_s);
+  o.worker.idle_timeout = util::seconds_to_ms(t.tcp_idle_timeout_s);
+  o.worker.frame_timeout = util::seconds_to_ms(t.tcp_frame_timeout_s);
+}
+
 // The front end answers Binding too, with the STUN section's settings (stun_app.hpp). RFC 5780 needs
 // answers from IP1:P2, IP2:P1 and IP2:P2 as well: the front end binds those too.
 void set_stun(const Config& c, net::TurnWorkerOptions& w) {
@@ -240,6 +250,7 @@ TurnSetup make_turn(const Config& config, std::shared_ptr<boost::asio::ssl::cont
   }
   net::TurnServiceOptions opts;
   opts.threads = config.turn.threads;
+  set_stream_limits(config.turn, opts);
   for (const auto& l : config.stun.listen) {
     opts.worker.udp_listen.push_back(resolve(l, "stun-listen"));
     opts.worker.tcp_listen.push_back(opts.worker.udp_listen.back());

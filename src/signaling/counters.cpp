@@ -7,6 +7,7 @@ const char* to_string(RelayedType t) {
     case RelayedType::offer: return "offer";
     case RelayedType::answer: return "answer";
     case RelayedType::candidate: return "candidate";
+    case RelayedType::other: return "other";
   }
   return "unknown";
 }

@@ -9,8 +9,9 @@
 
 namespace sb::signaling {
 
-enum class RelayedType : std::uint8_t { offer, answer, candidate };
-inline constexpr std::size_t kRelayedTypeCount = 3;
+// `other`: a relay of another protocol's kind (PeerJS LEAVE and EXPIRE).
+enum class RelayedType : std::uint8_t { offer, answer, candidate, other };
+inline constexpr std::size_t kRelayedTypeCount = 4;
 const char* to_string(RelayedType t);
 
 struct Counters {

@@ -15,12 +15,12 @@ StaticIceServers::StaticIceServers(std::vector<std::string> urls) {
   for (auto& u : urls) servers_.push_back(IceServer{{std::move(u)}, std::nullopt, std::nullopt});
 }
 
-std::vector<IceServer> StaticIceServers::ice_servers_for(std::string_view) { return servers_; }
+std::vector<IceServer> StaticIceServers::ice_servers_for(const IceServerRequest&) { return servers_; }
 
-std::vector<IceServer> CompositeIceServers::ice_servers_for(std::string_view peer_id) {
+std::vector<IceServer> CompositeIceServers::ice_servers_for(const IceServerRequest& request) {
   std::vector<IceServer> out;
   for (const auto& s : sources_) {
-    auto part = s->ice_servers_for(peer_id);
+    auto part = s->ice_servers_for(request);
     out.insert(out.end(), std::make_move_iterator(part.begin()), std::make_move_iterator(part.end()));
   }
   return out;

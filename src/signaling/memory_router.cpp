@@ -74,15 +74,63 @@ void MemoryRouter::announce_joined(std::string_view room, std::string_view id) {
     auto r = rooms_.find(room);
     if (r == rooms_.end()) return;
     auto self = r->second.members.find(id);
-    if (self == r->second.members.end() || !self->second.presence || self->second.announced) return;
+    if (self == r->second.members.end() || self->second.announced) return;
     self->second.announced = true;
+    notify_watchers_locked(r->second, self->second.info, deliveries);
     for (const auto& [other_id, e] : r->second.members) {
-      if (e.presence && e.seq < self->second.seq) {
+      if (self->second.presence && e.presence && e.seq < self->second.seq) {
         deliveries.emplace_back(e.member, event::PeerJoined{self->second.info});
       }
     }
   }
   deliver_all(deliveries);
+}
+
+void MemoryRouter::notify_watchers_locked(Room& room, const PeerInfo& info, std::vector<Delivery>& out) {
+  auto w = room.watchers.find(info.id);
+  if (w == room.watchers.end()) return;
+  for (const auto& watcher : w->second) {
+    auto m = room.members.find(watcher);
+    if (m == room.members.end()) continue;
+    std::erase(m->second.watching, info.id);
+    out.emplace_back(m->second.member, event::PeerJoined{info});
+  }
+  room.watchers.erase(w);
+}
+
+void MemoryRouter::unwatch_locked(Room& room, std::string_view watcher, std::string_view target) {
+  if (auto w = room.watchers.find(target); w != room.watchers.end()) {
+    std::erase(w->second, watcher);
+    if (w->second.empty()) room.watchers.erase(w);
+  }
+  if (auto m = room.members.find(watcher); m != room.members.end()) std::erase(m->second.watching, target);
+}
+
+void MemoryRouter::watch(std::string_view room, std::string_view watcher, std::string_view target) {
+  std::weak_ptr<Member> notify;
+  PeerInfo info;
+  {
+    std::lock_guard lock(mu_);
+    auto r = rooms_.find(room);
+    if (r == rooms_.end()) return;
+    auto w = r->second.members.find(watcher);
+    if (w == r->second.members.end() || watcher == target) return;  // only members watch
+    auto t = r->second.members.find(target);
+    if (t != r->second.members.end() && t->second.announced) {
+      notify = w->second.member;
+      info = t->second.info;
+    } else if (std::find(w->second.watching.begin(), w->second.watching.end(), target) ==
+               w->second.watching.end()) {
+      w->second.watching.emplace_back(target);
+      r->second.watchers[std::string(target)].emplace_back(watcher);
+    }
+  }
+  if (auto m = notify.lock()) m->deliver(event::PeerJoined{std::move(info)});
+}
+
+void MemoryRouter::unwatch(std::string_view room, std::string_view watcher, std::string_view target) {
+  std::lock_guard lock(mu_);
+  if (auto r = rooms_.find(room); r != rooms_.end()) unwatch_locked(r->second, watcher, target);
 }
 
 void MemoryRouter::relay(std::string_view room, std::string_view from, std::string_view to,
@@ -125,6 +173,7 @@ void MemoryRouter::leave(std::string_view room, std::string_view id, LeaveReason
     const Entry gone = std::move(self->second);
     members.erase(self);
     --peers_;
+    for (const auto& target : gone.watching) unwatch_locked(r->second, id, target);
     if (members.empty()) {
       rooms_.erase(r);
       return;

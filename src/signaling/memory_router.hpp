@@ -21,6 +21,8 @@ class MemoryRouter final : public Router {
   void announce_joined(std::string_view room, std::string_view id) override;
   void relay(std::string_view room, std::string_view from, std::string_view to, event::Relay relay) override;
   void leave(std::string_view room, std::string_view id, LeaveReason reason) override;
+  void watch(std::string_view room, std::string_view watcher, std::string_view target) override;
+  void unwatch(std::string_view room, std::string_view watcher, std::string_view target) override;
   void drain() override;
   std::size_t room_count() const override;
   std::size_t peer_count() const override;
@@ -40,16 +42,22 @@ class MemoryRouter final : public Router {
     std::uint64_t seq = 0;  // join order in the room: announce_joined tells only those who came before
     bool presence = true;
     bool announced = false;  // those who came before know of this member only once it is announced
+    std::vector<std::string> watching{};  // targets this member watches (few: a PeerJS session's pending ids)
   };
   // Keyed by member id: a relay finds both ends in constant time, however big the room.
   struct Room {
     Map<Entry> members;
+    Map<std::vector<std::string>> watchers;  // target id → ids of the members watching it
     std::uint64_t next_seq = 0;
   };
   using Delivery = std::pair<std::weak_ptr<Member>, Event>;
 
   Event admit_locked(JoinRequest& request, const std::weak_ptr<Member>& member);
   static std::vector<PeerInfo> roster_locked(const Room& room);
+  // Ends `watcher`'s watch of `target` in `room` (both sides of the index).
+  static void unwatch_locked(Room& room, std::string_view watcher, std::string_view target);
+  // Hands PeerJoined{info} to everyone watching info.id, ending their watches.
+  static void notify_watchers_locked(Room& room, const PeerInfo& info, std::vector<Delivery>& out);
   static void deliver_all(std::vector<Delivery>& deliveries);
 
   const RouterLimits limits_;

@@ -48,7 +48,8 @@ class Router {
   // yet: after its protocol session has sent the newcomer its own id, it calls announce_joined, so nobody
   // can address the newcomer before it knows its id.
   virtual std::string join(JoinRequest request, std::weak_ptr<Member> member) = 0;
-  // PeerJoined to every member of `room` but `id` that was in the room before `id` joined.
+  // PeerJoined to every member of `room` but `id` that was in the room before `id` joined (members with
+  // presence), and to every member watching `id` (watch, below).
   virtual void announce_joined(std::string_view room, std::string_view id) = 0;
   // Delivers `relay` to `to` when both `from` and `to` are members of `room` (and differ); otherwise `from`
   // gets Undeliverable. The fast path: a relay between two members of this node takes no lock but the
@@ -58,6 +59,12 @@ class Router {
   // Removes the member; the others get PeerLeft with `reason`. Idempotent; also cancels a join not yet
   // answered.
   virtual void leave(std::string_view room, std::string_view id, LeaveReason reason) = 0;
+  // A one-shot notice of arrival, for protocols without presence (PeerJS holds messages for an id until it
+  // connects, docs/compatibility.md): `watcher`, a member of `room`, gets PeerJoined{target} once `target` is
+  // a member of `room` and announced (at once if it already is). The watch ends with that event, with
+  // unwatch, or when the watcher leaves.
+  virtual void watch(std::string_view room, std::string_view watcher, std::string_view target) = 0;
+  virtual void unwatch(std::string_view room, std::string_view watcher, std::string_view target) = 0;
   // This node is going away: joins are refused (unavailable) from now on, and every member gets Drain.
   virtual void drain() = 0;
 

@@ -7,11 +7,13 @@
 
 namespace sb::signaling {
 
-Session::Session(const SessionContext& ctx, PeerLink& link, std::weak_ptr<Member> member,
+Session::Session(const SessionContext& ctx, PeerLink& link, std::weak_ptr<Member> member, util::IpAddress remote,
                  std::unique_ptr<Gatekeeper> gate)
     : ctx_(ctx),
       link_(link),
       member_(std::move(member)),
+      remote_(remote),
+      connection_key_("c" + util::random_hex(8)),
       gate_(std::move(gate)),
       limiter_(ctx.config.rate, ctx.clock.now()) {}
 
@@ -73,6 +75,10 @@ void Session::leave_room(LeaveReason reason) {
 void Session::handle(const msg::Join& m) {
   if (state_ != State::idle) {
     send_error(ErrorCode::already_joined, "already in room " + room_ + "; send bye first", "", "join");
+    return;
+  }
+  if (ctx_.joins_per_ip != nullptr && !ctx_.joins_per_ip->allow(remote_, ctx_.clock.now())) {
+    send_error(ErrorCode::rate_limited, "too many joins from your address; try again in a moment", "", "join");
     return;
   }
   room_ = m.room;
@@ -171,10 +177,12 @@ void Session::on(event::Granted& e) {
 }
 
 // The iceServers of `joined`: a webhook's own list, or the server's with TURN credentials minted for the
-// identity (coturn's expiry:identity form; the peer id without one), and no TURN at all when not granted.
+// identity (coturn's expiry:identity form; the connection's key without one), and no TURN at all when not
+// granted.
 std::vector<IceServer> Session::ice_servers() const {
   if (grant_.ice_servers) return *grant_.ice_servers;
-  auto servers = ctx_.ice_servers.ice_servers_for(grant_.identity.empty() ? peer_id_ : grant_.identity);
+  auto servers =
+      ctx_.ice_servers.ice_servers_for({peer_id_, grant_.identity.empty() ? connection_key_ : grant_.identity});
   if (!grant_.turn) remove_turn_servers(servers);
   return servers;
 }

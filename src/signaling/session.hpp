@@ -17,7 +17,9 @@
 #include "signaling/rate_limiter.hpp"
 #include "signaling/router.hpp"
 #include "signaling/wire_session.hpp"
+#include "util/address.hpp"
 #include "util/clock.hpp"
+#include "util/per_ip.hpp"
 
 namespace sb::signaling {
 
@@ -34,13 +36,16 @@ struct SessionContext {
   IceServerSource& ice_servers;
   Counters& counters;
   const util::Clock& clock;
+  // Joins per second per client IP (IPv6: /64); null = no limit. More get `rate-limited` (ref `join`).
+  util::PerIpRate* joins_per_ip = nullptr;
 };
 
 class Session final : public WireSession {
  public:
   // `link` is this connection (it outlives the session); `member` is what the router delivers events to;
-  // `gate` decides joins (null: no access control, every join is granted).
-  Session(const SessionContext& ctx, PeerLink& link, std::weak_ptr<Member> member,
+  // `remote` is the client's address (joins are limited per address); `gate` decides joins (null: no access
+  // control, every join is granted).
+  Session(const SessionContext& ctx, PeerLink& link, std::weak_ptr<Member> member, util::IpAddress remote = {},
           std::unique_ptr<Gatekeeper> gate = nullptr);
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -60,6 +65,10 @@ class Session final : public WireSession {
   const std::string& room() const { return room_; }
   // What access control granted the current (or last) join: identity, the token's room and expiry.
   const Grant& grant() const { return grant_; }
+  // What TURN credentials name when the grant names no identity: made when the connection opened, the same
+  // for every join on it (TURN's per-user allocation quota then counts the connection, however often it
+  // joins again).
+  const std::string& connection_key() const { return connection_key_; }
 
  private:
   // idle → admitting (access control decides) → joining (join sent to the router) → joined (Admitted) → idle
@@ -97,6 +106,8 @@ class Session final : public WireSession {
   const SessionContext& ctx_;
   PeerLink& link_;
   std::weak_ptr<Member> member_;
+  util::IpAddress remote_;
+  std::string connection_key_;
   std::unique_ptr<Gatekeeper> gate_;
   RateLimiter limiter_;
   Grant grant_;

@@ -8,30 +8,41 @@
 // never inside it.
 #pragma once
 
+#include <optional>
 #include <string_view>
 
 #include "signaling/events.hpp"
 #include "signaling/protocol.hpp"
+#include "util/clock.hpp"
 
 namespace sb::signaling {
 
 class WireSession {
  public:
   virtual ~WireSession() = default;
+  // The WebSocket handshake is done: from now on the session may write (a protocol whose server speaks first,
+  // such as PeerJS's OPEN, starts here). Called once, before anything else.
+  virtual void on_open() {}
   // One text (or binary) frame from the client.
   virtual void on_text(std::string_view frame) = 0;
   // One event from the router.
   virtual void on_event(Event& event) = 0;
   // The connection is gone (or is being dropped): leave the room with `reason`. Idempotent.
   virtual void on_closed(LeaveReason reason) = 0;
+  // A protocol's own timing (Ayame's pings, PeerJS's expiries): when on_timer should next run; nullopt for
+  // never. src/net asks again after every call into the session, and calls on_timer at or after that time.
+  virtual std::optional<util::TimePoint> next_deadline() const { return std::nullopt; }
+  virtual void on_timer(util::TimePoint now) { (void)now; }
 
   // Access control (docs/auth.md). Until admitted() (true once the connection has been in a room; it stays
   // true after a bye), a server with --auth applies its pre-admission limits: a deadline, a smaller frame
   // limit, and one message at a time: no frame is read while deciding() (a join waits for its answer).
-  virtual bool admitted() const = 0;
-  virtual bool deciding() const = 0;
+  // The defaults are those of a protocol that access control does not gate (PeerJS, Ayame: a server with
+  // --auth refuses to serve them, docs/auth.md): admitted from the start, never deciding.
+  virtual bool admitted() const { return true; }
+  virtual bool deciding() const { return false; }
   // The pre-admission deadline passed: refuse the client (auth-timeout) and close.
-  virtual void on_admission_deadline() = 0;
+  virtual void on_admission_deadline() {}
 };
 
 }  // namespace sb::signaling

@@ -11,7 +11,6 @@
 #include <vector>
 
 #include "stun/message.hpp"
-#include "turn/auth.hpp"
 #include "turn/types.hpp"
 #include "util/token_bucket.hpp"
 
@@ -37,9 +36,6 @@ struct Allocation {
   FiveTuple client;
   std::string username;    // as authenticated; later requests must use the same (else 441)
   std::string quota_user;  // what TurnShared's per-user quota counts
-  // The key the Allocate was authenticated with. A REST credential's expiry bounds when an allocation may be
-  // made, not how long it lives: requests on the allocation keep verifying with this key (as coturn does).
-  LongTermKey key{};
   stun::TransactionId allocate_tid;  // to answer a retransmitted Allocate again (RFC 8656 §7.2)
   std::array<RelayEndpoint, 2> relays{};  // [0] and optionally [1] (dual-stack, RFC 8656 §7.2)
   std::size_t relay_count = 0;

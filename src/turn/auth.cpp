@@ -96,7 +96,7 @@ KeyLookup RestCredentials::lookup(std::string_view username, std::string_view re
   }
   if (*expiry < unix_now) {
     r.failure = AuthFailure::kExpired;
-    return r;
+    r.expired = true;
   }
   for (const auto& secret : secrets_) {
     const std::string password = base64_encode(hmac_sha1(secret, username));

@@ -31,6 +31,9 @@ using LongTermKey = std::array<std::uint8_t, 16>;
 struct KeyLookup {
   static constexpr std::size_t kMaxKeys = 4;
   AuthFailure failure = AuthFailure::kNone;  // kUnknownUser or kExpired when no key
+  // A TURN REST username whose expiry has passed: the keys are there (failure is kExpired), for the one use
+  // they still have, requests on the allocation they created (the core decides).
+  bool expired = false;
   std::array<LongTermKey, kMaxKeys> keys{};
   std::size_t key_count = 0;
   std::string_view quota_user;  // points into the username passed to lookup()

@@ -34,12 +34,19 @@ struct TurnConfig {
   // Quotas (RFC 8656 §7.2 486; §9, §11 508).
   std::uint32_t max_allocations = 10000;           // in total, all shards
   std::uint32_t max_allocations_per_user = 10;     // per authenticated user (REST: the part after ':')
+  // Per client IP (IPv6: per /64), whatever the credentials: one source cannot hold the server's relay
+  // ports by minting or sharing many usernames. 0 = no limit.
+  std::uint32_t max_allocations_per_ip = 512;
   std::uint32_t max_permissions_per_allocation = 32;
   std::uint32_t max_channels_per_allocation = 32;
   // Bytes per second per allocation, both directions together; 0 = no cap. Burst = one second's worth
-  // unless bandwidth_burst_bytes is set.
-  std::uint64_t bandwidth_bytes_per_s = 0;
+  // unless bandwidth_burst_bytes is set. 2,000,000 B/s = 16 Mbit/s: a 1080p call in both directions
+  // (2 x 2.5-6 Mbit/s) stays below it.
+  std::uint64_t bandwidth_bytes_per_s = 2'000'000;
   std::uint64_t bandwidth_burst_bytes = 0;
+  // Bytes per second relayed by the whole server, both directions; 0 = no cap. Each of the N shards
+  // gets 1/N of it (no lock per packet), so one heavy client is held to its shard's share.
+  std::uint64_t total_bandwidth_bytes_per_s = 0;
   util::RateSpec bandwidth_spec() const {
     const auto burst = bandwidth_burst_bytes > 0 ? bandwidth_burst_bytes : bandwidth_bytes_per_s;
     return {static_cast<double>(bandwidth_bytes_per_s), static_cast<double>(burst)};

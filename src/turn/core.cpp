@@ -36,7 +36,7 @@ std::size_t FiveTupleHash::operator()(const FiveTuple& t) const noexcept {
   return static_cast<std::size_t>(h);
 }
 
-TurnCore::TurnCore(TurnShared& shared, RelayBinder& binder, std::uint32_t shard)
+TurnCore::TurnCore(TurnShared& shared, RelayBinder& binder, std::uint32_t shard, std::uint32_t shard_count)
     : shared_(shared),
       config_(shared.config()),
       binder_(binder),
@@ -44,6 +44,15 @@ TurnCore::TurnCore(TurnShared& shared, RelayBinder& binder, std::uint32_t shard)
       bandwidth_(config_.bandwidth_spec()),
       limiter_({config_.unauthorized_rate, std::max<double>(1, config_.unauthorized_burst)}, config_.rate_limit_buckets) {
   util::random_bytes(indication_prefix_);
+  const double share = static_cast<double>(config_.total_bandwidth_bytes_per_s) / std::max(1u, shard_count);
+  server_bandwidth_spec_ = {share, share};  // 0: unlimited
+}
+
+DropReason TurnCore::take_bandwidth(Allocation& a, std::size_t bytes, util::TimePoint now) {
+  const auto n = static_cast<double>(bytes);
+  if (!a.bandwidth.take(n, now, bandwidth_)) return DropReason::kBandwidth;
+  if (!server_bandwidth_.take(n, now, server_bandwidth_spec_)) return DropReason::kServerBandwidth;
+  return DropReason::kNone;
 }
 
 TurnCore::~TurnCore() {
@@ -130,7 +139,7 @@ void TurnCore::destroy(std::unordered_map<FiveTuple, std::unique_ptr<Allocation>
     binder_.close(a.relays[i]);
     shared_.ports().release(a.relays[i].address.family, a.relays[i].address.port);
   }
-  shared_.release_allocation(a.quota_user);
+  shared_.release_allocation(a.quota_user, a.client.client);
   by_tuple_.erase(it);
 }
 

@@ -69,8 +69,9 @@ struct AllocationInfo {
 
 class TurnCore {
  public:
-  // `shard`: this core's index among the server's cores (what kToLocalRelay outputs name).
-  TurnCore(TurnShared& shared, RelayBinder& binder, std::uint32_t shard = 0);
+  // `shard`: this core's index among the server's `shard_count` cores (what kToLocalRelay outputs name;
+  // each gets 1/shard_count of TurnConfig::total_bandwidth_bytes_per_s).
+  TurnCore(TurnShared& shared, RelayBinder& binder, std::uint32_t shard = 0, std::uint32_t shard_count = 1);
   ~TurnCore();  // closes every relay socket it still owns and releases its quotas
   TurnCore(const TurnCore&) = delete;
   TurnCore& operator=(const TurnCore&) = delete;
@@ -113,6 +114,8 @@ class TurnCore {
   Output peer_to_client(RelayId relay, const TransportAddress& peer, std::span<std::uint8_t> buffer,
                         std::size_t payload_size, util::TimePoint now);
   Output drop(DropReason r);
+  // Takes `bytes` from the allocation's and this shard's bandwidth buckets; kNone when both had them.
+  DropReason take_bandwidth(Allocation& a, std::size_t bytes, util::TimePoint now);
 
   // Allocation lifecycle (core.cpp)
   Allocation* find(const FiveTuple& t);
@@ -123,8 +126,10 @@ class TurnCore {
   RelayBinder& binder_;
   std::uint32_t shard_;
   TurnCounters counters_;
-  const util::RateSpec bandwidth_;  // per allocation, from config_
-  util::KeyedBuckets limiter_;      // 401 answers per source IP
+  const util::RateSpec bandwidth_;         // per allocation, from config_
+  util::KeyedBuckets limiter_;             // unauthenticated answers per source IP
+  util::RateSpec server_bandwidth_spec_;  // this shard's share of the server-wide cap
+  util::TokenBucket server_bandwidth_;
   stun::Message response_;  // reused for every response (keeps its capacity)
   std::uint64_t indication_counter_ = 0;
   std::array<std::uint8_t, 4> indication_prefix_{};

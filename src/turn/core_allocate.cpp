@@ -143,7 +143,6 @@ static void init_allocation(Allocation& a, const TurnConfig& cfg, const CoreHand
   a.client = r.from;
   a.username = std::string(r.username);
   a.quota_user = std::string(r.quota_user);
-  a.key = r.key;
   a.allocate_tid = r.msg.transaction_id();
   a.lifetime_s = static_cast<std::uint32_t>(lifetime.count());
   a.expires = r.now.mono + lifetime;
@@ -176,14 +175,15 @@ Output CoreHandlers::allocate(TurnCore& c, Request& r) {
     reserved = t->second;
   }
   // Step 9: quotas (486) before any port is touched.
-  if (c.shared_.acquire_allocation(r.quota_user) != TurnShared::Quota::kOk) {
+  if (const auto q = c.shared_.acquire_allocation(r.quota_user, r.from.client); q != Quota::kOk) {
     if (reserved) c.shared_.ports().release(ask.families[0], *reserved);
+    c.counters_.quota_refused(q);
     return error(c, r, stun::code::kAllocationQuotaReached);
   }
   auto a = std::make_unique<Allocation>();
   std::optional<std::uint16_t> next_port;
   if (!bind_relays(c.shared_, c.binder_, ask, reserved, *a, next_port)) {
-    c.shared_.release_allocation(r.quota_user);
+    c.shared_.release_allocation(r.quota_user, r.from.client);
     return error(c, r, kInsufficientCapacity);
   }
   if (next_port) {

@@ -61,22 +61,6 @@ Output CoreHandlers::challenge(TurnCore& c, Request& r, std::uint16_t code, Auth
   return reply(c, r);
 }
 
-// A REST credential that expired after it made this client's allocation still authenticates requests on that
-// allocation (Refresh, CreatePermission, ChannelBind): its expiry bounds when a call may start relaying, not
-// how long the call lasts. A new Allocate needs a valid credential.
-KeyLookup CoreHandlers::allocation_key(TurnCore& c, const Request& r, std::string_view username) {
-  KeyLookup keys;
-  keys.failure = AuthFailure::kExpired;
-  const Allocation* a = c.find(r.from);
-  if (r.msg.method() == stun::Method::kAllocate || a == nullptr || a->expires <= r.now.mono || a->username != username) {
-    return keys;
-  }
-  keys.keys[0] = a->key;
-  keys.key_count = 1;
-  keys.quota_user = a->quota_user;
-  return keys;
-}
-
 bool CoreHandlers::authenticate(TurnCore& c, Request& r, Output& answer) {
   const stun::MessageView& m = r.msg;
   const bool has_mi = m.message_integrity().has_value();
@@ -107,9 +91,8 @@ bool CoreHandlers::authenticate(TurnCore& c, Request& r, Output& answer) {
     return false;
   }
   // Step 4: a key for USERNAME (static user or unexpired REST credential) → else 401.
-  KeyLookup keys = c.shared_.credentials().lookup(username->value, realm->value, r.now.unix_seconds);
-  if (keys.key_count == 0 && keys.failure == AuthFailure::kExpired) keys = allocation_key(c, r, username->value);
-  if (keys.key_count == 0) {
+  const KeyLookup keys = c.shared_.credentials().lookup(username->value, realm->value, r.now.unix_seconds);
+  if (keys.key_count == 0 || (keys.expired && !may_use_expired(c, r, username->value))) {
     answer = challenge(c, r, stun::code::kUnauthorized, keys.failure);
     return false;
   }
@@ -127,6 +110,15 @@ bool CoreHandlers::authenticate(TurnCore& c, Request& r, Output& answer) {
   }
   answer = challenge(c, r, stun::code::kUnauthorized, AuthFailure::kBadIntegrity);
   return false;
+}
+
+// An expired TURN REST credential may no longer create allocations, but it keeps serving the allocation it
+// created (Refresh, CreatePermission, ChannelBind on that 5-tuple): the credential's lifetime bounds when a
+// call can start relaying, not how long it may last. Browsers keep the credentials they were given.
+bool CoreHandlers::may_use_expired(TurnCore& c, const Request& r, std::string_view username) {
+  if (r.msg.method() == stun::Method::kAllocate) return false;
+  const Allocation* a = c.find(r.from);
+  return a != nullptr && a->expires > r.now.mono && a->username == username;
 }
 
 Allocation* CoreHandlers::owned(TurnCore& c, Request& r, Output& answer) {

@@ -47,7 +47,7 @@ Output TurnCore::relay_to(Allocation& a, const RelayEndpoint& relay, const Trans
     o.relay = relay.id;
     o.peer = peer;
   }
-  if (!a.bandwidth.take(static_cast<double>(payload.size()), now, bandwidth_)) return drop(DropReason::kBandwidth);
+  if (const auto why = take_bandwidth(a, payload.size(), now); why != DropReason::kNone) return drop(why);
   ++a.packets_to_peer;
   a.bytes_to_peer += payload.size();
   counters_.packets_client_to_peer.add();
@@ -123,7 +123,7 @@ Output TurnCore::peer_to_client(RelayId relay, const TransportAddress& peer, std
   Allocation& a = *it->second;
   // RFC 8656 §11.5 (Data indications) / §12.6 (ChannelData): only from peers with a permission.
   if (a.permission_for(peer, now) == nullptr) return drop(DropReason::kNoPermission);
-  if (!a.bandwidth.take(static_cast<double>(payload_size), now, bandwidth_)) return drop(DropReason::kBandwidth);
+  if (const auto why = take_bandwidth(a, payload_size, now); why != DropReason::kNone) return drop(why);
   const bool stream = a.client.transport != Transport::kUdp;
   std::span<const std::uint8_t> framed;
   const ChannelBinding* ch = a.channel_by_peer(peer);

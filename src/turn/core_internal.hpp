@@ -38,8 +38,7 @@ struct CoreHandlers {
 
   // RFC 8489 §9.2.4. True when authenticated; otherwise `answer` is the response (or a drop).
   static bool authenticate(TurnCore& c, Request& r, Output& answer);
-  // The key of r.from's live allocation when it was made by `username` and the request is not an Allocate.
-  static KeyLookup allocation_key(TurnCore& c, const Request& r, std::string_view username);
+  static bool may_use_expired(TurnCore& c, const Request& r, std::string_view username);
 
   // The allocation of r.from, checked to belong to r.username: nullptr with `answer` = 437 or 441.
   static Allocation* owned(TurnCore& c, Request& r, Output& answer);

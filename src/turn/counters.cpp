@@ -11,6 +11,7 @@ const char* to_string(DropReason r) {
     case DropReason::kNoChannel: return "no_channel";
     case DropReason::kPeerDenied: return "peer_denied";
     case DropReason::kBandwidth: return "bandwidth";
+    case DropReason::kServerBandwidth: return "server_bandwidth";
     case DropReason::kRateLimited: return "rate_limited";
     case DropReason::kBufferTooSmall: return "buffer_too_small";
     case DropReason::kUnexpectedMessage: return "unexpected_message";
@@ -33,6 +34,17 @@ const char* to_string(AuthFailure r) {
     case AuthFailure::kBadIntegrity: return "bad_integrity";
     case AuthFailure::kWrongUser: return "wrong_user";
     case AuthFailure::kCount: break;
+  }
+  return "unknown";
+}
+
+const char* to_string(Quota q) {
+  switch (q) {
+    case Quota::kOk: return "ok";
+    case Quota::kUserFull: return "user";
+    case Quota::kTotalFull: return "total";
+    case Quota::kIpFull: return "per_ip";
+    case Quota::kCount: break;
   }
   return "unknown";
 }

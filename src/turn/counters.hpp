@@ -47,12 +47,15 @@ struct TurnCounters {
   Counter denied_peers;            // 403s and dropped Send indications caused by PeerPolicy
   std::array<Counter, static_cast<std::size_t>(AuthFailure::kCount)> auth_failures{};
   std::array<Counter, static_cast<std::size_t>(DropReason::kCount)> drops{};
+  std::array<Counter, static_cast<std::size_t>(Quota::kCount)> quota_refusals{};  // 486s, by quota
 
   void drop(DropReason r) { drops[static_cast<std::size_t>(r)].add(); }
   void auth_failure(AuthFailure r) { auth_failures[static_cast<std::size_t>(r)].add(); }
+  void quota_refused(Quota q) { quota_refusals[static_cast<std::size_t>(q)].add(); }
 };
 
 const char* to_string(DropReason r);
 const char* to_string(AuthFailure r);
+const char* to_string(Quota q);
 
 }  // namespace sb::turn

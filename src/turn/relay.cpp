@@ -98,21 +98,31 @@ std::size_t PortRegistry::TokenHash::operator()(const ReservationTokenBytes& t) 
   return static_cast<std::size_t>(v);
 }
 
-RelayDirectory::RelayDirectory() : owners_(new std::atomic<std::uint64_t>[2 * 65536]) {
-  for (std::size_t i = 0; i < 2 * 65536; ++i) owners_[i].store(0, std::memory_order_relaxed);
+RelayDirectory::RelayDirectory(std::uint16_t min_port, std::uint16_t max_port)
+    : min_port_(min_port),
+      span_(max_port >= min_port ? std::size_t{max_port} - min_port + 1 : 0),
+      owners_(new std::atomic<std::uint64_t>[2 * span_]) {
+  for (std::size_t i = 0; i < 2 * span_; ++i) owners_[i].store(0, std::memory_order_relaxed);
+}
+
+std::optional<std::size_t> RelayDirectory::slot(Family f, std::uint16_t port) const {
+  if (port < min_port_ || port - std::size_t{min_port_} >= span_) return std::nullopt;
+  return (f == Family::kIPv4 ? 0 : span_) + (port - min_port_);
 }
 
 void RelayDirectory::add(Family family, std::uint16_t port, Owner owner) {
   const std::uint64_t v = (std::uint64_t{1} << 63) | (std::uint64_t{owner.shard & 0x7FFFFFFFu} << 32) | owner.relay;
-  owners_[slot(family, port)].store(v, std::memory_order_release);
+  if (const auto i = slot(family, port)) owners_[*i].store(v, std::memory_order_release);
 }
 
 void RelayDirectory::remove(Family family, std::uint16_t port) {
-  owners_[slot(family, port)].store(0, std::memory_order_release);
+  if (const auto i = slot(family, port)) owners_[*i].store(0, std::memory_order_release);
 }
 
 std::optional<RelayDirectory::Owner> RelayDirectory::find(Family family, std::uint16_t port) const {
-  const std::uint64_t v = owners_[slot(family, port)].load(std::memory_order_acquire);
+  const auto i = slot(family, port);
+  if (!i) return std::nullopt;
+  const std::uint64_t v = owners_[*i].load(std::memory_order_acquire);
   if (v == 0) return std::nullopt;
   return Owner{static_cast<std::uint32_t>((v >> 32) & 0x7FFFFFFFu), static_cast<RelayId>(v & 0xFFFFFFFFu)};
 }

@@ -81,7 +81,8 @@ class PortRegistry {
 // allocation is going away) is caught by the owner, which checks the relay id against the port.
 class RelayDirectory {
  public:
-  RelayDirectory();
+  // Relayed ports are within [min_port, max_port] (TurnConfig); others are never found.
+  RelayDirectory(std::uint16_t min_port, std::uint16_t max_port);
   struct Owner {
     std::uint32_t shard = 0;
     RelayId relay = 0;
@@ -91,7 +92,9 @@ class RelayDirectory {
   std::optional<Owner> find(Family family, std::uint16_t port) const;
 
  private:
-  static std::size_t slot(Family f, std::uint16_t port) { return (f == Family::kIPv4 ? 0 : 65536) + port; }
+  std::optional<std::size_t> slot(Family f, std::uint16_t port) const;
+  std::uint16_t min_port_;
+  std::size_t span_;  // ports in the range
   std::unique_ptr<std::atomic<std::uint64_t>[]> owners_;  // 0 = none, else 1 << 63 | shard << 32 | relay
 };
 

@@ -11,7 +11,9 @@ TurnShared::TurnShared(TurnConfig config, std::shared_ptr<const CredentialSource
       credentials_(std::move(credentials)),
       peer_policy_(std::move(peer_policy)),
       nonces_(std::move(nonce_secret), config_.nonce_lifetime.count()),
-      ports_(config_.min_port, config_.max_port) {
+      ports_(config_.min_port, config_.max_port),
+      relays_(config_.min_port, config_.max_port),
+      per_ip_(config_.max_allocations_per_ip) {
   if (const auto err = config_.validate(); !err.empty()) throw std::invalid_argument(err);
   if (!credentials_ || !peer_policy_) throw std::invalid_argument("TURN needs a credential source and a peer policy");
 }
@@ -23,17 +25,25 @@ bool TurnShared::is_relayed_ip(const TransportAddress& peer) const {
   return false;
 }
 
-TurnShared::Quota TurnShared::acquire_allocation(std::string_view user) {
+Quota TurnShared::acquire_allocation(std::string_view user, const TransportAddress& client) {
   std::lock_guard lock(mu_);
   if (total_ >= config_.max_allocations) return Quota::kTotalFull;
   auto& n = per_user_[std::string(user)];
-  if (n >= config_.max_allocations_per_user) return Quota::kUserFull;
+  if (n >= config_.max_allocations_per_user) {
+    if (n == 0) per_user_.erase(std::string(user));
+    return Quota::kUserFull;
+  }
+  if (!per_ip_.try_acquire(canonical_peer_ip(client))) {
+    if (n == 0) per_user_.erase(std::string(user));
+    return Quota::kIpFull;
+  }
   ++n;
   ++total_;
   return Quota::kOk;
 }
 
-void TurnShared::release_allocation(std::string_view user) {
+void TurnShared::release_allocation(std::string_view user, const TransportAddress& client) {
+  per_ip_.release(canonical_peer_ip(client));
   std::lock_guard lock(mu_);
   const auto it = per_user_.find(std::string(user));
   if (it == per_user_.end()) return;

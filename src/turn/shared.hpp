@@ -17,6 +17,7 @@
 #include "turn/config.hpp"
 #include "turn/peer_policy.hpp"
 #include "turn/relay.hpp"
+#include "util/per_ip.hpp"
 
 namespace sb::turn {
 
@@ -37,10 +38,10 @@ class TurnShared {
   // Whether `peer`'s IP is one of config().relayed_ips (same family, same bytes).
   bool is_relayed_ip(const TransportAddress& peer) const;
 
-  // Global allocation quotas (RFC 8656 §7.2 step 9 → 486). acquire is all-or-nothing.
-  enum class Quota : std::uint8_t { kOk, kUserFull, kTotalFull };
-  Quota acquire_allocation(std::string_view user);
-  void release_allocation(std::string_view user);
+  // Global allocation quotas (RFC 8656 §7.2 step 9 → 486): in total, per user, per client IP (IPv6: /64).
+  // acquire is all-or-nothing.
+  Quota acquire_allocation(std::string_view user, const TransportAddress& client);
+  void release_allocation(std::string_view user, const TransportAddress& client);
   std::uint32_t allocations() const;
   std::uint32_t allocations_of(std::string_view user) const;
 
@@ -55,6 +56,7 @@ class TurnShared {
   mutable std::mutex mu_;
   std::uint32_t total_ = 0;                                  // guarded by mu_
   std::unordered_map<std::string, std::uint32_t> per_user_;  // guarded by mu_
+  util::PerIpCounter per_ip_;
 };
 
 }  // namespace sb::turn

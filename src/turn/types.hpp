@@ -75,6 +75,7 @@ enum class DropReason : std::uint8_t {
   kNoChannel,          // ChannelData on a channel that is not bound (RFC 8656 §12.4)
   kPeerDenied,         // Send indication to a peer the PeerPolicy denies
   kBandwidth,          // allocation over its bandwidth cap
+  kServerBandwidth,    // the shard over its share of the server-wide bandwidth cap
   kRateLimited,        // a 401 answer suppressed by the per-source limiter
   kBufferTooSmall,     // caller's output buffer cannot hold the answer
   kUnexpectedMessage,  // a response/indication type the server does not accept from clients
@@ -96,6 +97,9 @@ enum class AuthFailure : std::uint8_t {
   kWrongUser,         // valid credentials, but not the ones that created the allocation → 441
   kCount
 };
+
+// Outcome of an allocation quota check (RFC 8656 §7.2 step 9: anything but kOk → 486).
+enum class Quota : std::uint8_t { kOk, kUserFull, kTotalFull, kIpFull, kCount };
 
 struct Output {
   Action action = Action::kNone;

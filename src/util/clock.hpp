@@ -10,6 +10,11 @@ namespace sb::util {
 using Duration = std::chrono::steady_clock::duration;
 using TimePoint = std::chrono::steady_clock::time_point;
 
+// Seconds as the configuration gives them (a double) → milliseconds.
+inline std::chrono::milliseconds seconds_to_ms(double seconds) {
+  return std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000));
+}
+
 class Clock {
  public:
   virtual ~Clock() = default;

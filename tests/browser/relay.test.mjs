@@ -4,10 +4,13 @@
 // transport, decode video that keeps coming, and signalbox's /metrics must count at least the media
 // bytes the pages received. With wrong credentials the call must fail and the page must say why.
 //
-// On one host every relayed address is 127.0.0.1, a range the relay never sends to by default
-// (RFC 8656 §21.3, docs/turn.md): the server gets an explicit `--allow-peer 127.0.0.1/32`.
+// The server runs with the DEFAULT peer policy and a relay address that is not loopback (this host's first
+// non-loopback IPv4 address, 192.0.2.2 on the dev machine): each page relays to the other's relayed address,
+// which is the server's own, and the server hands the data from one allocation to the other (relay-to-relay,
+// issue 10; docs/turn.md).
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { before, after, describe, it } from 'node:test';
 import { launchBrowser } from './lib/browser.mjs';
@@ -18,7 +21,9 @@ import {
 } from './lib/page.mjs';
 
 const STEP = { timeout: 45000 };
-const SERVER_ARGS = ['--stun-listen', '127.0.0.1:0', '--allow-peer', '127.0.0.1/32', '--log-level', 'warn'];
+const RELAY_IP = Object.values(os.networkInterfaces()).flat().find((a) => a.family === 'IPv4' && !a.internal)?.address;
+if (!RELAY_IP) throw new Error('this host has no non-loopback IPv4 address; the relay tests need one');
+const SERVER_ARGS = ['--stun-listen', '127.0.0.1:0', '--turn-relay-address', RELAY_IP, '--log-level', 'warn'];
 
 async function turnMetrics(server) {
   const res = await fetch(`${server.url}/metrics`);
@@ -34,6 +39,8 @@ async function turnMetrics(server) {
     toClient: value('signalbox_turn_relayed_bytes_total', '{direction="peer_to_client"}'),
     allocations: value('signalbox_turn_allocations_created_total'),
     badIntegrity: value('signalbox_turn_auth_failures_total', '{reason="bad_integrity"}'),
+    localRelay: value('signalbox_turn_local_relay_packets_total'),
+    deniedPeers: value('signalbox_turn_denied_peers_total'),
   };
 }
 
@@ -111,6 +118,9 @@ describe('relay-only calls through signalbox TURN', () => {
         // address (client_to_peer), then from that relayed address to the other page (peer_to_client).
         assert.ok(m1.toPeer - m0.toPeer >= media, `client_to_peer +${m1.toPeer - m0.toPeer} < media ${media}`);
         assert.ok(m1.toClient - m0.toClient >= media, `peer_to_client +${m1.toClient - m0.toClient} < media ${media}`);
+        // Both relayed addresses are the server's own: every packet went from one allocation to the other inside it.
+        assert.ok(m1.localRelay > m0.localRelay, `local relay packets ${m0.localRelay} → ${m1.localRelay}`);
+        assert.equal(m1.deniedPeers, 0);
         t.diagnostic(`media bytes received by both pages ${media}; relayed client_to_peer +${m1.toPeer - m0.toPeer}, ` +
           `peer_to_client +${m1.toClient - m0.toClient}`);
       } finally {

@@ -47,11 +47,12 @@ export class NativeClient extends TrackedProcess {
     for (const w of this.waiters) w.check(false);
   }
 
-  // Resolves with the first event line (from the start of the run) matching `re`, as its match array, for
-  // which `accept(match)` holds. Rejects after `timeout` ms or when the client exits first.
-  waitEvent(re, { timeout = 30000, accept = () => true, what = String(re) } = {}) {
+  // Resolves with the first event line (from the start of the run, or from event number `from`) matching `re`,
+  // as its match array, for which `accept(match)` holds. Rejects after `timeout` ms or when the client exits
+  // first.
+  waitEvent(re, { timeout = 30000, accept = () => true, what = String(re), from = 0 } = {}) {
     return new Promise((resolve, reject) => {
-      let seen = 0;
+      let seen = from;
       const waiter = {
         check: (gone) => {
           for (; seen < this.events.length; seen++) {

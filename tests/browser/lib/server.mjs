@@ -58,13 +58,20 @@ export async function startServer({ listen = '127.0.0.1:0', args = [] } = {}) {
   // this machine, and signalbox refuses a port someone else holds. The advertised URLs name the bound ports.
   const stunArgs = args.includes('--stun-listen') ? [] : ['--stun-listen', '0.0.0.0:0', '--stun-listen', '[::]:0'];
   const fullArgs = ['--listen', listen, ...stunArgs, ...webRootArgs(), ...args];
-  const proc = spawn(SIGNALBOX_BIN, fullArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
+  return startListening(SIGNALBOX_BIN, fullArgs);
+}
+
+// Starts any program that announces itself as signalbox does (`listening SCHEME HOST:PORT` lines, then
+// `ready`), e.g. the reference PeerJS server of lib/peer-reference.mjs, and tracks it by PID.
+export async function startListening(bin, args) {
+  if (isStopping()) throw new Error('the test process is stopping');
+  const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const server = new SignalboxServer(proc);
   try {
     await waitReady(server);
   } catch (err) {
     await server.stop('SIGKILL');
-    throw new Error(`${err.message}\n$ ${SIGNALBOX_BIN} ${fullArgs.join(' ')}\n${server.log()}`);
+    throw new Error(`${err.message}\n$ ${bin} ${args.join(' ')}\n${server.log()}`);
   }
   return server;
 }
@@ -77,7 +84,7 @@ function webRootArgs() {
 
 function waitReady(server) {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`signalbox did not print "ready" in ${START_TIMEOUT_MS} ms`)),
+    const timer = setTimeout(() => reject(new Error(`the server did not print "ready" in ${START_TIMEOUT_MS} ms`)),
       START_TIMEOUT_MS);
     const onLine = (line) => {
       server.addLine(line);
@@ -96,7 +103,7 @@ function waitReady(server) {
     lines(server.proc.stderr, (line) => server.addLine(line));
     server.exited.then(({ code, signal }) => {
       clearTimeout(timer);
-      reject(new Error(`signalbox exited early (code ${code}, signal ${signal})`));
+      reject(new Error(`the server exited early (code ${code}, signal ${signal})`));
     });
   });
 }

@@ -11,6 +11,7 @@
 #include <regex>
 
 #include "client/client_process.hpp"
+#include "common/host_address.hpp"
 #include "common/server_process.hpp"
 
 namespace sb::itest {
@@ -160,13 +161,14 @@ TEST(ClientErrors, MissingCameraExitsWithNoDeviceCode) {
 }
 
 // Both clients allowed relay candidates only, through signalbox's own TURN relay (credentials from
-// `joined`). On one host the relay talks to itself on 127.0.0.1, so the server allows that peer address
-// and the clients add 127.0.0.1 to ICE (libnice cannot reach a loopback TURN server from eth0 otherwise).
+// `joined`), with the default peer policy: each relays to the other's relayed address on this host's
+// non-loopback address, which the server hands from one allocation to the other (relay-to-relay, issue 10).
+// The clients add 127.0.0.1 to ICE (libnice cannot reach a loopback TURN server from eth0 otherwise).
 TEST(ClientRelay, RelayOnlyCallThroughSignalboxTurn) {
   if (signalbox_path().empty()) GTEST_SKIP() << "signalbox is not built yet";
   ServerOptions o;
-  o.args = {"--listen",     "127.0.0.1:0",  "--stun-listen", "127.0.0.1:0", "--turn-relay-address",
-            "127.0.0.1",    "--allow-peer", "127.0.0.1/32",  "--log-level", "warn"};
+  o.args = {"--listen", "127.0.0.1:0", "--stun-listen", "127.0.0.1:0", "--turn-relay-address", host_address(),
+            "--log-level", "warn"};
   ServerProcess server(o);
   std::string url = "ws://127.0.0.1:" + std::to_string(server.port()) + "/ws";
   std::vector<std::string> relay{"--relay-only", "--loopback", "on", "--stats"};

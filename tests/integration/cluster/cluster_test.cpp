@@ -295,5 +295,63 @@ TEST_F(ClusterTest, TurnCredentialsFromOneNodeWorkOnAnother) {
   EXPECT_EQ(probe.allocate(user, password), 200);
 }
 
+// PeerJS on two nodes (issue 15): ids live in the cluster's router, so a peerjs client on one node reaches one on
+// another, and a message held for an id that has not connected yet is delivered when it connects elsewhere.
+std::unique_ptr<WsClient> peerjs_open(std::uint16_t port, const std::string& id) {
+  WsOptions o;
+  o.target = "/peerjs?key=peerjs&id=" + id + "&token=t-" + id;
+  auto c = std::make_unique<WsClient>("127.0.0.1", port, o);
+  expect_message(*c, "OPEN");
+  return c;
+}
+
+TEST_F(ClusterTest, PeerjsClientsOnTwoNodesReachEachOtherAndHeldMessagesFollowTheTarget) {
+  const std::vector<std::string> peerjs = {"--peerjs-path", "/", "--peerjs-expire-timeout", "30"};
+  start_node("node1", peerjs);
+  start_node("node2", peerjs);
+  auto alice = peerjs_open(nodes_["node1"]->port("http"), "alice");
+  // bob has not connected: the offer waits at alice's node, which watches the id across the cluster.
+  ASSERT_TRUE(alice->send_json({{"type", "OFFER"}, {"dst", "bob"}, {"payload", {{"sdp", "held offer"}}}}));
+  expect_silence(*alice);
+  auto bob = peerjs_open(nodes_["node2"]->port("http"), "bob");
+  auto offer = expect_message(*bob, "OFFER");
+  EXPECT_EQ(str_field(offer, "src"), "alice");
+  EXPECT_EQ(offer["payload"]["sdp"], "held offer");
+  // Both connected: relays go straight across, `src` set by the sender's node.
+  ASSERT_TRUE(bob->send_json({{"type", "ANSWER"}, {"dst", "alice"}, {"payload", {{"sdp", "answer"}}}}));
+  auto answer = expect_message(*alice, "ANSWER");
+  EXPECT_EQ(str_field(answer, "src"), "bob");
+  EXPECT_EQ(answer["payload"]["sdp"], "answer");
+  ASSERT_TRUE(alice->send_json({{"type", "CANDIDATE"}, {"dst", "bob"}, {"src", "mallory"}, {"payload", {{"c", 1}}}}));
+  EXPECT_EQ(str_field(expect_message(*bob, "CANDIDATE"), "src"), "alice");
+  // The id is the cluster's: taken on node2 means taken on node1.
+  WsOptions o;
+  o.target = "/peerjs?key=peerjs&id=bob&token=other";
+  WsClient again("127.0.0.1", nodes_["node1"]->port("http"), o);
+  expect_message(again, "ID-TAKEN");
+  expect_silence(*alice, 0ms);
+  EXPECT_EQ(redis({"KEYS", "sb:watch:*"}), "") << "a watch outlived its target's arrival";
+}
+
+TEST_F(ClusterTest, AWatchAcrossNodesSurvivesAFlushall) {
+  const std::vector<std::string> peerjs = {"--peerjs-path", "/", "--peerjs-expire-timeout", "30"};
+  start_node("node1", peerjs);
+  start_node("node2", peerjs);
+  auto alice = peerjs_open(nodes_["node1"]->port("http"), "alice");
+  ASSERT_TRUE(alice->send_json({{"type", "OFFER"}, {"dst", "carol"}, {"payload", {{"sdp", "before the flush"}}}}));
+  const auto watched = within(kWait, [&] { return redis({"EXISTS", "sb:watch:peerjs/peerjs\ncarol"}) == "1"; });
+  ASSERT_TRUE(watched.has_value()) << "the watch never reached Redis";
+  redis({"FLUSHALL"});
+  // Node1 puts alice and its watch back; carol then connects on node2 and gets what waited for her.
+  const auto back = within(kReassertBound + kSlack, [&] {
+    return redis({"EXISTS", "sb:watch:peerjs/peerjs\ncarol"}) == "1" && redis({"HLEN", "sb:room:peerjs/peerjs"}) == "1";
+  });
+  ASSERT_TRUE(back.has_value()) << "the watch was not put back after FLUSHALL";
+  auto carol = peerjs_open(nodes_["node2"]->port("http"), "carol");
+  auto offer = expect_message(*carol, "OFFER");
+  EXPECT_EQ(str_field(offer, "src"), "alice");
+  EXPECT_EQ(offer["payload"]["sdp"], "before the flush");
+}
+
 }  // namespace
 }  // namespace sb::itest

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "child.hpp"
+#include "common/host_address.hpp"
 #include "common/http_get.hpp"
 #include "common/json_util.hpp"
 #include "common/server_process.hpp"
@@ -31,9 +32,10 @@ using namespace std::chrono_literals;
 
 constexpr const char* kUser = "alice";
 constexpr const char* kPassword = "wonderland";
-// This machine's only non-loopback addresses (HELPERS.md); the lab's hosts have their own.
-constexpr const char* kRelayV4 = "192.0.2.2";
-constexpr const char* kRelayV6 = "fd00::2";
+// This host's non-loopback addresses (192.0.2.2 and fd00::2 on the dev machine).
+// (Functions: host_address() throws when there is none, which must fail a test, not the test binary.)
+std::string relay_v4() { return host_address(); }
+std::string relay_v6() { return host_address(true); }
 
 ServerOptions server(std::vector<std::string> extra) {
   ServerOptions o;
@@ -123,11 +125,11 @@ void expect_relayed_both_ways(Pair& p, const std::string& tag) {
 }
 
 TEST(TurnRelayToRelay, TwoAllocationsReachEachOtherWithTheDefaultPolicy) {
-  ServerProcess s(server({"--turn-relay-address", kRelayV4}));
+  ServerProcess s(server({"--turn-relay-address", relay_v4()}));
   // Several pairs: with two workers, some pairs have their allocations on different workers.
   for (int i = 0; i < 6; ++i) {
     Pair p = make_pair(s, stun::Family::kIPv4, false);
-    EXPECT_EQ(p.ra.ip_string(), kRelayV4);
+    EXPECT_EQ(p.ra.ip_string(), relay_v4());
     expect_relayed_both_ways(p, std::to_string(i));
     EXPECT_EQ(p.a->refresh(0), 200);  // within --turn-user-quota
     EXPECT_EQ(p.b->refresh(0), 200);
@@ -139,10 +141,10 @@ TEST(TurnRelayToRelay, TwoAllocationsReachEachOtherWithTheDefaultPolicy) {
 }
 
 TEST(TurnRelayToRelay, OwnAddressStaysDeniedAtEveryOtherPort) {
-  ServerProcess s(server({"--turn-relay-address", kRelayV4, "--turn-min-port", "49152"}));
+  ServerProcess s(server({"--turn-relay-address", relay_v4(), "--turn-min-port", "49152"}));
   Pair p = make_pair(s, stun::Family::kIPv4, false);
   // Another service on the server's own address, below the relay range and inside it (not a relay).
-  UdpListener other(*stun::TransportAddress::parse(std::string(kRelayV4) + ":0"));
+  UdpListener other(*stun::TransportAddress::parse(relay_v4() + ":0"));
   p.a->send_indication(other.address, "must-not-arrive");
   auto outside = other.address;
   outside.port = 3478;
@@ -163,7 +165,7 @@ TEST(TurnRelayToRelay, OwnAddressStaysDeniedAtEveryOtherPort) {
 // Behind a 1:1 NAT the relayed address is the external IP, which no interface has: through the kernel the
 // data would need a hairpin on the NAT. Handed over inside the server, it arrives.
 TEST(TurnRelayToRelay, ExternalAddressBehindOneToOneNat) {
-  ServerProcess s(server({"--turn-relay-address", kRelayV4, "--turn-external-address", "203.0.113.9"}));
+  ServerProcess s(server({"--turn-relay-address", relay_v4(), "--turn-external-address", "203.0.113.9"}));
   Pair p = make_pair(s, stun::Family::kIPv4, false);
   EXPECT_EQ(p.ra.ip_string(), "203.0.113.9");
   expect_relayed_both_ways(p, "nat");
@@ -174,16 +176,16 @@ TEST(TurnRelayToRelay, ExternalAddressBehindOneToOneNat) {
 // An IPv6 relay address (it used to be unreachable: "::1" + ":0" did not parse), dual-stack allocations
 // (RFC 8656 §7.2 ADDITIONAL-ADDRESS-FAMILY) and relaying over IPv6 between two of them.
 TEST(TurnRelayToRelay, DualStackAllocationsRelayOverIpv6) {
-  ServerProcess s(server({"--turn-relay-address", kRelayV4, "--turn-relay-address", kRelayV6}));
+  ServerProcess s(server({"--turn-relay-address", relay_v4(), "--turn-relay-address", relay_v6()}));
   Pair p = make_pair(s, stun::Family::kIPv6, true);
   ASSERT_EQ(p.a->relayed_all().size(), 2u);
-  EXPECT_EQ(of_family(*p.a, stun::Family::kIPv4).ip_string(), kRelayV4);
-  EXPECT_EQ(p.ra.ip_string(), kRelayV6);
+  EXPECT_EQ(of_family(*p.a, stun::Family::kIPv4).ip_string(), relay_v4());
+  EXPECT_EQ(p.ra.ip_string(), relay_v6());
   expect_relayed_both_ways(p, "v6");
   // The IPv6 relay socket is bound and read: a datagram sent to it through the kernel from the server's own
   // IPv6 address (another process on this host) is dropped as a denied peer, although a's permission for
   // b's relayed IP covers that IP: relayed data between allocations never comes through the kernel.
-  UdpListener stranger(*stun::TransportAddress::parse(std::string("[") + kRelayV6 + "]:0"));
+  UdpListener stranger(*stun::TransportAddress::parse("[" + relay_v6() + "]:0"));
   const auto before = value(metrics(s), "signalbox_turn_dropped_packets_total", {{"reason", "peer_denied"}});
   bool counted = false;
   for (int i = 0; i < 40 && !counted; ++i) {
@@ -198,7 +200,7 @@ TEST(TurnRelayToRelay, DualStackAllocationsRelayOverIpv6) {
   EXPECT_EQ(only6.allocate(kUser, kPassword,
                            [](stun::Message& m) { m.add(stun::RequestedAddressFamily{stun::Family::kIPv6}); }),
             200);
-  EXPECT_EQ(only6.relayed().ip_string(), kRelayV6);
+  EXPECT_EQ(only6.relayed().ip_string(), relay_v6());
 }
 
 bool have_uclient() { return ::access("/usr/bin/turnutils_uclient", X_OK) == 0; }
@@ -207,7 +209,7 @@ bool have_uclient() { return ::access("/usr/bin/turnutils_uclient", X_OK) == 0; 
 // on the same server, over UDP and TCP, IPv4 and IPv6 relays. Default policy.
 TEST(TurnRelayToRelay, CoturnUclientClientToClient) {
   ASSERT_TRUE(have_uclient()) << "coturn's turnutils_uclient is not installed (Debian package coturn)";
-  ServerProcess s(server({"--turn-relay-address", kRelayV4, "--turn-relay-address", kRelayV6}));
+  ServerProcess s(server({"--turn-relay-address", relay_v4(), "--turn-relay-address", relay_v6()}));
   struct Case {
     std::vector<std::string> flags;
     std::string port;

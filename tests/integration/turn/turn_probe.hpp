@@ -20,7 +20,8 @@ namespace sb::itest {
 
 class TurnProbe {
  public:
-  explicit TurnProbe(const stun::TransportAddress& server);
+  // `tcp`: over one TCP connection (RFC 8656 §3.1; messages framed by their length) instead of UDP.
+  explicit TurnProbe(const stun::TransportAddress& server, bool tcp = false);
   ~TurnProbe();
   TurnProbe(const TurnProbe&) = delete;
   TurnProbe& operator=(const TurnProbe&) = delete;
@@ -48,13 +49,23 @@ class TurnProbe {
     bool channel = false;
   };
   std::optional<Received> receive(std::chrono::milliseconds timeout);
+  // A Binding request; true when the success answer came.
+  bool binding();
+  // Raw access to the socket (e.g. to send a partial frame, or to see the server close a connection).
+  int fd() const { return fd_; }
+  // TCP: whether the server closed the connection within `timeout` (EOF or reset).
+  bool closed_by_server(std::chrono::milliseconds timeout);
 
  private:
   // Sends `request` (MESSAGE-INTEGRITY added when credentials are known) and returns the answer.
   std::optional<stun::Message> transact(stun::Message& request, bool sign);
   static int code_of(const stun::Message& response);
+  // One datagram (UDP) or one frame (TCP), or nothing within `timeout`.
+  std::optional<std::vector<std::uint8_t>> read_one(std::chrono::milliseconds timeout);
+  bool read_exact(std::uint8_t* p, std::size_t n, std::chrono::steady_clock::time_point deadline);
 
   int fd_ = -1;
+  bool tcp_ = false;
   stun::TransportAddress server_;
   std::string user_, password_, realm_, nonce_;
   stun::TransportAddress relayed_;

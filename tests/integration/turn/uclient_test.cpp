@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "child.hpp"
+#include "common/host_address.hpp"
 #include "common/http_get.hpp"
 #include "common/json_util.hpp"
 #include "common/server_process.hpp"
@@ -40,7 +41,7 @@ std::vector<std::string> server_args(bool allow_loopback) {
   if (allow_loopback) {
     a.insert(a.end(), {"--allow-peer", "127.0.0.1"});
   } else {
-    a.insert(a.end(), {"--turn-relay-address", "192.0.2.2"});
+    a.insert(a.end(), {"--turn-relay-address", host_address()});
   }
   return a;
 }

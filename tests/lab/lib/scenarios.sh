@@ -43,13 +43,15 @@ server_start() {
   # The lab is about NAT traversal, not access control: open on purpose (signalbox refuses it by default on a
   # non-loopback address).
   server_has_option auth && args+=(--auth none)
+  # /metrics from inside the server's namespace (the scenarios read counters from there).
+  server_has_option admin-allow && args+=(--admin-allow "$LAB_SERVER_IP/32")
   [ "$2" = noturn ] && args+=(--no-turn)
   # RFC 5780 discovery on the second server address, so that the doctor can tell the NAT types.
   server_has_option stun-alt-address && args+=(--stun-alt-address "$LAB_SERVER_ALT_IP:3479")
   if [ "$2" = turn ]; then
-    # Peers' public addresses here are documentation ranges, which the relay allows by default; its own
-    # address (a relay-to-relay pair on one server) is allowed explicitly, as a one-server deployment would.
-    server_has_option allow-peer && args+=(--allow-peer "$LAB_SERVER_IP/32")
+    # The default peer policy: peers' public addresses here are documentation ranges, which the relay allows
+    # by default, and a relay-to-relay pair (both relayed addresses are the server's own) is handed from one
+    # allocation to the other inside the server (issue 10). No --allow-peer.
     server_has_option turn-relay-address && args+=(--turn-relay-address "$LAB_SERVER_IP")
   fi
   if [ "$3" = tls ]; then
@@ -70,6 +72,12 @@ server_start() {
 need_stun() { [ "$SERVER_STUN" = 1 ] && { "$@"; return; }
   result_row "$SCEN_NAME" "$SCEN_NAT" SKIPPED "-" "-" "-" "pending: signalbox does not serve STUN on UDP 3478 yet"; }
 server_stop() { [ -n "$SERVER_PID" ] && lab_stop "$SERVER_PID" 5; SERVER_PID=""; }
+# A counter from the server's /metrics (0 when absent), read inside its namespace.
+server_metric() {
+  lab_exec srv "$LAB_PY" -c "import sys, urllib.request
+text = urllib.request.urlopen('http://$LAB_SERVER_IP:$SIGNAL_PORT/metrics', timeout=5).read().decode()
+print(int(sum(float(l.split()[-1]) for l in text.splitlines() if l.split(' ')[0] == sys.argv[1])))" "$1" 2>/dev/null || echo 0
+}
 server_has_turn() { [ "$(lab_exec a1 "$LAB_PY" "$LAB_LIB_DIR/probe.py" turn-udp "$LAB_SERVER_IP" 3478)" = turn ]; }
 
 # --- clients ----------------------------------------------------------------------------------------
@@ -150,6 +158,9 @@ pair_matches() {  # expect pair_a pair_b
     relay) [[ "$a$b" == *relay* ]] ;;
     relay-b) [[ "$b" == relay/* ]] ;;
     relay-b-tls) [[ "$b" == relay/* ]] && [ "${CALL_PROTO_B:-}" = tls ] ;;
+    # (libnice does not say which transport its relay uses: "-"; with UDP blocked it can only be TCP.)
+    relay-both) [ "$a" = relay/relay ] && [ "$b" = relay/relay ] && [[ "${CALL_PROTO_B:--}" =~ ^(-|tcp)$ ]] &&
+      [ "$(server_metric signalbox_turn_local_relay_packets_total)" -gt 0 ] ;;
   esac
 }
 
@@ -357,8 +368,28 @@ scenario_group_udpblock() {
   LAB_TCP_PORTS=""
 }
 
+# Scenario 6: both sites block UDP, so each side can only relay, over TCP, through the one server: the pair is
+# relay/relay, both relayed addresses are the server's own, and signalbox runs with its defaults.
+scenario_group_relayrelay() {
+  group_wanted s6 s6b || return 0
+  local n6="6 UDP blocked both sides: relay/relay (native)" n6b="6 UDP blocked both sides: relay/relay (Chromium)"
+  local nat="udpblock / udpblock, TCP 3478 open"
+  group_skip_without_server "s6|$n6|$nat" "s6b|$n6b|$nat" && return 0
+  LAB_IMPAIR=""; LAB_NAT_MODE[a]=udpblock; LAB_NAT_MODE[b]=udpblock
+  LAB_TCP_PORTS="$SIGNAL_PORT, 3478"
+  lab_up "a1 b1"
+  if ! server_start srv-relayrelay turn notls; then
+    result_row "6 UDP blocked both sides" "$nat" FAIL "-" "-" "-" "$SERVER_ERR"; lab_down; LAB_TCP_PORTS=""; return
+  fi
+  scen s6 "$n6" "$nat" native run_call native a1 b1 relay-both
+  scen s6b "$n6b" "$nat" browser run_call browser a1 b1 relay-both
+  server_stop; lab_down
+  LAB_TCP_PORTS=""
+}
+
 scenarios_run() {
   scenario_group_eim
   scenario_group_sym
   scenario_group_udpblock
+  scenario_group_relayrelay
 }

@@ -50,10 +50,27 @@ TEST(Bus, JoinedLeftAndUndeliverableRoundTrip) {
   EXPECT_EQ(std::get<bus::Undeliverable>(*u).type, RelayedType::answer);
 }
 
+TEST(Bus, WatchQueryAndArrivedRoundTrip) {
+  const auto wire = encode_watch_query("n1", "peerjs/key", "bob");  // the query's fields are views into it
+  auto q = parse_bus_message(wire);
+  ASSERT_TRUE(q.has_value());
+  const auto& query = std::get<bus::WatchQuery>(*q);
+  EXPECT_EQ(query.origin, "n1");
+  EXPECT_EQ(query.room, "peerjs/key");
+  EXPECT_EQ(query.target, "bob");
+
+  const PeerInfo p{"bob", "Bob", "", R"({"x":1})"};
+  auto a = parse_bus_message(encode_arrived("peerjs/key", p));
+  ASSERT_TRUE(a.has_value());
+  EXPECT_EQ(std::get<bus::Arrived>(*a).room, "peerjs/key");
+  EXPECT_EQ(std::get<bus::Arrived>(*a).peer, p);
+}
+
 TEST(Bus, MalformedMessagesAreRefused) {
   for (const char* bad : {"", "R", "R\n", "X\na\nb", "R\nn\nr\nf\nt\n9\nframe", "R\nn\n\nf\nt\n0\nframe",
                           "J\nr\nn\nnot-a-number\nid\n{}", "J\nr\nn\n1\nid\n[1]", "J\nr\nn\n1\nid\n{\"name\":3}",
-                          "L\nr\nid\neaten", "U\nr\na\nb\n0\nno-such-code"}) {
+                          "L\nr\nid\neaten", "U\nr\na\nb\n0\nno-such-code", "Q\nn\nr", "Q\nn\nr\nt\ntrailing",
+                          "A\nr\nid\n[]", "A\nr\n\n{}"}) {
     EXPECT_FALSE(parse_bus_message(bad).has_value()) << bad;
   }
   EXPECT_FALSE(parse_bus_message(std::string("R\nn\nr\nf\nt\n0\n") + std::string(kMaxBodyBytes + 1, 'x')));

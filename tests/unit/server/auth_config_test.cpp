@@ -81,6 +81,42 @@ TEST(AuthConfig, ModesMustMatchWhatIsConfigured) {
   EXPECT_NE(validate_with("127.0.0.1:1", a).find("--auth must be"), std::string::npos);
 }
 
+// PeerJS and Ayame clients send no join token: with access control on, their endpoints would bypass it (and
+// Ayame's accept would hand out TURN credentials), so the server refuses to start with them.
+TEST(AuthConfig, CompatEndpointsAreRefusedWithAccessControl) {
+  const auto validate_compat = [](AuthConfig a, std::string peerjs, std::string ayame) {
+    Config cfg;
+    cfg.http.listen = "127.0.0.1:1";
+    cfg.auth = std::move(a);
+    cfg.compat.peerjs_path = std::move(peerjs);
+    cfg.compat.ayame_path = std::move(ayame);
+    return cfg.validate();
+  };
+  AuthConfig open;
+  EXPECT_EQ(validate_compat(open, "/myapp", "/signaling"), "") << "no access control: both are served";
+  open.mode = "none";
+  EXPECT_EQ(validate_compat(open, "/myapp", "/signaling"), "");
+
+  AuthConfig jwt;
+  jwt.jwt_secrets = {kSecret};  // --auth auto with a key: jwt
+  std::string e = validate_compat(jwt, "/myapp", "");
+  EXPECT_NE(e.find("--peerjs-path is not served with access control on (--auth jwt)"), std::string::npos) << e;
+  EXPECT_EQ(e.find("--ayame-path"), std::string::npos) << e;
+  e = validate_compat(jwt, "", "/signaling");
+  EXPECT_NE(e.find("--ayame-path is not served with access control on (--auth jwt)"), std::string::npos) << e;
+  EXPECT_EQ(validate_compat(jwt, "", ""), "") << "without the endpoints, access control starts";
+
+  AuthConfig hook;
+  hook.webhook_url = "http://127.0.0.1:9/hook";
+  e = validate_compat(hook, "/myapp", "/signaling");
+  EXPECT_NE(e.find("--peerjs-path is not served with access control on (--auth webhook)"), std::string::npos) << e;
+  EXPECT_NE(e.find("--ayame-path is not served with access control on (--auth webhook)"), std::string::npos) << e;
+  hook.jwt_secrets = {kSecret};
+  hook.mode = "jwt+webhook";
+  e = validate_compat(hook, "", "/signaling");
+  EXPECT_NE(e.find("--ayame-path is not served with access control on (--auth jwt+webhook)"), std::string::npos) << e;
+}
+
 TEST(AuthConfig, KeyAndWebhookFormats) {
   AuthConfig a;
   a.jwt_secrets = {"nocolon", "k:short"};

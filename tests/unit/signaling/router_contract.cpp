@@ -141,6 +141,42 @@ TEST_P(RouterContract, AnnounceReachesOnlyThoseWhoCameBefore) {
   h.expect_nothing(b);
 }
 
+// Joins to one room on two nodes at once: whatever the order of the answers and the announcements, each member
+// learns of the other exactly once (in its roster or by PeerJoined), and only after its own Admitted.
+TEST_P(RouterContract, SimultaneousJoinsLearnOfEachOtherOnce) {
+  Harness h(GetParam());
+  constexpr int kRooms = 20;
+  std::vector<Peer> a, b;
+  for (int i = 0; i < kRooms; ++i) {
+    a.push_back(h.start_join("both-" + std::to_string(i), 0));
+    b.push_back(h.start_join("both-" + std::to_string(i), 1));
+  }
+  auto admit = [&](Peer& p) {
+    auto admitted = h.expect<event::Admitted>(p);
+    p.roster = admitted.peers;
+    p.router->announce_joined(p.room, p.id);
+  };
+  for (int i = 0; i < kRooms; ++i) {
+    admit(a[i]);
+    admit(b[i]);
+  }
+  auto knows = [&](Peer& p, const Peer& other) {
+    int times = 0;
+    for (const auto& r : p.roster) times += r.id == other.id;
+    auto more = p.member->take_at_least(times == 0 ? 1 : 0, h.cluster().quiet() + std::chrono::milliseconds(500));
+    for (auto& ev : p.pending) more.insert(more.begin(), std::move(ev));
+    p.pending.clear();
+    for (const auto& ev : more) {
+      if (auto* j = std::get_if<event::PeerJoined>(&ev)) times += j->peer.id == other.id;
+    }
+    return times;
+  };
+  for (int i = 0; i < kRooms; ++i) {
+    EXPECT_EQ(knows(a[i], b[i]), 1) << "room " << i;
+    EXPECT_EQ(knows(b[i], a[i]), 1) << "room " << i;
+  }
+}
+
 TEST_P(RouterContract, LeaveBeforeAnnounceTellsOnlyThoseWhoKnew) {
   Harness h(GetParam(), {4, 100});
   auto a = h.join("room", 0);
@@ -304,6 +340,49 @@ TEST_P(RouterContract, DrainTellsItsMembersAndRefusesJoins) {
   if (h.cluster().nodes() > 1) h.expect_nothing(b);  // another node is not going away
   auto late = h.start_join("room", 0);
   EXPECT_EQ(h.expect<event::Refused>(late).code, ErrorCode::unavailable);
+}
+
+TEST_P(RouterContract, AWatcherLearnsOnceWhenItsTargetIsAnnounced) {
+  Harness h(GetParam(), {10, 100});
+  auto a = h.join("peerjs/k", 0, PeerInfo{"alice", "", "", ""}, 0, false);
+  a.router->watch(a.room, a.id, "bob");
+  auto b = h.join_quietly("peerjs/k", 1, PeerInfo{"bob", "", "", ""}, 0, false);
+  h.expect_nothing(a);  // not before announce_joined: bob must have his own id first
+  b.router->announce_joined(b.room, b.id);
+  EXPECT_EQ(h.expect<event::PeerJoined>(a).peer.id, "bob");
+  h.expect_nothing(b);  // without presence nobody else hears of bob
+  // One-shot: bob leaving and coming back tells a nothing more.
+  b.router->leave(b.room, b.id, LeaveReason::bye);
+  h.join("peerjs/k", 1, PeerInfo{"bob", "", "", ""}, 0, false);
+  h.expect_nothing(a);
+}
+
+TEST_P(RouterContract, WatchingAnAnnouncedMemberAnswersAtOnce) {
+  Harness h(GetParam(), {10, 100});
+  auto a = h.join("peerjs/k", 0, PeerInfo{"alice", "", "", ""}, 0, false);
+  auto b = h.join("peerjs/k", 1, PeerInfo{"bob", "", "", ""}, 0, false);
+  a.router->watch(a.room, a.id, "bob");
+  EXPECT_EQ(h.expect<event::PeerJoined>(a).peer.id, "bob");
+  a.router->watch(a.room, a.id, "alice");  // oneself: nothing
+  h.expect_nothing(a);
+}
+
+TEST_P(RouterContract, UnwatchLeaveAndOtherRoomsEndOrMissAWatch) {
+  Harness h(GetParam(), {10, 100});
+  auto a = h.join("peerjs/k", 0, PeerInfo{"alice", "", "", ""}, 0, false);
+  auto c = h.join("peerjs/k", 1, PeerInfo{"carol", "", "", ""}, 0, false);
+  a.router->watch(a.room, a.id, "bob");
+  a.router->unwatch(a.room, a.id, "bob");
+  c.router->watch(c.room, c.id, "bob");
+  c.router->leave(c.room, c.id, LeaveReason::disconnect);
+  h.join("peerjs/other", 1, PeerInfo{"bob", "", "", ""}, 0, false);  // another room's bob
+  h.join("peerjs/k", 0, PeerInfo{"bob", "", "", ""}, 0, false);
+  h.expect_nothing(a);
+  h.expect_nothing(c);
+  // A non-member cannot watch.
+  a.router->watch("peerjs/k", "mallory", "dave");
+  h.join("peerjs/k", 1, PeerInfo{"dave", "", "", ""}, 0, false);
+  h.expect_nothing(a);
 }
 
 }  // namespace

@@ -35,12 +35,14 @@ class FakeGate final : public Gatekeeper {
 // STUN without credentials and TURN with credentials minted for the user asked about.
 class FakeIce final : public IceServerSource {
  public:
-  std::vector<IceServer> ice_servers_for(std::string_view user) override {
-    users.emplace_back(user);
+  std::vector<IceServer> ice_servers_for(const IceServerRequest& request) override {
+    users.emplace_back(request.user);
+    peer_ids.emplace_back(request.peer_id);
     return {{{"stun:stun.example.org:3478"}, std::nullopt, std::nullopt},
-            {{"turn:turn.example.org:3478?transport=udp"}, "1700000600:" + std::string(user), "pw"}};
+            {{"turn:turn.example.org:3478?transport=udp"}, "1700000600:" + std::string(request.user), "pw"}};
   }
   std::vector<std::string> users;
+  std::vector<std::string> peer_ids;
 };
 
 Grant grant(std::string identity, std::string name = "", std::string meta = "") {
@@ -181,10 +183,12 @@ TEST_F(SessionAuthTest, TurnCredentialsOnlyWhenGrantedAndForTheIdentity) {
   ASSERT_EQ(jb.ice_servers.size(), 2u);
   EXPECT_EQ(jb.ice_servers[1].username, "1700000600:bob") << "coturn's expiry:identity form";
 
-  auto [c, c_gate] = connect_gated();  // no identity (e.g. the webhook mode): the peer id names the credentials
+  // No identity (e.g. the webhook mode): the connection's key names the credentials, as without access control.
+  auto [c, c_gate] = connect_gated();
   text(c, R"({"type":"join","room":"r3"})");
   const auto jc = joined(c);
-  EXPECT_EQ(jc.ice_servers.at(1).username, "1700000600:" + jc.id);
+  EXPECT_EQ(jc.ice_servers.at(1).username, "1700000600:" + c.session->connection_key());
+  EXPECT_EQ(fake_ice().peer_ids.back(), jc.id) << "the request still names the peer";
 }
 
 TEST_F(SessionAuthTest, AWebhookListReplacesTheServersOwn) {

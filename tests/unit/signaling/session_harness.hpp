@@ -31,7 +31,7 @@ class SessionHarness : public ::testing::Test {
   Client& connect(std::unique_ptr<Gatekeeper> gate = nullptr) {
     clients_.push_back(std::make_unique<Client>());
     Client& c = *clients_.back();
-    c.session = std::make_unique<Session>(ctx_, c.link, c.member, std::move(gate));
+    c.session = std::make_unique<Session>(ctx_, c.link, c.member, util::IpAddress{}, std::move(gate));
     return c;
   }
   // One frame from the client, then every event the router delivered meanwhile, as src/net would.

@@ -48,7 +48,7 @@ TEST_F(SessionTest, JoinOfferAnswerCandidateBye) {
   text(a, serialize(ClientMessage{msg::Candidate{b.id, cand}}));
   text(a, serialize(ClientMessage{msg::Candidate{b.id, std::nullopt}}));
   EXPECT_EQ(b.link.take(), (std::vector<ServerMessage>{msg::RelayedCandidate{a.id, cand},
-                                                        msg::RelayedCandidate{a.id, std::nullopt}}));
+                                                       msg::RelayedCandidate{a.id, std::nullopt}}));
   text(b, R"({"type":"bye"})");
   EXPECT_EQ(a.link.take(), (std::vector<ServerMessage>{msg::PeerLeft{b.id, LeaveReason::bye}}));
   EXPECT_TRUE(b.link.take().empty());

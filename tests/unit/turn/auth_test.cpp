@@ -37,6 +37,8 @@ TEST(RestCredentials, LookupChecksExpiryAndGivesOneKeyPerSecret) {
   EXPECT_EQ(k.keys[1], stun::long_term_key_md5(c.username, "realm", c.password));
   EXPECT_NE(k.keys[0], k.keys[1]);
   EXPECT_EQ(rest.lookup(c.username, "realm", 1101).failure, AuthFailure::kExpired);
+  EXPECT_TRUE(rest.lookup(c.username, "realm", 1101).expired);  // keys still given: the core decides
+  EXPECT_FALSE(rest.lookup(c.username, "realm", 1050).expired);
   EXPECT_EQ(rest.lookup("bob", "realm", 0).failure, AuthFailure::kUnknownUser);
   EXPECT_EQ(rest.lookup("12x:bob", "realm", 0).failure, AuthFailure::kUnknownUser);
   // mint() signs with the first secret, and lookup accepts it.

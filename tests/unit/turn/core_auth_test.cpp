@@ -161,31 +161,34 @@ TEST(TurnAuth, RestCredentialsExpireAndTwoSecretsRotate) {
   EXPECT_EQ(h.core->counters().auth_failures[static_cast<int>(AuthFailure::kExpired)].get(), 1u);
 }
 
-TEST(TurnAuth, AnExpiredRestCredentialKeepsItsAllocationAlive) {
+// A TURN REST credential's expiry ends what it can start, not the allocation it made: a relayed call outlives
+// a short credential lifetime (10 min by default), while nothing new can be allocated with it.
+TEST(TurnAuth, RestCredentialExpiryEndsNewAllocationsNotLiveOnes) {
   Harness h;
   h.source = std::make_shared<RestCredentials>(std::vector<std::string>{"s"});
   h.cfg.nonce_lifetime = std::chrono::seconds(3600);
   h.start();
   const auto cred = mint_rest_credential("s", "dave", h.clock.unix_seconds(), 120);
-  TestClient c{udp_tuple(1)};
-  c.username = cred.username;
-  c.password = cred.password;
+  TestClient c{udp_tuple(1)}, other{udp_tuple(2)};
+  c.username = other.username = cred.username;
+  c.password = other.password = cred.password;
   ASSERT_TRUE(Harness::is_success(h.allocate(c)));
-  h.advance(std::chrono::seconds(60));
-  EXPECT_TRUE(Harness::is_success(h.refresh(c, 600)));
-  h.advance(std::chrono::seconds(61));
-  // Expired now: the allocation it made keeps refreshing and adding permissions (a call outlives its
-  // credential's TTL, as with coturn)...
+  h.advance(std::chrono::seconds(121));
+  // The allocation it made keeps being refreshed and used...
   EXPECT_TRUE(Harness::is_success(h.refresh(c, 600)));
   EXPECT_TRUE(Harness::is_success(h.permit(c, peer_v4(1))));
-  // ...but the credential makes no new allocation, from another source or after this one ends.
-  TestClient other{udp_tuple(2)};
-  other.username = cred.username;
-  other.password = cred.password;
+  h.advance(std::chrono::seconds(500));
+  EXPECT_TRUE(Harness::is_success(h.refresh(c, 600)));
+  // ... but no new allocation, from this 5-tuple or another; and with a wrong password still nothing.
   EXPECT_EQ(Harness::code_of(h.allocate(other)), 401);
+  TestClient wrong = c;
+  wrong.password = "nope";
+  EXPECT_EQ(Harness::code_of(h.refresh(wrong, 600)), 401);
   EXPECT_TRUE(Harness::is_success(h.refresh(c, 0)));
   EXPECT_EQ(Harness::code_of(h.allocate(c)), 401);
+  // Once its allocation is gone, the expired credential serves nothing on that 5-tuple either.
   EXPECT_EQ(Harness::code_of(h.refresh(c, 600)), 401);
+  EXPECT_EQ(h.core->counters().auth_failures[static_cast<int>(AuthFailure::kExpired)].get(), 3u);
 }
 
 TEST(TurnAuth, UnauthorizedAnswersAreRateLimitedPerSource) {

@@ -1,0 +1,111 @@
+// The Ayame wire session: one per connection at the Ayame path. Turns Ayame frames (ayame/protocol.hpp) into
+// router calls and router events into Ayame frames, as the Ayame server behaves for ayame-web-sdk and Momo
+// (docs/compatibility.md). No I/O of its own; src/net calls it on the connection's executor
+// (wire_session.hpp) and drives its timer (next_deadline / on_timer).
+//
+// A room `R` is the router room `ayame/R` (its own namespace: no v1 or PeerJS frame can reach it), of two.
+// The member id is the connection id, a ULID, as on the Ayame server; the client id travels as the name.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "signaling/ayame/protocol.hpp"
+#include "signaling/counters.hpp"
+#include "signaling/ice_servers.hpp"
+#include "signaling/peer_link.hpp"
+#include "signaling/rate_limiter.hpp"
+#include "signaling/router.hpp"
+#include "signaling/wire_session.hpp"
+#include "util/clock.hpp"
+#include "util/metrics.hpp"
+
+namespace sb::signaling::ayame {
+
+struct Config {
+  Limits limits;
+  util::Duration ping_interval = std::chrono::seconds(5);  // Momo reconnects after 30 s without one
+  util::Duration pong_timeout = std::chrono::seconds(60);  // no pong for this long: the connection is closed
+};
+
+// What Ayame sessions count (/metrics).
+struct Metrics {
+  std::array<metrics::Counter*, kFailureCount> failures{};  // signalbox_ayame_failures_total{reason}
+  metrics::Counter* pong_timeouts = nullptr;
+  metrics::Counter* rejected_full = nullptr;
+  static Metrics make(metrics::Registry& registry);
+};
+
+// Everything Ayame sessions share. Owned by the server; outlives every session.
+struct Context {
+  const Config& config;
+  Router& router;
+  IceServerSource& ice_servers;
+  Counters& counters;
+  const util::Clock& clock;
+  const RateLimitConfig& rate;  // the same per-connection limit as protocol v1's
+  const Metrics& metrics;
+};
+
+inline constexpr std::string_view kRoomPrefix = "ayame/";
+
+class Session final : public WireSession {
+ public:
+  Session(const Context& ctx, PeerLink& link, std::weak_ptr<Member> member);
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+  ~Session() override;
+
+  void on_text(std::string_view frame) override;
+  void on_event(Event& event) override;
+  void on_closed(LeaveReason reason) override;
+
+  // The next time on_timer has something to do (a ping to send, the pong deadline); nullopt: none.
+  std::optional<util::TimePoint> next_deadline() const override;
+  void on_timer(util::TimePoint now) override;
+
+  const std::string& connection_id() const { return connection_id_; }
+
+ private:
+  // idle → registering (join sent) → registered (accept sent) → closed. Every failure closes.
+  enum class State : std::uint8_t { idle, registering, registered, closed };
+
+  void handle(msg::Register& m);
+  void handle(const msg::Pong& m);
+  void handle(const msg::Forward& m, std::string_view frame);
+  void handle(const msg::Connected& m);
+  void fail(Failure f);
+
+  void on(event::Admitted& e);
+  void on(event::Refused& e);
+  void on(event::PeerJoined& e);
+  void on(event::PeerLeft& e);
+  void on(event::Relay& e);
+  void on(event::Undeliverable& e);
+  void on(event::Drain& e);
+  // Only a Gatekeeper sends Granted, and this protocol has none (access control does not gate it).
+  void on(event::Granted&) {}
+
+  void send(const ServerMessage& m);
+  void reject(std::string reason);
+  void close(std::uint16_t code, std::string_view reason);
+  void leave_room(LeaveReason reason);
+
+  const Context& ctx_;
+  PeerLink& link_;
+  std::weak_ptr<Member> member_;
+  RateLimiter limiter_;
+  State state_ = State::idle;
+  bool standalone_ = false;    // Ayame's standalone mode: no pings, no bye
+  std::string room_;           // "ayame/<roomId>" from register on
+  std::string connection_id_;  // a ULID, from register on
+  std::string other_;          // the other member's connection id, once known
+  util::TimePoint next_ping_;
+  util::TimePoint pong_deadline_;
+};
+
+}  // namespace sb::signaling::ayame

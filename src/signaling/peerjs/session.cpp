@@ -1,0 +1,223 @@
+#include "signaling/peerjs/session.hpp"
+
+namespace sb::signaling::peerjs {
+namespace {
+
+std::optional<RelayedType> held_type(Type t) {
+  switch (t) {
+    case Type::offer:
+      return RelayedType::offer;
+    case Type::answer:
+      return RelayedType::answer;
+    case Type::candidate:
+      return RelayedType::candidate;
+    default:
+      return std::nullopt;  // LEAVE and EXPIRE never wait
+  }
+}
+
+std::shared_ptr<const std::string> shared(std::string s) {
+  return std::make_shared<const std::string>(std::move(s));
+}
+
+}  // namespace
+
+Metrics Metrics::make(metrics::Registry& r) {
+  Metrics m;
+  m.dropped = r.counter_family<DropReason, kDropReasonCount>(
+      "signalbox_peerjs_dropped_total", "PeerJS frames dropped unanswered, as peer ignores them.", "reason",
+      [](DropReason d) { return to_string(d); });
+  m.held =
+      &r.counter("signalbox_peerjs_held_total", "PeerJS relays that waited for an id not connected yet.");
+  m.held_refused = &r.counter("signalbox_peerjs_held_refused_total",
+                              "PeerJS relays for an absent id dropped over the session's bound.");
+  m.expired = &r.counter("signalbox_peerjs_expired_total", "PeerJS EXPIRE messages sent.");
+  return m;
+}
+
+Session::Session(const Context& ctx, PeerLink& link, std::weak_ptr<Member> member, std::string_view query)
+    : ctx_(ctx),
+      link_(link),
+      member_(std::move(member)),
+      limiter_(ctx.rate, ctx.clock.now()),
+      query_(query),
+      pending_(ctx.config.pending, ctx.config.expire_timeout),
+      last_heartbeat_(ctx.clock.now()) {}
+
+void Session::on_open() {
+  auto params = connect_params(query_, ctx_.config.limits);
+  query_.clear();
+  if (auto* e = std::get_if<ErrorText>(&params)) return refuse(error_frame(*e));
+  auto& p = std::get<ConnectParams>(params);
+  if (p.key != ctx_.config.key) return refuse(error_frame(ErrorText::invalid_key));
+  room_ = std::string(kRoomPrefix) + p.key;
+  id_ = std::move(p.id);
+  token_ = std::move(p.token);
+  in_room_ = true;
+  // No presence: a room of thousands announces nobody, and PeerJS has no such messages.
+  ctx_.router.join(JoinRequest{room_, PeerInfo{id_, ""}, ctx_.config.concurrent_limit, false}, member_);
+}
+
+Session::~Session() {
+  leave_room(LeaveReason::disconnect);
+}
+
+void Session::on_text(std::string_view frame) {
+  if (state_ == State::closed) return;
+  ctx_.counters.messages_received_total.fetch_add(1, std::memory_order_relaxed);
+  switch (limiter_.on_message(ctx_.clock.now())) {
+    case RateLimiter::Verdict::allow:
+      break;
+    case RateLimiter::Verdict::reject:
+      return;  // PeerJS has no error a client survives: over the rate, frames are dropped
+    case RateLimiter::Verdict::close:
+      ctx_.counters.closed_rate_limit_total.fetch_add(1, std::memory_order_relaxed);
+      return close(close_code::policy_violation, "rate limit abuse");
+  }
+  if (state_ == State::joining) {
+    // The client may send before its OPEN arrives; keep a few frames for then (drop beyond).
+    if (early_.size() < ctx_.config.max_early_frames) early_.emplace_back(frame);
+    return;
+  }
+  auto m = parse_client_message(frame, ctx_.config.limits);
+  std::visit([this](const auto& x) { handle(x); }, m);
+}
+
+void Session::on_event(Event& event) {
+  if (state_ == State::closed) return;
+  std::visit([this](auto& e) { on(e); }, event);
+}
+
+void Session::on_closed(LeaveReason reason) {
+  leave_room(reason);
+  state_ = State::closed;
+}
+
+std::optional<util::TimePoint> Session::next_deadline() const {
+  if (state_ != State::open) return std::nullopt;
+  auto next = last_heartbeat_ + ctx_.config.alive_timeout;
+  if (auto p = pending_.next_deadline(); p && *p < next) next = *p;
+  return next;
+}
+
+void Session::on_timer(util::TimePoint now) {
+  if (state_ != State::open) return;
+  // peer closes a client whose last HEARTBEAT is alive_timeout old; any frame counts here.
+  if (now >= last_heartbeat_ + ctx_.config.alive_timeout) return close(close_code::normal, "alive timeout");
+  for (const auto& target : pending_.expire(now)) send_expire(target);
+}
+
+void Session::handle(const msg::Relay& m) {
+  last_heartbeat_ = ctx_.clock.now();
+  if (m.dst.empty()) {
+    // LEAVE without dst: the client leaves (peer forgets the id but keeps the socket; one id, one connection
+    // here). Other types without dst are ignored, as by peer.
+    if (m.type == Type::leave) close(close_code::normal, "leave");
+    return;
+  }
+  if (!is_valid_id(m.dst, ctx_.config.limits.max_id_bytes)) {
+    // An id no client can have: what would wait for it expires at once.
+    if (held_type(m.type)) send_expire(m.dst);
+    return;
+  }
+  relay(m.type, m.dst, shared(relay_frame(m.type, id_, m.dst, m.payload)));
+}
+
+void Session::handle(const msg::Heartbeat&) {
+  last_heartbeat_ = ctx_.clock.now();
+}
+
+void Session::handle(const Dropped& m) {
+  ctx_.metrics.dropped[static_cast<std::size_t>(m.reason)]->inc();
+  // What peer ignores gets no answer (the peerjs client destroys itself on any ERROR).
+  last_heartbeat_ = ctx_.clock.now();
+}
+
+void Session::relay(Type type, const std::string& dst, std::shared_ptr<const std::string> frame) {
+  const auto held = held_type(type);
+  // Behind relays already waiting for dst, to keep their order.
+  if (held && pending_.waiting_for(dst)) return hold(dst, *held, std::move(frame));
+  ctx_.router.relay(room_, id_, dst, event::Relay{held.value_or(RelayedType::other), std::move(frame)});
+}
+
+void Session::hold(const std::string& dst, RelayedType type, std::shared_ptr<const std::string> frame) {
+  const bool first = !pending_.waiting_for(dst);
+  if (pending_.add(dst, PendingRelay{type, std::move(frame)}, ctx_.clock.now()) ==
+      PendingRelays::Result::full) {
+    ctx_.metrics.held_refused->inc();
+    return;  // over this session's bound: dropped (the EXPIRE for dst, if any waits, still comes)
+  }
+  ctx_.metrics.held->inc();
+  if (first) ctx_.router.watch(room_, id_, dst);
+}
+
+void Session::send_expire(const std::string& target) {
+  ctx_.metrics.expired->inc();
+  ctx_.router.unwatch(room_, id_, target);
+  link_.send(shared(serialize(msg::Relayed{Type::expire, target, id_, std::nullopt})));
+}
+
+void Session::on(event::Admitted& e) {
+  if (state_ != State::joining || e.id != id_) return;
+  state_ = State::open;
+  link_.send(shared(serialize(msg::Open{})));
+  // Watchers of this id learn now, after our OPEN, that it is here.
+  ctx_.router.announce_joined(room_, id_);
+  auto early = std::move(early_);
+  for (const auto& f : early) on_text(f);
+}
+
+void Session::on(event::Refused& e) {
+  if (state_ != State::joining || e.id != id_) return;
+  in_room_ = false;
+  if (e.code == ErrorCode::id_taken) return refuse(serialize(msg::IdTaken{}));
+  if (e.code == ErrorCode::room_full || e.code == ErrorCode::server_full) {
+    return refuse(error_frame(ErrorText::concurrent_limit));
+  }
+  refuse(serialize(msg::Error{e.message}));
+}
+
+void Session::on(event::PeerJoined& e) {
+  // A watched id has arrived: what waited for it goes now, in order.
+  for (auto& r : pending_.take(e.peer.id)) {
+    ctx_.router.relay(room_, id_, e.peer.id, event::Relay{r.type, std::move(r.frame)});
+  }
+  ctx_.router.unwatch(room_, id_, e.peer.id);
+}
+
+void Session::on(event::PeerLeft&) {}  // never sent without presence
+
+void Session::on(event::Relay& e) {
+  if (state_ == State::open) link_.send(std::move(e.frame));
+}
+
+void Session::on(event::Undeliverable& e) {
+  // Not connected (or on a node out of reach): OFFER, ANSWER and CANDIDATE wait for it; LEAVE and EXPIRE
+  // are dropped, as by peer.
+  if (e.type == RelayedType::other || !e.frame || state_ != State::open) return;
+  hold(e.to, e.type, std::move(e.frame));
+}
+
+void Session::on(event::Drain&) {
+  close(close_code::going_away, "server going away");
+}
+
+void Session::refuse(std::string frame) {
+  link_.send(shared(std::move(frame)));
+  close(close_code::normal, "");
+}
+
+void Session::close(std::uint16_t code, std::string_view reason) {
+  if (state_ == State::closed) return;
+  leave_room(LeaveReason::disconnect);
+  state_ = State::closed;
+  link_.close(code, std::string(reason));
+}
+
+void Session::leave_room(LeaveReason reason) {
+  if (!in_room_) return;
+  in_room_ = false;
+  ctx_.router.leave(room_, id_, reason);  // also drops this member's watches
+}
+
+}  // namespace sb::signaling::peerjs

@@ -1,0 +1,121 @@
+// The PeerJS wire session: one per connection at `<peerjs-path>/peerjs`. Turns PeerJS frames
+// (peerjs/protocol.hpp) into router calls and router events into PeerJS frames, as peer 1.0.x behaves for the
+// peerjs 1.5.x client (docs/compatibility.md). No I/O of its own; src/net calls it on the connection's
+// executor (wire_session.hpp) and drives its timer (next_deadline / on_timer).
+//
+// Every id of a key lives in the router room `peerjs/<key>`, without presence (PeerJS announces nobody),
+// whose capacity is the concurrent limit. Relays to an id that is not connected wait in this session
+// (PendingRelays) until the router says the id joined, or until they expire.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "signaling/counters.hpp"
+#include "signaling/peer_link.hpp"
+#include "signaling/peerjs/pending.hpp"
+#include "signaling/peerjs/protocol.hpp"
+#include "signaling/rate_limiter.hpp"
+#include "signaling/router.hpp"
+#include "signaling/wire_session.hpp"
+#include "util/clock.hpp"
+#include "util/metrics.hpp"
+
+namespace sb::signaling::peerjs {
+
+struct Config {
+  std::string key = "peerjs";
+  util::Duration expire_timeout = std::chrono::seconds(5);
+  util::Duration alive_timeout = std::chrono::seconds(90);
+  std::uint32_t concurrent_limit = 5000;
+  Limits limits;
+  PendingLimits pending;
+  std::size_t max_early_frames = 16;  // frames a client sends before its OPEN, kept until then
+};
+
+// What PeerJS sessions count (/metrics): what peer drops silently is dropped here too, and counted.
+struct Metrics {
+  std::array<metrics::Counter*, kDropReasonCount> dropped{};  // signalbox_peerjs_dropped_total{reason}
+  metrics::Counter* held = nullptr;          // relays that waited for an id not connected yet
+  metrics::Counter* held_refused = nullptr;  // ... over the session's bound, dropped instead
+  metrics::Counter* expired = nullptr;       // EXPIRE sent
+  static Metrics make(metrics::Registry& registry);
+};
+
+// Everything PeerJS sessions share. Owned by the server; outlives every session.
+struct Context {
+  const Config& config;
+  Router& router;
+  Counters& counters;
+  const util::Clock& clock;
+  const RateLimitConfig& rate;  // the same per-connection limit as protocol v1's
+  const Metrics& metrics;
+};
+
+inline constexpr std::string_view kRoomPrefix = "peerjs/";
+
+class Session final : public WireSession {
+ public:
+  // `query` is the WebSocket request's query string (key, id, token).
+  Session(const Context& ctx, PeerLink& link, std::weak_ptr<Member> member, std::string_view query);
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+  ~Session() override;
+
+  // Answers the connection: OPEN once admitted, or ERROR / ID-TAKEN and a close.
+  void on_open() override;
+  void on_text(std::string_view frame) override;
+  void on_event(Event& event) override;
+  void on_closed(LeaveReason reason) override;
+
+  std::optional<util::TimePoint> next_deadline() const override;
+  void on_timer(util::TimePoint now) override;
+
+  const std::string& id() const { return id_; }
+
+ private:
+  // joining (join sent) → open (OPEN sent) → closed; any refusal closes.
+  enum class State : std::uint8_t { joining, open, closed };
+
+  void handle(const msg::Relay& m);
+  void handle(const msg::Heartbeat& m);
+  void handle(const Dropped& m);
+  void relay(Type type, const std::string& dst, std::shared_ptr<const std::string> frame);
+  void hold(const std::string& dst, RelayedType type, std::shared_ptr<const std::string> frame);
+  void send_expire(const std::string& target);
+
+  void on(event::Admitted& e);
+  void on(event::Refused& e);
+  void on(event::PeerJoined& e);
+  void on(event::PeerLeft& e);
+  void on(event::Relay& e);
+  void on(event::Undeliverable& e);
+  void on(event::Drain& e);
+  // Only a Gatekeeper sends Granted, and this protocol has none (access control does not gate it).
+  void on(event::Granted&) {}
+
+  void refuse(std::string frame);  // sends `frame`, then closes
+  void close(std::uint16_t code, std::string_view reason);
+  void leave_room(LeaveReason reason);
+
+  const Context& ctx_;
+  PeerLink& link_;
+  std::weak_ptr<Member> member_;
+  RateLimiter limiter_;
+  State state_ = State::joining;
+  std::string room_;   // "peerjs/<key>"
+  std::string id_;     // client-chosen
+  std::string token_;  // for re-attaching (kept only as long as the connection)
+  std::string query_;  // the WebSocket request's query, read in on_open
+  bool in_room_ = false;
+  std::vector<std::string> early_;  // frames before OPEN
+  PendingRelays pending_;
+  util::TimePoint last_heartbeat_;
+};
+
+}  // namespace sb::signaling::peerjs
