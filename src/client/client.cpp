@@ -207,6 +207,12 @@ void Client::handle(const msg::Drain&) {
   spdlog::info("the server is shutting down");
 }
 
+void Client::handle(const msg::Resumed& m) { emit("resumed {} {}", m.id, m.room); }
+
+void Client::handle(const msg::PeerReconnecting& m) { emit("peer-reconnecting {}", m.id); }
+
+void Client::handle(const msg::PeerResumed& m) { emit("peer-resumed {}", m.id); }
+
 bool Client::from_current_peer(const std::string& from) const {
   if (from == peer_id_) return true;
   spdlog::warn("ignoring a message from {}: connected to {}", from, peer_id_);

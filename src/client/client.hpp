@@ -59,6 +59,9 @@ class Client {
   void handle(const signaling::msg::Pong& m);
   void handle(const signaling::msg::Error& m);
   void handle(const signaling::msg::Drain& m);
+  void handle(const signaling::msg::Resumed& m);
+  void handle(const signaling::msg::PeerReconnecting& m);
+  void handle(const signaling::msg::PeerResumed& m);
 
   // The peer connection.
   void start_peer(const std::string& peer_id, bool offerer);

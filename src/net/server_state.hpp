@@ -82,12 +82,13 @@ struct ServerState {
   std::shared_ptr<signaling::IceServerSource> ice_servers;
   std::shared_ptr<signaling::Counters> counters;
   std::shared_ptr<const util::Clock> clock;
+  std::shared_ptr<signaling::ResumeRegistry> resume;  // null: no session resume
   std::unique_ptr<const signaling::SessionContext> context;  // refers to the members above
   // Set before serving, fixed after. init() adds protocol v1 at /ws.
   std::vector<WsEndpoint> ws_endpoints;
   void init() {
     context = std::make_unique<const signaling::SessionContext>(
-        signaling::SessionContext{session_config, *router, *ice_servers, *counters, *clock});
+        signaling::SessionContext{session_config, *router, *ice_servers, *counters, *clock, resume.get()});
     ws_endpoints.push_back({"/ws", [ctx = context.get()](const WsUpgrade&, signaling::PeerLink& link,
                                                          std::weak_ptr<signaling::Member> member) {
                               return std::make_unique<signaling::Session>(*ctx, link, std::move(member));

@@ -23,6 +23,7 @@
 
 #include "net/http_server.hpp"
 #include "net/io_pool.hpp"
+#include "net/wake_timer.hpp"
 #include "server/config.hpp"
 #include "server/http_routes.hpp"
 #include "server/metrics.hpp"
@@ -71,6 +72,7 @@ class App {
   std::shared_ptr<HttpRoutes> routes_;
   std::shared_ptr<net::ServerState> state_;
   std::unique_ptr<net::HttpServer> http_;
+  std::shared_ptr<net::WakeTimer> resume_timer_;  // ends parked sessions whose resume window passed
   std::vector<std::unique_ptr<Service>> services_;
   std::atomic<bool> shutting_down_{false};  // a signal and request_stop() may race
 };

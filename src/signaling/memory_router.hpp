@@ -21,6 +21,7 @@ class MemoryRouter final : public Router {
   void announce_joined(std::string_view room, std::string_view id) override;
   void relay(std::string_view room, std::string_view from, std::string_view to, event::Relay relay) override;
   void leave(std::string_view room, std::string_view id, LeaveReason reason) override;
+  void set_status(std::string_view room, std::string_view id, PeerStatus status) override;
   void drain() override;
   std::size_t room_count() const override;
   std::size_t peer_count() const override;
@@ -50,6 +51,9 @@ class MemoryRouter final : public Router {
 
   Event admit_locked(JoinRequest& request, const std::weak_ptr<Member>& member);
   static std::vector<PeerInfo> roster_locked(const Room& room);
+  // `event` to every member of `room` that knows of `about` (who came later, or earlier once it was announced).
+  static void tell_others_locked(const Room& room, const Entry& about, const Event& event,
+                                 std::vector<Delivery>& out);
   static void deliver_all(std::vector<Delivery>& deliveries);
 
   const RouterLimits limits_;

@@ -58,6 +58,9 @@ class Router {
   // Removes the member; the others get PeerLeft with `reason`. Idempotent; also cancels a join not yet
   // answered.
   virtual void leave(std::string_view room, std::string_view id, LeaveReason reason) = 0;
+  // Tells the members of `room` that know of `id` (those PeerLeft would reach) about its connection:
+  // StatusChanged{id, status}. Membership does not change; a member that is not in `room` is ignored.
+  virtual void set_status(std::string_view room, std::string_view id, PeerStatus status) = 0;
   // This node is going away: joins are refused (unavailable) from now on, and every member gets Drain.
   virtual void drain() = 0;
 

@@ -24,6 +24,10 @@ class WireSession {
   virtual void on_event(Event& event) = 0;
   // The connection is gone (or is being dropped): leave the room with `reason`. Idempotent.
   virtual void on_closed(LeaveReason reason) = 0;
+  // The connection broke without a goodbye: no close frame, or one with a code other than 1000/1001/none (the
+  // TCP connection reset or ended, the idle timeout, a write error). A protocol that can resume keeps the
+  // session for a while; by default this is on_closed.
+  virtual void on_lost(LeaveReason reason) { on_closed(reason); }
 };
 
 }  // namespace sb::signaling
