@@ -17,6 +17,9 @@ const STATUS_TEXT = {
   ended: 'Call ended',
 };
 
+// Errors where the connection doctor (/doctor/) can tell why, and what would fix it.
+const DOCTOR_CODES = new Set(['server-unreachable', 'ice-failed', 'no-candidates', 'webrtc-error']);
+
 const LEFT_TEXT = {
   bye: 'hung up',
   disconnect: 'disconnected',
@@ -64,6 +67,14 @@ export function render(state) {
   error.hidden = !state.lastError;
   error.textContent = state.lastError ? state.lastError.message : '';
   error.dataset.code = state.lastError ? state.lastError.code : '';
+  if (state.lastError && DOCTOR_CODES.has(state.lastError.code)) {
+    const link = document.createElement('a');
+    link.href = '/doctor/';
+    link.target = '_blank';
+    link.className = 'doctor-link';
+    link.textContent = 'Check this connection';
+    error.append(' ', link);
+  }
 
   renderLocal(state);
   renderRemotes(state);

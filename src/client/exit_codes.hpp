@@ -16,6 +16,7 @@ enum class ExitCode : int {
   no_device = 6,           // the camera or microphone named by --video / --audio cannot be opened
   timeout = 7,             // --timeout elapsed before the --exit-after-frames goal was met
   rejected = 8,            // the server answered `join` with another error (e.g. invalid room name)
+  doctor_problem = 9,      // --doctor: the verdict is that calls cannot connect from here (severity bad)
 };
 
 constexpr std::string_view to_string(ExitCode c) {
@@ -29,6 +30,7 @@ constexpr std::string_view to_string(ExitCode c) {
     case ExitCode::no_device: return "no-device";
     case ExitCode::timeout: return "timeout";
     case ExitCode::rejected: return "rejected";
+    case ExitCode::doctor_problem: return "doctor-problem";
   }
   return "unknown";
 }

@@ -8,6 +8,7 @@
 #include <cstdlib>
 
 #include "client/client.hpp"
+#include "client/doctor.hpp"
 #include "client/progress.hpp"
 
 int main(int argc, char** argv) {
@@ -26,6 +27,7 @@ int main(int argc, char** argv) {
     sb::client::emit("exit {} {}", static_cast<int>(ExitCode::bad_options), to_string(ExitCode::bad_options));
     return static_cast<int>(ExitCode::bad_options);
   }
+  if (parsed.options.doctor) return static_cast<int>(sb::client::run_doctor(parsed.options));
   gst_init(nullptr, nullptr);
   ExitCode code = ExitCode::ok;
   {

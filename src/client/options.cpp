@@ -137,7 +137,13 @@ void add_options(CLI::App& app, ClientOptions& o) {
       ->capture_default_str();
   app.add_flag("--relay-only", o.relay_only, "use TURN relay candidates only (ice-transport-policy relay)");
   app.add_flag("--stats", o.stats, "print one stats line per second");
-  app.add_flag("--insecure", o.insecure, "wss: do not verify the server certificate");
+  app.add_flag("--insecure", o.insecure, "wss, turns: do not verify the server certificate");
+  app.add_flag("--doctor", o.doctor,
+               "run the connectivity doctor against --server instead of a call: print the report and exit "
+               "(0, or 9 when calls cannot connect from here)");
+  app.add_flag("--doctor-json", o.doctor_json, "with --doctor: print the report as JSON");
+  app.add_flag("--doctor-no-send", o.doctor_no_send,
+               "with --doctor: do not send the report to the server even when it records reports");
   app.add_option("--loopback", o.loopback, "add 127.0.0.1 to ICE: auto (loopback-only hosts)|on|off")
       ->capture_default_str();
   app.add_option("--width", o.width, "video width")->capture_default_str();

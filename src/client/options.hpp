@@ -49,6 +49,11 @@ struct ClientOptions {
   bool stats = false;
   bool insecure = false;  // wss: skip certificate verification (for --self-signed servers)
 
+  // The connectivity doctor (docs/doctor.md) instead of a call.
+  bool doctor = false;
+  bool doctor_json = false;     // print the report as JSON rather than as short text
+  bool doctor_no_send = false;  // do not send the report even when the server records reports
+
   // Test-source and encoder settings.
   std::uint32_t width = 640;
   std::uint32_t height = 480;

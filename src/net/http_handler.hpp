@@ -16,6 +16,7 @@ struct HttpRequest {
   util::IpAddress remote;
   bool secure = false;        // arrived over TLS
   std::string authorization;  // the Authorization header, "" when absent
+  std::string body;           // at most HttpOptions::max_body_bytes (a larger one closes the connection)
 };
 
 struct HttpResponse {

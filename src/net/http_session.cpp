@@ -93,6 +93,7 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession<Stream
     hr.remote = remote_ip();
     hr.secure = secure_;
     hr.authorization = std::string(req[http::field::authorization]);
+    hr.body = req.body();
     HttpResponse r;
     if (beast::websocket::is_upgrade(req)) {
       r = HttpResponse{404, "text/plain; charset=utf-8", "WebSocket endpoint is /ws\n", {}};

@@ -19,7 +19,12 @@ TurnIceServers::TurnIceServers(TurnIceServersOptions options, std::shared_ptr<co
 }
 
 std::vector<signaling::IceServer> TurnIceServers::ice_servers_for(std::string_view peer_id) {
-  auto cred = turn::mint_rest_credential(options_.secret, peer_id, clock_->unix_seconds(), options_.ttl_seconds);
+  return ice_servers_for(peer_id, options_.ttl_seconds);
+}
+
+std::vector<signaling::IceServer> TurnIceServers::ice_servers_for(std::string_view peer_id,
+                                                                  std::int64_t ttl_seconds) const {
+  auto cred = turn::mint_rest_credential(options_.secret, peer_id, clock_->unix_seconds(), ttl_seconds);
   std::vector<signaling::IceServer> out;
   if (!options_.stun_url.empty())
     out.push_back(signaling::IceServer{{options_.stun_url}, std::nullopt, std::nullopt});

@@ -30,6 +30,8 @@ class TurnIceServers final : public signaling::IceServerSource {
   TurnIceServers(TurnIceServersOptions options, std::shared_ptr<const util::Clock> clock);
   // Thread-safe (immutable state; minting is a pure function of the clock).
   std::vector<signaling::IceServer> ice_servers_for(std::string_view peer_id) override;
+  // The same with credentials valid for `ttl_seconds` instead (the doctor's short-lived ones).
+  std::vector<signaling::IceServer> ice_servers_for(std::string_view peer_id, std::int64_t ttl_seconds) const;
 
   const std::vector<std::string>& urls() const { return urls_; }
 

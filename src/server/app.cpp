@@ -11,7 +11,7 @@
 #include "net/tls.hpp"
 #include "net/wake_timer.hpp"
 #include "server/signaling_metrics.hpp"
-#include "signaling/memory_router.hpp"
+#include "server/cluster_app.hpp"
 #include "util/address.hpp"
 
 namespace sb::server {
@@ -31,11 +31,15 @@ signaling::ResumeConfig resume_config(const SignalingConfig& sig) {
 }
 
 std::shared_ptr<net::ServerState> make_state(const Config& c, std::shared_ptr<net::HttpHandler> handler,
+                                             std::shared_ptr<signaling::Router> router,
                                              std::shared_ptr<signaling::IceServerSource> ice,
                                              std::shared_ptr<const util::Clock> clock, metrics::Registry& metrics) {
   auto s = std::make_shared<net::ServerState>();
   const auto& sig = c.signaling;
   s->handler = std::move(handler);
+  // Doctor reports are the only bodies served; up to twice the limit gets a clear 413, beyond that the
+  // connection is closed.
+  if (c.doctor.reports) s->http.max_body_bytes = std::max(s->http.max_body_bytes, 2 * c.doctor.report_max_bytes);
   s->ws.max_message_bytes = sig.max_message_bytes;
   s->ws.send_queue_messages = sig.send_queue_messages;
   s->ws.send_queue_bytes = sig.send_queue_bytes;
@@ -48,8 +52,7 @@ std::shared_ptr<net::ServerState> make_state(const Config& c, std::shared_ptr<ne
   s->session_config.rate.rate = sig.rate_limit;
   s->session_config.rate.burst = sig.rate_burst;
   s->session_config.rate.abuse_close = sig.rate_abuse_close;
-  s->router = std::make_shared<signaling::MemoryRouter>(
-      signaling::RouterLimits{sig.max_peers_per_room, sig.max_rooms});
+  s->router = std::move(router);
   s->ice_servers = std::move(ice);
   s->counters = std::make_shared<signaling::Counters>();
   s->clock = std::move(clock);
@@ -71,11 +74,16 @@ App::App(const Config& config)
       ioc_(pool_.at(0)),
       clock_(std::make_shared<util::SteadyClock>()),
       metrics_(std::make_shared<MetricsRegistry>()),
-      ice_servers_(std::make_shared<signaling::CompositeIceServers>()) {
+      ice_servers_(std::make_shared<signaling::CompositeIceServers>()),
+      doctor_sources_(std::make_shared<DoctorSources>()) {
   ice_servers_->add(std::make_shared<signaling::StaticIceServers>(config_.signaling.ice_servers));
+  doctor_sources_->ice_servers = [ice = ice_servers_](std::string_view id) { return ice->ice_servers_for(id); };
   setup_tls();
   routes_ = std::make_shared<HttpRoutes>(make_static_files(config_), metrics_, AdminAcl(config_.http.admin_allow, config_.http.admin_token));
-  state_ = make_state(config_, routes_, ice_servers_, clock_, metrics_->registry());
+  auto routers = make_router(config_, metrics_->registry());
+  cluster_ = routers.cluster;
+  if (cluster_) routes_->add("/healthz", HttpRoutes::Access::open, cluster_health_route(cluster_));
+  state_ = make_state(config_, routes_, routers.router, ice_servers_, clock_, metrics_->registry());
   state_->tls = tls_;
   state_->pool = &pool_;
   // Parked sessions end when their resume window passes; the timer runs on the main context.
@@ -112,9 +120,17 @@ int App::run(std::ostream& out) {
     auto l = s->bind();
     listening.insert(listening.end(), l.begin(), l.end());
   }
+  doctor_sources_->listening = listening;
   for (const auto& l : listening) {
     out << "listening " << l.scheme << ' ' << l.endpoint << '\n';
     spdlog::info("listening {} {}", l.scheme, l.endpoint);
+  }
+  if (cluster_) {
+    cluster_->start();
+    // A node that cannot reach Redis still starts (and says so in /healthz); joins wait for Redis.
+    if (!cluster_->wait_up(std::chrono::milliseconds(static_cast<std::int64_t>(config_.cluster.redis_timeout_s * 1000)))) {
+      spdlog::warn("cluster: Redis is not reachable yet; joins are refused (unavailable) until it is");
+    }
   }
   out << "ready" << std::endl;
 
@@ -147,6 +163,8 @@ int App::run(std::ostream& out) {
   worker(ioc_);
   pool_.stop();  // the main context ran out of work or was stopped: the other threads end too
   for (auto& t : threads) t.join();
+  // The members' leaves are queued on the router's thread by now; the node's keys go after them.
+  if (cluster_) cluster_->stop();
   spdlog::info("stopped");
   return 0;
 }

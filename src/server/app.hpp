@@ -23,8 +23,10 @@
 
 #include "net/http_server.hpp"
 #include "net/io_pool.hpp"
+#include "cluster/redis_router.hpp"
 #include "net/wake_timer.hpp"
 #include "server/config.hpp"
+#include "server/doctor_endpoints.hpp"
 #include "server/http_routes.hpp"
 #include "server/metrics.hpp"
 #include "server/service.hpp"
@@ -43,6 +45,9 @@ class App {
   MetricsRegistry& metrics() { return *metrics_; }
   signaling::CompositeIceServers& ice_servers() { return *ice_servers_; }
   HttpRoutes& routes() { return *routes_; }
+  // What the connectivity doctor offers (doctor_app.hpp); services fill it while they bind.
+  DoctorSources& doctor_sources() { return *doctor_sources_; }
+  std::shared_ptr<const DoctorSources> doctor_sources_ptr() const { return doctor_sources_; }
   // The HTTPS context (from --tls-cert/--tls-key or --self-signed); null when serving plain HTTP.
   std::shared_ptr<boost::asio::ssl::context> tls() const { return tls_; }
   std::shared_ptr<const util::Clock> clock() const { return clock_; }
@@ -68,8 +73,10 @@ class App {
   std::shared_ptr<const util::Clock> clock_;
   std::shared_ptr<MetricsRegistry> metrics_;
   std::shared_ptr<signaling::CompositeIceServers> ice_servers_;
+  std::shared_ptr<DoctorSources> doctor_sources_;
   std::shared_ptr<boost::asio::ssl::context> tls_;
   std::shared_ptr<HttpRoutes> routes_;
+  std::shared_ptr<cluster::RedisRouter> cluster_;  // null on a single node
   std::shared_ptr<net::ServerState> state_;
   std::unique_ptr<net::HttpServer> http_;
   std::shared_ptr<net::WakeTimer> resume_timer_;  // ends parked sessions whose resume window passed

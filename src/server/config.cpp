@@ -1,10 +1,12 @@
 #include "server/config.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <sstream>
 
 #include "util/address.hpp"
+#include "util/redis_url.hpp"
 
 namespace sb::server {
 
@@ -166,6 +168,34 @@ void validate_turn(std::ostringstream& errs, const TurnConfig& t) {
   }
 }
 
+void register_cluster(OptionTable& t, ClusterSection& c) {
+  t.section("Cluster");
+  t.add("redis", &c.redis,
+        "redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]: run as one node of a cluster sharing this Redis "
+        "(docs/cluster.md); empty = a single node");
+  t.add("node-id", &c.node_id, "this node's name in the cluster, logs and metrics (1-64 of A-Z a-z 0-9 _ . -); "
+        "empty = random");
+  t.add("node-ttl", &c.node_ttl_s, "seconds without a heartbeat after which a node counts as dead and its peers "
+        "leave with node-lost (1-60)");
+  t.add("redis-timeout", &c.redis_timeout_s, "seconds Redis may take to connect or answer before it counts as "
+        "unreachable");
+}
+
+void validate_cluster(std::ostringstream& errs, const ClusterSection& c) {
+  if (!c.redis.empty()) {
+    std::string why;
+    if (!util::parse_redis_url(c.redis, &why)) errs << "--redis: " << why << "\n";
+  }
+  if (!c.node_id.empty() && (c.node_id.size() > 64 || !std::all_of(c.node_id.begin(), c.node_id.end(), [](char ch) {
+                               return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '.' ||
+                                      ch == '-';
+                             }))) {
+    errs << "--node-id must be 1-64 characters of A-Z a-z 0-9 _ . -\n";
+  }
+  if (!(c.node_ttl_s >= 1 && c.node_ttl_s <= 60)) errs << "--node-ttl must be 1 to 60 seconds\n";
+  check_positive(errs, "redis-timeout", c.redis_timeout_s);
+}
+
 }  // namespace
 
 void register_options(OptionTable& table, Config& cfg) {
@@ -175,6 +205,8 @@ void register_options(OptionTable& table, Config& cfg) {
   register_signaling(table, cfg.signaling);
   register_stun(table, cfg.stun);
   register_turn(table, cfg.turn);
+  register_cluster(table, cfg.cluster);
+  register_doctor_options(table, cfg.doctor);
 }
 
 std::string Config::validate() const {
@@ -203,6 +235,8 @@ std::string Config::validate() const {
     errs << "--stun-public-address: '" << stun.public_address << "' is not HOST or HOST:PORT\n";
   }
   validate_turn(errs, turn);
+  validate_cluster(errs, cluster);
+  validate_doctor(errs, doctor);
   return errs.str();
 }
 

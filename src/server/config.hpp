@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "server/doctor_config.hpp"
 #include "server/options.hpp"
 
 namespace sb::server {
@@ -83,6 +84,14 @@ struct TurnConfig {
   std::string tls_key;
 };
 
+// Several nodes sharing one Redis (docs/cluster.md). Off (one node, MemoryRouter) when `redis` is empty.
+struct ClusterSection {
+  std::string redis;           // redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]
+  std::string node_id;         // empty: a random one at start-up
+  double node_ttl_s = 5;       // a node silent this long is dead; its peers leave with node-lost
+  double redis_timeout_s = 2;  // connect / command answer limit before Redis counts as unreachable
+};
+
 struct Config {
   std::string config_file;  // --config
   std::string log_level = "info";
@@ -90,6 +99,8 @@ struct Config {
   SignalingConfig signaling;
   StunConfig stun;
   TurnConfig turn;
+  ClusterSection cluster;
+  DoctorConfig doctor;
 
   // Returns an empty string when the configuration is usable, otherwise every problem found, one per line.
   std::string validate() const;

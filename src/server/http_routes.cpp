@@ -19,21 +19,33 @@ void HttpRoutes::add(std::string path, Access access, Route route) {
   routes_[std::move(path)] = {access, std::move(route)};
 }
 
+void HttpRoutes::add_post(std::string path, Access access, Route route) {
+  post_routes_[std::move(path)] = {access, std::move(route)};
+}
+
 net::HttpResponse HttpRoutes::handle(const net::HttpRequest& request) {
-  if (request.method != "GET" && request.method != "HEAD") {
-    auto r = text_response(405, "method not allowed\n");
-    r.headers.emplace_back("Allow", "GET, HEAD");
-    return r;
-  }
   const std::string path = request.target.substr(0, request.target.find_first_of("?#"));
-  auto it = routes_.find(path);
-  const bool admin = it != routes_.end() ? it->second.first == Access::admin : path.starts_with("/admin/");
-  if (admin) {
-    if (auto refused = refuse_admin(request)) return *refused;
+  auto allowed = [](const char* methods) {
+    auto r = text_response(405, "method not allowed\n");
+    r.headers.emplace_back("Allow", methods);
+    return r;
+  };
+  auto dispatch = [&](const std::pair<Access, Route>& route) {
+    if (route.first == Access::admin) {
+      if (auto refused = refuse_admin(request)) return *refused;
+    }
+    return route.second(request);
+  };
+  if (auto post = post_routes_.find(path); post != post_routes_.end()) {
+    return request.method == "POST" ? dispatch(post->second) : allowed("POST");
   }
-  if (it != routes_.end()) return it->second.second(request);
-  // Unknown admin paths look the same as forbidden ones to outsiders (checked above).
-  if (admin) return text_response(404, "not found\n");
+  if (request.method != "GET" && request.method != "HEAD") return allowed("GET, HEAD");
+  if (auto it = routes_.find(path); it != routes_.end()) return dispatch(it->second);
+  if (path.starts_with("/admin/")) {
+    // Unknown admin paths look the same as forbidden ones to outsiders.
+    if (auto refused = refuse_admin(request)) return *refused;
+    return text_response(404, "not found\n");
+  }
   return serve_file(request);
 }
 

@@ -27,6 +27,8 @@ class HttpRoutes final : public net::HttpHandler {
   // Exact-path routes (query ignored). Register before serving; e.g. a TURN admin endpoint:
   //   routes.add("/admin/turn/allocations", HttpRoutes::Access::admin, handler);
   void add(std::string path, Access access, Route route);
+  // A POST route (the request body is in HttpRequest::body). GET on it answers 405, and POST elsewhere too.
+  void add_post(std::string path, Access access, Route route);
 
   net::HttpResponse handle(const net::HttpRequest& request) override;
 
@@ -38,6 +40,7 @@ class HttpRoutes final : public net::HttpHandler {
   std::shared_ptr<const MetricsRegistry> metrics_;
   AdminAcl acl_;
   std::unordered_map<std::string, std::pair<Access, Route>> routes_;  // fixed once serving
+  std::unordered_map<std::string, std::pair<Access, Route>> post_routes_;  // fixed once serving
 };
 
 net::HttpResponse text_response(unsigned status, std::string body);

@@ -6,6 +6,7 @@
 
 #include "server/app.hpp"
 #include "server/config.hpp"
+#include "server/doctor_app.hpp"
 #include "server/stun_app.hpp"
 #include "server/turn_app.hpp"
 
@@ -27,6 +28,7 @@ int main(int argc, char** argv) {
     sb::server::App app(loaded.config);
     const bool stun_in_turn = sb::server::add_turn(app);  // TURN, and STUN Binding on its shared ports
     sb::server::add_stun(app, stun_in_turn);  // own STUN listeners only when TURN is off (see stun_app.hpp)
+    sb::server::add_doctor(app);              // the connectivity doctor's page and endpoints
     return app.run(std::cout);
   } catch (const std::exception& e) {
     spdlog::critical("{}", e.what());

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 
+#include "server/doctor_app.hpp"
 #include "server/stun_app.hpp"
 #include "server/turn_setup.hpp"
 
@@ -81,6 +82,7 @@ class TurnAppService final : public Service {
       if (answers_stun_) out.push_back({"stun" + proto.substr(4), addr.to_string()});
     }
     app_.ice_servers().add(setup_.ice_servers);
+    doctor_use_turn(app_, setup_);
     auto* service = setup_.service.get();
     app_.metrics().add("turn", [service](PromWriter& w) { render_turn(w, service->metrics()); });
     if (answers_stun_) {

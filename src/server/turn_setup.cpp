@@ -270,4 +270,6 @@ TurnSetup make_turn(const Config& config, std::shared_ptr<boost::asio::ssl::cont
   return out;
 }
 
+std::vector<std::string> host_addresses() { return interface_addresses(false); }
+
 }  // namespace sb::server

@@ -34,4 +34,8 @@ TurnSetup make_turn(const Config& config, std::shared_ptr<boost::asio::ssl::cont
 // non-loopback IPv4 interface address, else 127.0.0.1.
 std::string default_relay_ip(const Config& config);
 
+// Every address of this host's interfaces (what the peer policy never relays to); the doctor advertises a
+// wildcard IPv6 STUN listener with one of them.
+std::vector<std::string> host_addresses();
+
 }  // namespace sb::server

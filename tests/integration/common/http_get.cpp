@@ -17,12 +17,18 @@ using tcp = net::ip::tcp;
 // Runs connect → (TLS handshake) → write → read on `stream`; every step is bounded by the tcp_stream expiry.
 template <class Stream>
 HttpResponse exchange(net::io_context& ioc, Stream& stream, const tcp::endpoint& ep, const std::string& target,
-                      std::chrono::milliseconds timeout, const std::string& authorization) {
+                      std::chrono::milliseconds timeout, const std::string& authorization,
+                      const std::string* body = nullptr) {
   HttpResponse out;
-  http::request<http::empty_body> req{http::verb::get, target, 11};
+  http::request<http::string_body> req{body ? http::verb::post : http::verb::get, target, 11};
   if (!authorization.empty()) req.set(http::field::authorization, authorization);
   req.set(http::field::host, ep.address().to_string() + ":" + std::to_string(ep.port()));
   req.set(http::field::connection, "close");
+  if (body) {
+    req.set(http::field::content_type, "application/json");
+    req.body() = *body;
+    req.prepare_payload();
+  }
   http::response<http::string_body> res;
   beast::flat_buffer buffer;
   auto& lowest = beast::get_lowest_layer(stream);
@@ -69,6 +75,16 @@ HttpResponse http_get(const std::string& host, std::uint16_t port, const std::st
   ctx.set_verify_mode(net::ssl::verify_none);  // self-signed test certificates
   beast::ssl_stream<beast::tcp_stream> stream(ioc, ctx);
   return exchange(ioc, stream, ep, target, timeout, authorization);
+}
+
+HttpResponse http_post(const std::string& host, std::uint16_t port, const std::string& target, const std::string& body,
+                       std::chrono::milliseconds timeout) {
+  net::io_context ioc;
+  beast::error_code ec;
+  auto address = net::ip::make_address(host, ec);
+  if (ec) return HttpResponse{0, "", "", "bad address " + host};
+  beast::tcp_stream stream(ioc);
+  return exchange(ioc, stream, tcp::endpoint(address, port), target, timeout, "", &body);
 }
 
 }  // namespace sb::itest

@@ -196,6 +196,7 @@ void ServerProcess::wait_ready() {
   for (;;) {
     for (; seen < stdout_lines_.size(); ++seen) {
       const std::string& line = stdout_lines_[seen];
+      if (!options_.ready_marker.empty() && line.find(options_.ready_marker) != std::string::npos) return;
       if (auto l = parse_listening_line(line)) listeners_.push_back(*l);
       if (line == "ready" || line == "ready\r") {
         if (listeners_.empty()) throw std::runtime_error("server printed `ready` without `listening` lines");

@@ -50,6 +50,9 @@ struct ServerOptions {
   std::vector<std::pair<std::string, std::string>> env;  // set on top of the inherited environment
   std::chrono::milliseconds ready_timeout{15000};
   std::chrono::milliseconds stop_timeout{10000};  // SIGTERM → exit, before SIGKILL
+  // Another program's "I am up" (e.g. redis-server's "Ready to accept connections"): a stdout line that
+  // contains it ends the wait, without `listening` lines. Empty: signalbox's contract.
+  std::string ready_marker;
 };
 
 class ServerProcess {

@@ -33,20 +33,21 @@ result_table_md() {
     "$RESULT_FILE"
 }
 
-# Replaces the part of a Markdown file between the two marker lines with the table and the run's context.
-result_update_doc() {  # file context-line
-  local doc=$1 context=$2 tmp
-  grep -q '^<!-- lab-results:begin -->$' "$doc" && grep -q '^<!-- lab-results:end -->$' "$doc" ||
-    { echo "lab: $doc has no lab-results markers; not updated" >&2; return 1; }
+# Replaces the part of a Markdown file between two marker lines (<!-- NAME-results:begin/end -->) with a
+# table and the run's context.
+result_update_doc() {  # file context-line [name table-function]
+  local doc=$1 context=$2 name=${3:-lab} table=${4:-result_table_md} tmp
+  grep -q "^<!-- $name-results:begin -->\$" "$doc" && grep -q "^<!-- $name-results:end -->\$" "$doc" ||
+    { echo "lab: $doc has no $name-results markers; not updated" >&2; return 1; }
   tmp=$(mktemp)
   {
-    sed -n '1,/^<!-- lab-results:begin -->$/p' "$doc"
+    sed -n "1,/^<!-- $name-results:begin -->\$/p" "$doc"
     echo
     echo "$context"
     echo
-    result_table_md
+    "$table"
     echo
-    sed -n '/^<!-- lab-results:end -->$/,$p' "$doc"
+    sed -n "/^<!-- $name-results:end -->\$/,\$p" "$doc"
   } >"$tmp"
   cat "$tmp" >"$doc"
   rm -f "$tmp"

@@ -41,6 +41,8 @@ make_cert() {
 server_start() {
   local tag=$1 args=(--listen "$LAB_SERVER_IP:$SIGNAL_PORT" --stun-listen "$LAB_SERVER_IP:3478")
   [ "$2" = noturn ] && args+=(--no-turn)
+  # RFC 5780 discovery on the second server address, so that the doctor can tell the NAT types.
+  server_has_option stun-alt-address && args+=(--stun-alt-address "$LAB_SERVER_ALT_IP:3479")
   if [ "$2" = turn ]; then
     # Peers' public addresses here are documentation ranges, which the relay allows by default; its own
     # address (a relay-to-relay pair on one server) is allowed explicitly, as a one-server deployment would.
@@ -258,7 +260,7 @@ group_skip_without_server() {  # "id|name|nat" ...
 }
 
 scenario_group_eim() {
-  group_wanted s1 s2 s2b || return 0
+  group_wanted s1 s2 s2b d1 || return 0
   group_skip_without_server "s1|1 same LAN (native)|a1, a2 on LAN a" "s2|2 port-preserving NATs (native)|eim / eim" \
     "s2b|2 port-preserving NATs (Chromium)|eim / eim" && return 0
   LAB_IMPAIR=""; LAB_NAT_MODE[a]=eim; LAB_NAT_MODE[b]=eim
@@ -269,25 +271,30 @@ scenario_group_eim() {
   scen s1 "1 same LAN (native)" "a1, a2 on LAN a" native run_call native a1 a2 host
   scen s2 "2 port-preserving NATs (native)" "eim / eim" native need_stun run_call native a1 b1 srflx
   scen s2b "2 port-preserving NATs (Chromium)" "eim / eim" browser need_stun run_call browser a1 b1 srflx
+  # The doctor on a1 (behind port-preserving NAT a) speaks for both: same network, same server.
+  doctor_scenarios 1 a1 \
+    "1 same LAN|a1, a2 on LAN a|1 same LAN (native)|1 same LAN (native)|direct|direct" \
+    "2 port-preserving NATs|eim / eim|2 port-preserving NATs (native)|2 port-preserving NATs (Chromium)|direct|direct"
   server_stop; lab_down
 }
 
 scenario_group_sym() {
-  group_wanted s3 s4 s4b || return 0
+  group_wanted s3 s4 s4b d3 d4 || return 0
   local nat="sym / sym, $SCEN_IMPAIR"
   group_skip_without_server "s3|3 symmetric NATs, no TURN|$nat" "s4|4 symmetric NATs + TURN (native)|$nat" \
     "s4b|4 symmetric NATs + TURN (Chromium)|$nat" && return 0
   LAB_IMPAIR=$SCEN_IMPAIR; LAB_NAT_MODE[a]=sym; LAB_NAT_MODE[b]=sym
   lab_up "a1 b1"
-  if want s3 && [ -z "$(scen_missing native)" ]; then
+  if { want s3 || want d3; } && [ -z "$(scen_missing native)" ]; then
     if server_start srv-noturn noturn notls; then
       scen s3 "3 symmetric NATs, no TURN" "$nat" native need_stun run_ice_failure
+      doctor_scenarios 3 a1 "3 symmetric NATs, no TURN|$nat|3 symmetric NATs, no TURN|3 symmetric NATs, no TURN|symmetric-no-relay|symmetric-no-relay"
     else result_row "3 symmetric NATs, no TURN" "$nat" FAIL "-" "-" "-" "$SERVER_ERR"; fi
     server_stop
   else
     scen s3 "3 symmetric NATs, no TURN" "$nat" native true
   fi
-  if group_wanted s4 s4b && [ -x "$SIGNALBOX_BIN" ]; then
+  if group_wanted s4 s4b d4 && [ -x "$SIGNALBOX_BIN" ]; then
     if ! server_start srv-turn turn notls; then
       result_row "4 symmetric NATs + TURN" "$nat" FAIL "-" "-" "-" "$SERVER_ERR"
     elif ! server_has_turn; then
@@ -296,6 +303,7 @@ scenario_group_sym() {
     else
       scen s4 "4 symmetric NATs + TURN (native)" "$nat" native run_call native a1 b1 relay
       scen s4b "4 symmetric NATs + TURN (Chromium)" "$nat" browser run_call browser a1 b1 relay
+      doctor_scenarios 4 a1 "4 symmetric NATs + TURN|$nat|4 symmetric NATs + TURN (native)|4 symmetric NATs + TURN (Chromium)|symmetric-relay|symmetric-relay"
     fi
     server_stop
   else
@@ -311,12 +319,12 @@ scenario_group_sym() {
 NATIVE_TLS_NOTE="not supported by the native client: libnice 0.1.21 sends plain TCP to turns: servers"
 
 scenario_group_udpblock() {
-  group_wanted s5t s5s s5sb || return 0
+  group_wanted s5t s5s s5sb d5t d5s || return 0
   local n5t="5 UDP blocked: TURN/TCP (native)" n5s="5 UDP blocked: TURN/TLS (native)"
   local n5sb="5 UDP blocked: TURN/TLS (Chromium)"
   local nat_t="eim / udpblock, TCP 3478 open" nat_s="eim / udpblock, only TLS 5349 open"
   want s5s && result_row "$n5s" "$nat_s" SKIPPED "-" "-" "-" "$NATIVE_TLS_NOTE"
-  group_wanted s5t s5sb || return 0
+  group_wanted s5t s5sb d5t d5s || return 0
   group_skip_without_server "s5t|$n5t|$nat_t" "s5sb|$n5sb|$nat_s" && return 0
   LAB_IMPAIR=""; LAB_NAT_MODE[a]=eim; LAB_NAT_MODE[b]=udpblock
   LAB_TCP_PORTS="$SIGNAL_PORT, 3478"
@@ -330,10 +338,13 @@ scenario_group_udpblock() {
   else
     # Site b's only way out is a relay over TCP: the pair on b's side must be local relay.
     scen s5t "$n5t" "$nat_t" native run_call native a1 b1 relay-b
-    if want s5sb; then
+    doctor_scenarios 5t b1 "5 UDP blocked, TCP 3478 open|$nat_t|$n5t|$n5t|udp-blocked-relay|udp-blocked-relay"
+    if want s5sb || want d5s; then
       LAB_TCP_PORTS="$SIGNAL_PORT, 5349"; lab_set_nat b udpblock
       if lab_wait_port srv tcp 5349 1; then
         scen s5sb "$n5sb" "$nat_s" browser run_call browser a1 b1 relay-b-tls --ignore-certificate-errors
+        # libnice cannot use TURN over TLS: the native doctor must say its calls fail, the page that they relay.
+        doctor_scenarios 5s b1 "5 UDP blocked, only TLS 5349 open|$nat_s|$n5s|$n5sb|udp-blocked-tls-only|udp-blocked-relay"
       else
         result_row "$n5sb" "$nat_s" SKIPPED "-" "-" "-" "pending: signalbox does not listen on TLS 5349"
       fi

@@ -90,5 +90,25 @@ TEST_F(HttpRoutesTest, MethodsAndExtraRoutes) {
   EXPECT_EQ(get("/admin/x", "203.0.113.9").status, 403u);
 }
 
+TEST_F(HttpRoutesTest, PostRoutesTakeTheBodyAndOnlyPost) {
+  routes_.add_post("/echo", HttpRoutes::Access::open, [](const net::HttpRequest& r) { return text_response(201, r.body); });
+  routes_.add_post("/admin/post", HttpRoutes::Access::admin, [](const net::HttpRequest&) { return text_response(200, ""); });
+  net::HttpRequest r;
+  r.method = "POST";
+  r.target = "/echo?x=1";
+  r.body = "{\"a\":1}";
+  r.remote = *util::parse_ip("203.0.113.9");
+  const auto posted = routes_.handle(r);
+  EXPECT_EQ(posted.status, 201u);
+  EXPECT_EQ(posted.body, "{\"a\":1}");
+  const auto got = get("/echo");
+  EXPECT_EQ(got.status, 405u);
+  ASSERT_EQ(got.headers.size(), 1u);
+  EXPECT_EQ(got.headers[0].second, "POST");
+  EXPECT_EQ(get("/admin/post", "203.0.113.9", "POST").status, 403u);
+  EXPECT_EQ(get("/admin/post", "127.0.0.1", "POST").status, 200u);
+  EXPECT_EQ(get("/index.html", "127.0.0.1", "POST").status, 405u) << "POST goes to POST routes only";
+}
+
 }  // namespace
 }  // namespace sb::server

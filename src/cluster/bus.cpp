@@ -1,0 +1,215 @@
+#include "cluster/bus.hpp"
+
+#include <array>
+#include <charconv>
+#include <nlohmann/json.hpp>
+
+namespace sb::cluster {
+namespace {
+
+using signaling::ErrorCode;
+using signaling::RelayedType;
+
+constexpr char kRelay = 'R', kJoined = 'J', kLeft = 'L', kUndeliverable = 'U', kStatus = 'S';
+
+constexpr std::string_view status_name(signaling::PeerStatus s) {
+  return s == signaling::PeerStatus::resumed ? "resumed" : "reconnecting";
+}
+
+// Reads newline-terminated fields off the front of a message.
+class Fields {
+ public:
+  explicit Fields(std::string_view s) : rest_(s) {}
+  std::optional<std::string_view> next() {
+    const auto nl = rest_.find('\n');
+    if (nl == std::string_view::npos) return std::nullopt;
+    auto field = rest_.substr(0, nl);
+    rest_.remove_prefix(nl + 1);
+    if (!valid_field(field)) return std::nullopt;
+    return field;
+  }
+  std::string_view rest() const { return rest_; }
+
+ private:
+  std::string_view rest_;
+};
+
+// The next N header fields, or nullopt when any is missing or invalid.
+template <std::size_t N>
+std::optional<std::array<std::string_view, N>> take(Fields& f) {
+  std::array<std::string_view, N> out;
+  for (auto& field : out) {
+    auto v = f.next();
+    if (!v) return std::nullopt;
+    field = *v;
+  }
+  return out;
+}
+
+void append_fields(std::string& out) { (void)out; }
+template <class... More>
+void append_fields(std::string& out, std::string_view first, More... more) {
+  out += first;
+  out += '\n';
+  append_fields(out, more...);
+}
+
+char type_digit(RelayedType t) { return static_cast<char>('0' + static_cast<int>(t)); }
+std::optional<RelayedType> type_from(std::string_view s) {
+  if (s.size() != 1 || s[0] < '0' || s[0] >= '0' + static_cast<int>(signaling::kRelayedTypeCount)) return std::nullopt;
+  return static_cast<RelayedType>(s[0] - '0');
+}
+
+std::optional<std::uint64_t> number(std::string_view s) {
+  std::uint64_t v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc{} || end != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+std::string peer_json(const signaling::PeerInfo& p) {
+  nlohmann::json j = {{"name", p.name}, {"identity", p.identity}, {"meta", p.meta}};
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::optional<signaling::PeerInfo> parse_peer_json(std::string_view id, std::string_view text) {
+  if (text.size() > kMaxBodyBytes) return std::nullopt;
+  auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) return std::nullopt;
+  signaling::PeerInfo p;
+  p.id = std::string(id);
+  for (auto [key, out] : {std::pair{"name", &p.name}, {"identity", &p.identity}, {"meta", &p.meta}}) {
+    auto it = j.find(key);
+    if (it == j.end()) continue;
+    if (!it->is_string()) return std::nullopt;
+    *out = it->get<std::string>();
+  }
+  return p;
+}
+
+std::optional<BusMessage> parse_relay(Fields& f) {
+  auto h = take<5>(f);  // origin, room, from, to, type
+  if (!h) return std::nullopt;
+  auto t = type_from((*h)[4]);
+  if (!t || f.rest().size() > kMaxBodyBytes) return std::nullopt;
+  return bus::Relay{(*h)[0], (*h)[1], (*h)[2], (*h)[3], *t, f.rest()};
+}
+
+std::optional<BusMessage> parse_joined(Fields& f) {
+  auto h = take<4>(f);  // room, node, seq, id
+  if (!h) return std::nullopt;
+  auto seq = number((*h)[2]);
+  auto peer = parse_peer_json((*h)[3], f.rest());
+  if (!seq || !peer) return std::nullopt;
+  return bus::Joined{std::string((*h)[0]), std::string((*h)[1]), *seq, std::move(*peer)};
+}
+
+std::optional<BusMessage> parse_left(Fields& f) {
+  auto h = take<2>(f);  // room, id
+  if (!h) return std::nullopt;
+  auto reason = signaling::leave_reason_from_string(f.rest());
+  if (!reason) return std::nullopt;
+  return bus::Left{(*h)[0], (*h)[1], *reason};
+}
+
+std::optional<BusMessage> parse_undeliverable(Fields& f) {
+  auto h = take<4>(f);  // room, from, to, type
+  if (!h) return std::nullopt;
+  auto t = type_from((*h)[3]);
+  auto code = signaling::error_code_from_string(f.rest());
+  if (!t || !code) return std::nullopt;
+  return bus::Undeliverable{(*h)[0], (*h)[1], (*h)[2], *t, *code};
+}
+
+std::optional<BusMessage> parse_status(Fields& f) {
+  auto h = take<2>(f);  // room, id
+  if (!h) return std::nullopt;
+  for (auto s : {signaling::PeerStatus::reconnecting, signaling::PeerStatus::resumed}) {
+    if (f.rest() == status_name(s)) return bus::Status{(*h)[0], (*h)[1], s};
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+bool valid_field(std::string_view s) {
+  return !s.empty() && s.size() <= kMaxFieldBytes && s.find('\n') == std::string_view::npos &&
+         s.find('\0') == std::string_view::npos;
+}
+
+std::string encode_relay(std::string_view origin, std::string_view room, std::string_view from, std::string_view to,
+                         RelayedType type, std::string_view frame) {
+  std::string out;
+  out.reserve(16 + origin.size() + room.size() + from.size() + to.size() + frame.size());
+  const char t[] = {type_digit(type), '\0'};
+  append_fields(out, std::string_view(&kRelay, 1), origin, room, from, to, std::string_view(t, 1));
+  out += frame;
+  return out;
+}
+
+std::string encode_joined(std::string_view room, std::string_view node, std::uint64_t seq,
+                          const signaling::PeerInfo& peer) {
+  std::string out;
+  append_fields(out, std::string_view(&kJoined, 1), room, node, std::to_string(seq), peer.id);
+  out += peer_json(peer);
+  return out;
+}
+
+std::string encode_left(std::string_view room, std::string_view id, signaling::LeaveReason reason) {
+  std::string out;
+  append_fields(out, std::string_view(&kLeft, 1), room, id);
+  out += signaling::to_string(reason);
+  return out;
+}
+
+std::string encode_undeliverable(std::string_view room, std::string_view from, std::string_view to, RelayedType type,
+                                 ErrorCode code) {
+  std::string out;
+  const char t[] = {type_digit(type), '\0'};
+  append_fields(out, std::string_view(&kUndeliverable, 1), room, from, to, std::string_view(t, 1));
+  out += signaling::to_string(code);
+  return out;
+}
+
+std::string encode_status(std::string_view room, std::string_view id, signaling::PeerStatus status) {
+  std::string out;
+  append_fields(out, std::string_view(&kStatus, 1), room, id);
+  out += status_name(status);
+  return out;
+}
+
+std::optional<BusMessage> parse_bus_message(std::string_view message) {
+  if (message.size() < 2 || message[1] != '\n') return std::nullopt;
+  Fields f(message.substr(2));
+  switch (message[0]) {
+    case kRelay: return parse_relay(f);
+    case kJoined: return parse_joined(f);
+    case kLeft: return parse_left(f);
+    case kUndeliverable: return parse_undeliverable(f);
+    case kStatus: return parse_status(f);
+    default: return std::nullopt;
+  }
+}
+
+std::string encode_record_tail(bool presence, const signaling::PeerInfo& peer) {
+  return std::string(presence ? "1\n" : "0\n") + peer_json(peer);
+}
+
+std::string encode_record(const MemberRecord& r) {
+  return r.node + '\n' + std::to_string(r.seq) + '\n' + encode_record_tail(r.presence, r.peer);
+}
+
+std::optional<MemberRecord> parse_member_record(std::string_view id, std::string_view value) {
+  if (!valid_field(id)) return std::nullopt;
+  Fields f(value);
+  auto h = take<3>(f);  // node, seq, presence
+  if (!h) return std::nullopt;
+  auto seq = number((*h)[1]);
+  const auto presence = (*h)[2];
+  if (!seq || (presence != "0" && presence != "1")) return std::nullopt;
+  auto peer = parse_peer_json(id, f.rest());
+  if (!peer) return std::nullopt;
+  return MemberRecord{std::string((*h)[0]), *seq, presence == "1", std::move(*peer)};
+}
+
+}  // namespace sb::cluster

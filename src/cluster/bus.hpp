@@ -1,0 +1,93 @@
+// What signalbox nodes say to each other through Redis, and what a node reads back from Redis: the messages on
+// the per-node pub/sub channels, and the member records in the room hashes (docs/cluster.md, "State" and
+// "Channels"). No I/O; the cluster fuzz target feeds parse_bus_message and parse_member_record arbitrary bytes.
+//
+// A bus message is text: a kind letter and header fields, one per line, then a body that runs to the end (a
+// relayed frame, or a peer's JSON). Header fields never contain a newline: rooms, ids and node ids are checked
+// before they reach the bus (valid_field).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "signaling/counters.hpp"
+#include "signaling/events.hpp"
+#include "signaling/protocol.hpp"
+
+namespace sb::cluster {
+
+// Longest room, peer id or node id a node accepts from Redis (and lets a join put there).
+inline constexpr std::size_t kMaxFieldBytes = 256;
+// Longest relayed frame or peer JSON a node accepts from the bus.
+inline constexpr std::size_t kMaxBodyBytes = 1 << 20;
+
+// 1..kMaxFieldBytes bytes, no newline and no NUL.
+bool valid_field(std::string_view s);
+
+namespace bus {
+
+// A frame from `from` (on node `origin`) for `to`, which the receiving node holds. Views into the message.
+struct Relay {
+  std::string_view origin, room, from, to;
+  signaling::RelayedType type = signaling::RelayedType::offer;
+  std::string_view frame;
+};
+// `peer` (on `node`) is announced in `room`: members who joined before it (seq below) are told.
+struct Joined {
+  std::string room;
+  std::string node;
+  std::uint64_t seq = 0;
+  signaling::PeerInfo peer;
+};
+// `id` left `room` (or its node was lost).
+struct Left {
+  std::string_view room, id;
+  signaling::LeaveReason reason = signaling::LeaveReason::bye;
+};
+// A relay of `from`'s did not reach `to`: the answer goes back to the sender's node.
+struct Undeliverable {
+  std::string_view room, from, to;
+  signaling::RelayedType type = signaling::RelayedType::offer;
+  signaling::ErrorCode code = signaling::ErrorCode::unknown_peer;
+};
+
+// `id`'s connection dropped and it waits for a resume, or it resumed (session resume): those who know of it hear.
+struct Status {
+  std::string_view room, id;
+  signaling::PeerStatus status = signaling::PeerStatus::reconnecting;
+};
+
+}  // namespace bus
+
+using BusMessage = std::variant<bus::Relay, bus::Joined, bus::Left, bus::Undeliverable, bus::Status>;
+
+std::string encode_relay(std::string_view origin, std::string_view room, std::string_view from, std::string_view to,
+                         signaling::RelayedType type, std::string_view frame);
+std::string encode_joined(std::string_view room, std::string_view node, std::uint64_t seq,
+                          const signaling::PeerInfo& peer);
+std::string encode_left(std::string_view room, std::string_view id, signaling::LeaveReason reason);
+std::string encode_undeliverable(std::string_view room, std::string_view from, std::string_view to,
+                                 signaling::RelayedType type, signaling::ErrorCode code);
+std::string encode_status(std::string_view room, std::string_view id, signaling::PeerStatus status);
+
+// nullopt for anything malformed (counted and dropped by the caller). Views point into `message`.
+std::optional<BusMessage> parse_bus_message(std::string_view message);
+
+// A member as stored in its room's hash (field: the member's id): "<node>\n<seq>\n<presence 0|1>\n<peer JSON>".
+// The node comes first, so the Lua scripts can find it with one match.
+struct MemberRecord {
+  std::string node;
+  std::uint64_t seq = 0;
+  bool presence = true;
+  signaling::PeerInfo peer;  // id from the hash field
+};
+// The record without its seq, which the join script prepends from Redis's clock: "<node>\n" then, after the
+// script's "<seq>\n", "<presence>\n<peer JSON>".
+std::string encode_record_tail(bool presence, const signaling::PeerInfo& peer);
+std::string encode_record(const MemberRecord& r);
+std::optional<MemberRecord> parse_member_record(std::string_view id, std::string_view value);
+
+}  // namespace sb::cluster

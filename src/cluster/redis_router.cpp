@@ -1,0 +1,312 @@
+// RedisRouter's calls: join, announce, relay, leave, set_status, drain (see redis_router.hpp).
+#include "cluster/redis_router.hpp"
+
+#include <boost/asio/post.hpp>
+#include <algorithm>
+#include <spdlog/spdlog.h>
+
+#include "util/random.hpp"
+
+namespace sb::cluster {
+
+namespace asio = boost::asio;
+using signaling::ErrorCode;
+using signaling::Event;
+namespace event = signaling::event;
+
+RedisRouter::Metrics::Metrics(metrics::Registry& r, const std::string& node)
+      : rtt(r.histogram("signalbox_cluster_redis_rtt_seconds", "Round trips of the node's Redis scripts.",
+                        metrics::latency_buckets())),
+        out(r.counter("signalbox_cluster_messages_total", "Messages between nodes, by direction.",
+                      {{"direction", "out"}})),
+        in(r.counter("signalbox_cluster_messages_total", "Messages between nodes, by direction.",
+                     {{"direction", "in"}})),
+        invalid(r.counter("signalbox_cluster_bus_invalid_total",
+                          "Messages from the Redis bus that did not parse (dropped).")),
+        reconnects(r.counter("signalbox_cluster_redis_reconnects_total",
+                             "Times the node got Redis back after losing it.")),
+        reassertions(r.counter("signalbox_cluster_reassertions_total",
+                               "Times the node put its members back into Redis (after a reconnect or a flush).")),
+        redis_up(r.gauge("signalbox_cluster_redis_up", "1 when the node reaches Redis.")),
+        nodes_alive(r.gauge("signalbox_cluster_nodes_alive", "Nodes with a live heartbeat, this one included.")) {
+  r.gauge("signalbox_cluster_node", "This node's id (always 1).", {{"node", node}}).set(1);
+}
+
+RedisRouter::RedisRouter(ClusterConfig config, signaling::RouterLimits limits, metrics::Registry& registry)
+    : config_(std::move(config)),
+      limits_(limits),
+      keys_(config_.key_prefix),
+      metrics_(std::make_unique<Metrics>(registry, config_.node_id)),
+      heartbeat_timer_(io_),
+      sweep_timer_(io_),
+      reconcile_timer_(io_) {
+  down_since_ns_ = std::chrono::steady_clock::now().time_since_epoch().count();
+}
+
+RedisRouter::~RedisRouter() { stop(std::chrono::milliseconds(0)); }
+
+std::string RedisRouter::join(signaling::JoinRequest request, std::weak_ptr<signaling::Member> member) {
+  if (request.self.id.empty()) request.self.id = util::random_hex(16);
+  std::string id = request.self.id;
+  std::optional<event::Refused> refused;
+  {
+    std::lock_guard lock(mu_);
+    refused = admit_locked(request);
+    if (!refused) {
+      auto& view = rooms_[request.room];
+      view.local.emplace(id, LocalEntry{request.self, member, 0, request.presence});
+    }
+  }
+  if (refused) {
+    if (auto m = member.lock()) m->deliver(std::move(*refused));
+    return id;
+  }
+  asio::post(io_, [this, request = std::move(request)]() mutable { send_join(std::move(request)); });
+  return id;
+}
+
+std::optional<event::Refused> RedisRouter::admit_locked(const signaling::JoinRequest& request) {
+  const std::string& id = request.self.id;
+  if (!valid_field(request.room) || !valid_field(id)) {
+    return event::Refused{id, ErrorCode::invalid_message, "a room or peer id the cluster cannot carry"};
+  }
+  if (draining_) return event::Refused{id, ErrorCode::unavailable, "this server is shutting down; connect again"};
+  if (!up_) {
+    return event::Refused{id, ErrorCode::unavailable,
+                          "this server cannot reach the cluster's Redis right now; try again"};
+  }
+  auto it = rooms_.find(request.room);
+  if (it == rooms_.end() && rooms_.size() >= limits_.max_rooms) {
+    return event::Refused{id, ErrorCode::server_full, "the server's room limit is reached"};
+  }
+  if (it != rooms_.end() && it->second.local.contains(id)) {
+    return event::Refused{id, ErrorCode::id_taken, "the id " + id + " is taken in room " + request.room};
+  }
+  return std::nullopt;
+}
+
+void RedisRouter::send_join(signaling::JoinRequest request) {
+  const std::uint32_t capacity = request.max_peers != 0 ? request.max_peers : limits_.max_peers_per_room;
+  const std::string tail = encode_record_tail(request.presence, request.self);
+  const std::string cap = std::to_string(capacity);
+  const std::string room_key = keys_.room(request.room), members = keys_.members(config_.node_id),
+                    seq = keys_.seq();
+  auto done = [this, room = request.room, id = request.self.id](net::RedisReply r) { on_join_reply(room, id, r); };
+  if (!eval(Script::join, {room_key, members, seq},
+            {request.self.id, config_.node_id, tail, cap, request.presence ? "1" : "0", request.room}, done)) {
+    done(net::RedisReply(nullptr));
+  }
+}
+
+void RedisRouter::announce_joined(std::string_view room, std::string_view id) {
+  std::vector<Delivery> deliveries;
+  std::string payload;
+  {
+    std::lock_guard lock(mu_);
+    auto r = rooms_.find(room);
+    if (r == rooms_.end()) return;
+    auto self = r->second.local.find(id);
+    if (self == r->second.local.end()) return;
+    LocalEntry& e = self->second;
+    if (!e.admitted || !e.presence || e.announced) return;
+    e.announced = true;
+    for (const auto& [other, o] : r->second.local) {
+      if (o.admitted && o.presence && o.seq < e.seq) deliveries.emplace_back(o.member, event::PeerJoined{e.info});
+    }
+    payload = encode_joined(room, config_.node_id, e.seq, e.info);
+  }
+  deliver_all(deliveries);
+  asio::post(io_, [this, room = std::string(room), id = std::string(id), payload = std::move(payload)] {
+    // Lost if Redis is away now; the re-assertion after it comes back announces again.
+    eval(Script::announce, {keys_.room(room)}, {id, config_.node_id, payload, keys_.channel_prefix()}, {});
+  });
+}
+
+void RedisRouter::relay(std::string_view room, std::string_view from, std::string_view to, event::Relay relay) {
+  std::shared_ptr<signaling::Member> target;
+  std::weak_ptr<signaling::Member> sender;
+  std::string node;
+  bool local = false;
+  {
+    std::lock_guard lock(mu_);
+    auto r = rooms_.find(room);
+    if (r == rooms_.end()) return;  // the sender is no member: nobody to answer
+    const auto s = r->second.local.find(from);
+    if (s == r->second.local.end() || !s->second.admitted) return;
+    if (from != to) {
+      if (auto t = r->second.local.find(to); t != r->second.local.end() && t->second.admitted) {
+        local = true;
+        target = t->second.member.lock();
+      } else if (auto rt = r->second.remote.find(to); rt != r->second.remote.end()) {
+        node = rt->second.node;
+      }
+    }
+    if (!local) sender = s->second.member;
+  }
+  if (local) {
+    // The same-node fast path: no Redis. A target whose member is gone is leaving right now.
+    if (target) target->deliver(std::move(relay));
+    return;
+  }
+  relay_remote(room, from, to, node.empty() ? nullptr : &node, std::move(relay), std::move(sender));
+}
+
+void RedisRouter::relay_remote(std::string_view room, std::string_view from, std::string_view to,
+                               const std::string* node, event::Relay relay,
+                               std::weak_ptr<signaling::Member> sender) {
+  auto undeliverable = [&](ErrorCode code) {
+    if (auto s = sender.lock()) s->deliver(event::Undeliverable{std::string(to), relay.type, code, relay.frame});
+  };
+  if (from == to) return undeliverable(ErrorCode::unknown_peer);
+  if (!up_) return undeliverable(ErrorCode::unavailable);
+  std::string payload = encode_relay(config_.node_id, room, from, to, relay.type, *relay.frame);
+  asio::post(io_, [this, room = std::string(room), from = std::string(from), to = std::string(to),
+                   node = node ? *node : std::string(), payload = std::move(payload), relay = std::move(relay),
+                   sender = std::move(sender)]() mutable {
+    auto report = [to, relay, sender](ErrorCode code) {
+      if (auto s = sender.lock()) s->deliver(event::Undeliverable{to, relay.type, code, relay.frame});
+    };
+    metrics_->out.inc();
+    bool sent;
+    if (!node.empty()) {
+      const std::string channel = keys_.channel(node);
+      const std::string_view args[] = {"PUBLISH", channel, payload};
+      // Nobody subscribed: the target's node is gone or reconnecting.
+      sent = commands_->command(args, [report](net::RedisReply r) {
+        if (r.null() || r.integer() == 0) report(ErrorCode::unavailable);
+      });
+    } else {
+      // Not in this node's view (no presence, or not there at all): Redis finds its node, or says it is unknown.
+      sent = eval(Script::relay, {keys_.room(room)}, {from, to, payload, keys_.channel_prefix()},
+                  [report](net::RedisReply r) {
+                    if (r.null() || r.is_error()) return report(ErrorCode::unavailable);
+                    if (r.is_nil()) return report(ErrorCode::unknown_peer);
+                    if (r.at(1).integer() == 0) report(ErrorCode::unavailable);
+                  });
+    }
+    if (!sent) report(ErrorCode::unavailable);
+  });
+}
+
+void RedisRouter::leave(std::string_view room, std::string_view id, signaling::LeaveReason reason) {
+  std::vector<Delivery> deliveries;
+  {
+    std::lock_guard lock(mu_);
+    auto r = rooms_.find(room);
+    if (r == rooms_.end()) return;
+    auto e = r->second.local.find(id);
+    if (e == r->second.local.end() || e->second.cancelled) return;
+    if (!e->second.admitted) {
+      // The join's script is queued before this leave's on the one connection, so Redis runs them in order;
+      // the join's answer then only takes the member out of the view.
+      e->second.cancelled = true;
+    } else {
+      const LocalEntry gone = std::move(e->second);
+      r->second.local.erase(e);
+      --local_peers_;
+      if (gone.presence) {
+        tell_knowing_locked(r->second, id, gone.seq, gone.announced, event::PeerLeft{std::string(id), reason},
+                            deliveries);
+      }
+      erase_if_empty_locked(room);
+    }
+  }
+  deliver_all(deliveries);
+  asio::post(io_, [this, room = std::string(room), id = std::string(id), payload = encode_left(room, id, reason)] {
+    send_leave(room, id, payload);
+  });
+}
+
+void RedisRouter::send_leave(const std::string& room, const std::string& id, const std::string& payload) {
+  auto done = [this, room, id, payload](net::RedisReply r) {
+    if (r.null()) pending_leaves_.push_back({room, id, payload});  // done again once Redis is back
+  };
+  if (!eval(Script::leave, {keys_.room(room), keys_.members(config_.node_id)},
+            {id, config_.node_id, payload, keys_.channel_prefix(), room}, done)) {
+    pending_leaves_.push_back({room, id, payload});
+  }
+}
+
+void RedisRouter::tell_knowing_locked(RoomView& view, std::string_view id, std::uint64_t seq, bool announced,
+                                      const signaling::Event& ev, std::vector<Delivery>& out) {
+  for (const auto& [other, o] : view.local) {
+    if (other != id && o.admitted && o.presence && (o.seq > seq || announced)) out.emplace_back(o.member, ev);
+  }
+}
+
+// Session resume: the local members that know of `id` hear it at once; the other nodes in the room's view get a
+// Status message each (best effort: while Redis is away they do not hear it, and the peer-left that ends a
+// session that never resumes still reaches them).
+void RedisRouter::set_status(std::string_view room, std::string_view id, signaling::PeerStatus status) {
+  std::vector<Delivery> deliveries;
+  std::vector<std::string> nodes;
+  {
+    std::lock_guard lock(mu_);
+    auto r = rooms_.find(room);
+    if (r == rooms_.end()) return;
+    auto e = r->second.local.find(id);
+    if (e == r->second.local.end() || !e->second.admitted || !e->second.presence) return;
+    tell_knowing_locked(r->second, id, e->second.seq, e->second.announced,
+                        event::StatusChanged{std::string(id), status}, deliveries);
+    for (const auto& [other, remote] : r->second.remote) {
+      if (std::find(nodes.begin(), nodes.end(), remote.node) == nodes.end()) nodes.push_back(remote.node);
+    }
+  }
+  deliver_all(deliveries);
+  if (nodes.empty() || !up_) return;
+  asio::post(io_, [this, nodes = std::move(nodes), payload = encode_status(room, id, status)] {
+    for (const auto& node : nodes) publish(node, payload);
+  });
+}
+
+void RedisRouter::erase_if_empty_locked(std::string_view room) {
+  auto r = rooms_.find(room);
+  if (r != rooms_.end() && r->second.local.empty()) rooms_.erase(r);
+}
+
+void RedisRouter::drain() {
+  std::vector<Delivery> deliveries;
+  {
+    std::lock_guard lock(mu_);
+    draining_ = true;
+    for (const auto& [name, view] : rooms_) {
+      for (const auto& [id, e] : view.local) {
+        if (e.admitted) deliveries.emplace_back(e.member, event::Drain{});
+      }
+    }
+  }
+  deliver_all(deliveries);
+}
+
+void RedisRouter::deliver_all(std::vector<Delivery>& deliveries) {
+  for (auto& [weak, ev] : deliveries) {
+    if (auto m = weak.lock()) m->deliver(std::move(ev));
+  }
+}
+
+std::size_t RedisRouter::room_count() const {
+  std::lock_guard lock(mu_);
+  return rooms_.size();
+}
+
+std::size_t RedisRouter::peer_count() const {
+  std::lock_guard lock(mu_);
+  return local_peers_;
+}
+
+ClusterHealth RedisRouter::health() const {
+  ClusterHealth h;
+  h.redis_up = up_;
+  if (!h.redis_up) {
+    h.down_for = std::chrono::steady_clock::now().time_since_epoch() -
+                 std::chrono::steady_clock::duration(down_since_ns_.load());
+  }
+  {
+    std::lock_guard lock(mu_);
+    h.draining = draining_;
+  }
+  h.nodes_alive = nodes_alive_;
+  return h;
+}
+
+}  // namespace sb::cluster

@@ -1,0 +1,217 @@
+// The Router of a signalbox cluster: nodes that share one Redis (docs/cluster.md). Room membership lives in Redis
+// (a hash per room, changed only by Lua scripts, so a join's capacity check is atomic across nodes); each node
+// keeps a view of the rooms its own members are in. Messages between nodes go over pub/sub, one channel per node,
+// so a node receives only what is addressed to its own members. A relay between two members of this node never
+// touches Redis.
+//
+// Threading: the public calls run on any thread and take `mu_` briefly; everything that talks to Redis runs on
+// the router's own thread (one io_context, two hiredis connections: commands, and the node's subscription).
+// Members are never called under `mu_`.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <optional>
+#include <span>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "cluster/bus.hpp"
+#include "cluster/keys.hpp"
+#include "net/redis_connection.hpp"
+#include "signaling/router.hpp"
+#include "util/metrics.hpp"
+
+namespace sb::cluster {
+
+struct ClusterConfig {
+  net::RedisAddress redis;
+  std::string node_id;
+  std::chrono::milliseconds node_ttl{5000};   // a node whose heartbeat is older than this is dead
+  std::chrono::milliseconds heartbeat{1000};  // how often a node refreshes its heartbeat (and notices a flush)
+  std::chrono::milliseconds sweep{1000};      // how often a node looks for dead nodes
+  std::chrono::milliseconds reconcile_delay{2500};  // after a reconnect: when rooms are checked against Redis
+  net::RedisTimeouts timeouts;
+  std::uint32_t sweep_batch = 500;  // members of a dead node removed per script call
+  std::string key_prefix = "sb:";
+};
+
+// What /healthz and the logs say about the cluster.
+struct ClusterHealth {
+  bool redis_up = false;
+  std::chrono::steady_clock::duration down_for{};  // how long Redis has been unreachable (when not up)
+  bool draining = false;
+  std::int64_t nodes_alive = 0;
+};
+
+class RedisRouter final : public signaling::Router {
+ public:
+  // `metrics` outlives the router.
+  RedisRouter(ClusterConfig config, signaling::RouterLimits limits, metrics::Registry& metrics);
+  ~RedisRouter() override;
+  RedisRouter(const RedisRouter&) = delete;
+  RedisRouter& operator=(const RedisRouter&) = delete;
+
+  // Starts the router's thread and connects. Joins are refused (unavailable) until Redis answers.
+  void start();
+  // Says goodbye to Redis (the node's keys go; call it after the members have left) and stops the thread.
+  // Waits at most `timeout`.
+  void stop(std::chrono::milliseconds timeout = std::chrono::milliseconds(2000));
+
+  std::string join(signaling::JoinRequest request, std::weak_ptr<signaling::Member> member) override;
+  void announce_joined(std::string_view room, std::string_view id) override;
+  void relay(std::string_view room, std::string_view from, std::string_view to,
+             signaling::event::Relay relay) override;
+  void leave(std::string_view room, std::string_view id, signaling::LeaveReason reason) override;
+  void set_status(std::string_view room, std::string_view id, signaling::PeerStatus status) override;
+  void drain() override;
+  std::size_t room_count() const override;
+  std::size_t peer_count() const override;
+
+  // Waits (bounded) until the node reaches Redis; false when it did not within `timeout`.
+  bool wait_up(std::chrono::milliseconds timeout);
+  ClusterHealth health() const;
+  const std::string& node_id() const { return config_.node_id; }
+
+ private:
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  template <class V>
+  using Map = std::unordered_map<std::string, V, Hash, std::equal_to<>>;
+
+  struct LocalEntry {
+    signaling::PeerInfo info;
+    std::weak_ptr<signaling::Member> member;
+    std::uint64_t seq = 0;
+    bool presence = true;
+    bool admitted = false;   // the join script said yes
+    bool announced = false;
+    bool cancelled = false;  // left before the join script answered
+  };
+  // A member of another node, in a room this node has members in (only members with presence are kept).
+  struct RemoteEntry {
+    std::string node;
+    signaling::PeerInfo info;
+    std::uint64_t seq = 0;
+    bool announced = false;  // false: learned from a roster; those who came before were not told yet
+  };
+  struct RoomView {
+    Map<LocalEntry> local;
+    Map<RemoteEntry> remote;
+  };
+  using Delivery = std::pair<std::weak_ptr<signaling::Member>, signaling::Event>;
+  struct Metrics {
+    Metrics(metrics::Registry& r, const std::string& node);
+    metrics::Histogram& rtt;
+    metrics::Counter& out;
+    metrics::Counter& in;
+    metrics::Counter& invalid;
+    metrics::Counter& reconnects;
+    metrics::Counter& reassertions;
+    metrics::Gauge& redis_up;
+    metrics::Gauge& nodes_alive;
+  };
+
+  // redis_router.cpp: the calls.
+  std::optional<signaling::event::Refused> admit_locked(const signaling::JoinRequest& request);
+  void send_join(signaling::JoinRequest request);
+  void send_leave(const std::string& room, const std::string& id, const std::string& payload);
+  void relay_remote(std::string_view room, std::string_view from, std::string_view to, const std::string* node,
+                    signaling::event::Relay relay, std::weak_ptr<signaling::Member> sender);
+  // `event` about member `id` (join order `seq`) to the local members that know of it: who came after it (it
+  // was in their roster), and, once it was announced, everyone.
+  void tell_knowing_locked(RoomView& view, std::string_view id, std::uint64_t seq, bool announced,
+                           const signaling::Event& event, std::vector<Delivery>& out);
+  void erase_if_empty_locked(std::string_view room);
+  static void deliver_all(std::vector<Delivery>& deliveries);
+
+  // redis_router_bus.cpp: answers and messages from Redis (router thread).
+  void on_join_reply(const std::string& room, const std::string& id, net::RedisReply reply);
+  std::vector<signaling::PeerInfo> take_roster_locked(RoomView& view, std::string_view self, net::RedisReply roster);
+  void on_bus(std::string_view payload);
+  void on(const bus::Relay& m);
+  void on(const bus::Joined& m);
+  void on(const bus::Left& m);
+  void on(const bus::Undeliverable& m);
+  void on(const bus::Status& m);
+  void publish(const std::string& node, std::string payload);
+
+  // redis_router_upkeep.cpp: connections, heartbeat, dead nodes, recovery (router thread).
+  void on_command_ready();
+  void on_subscriber_ready();
+  void on_connection_down(const std::string& why);
+  void load_scripts();
+  void set_up(bool up);
+  void heartbeat();
+  void sweep();
+  void sweep_node(const std::string& node);
+  void register_node(bool reassert);
+  void reassert();
+  void on_lost(net::RedisReply lost);
+  void drain_members();
+  void reconcile(bool remove_missing);
+  void reconcile_room(const std::string& room, net::RedisReply hash, bool remove_missing);
+  void reconcile_view_locked(RoomView& view, net::RedisReply hash, bool remove_missing,
+                             std::vector<Delivery>& deliveries);
+  void flush_pending_leaves();
+  void arm(boost::asio::steady_timer& timer, std::chrono::milliseconds every, void (RedisRouter::*what)());
+  std::string node_value() const;
+
+  // Scripts run by their SHA (loaded on every connect, before anything else). `done` may be empty.
+  enum class Script : std::uint8_t { join, announce, leave, relay, heartbeat, reg, reassert, find_dead, sweep,
+                                     goodbye, count };
+  bool eval(Script s, std::initializer_list<std::string_view> keys, std::span<const std::string_view> args,
+            net::RedisConnection::Callback done);
+  bool eval(Script s, std::initializer_list<std::string_view> keys, std::initializer_list<std::string_view> args,
+            net::RedisConnection::Callback done) {
+    return eval(s, keys, std::span<const std::string_view>(args.begin(), args.size()), std::move(done));
+  }
+
+  const ClusterConfig config_;
+  const signaling::RouterLimits limits_;
+  const Keys keys_;
+  std::unique_ptr<Metrics> metrics_;
+
+  mutable std::mutex mu_;
+  Map<RoomView> rooms_;           // guarded by mu_: rooms with at least one local member (joining or admitted)
+  std::size_t local_peers_ = 0;   // guarded by mu_: admitted local members
+  bool draining_ = false;         // guarded by mu_
+  std::atomic<bool> up_{false};   // both connections ready, the scripts loaded, the node registered
+  std::mutex up_mu_;              // with up_cv_: wait_up()
+  std::condition_variable up_cv_;
+  std::atomic<std::int64_t> down_since_ns_{0};
+  std::atomic<std::int64_t> nodes_alive_{0};
+
+  // Router thread only.
+  boost::asio::io_context io_;
+  std::thread thread_;
+  std::shared_ptr<net::RedisConnection> commands_;
+  std::shared_ptr<net::RedisConnection> subscriber_;
+  boost::asio::steady_timer heartbeat_timer_;
+  boost::asio::steady_timer sweep_timer_;
+  boost::asio::steady_timer reconcile_timer_;
+  std::string shas_[static_cast<std::size_t>(Script::count)];
+  bool scripts_loaded_ = false;
+  bool subscribed_ = false;
+  bool ever_up_ = false;
+  std::string epoch_;  // the dataset this node registered in
+  struct PendingLeave {
+    std::string room, id, payload;
+  };
+  std::vector<PendingLeave> pending_leaves_;  // leaves Redis may not have seen; done again once it is back
+  bool stopping_ = false;
+};
+
+}  // namespace sb::cluster

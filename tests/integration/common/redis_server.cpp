@@ -1,0 +1,110 @@
+#include "common/redis_server.hpp"
+
+#include <arpa/inet.h>
+#include <hiredis/hiredis.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <stdexcept>
+
+namespace sb::itest {
+namespace {
+
+// A port nobody listens on right now (the kernel's pick for a socket bound to port 0).
+std::uint16_t free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) throw std::runtime_error("socket() failed");
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+    ::close(fd);
+    throw std::runtime_error("bind() to a free port failed");
+  }
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+std::string reply_text(const redisReply* r) {
+  switch (r->type) {
+    case REDIS_REPLY_INTEGER: return std::to_string(r->integer);
+    case REDIS_REPLY_NIL: return "(nil)";
+    case REDIS_REPLY_ARRAY: {
+      std::string out;
+      for (std::size_t i = 0; i < r->elements; ++i) out += (i ? "\n" : "") + reply_text(r->element[i]);
+      return out;
+    }
+    default: return std::string(r->str, r->len);
+  }
+}
+
+}  // namespace
+
+RedisServer::RedisServer() {
+  for (int attempt = 0;; ++attempt) {
+    port_ = free_port();
+    try {
+      start();
+      return;
+    } catch (const std::exception&) {
+      if (attempt == 4) throw;  // another process took the port meanwhile, five times: give up
+    }
+  }
+}
+
+RedisServer::~RedisServer() = default;
+
+void RedisServer::start() {
+  ServerOptions o;
+  o.binary = "/usr/bin/redis-server";
+  o.args = {"--port", std::to_string(port_), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+            "--logfile", "", "--protected-mode", "yes", "--loglevel", "notice"};
+  o.ready_marker = "Ready to accept connections";
+  o.ready_timeout = std::chrono::milliseconds(10000);
+  o.stop_timeout = std::chrono::milliseconds(5000);
+  process_ = std::make_unique<ServerProcess>(std::move(o));
+}
+
+void RedisServer::kill() {
+  if (!process_) return;
+  process_->signal(SIGKILL);
+  process_->wait_exit(std::chrono::milliseconds(5000));
+  process_.reset();
+}
+
+void RedisServer::restart() {
+  kill();
+  start();
+}
+
+std::string RedisServer::command(const std::vector<std::string>& args) const {
+  timeval tv{2, 0};
+  redisContext* c = redisConnectWithTimeout("127.0.0.1", port_, tv);
+  if (c == nullptr || c->err) {
+    const std::string why = c ? c->errstr : "out of memory";
+    if (c) redisFree(c);
+    throw std::runtime_error("cannot reach the test's redis-server: " + why);
+  }
+  std::vector<const char*> argv;
+  std::vector<std::size_t> lens;
+  for (const auto& a : args) {
+    argv.push_back(a.data());
+    lens.push_back(a.size());
+  }
+  auto* r = static_cast<redisReply*>(redisCommandArgv(c, static_cast<int>(args.size()), argv.data(), lens.data()));
+  if (r == nullptr) {
+    const std::string why = c->errstr;
+    redisFree(c);
+    throw std::runtime_error("redis command failed: " + why);
+  }
+  std::string out = reply_text(r);
+  freeReplyObject(r);
+  redisFree(c);
+  return out;
+}
+
+}  // namespace sb::itest
