@@ -85,6 +85,7 @@ struct ServerState {
   std::shared_ptr<signaling::IceServerSource> ice_servers;
   std::shared_ptr<signaling::Counters> counters;
   std::shared_ptr<const util::Clock> clock;
+  std::shared_ptr<signaling::ResumeRegistry> resume;  // null: no session resume
   std::unique_ptr<const signaling::SessionContext> context;  // refers to the members above
   // Set before serving, fixed after. init() adds protocol v1 at /ws.
   std::vector<WsEndpoint> ws_endpoints;
@@ -98,7 +99,8 @@ struct ServerState {
     const double joins = ws.joins_per_second_per_ip;
     joins_per_ip = std::make_unique<util::PerIpRate>(util::RateSpec{joins, 3 * joins});
     context = std::make_unique<const signaling::SessionContext>(
-        signaling::SessionContext{session_config, *router, *ice_servers, *counters, *clock, joins_per_ip.get()});
+        signaling::SessionContext{session_config, *router,         *ice_servers,        *counters,
+                                  *clock,         joins_per_ip.get(), resume.get()});
     ws_endpoints.push_back({"/ws", [ctx = context.get()](const WsUpgrade& upgrade, signaling::PeerLink& link,
                                                          std::weak_ptr<signaling::Member> member) {
                               return std::make_unique<signaling::Session>(*ctx, link, std::move(member),

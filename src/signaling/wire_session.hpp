@@ -33,6 +33,10 @@ class WireSession {
   // never. src/net asks again after every call into the session, and calls on_timer at or after that time.
   virtual std::optional<util::TimePoint> next_deadline() const { return std::nullopt; }
   virtual void on_timer(util::TimePoint now) { (void)now; }
+  // The connection broke without a goodbye: no close frame, or one with a code other than 1000/1001/none (the
+  // TCP connection reset or ended, the idle timeout, a write error). A protocol that can resume keeps the
+  // session for a while; by default this is on_closed.
+  virtual void on_lost(LeaveReason reason) { on_closed(reason); }
 };
 
 }  // namespace sb::signaling

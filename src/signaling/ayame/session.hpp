@@ -87,6 +87,8 @@ class Session final : public WireSession {
   void on(event::Relay& e);
   void on(event::Undeliverable& e);
   void on(event::Drain& e);
+  // Ayame has no word for a peer whose connection dropped and may resume: its peers hear only the leave.
+  void on(event::StatusChanged&) {}
 
   void send(const ServerMessage& m);
   void reject(std::string reason);

@@ -96,6 +96,8 @@ class Session final : public WireSession {
   void on(event::Relay& e);
   void on(event::Undeliverable& e);
   void on(event::Drain& e);
+  // PeerJS has no word for a peer whose connection dropped and may resume: its peers hear only the leave.
+  void on(event::StatusChanged&) {}
 
   void refuse(std::string frame);  // sends `frame`, then closes
   void close(std::uint16_t code, std::string_view reason);

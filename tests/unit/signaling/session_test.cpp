@@ -14,35 +14,11 @@ using testing::FakeMember;
 
 class SessionTest : public ::testing::Test {
  protected:
-  struct Client {
-    FakeLink link;
-    std::shared_ptr<FakeMember> member = std::make_shared<FakeMember>();
-    std::unique_ptr<Session> session;
-    std::string id;
-  };
+  using Client = testing::Connection<Session>;
 
-  Client& connect() {
-    clients_.push_back(std::make_unique<Client>());
-    Client& c = *clients_.back();
-    c.session = std::make_unique<Session>(ctx_, c.link, c.member);
-    return c;
-  }
-  // One frame from the client, then every event the router delivered meanwhile, as src/net would.
-  void text(Client& c, std::string_view frame) {
-    c.session->on_text(frame);
-    pump();
-  }
-  void pump() {
-    for (bool any = true; any;) {
-      any = false;
-      for (auto& c : clients_) {
-        for (auto& ev : c->member->take()) {
-          any = true;
-          if (c->session) c->session->on_event(ev);
-        }
-      }
-    }
-  }
+  Client& connect() { return clients_.connect(ctx_); }
+  void text(Client& c, std::string_view frame) { clients_.text(c, frame); }
+  void pump() { clients_.pump(); }
   Client& join(const std::string& room, const std::string& name = "") {
     Client& c = connect();
     text(c, serialize(ClientMessage{msg::Join{room, name}}));
@@ -67,7 +43,7 @@ class SessionTest : public ::testing::Test {
   Counters counters_;
   util::ManualClock clock_;
   SessionContext ctx_{config_, router_, ice_, counters_, clock_};
-  std::vector<std::unique_ptr<Client>> clients_;  // after router_: sessions leave it as they go
+  testing::Connections<Session> clients_;  // after router_: sessions leave it as they go
 };
 
 TEST_F(SessionTest, JoinOfferAnswerCandidateBye) {
