@@ -38,6 +38,11 @@ const state = {
   lastError: null, // {code, message, at}
   errors: [],
   reconnects: 0,
+  resumes: 0,          // dropped connections resumed with the call intact
+  resumeRefusals: 0,   // resumes the server refused (the page then joined again)
+  received: {},        // signaling messages received, by type
+  iceRestarts: 0,      // ICE restart offers made (a media path that broke)
+  restartIce: null,    // (peer id) => void: an ICE restart offer to that peer (the side that offered first)
   options: opts,
   // For tests and debugging: per peer, connection state, selected pair and inbound RTP counters.
   async readStats() {
@@ -75,6 +80,7 @@ async function main() {
   document.title = `${opts.room} · signalbox`;
   const signaling = new SignalingClient(opts.signalingUrl);
   const call = new Call({ state, signaling, opts, notify: update, report: setError });
+  state.restartIce = (id) => call.restartIce(id);
   ui.bindControls({
     onMic: () => call.setMicMuted(!state.micMuted),
     onCamera: () => call.setCameraOff(!state.cameraOff),
@@ -98,11 +104,25 @@ async function main() {
   state.state = 'connecting';
   signaling.addEventListener('open', () => {
     state.signaling = 'open';
-    const join = { type: 'join', room: opts.room };
+    // `resume: true`: a dropped connection is resumed, and the call goes on (docs/signaling-protocol.md).
+    const join = { type: 'join', room: opts.room, resume: true };
     if (opts.name) join.name = opts.name;
     if (opts.token) join.token = opts.token;
     signaling.send(join);
     update();
+  });
+  signaling.addEventListener('resumed', () => {
+    state.signaling = 'open';
+    state.state = 'in-call';
+    state.resumes += 1;
+    clearError('server-unreachable');
+    call.onResumed();
+    update();
+  });
+  signaling.addEventListener('resume-refused', (ev) => {
+    state.resumeRefusals += 1;
+    setError('resume-refused', `The server could not resume this call (${ev.detail.reason || ev.detail.code}); ` +
+      'joining again.');
   });
   signaling.addEventListener('down', (ev) => onSignalingDown(ev.detail));
   signaling.addEventListener('message', (ev) => onMessage(signaling, call, ev.detail));
@@ -111,10 +131,12 @@ async function main() {
 }
 
 function onMessage(signaling, call, msg) {
+  state.received[msg.type] = (state.received[msg.type] || 0) + 1;
   if (msg.type === 'error') return onServerError(signaling, call, msg);
   if (msg.type === 'joined') {
     state.state = 'in-call';
     clearError('server-unreachable');
+    clearError('resume-refused');
   }
   call.handle(msg);
   update();

@@ -3,7 +3,8 @@
 // The flow is the textbook one, on purpose: the newcomer offers to every peer already in the room
 // (createOffer → setLocalDescription → send); the other side answers (setRemoteDescription → createAnswer
 // → setLocalDescription → send back); both trickle ICE candidates, which are queued until the remote
-// description is set. Nobody renegotiates, so there is no offer glare to resolve.
+// description is set. Only the side that offered first ever offers again (an ICE restart when the media path
+// broke, RFC 8445 section 9), so there is no offer glare to resolve.
 //
 // State lives in the page's one state object (window.signalbox), which this class mutates and then
 // reports through `notify()`. Messages for one peer are handled strictly in order (a promise chain per
@@ -13,6 +14,8 @@ import { rtcConfiguration } from './config.js';
 import { selectedPair } from './stats.js';
 
 const STATS_EVERY_MS = 1000;
+const DISCONNECTED_GRACE_MS = 2000; // ICE 'disconnected' this long: restart (it often recovers by itself)
+const MAX_ICE_RESTARTS = 5;         // in a row without getting connected again
 
 export class Call {
   constructor({ state, signaling, opts, notify, report }) {
@@ -52,6 +55,8 @@ export class Call {
       case 'offer': return this.serialize(msg.from, () => this.onOffer(msg));
       case 'answer': return this.serialize(msg.from, () => this.onAnswer(msg));
       case 'candidate': return this.serialize(msg.from, () => this.onCandidate(msg));
+      case 'peer-reconnecting': return this.onPeerStatus(msg.id, true);
+      case 'peer-resumed': return this.onPeerStatus(msg.id, false);
       default: return undefined;
     }
   }
@@ -86,6 +91,22 @@ export class Call {
     // while this page waited alone).
     if (Array.isArray(msg.iceServers)) this.useIceServers(msg.iceServers);
     this.notify();
+  }
+
+  // A peer's signaling connection dropped (and came back): the call itself goes on meanwhile.
+  onPeerStatus(id, reconnecting) {
+    const peer = this.state.peers[id];
+    if (!peer) return;
+    peer.reconnecting = reconnecting;
+    this.notify();
+  }
+
+  // Our own session resumed after a dropped connection: nothing of the signaling was lost, but the media path
+  // may have broken too (a new network): restart ICE where it did.
+  onResumed() {
+    for (const [id, pc] of Object.entries(this.state.pcs)) {
+      if (['disconnected', 'failed'].includes(pc.iceConnectionState)) this.maybeRestartIce(id);
+    }
   }
 
   onPeerLeft(msg) {
@@ -141,27 +162,52 @@ export class Call {
       this.notify();
     };
     pc.onconnectionstatechange = () => this.onConnectionState(id, pc);
-    pc.oniceconnectionstatechange = () => {
-      if (this.state.peers[id]) this.state.peers[id].iceConnectionState = pc.iceConnectionState;
-    };
+    pc.oniceconnectionstatechange = () => this.onIceState(id, pc);
   }
 
   onConnectionState(id, pc) {
     const peer = this.state.peers[id];
     if (!peer || this.state.pcs[id] !== pc) return;
     peer.connectionState = pc.connectionState;
-    if (pc.connectionState === 'failed') {
-      if (peer.initiator && !peer.restarted) {
-        // One ICE restart (RFC 8445 section 9) by the side that offered, for a path that broke mid-call.
-        peer.restarted = true;
-        this.serialize(id, () => this.offerTo(id, { iceRestart: true }));
-      } else {
-        const how = this.rtcConfig.iceTransportPolicy === 'relay' ? 'through the TURN relay' : 'on any path';
-        const why = peer.iceErrors.length ? ` ICE server errors: ${peer.iceErrors.join('; ')}` : '';
-        this.report('ice-failed', `Could not connect to ${label(peer)} ${how} (ICE failed).${why}`);
-      }
+    if (pc.connectionState === 'connected') peer.restarts = 0;
+    if (pc.connectionState === 'failed' && !this.maybeRestartIce(id)) {
+      const how = this.rtcConfig.iceTransportPolicy === 'relay' ? 'through the TURN relay' : 'on any path';
+      const why = peer.iceErrors.length ? ` ICE server errors: ${peer.iceErrors.join('; ')}` : '';
+      this.report('ice-failed', `Could not connect to ${label(peer)} ${how} (ICE failed).${why}`);
     }
     this.notify();
+  }
+
+  // A path that stays 'disconnected' (consent lost: RFC 7675) or 'failed' is restarted by the side that offered.
+  onIceState(id, pc) {
+    const peer = this.state.peers[id];
+    if (!peer || this.state.pcs[id] !== pc) return;
+    peer.iceConnectionState = pc.iceConnectionState;
+    clearTimeout(peer.disconnectedTimer);
+    if (pc.iceConnectionState === 'disconnected') {
+      peer.disconnectedTimer = setTimeout(() => {
+        if (this.state.pcs[id] === pc && pc.iceConnectionState === 'disconnected') this.maybeRestartIce(id);
+      }, DISCONNECTED_GRACE_MS);
+    }
+  }
+
+  // An ICE restart (RFC 8445 section 9: new credentials, new candidates, same call) by the side that offered
+  // first, at most MAX_ICE_RESTARTS times until it connects again. While signaling is down the offer waits in
+  // the signaling client and goes out with the resume. False when this side does not restart.
+  maybeRestartIce(id) {
+    const peer = this.state.peers[id];
+    if (!peer || !peer.initiator || peer.restarts >= MAX_ICE_RESTARTS) return false;
+    peer.restarts += 1;
+    this.restartIce(id);
+    return true;
+  }
+
+  restartIce(id) {
+    const pc = this.state.pcs[id];
+    if (!pc) return;
+    this.state.iceRestarts += 1;
+    pc.restartIce();
+    this.serialize(id, () => this.offerTo(id));
   }
 
   noCandidatesText(id) {
@@ -257,6 +303,7 @@ export class Call {
   }
 
   closePeer(id) {
+    clearTimeout(this.state.peers[id]?.disconnectedTimer);
     const pc = this.state.pcs[id];
     if (pc) pc.close();
     delete this.state.pcs[id];
@@ -289,7 +336,7 @@ export class MediaProblem extends Error {
 function newPeer(id, name, identity, meta) {
   return { id, name: name || '', identity: identity || '', meta: meta ?? null, connectionState: 'new',
     iceConnectionState: 'new', pair: null, pairType: null, left: false, leftReason: null, initiator: false,
-    restarted: false, iceErrors: [] };
+    restarts: 0, reconnecting: false, disconnectedTimer: null, iceErrors: [] };
 }
 
 export function label(peer) {

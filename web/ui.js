@@ -144,8 +144,10 @@ function renderRemotes(state) {
     if (video.srcObject !== stream) video.srcObject = stream;
     tile.querySelector('.who').textContent = label(peer);
     const conn = tile.querySelector('.conn');
-    conn.textContent = peer.connectionState;
-    conn.dataset.state = peer.connectionState;
+    // A peer whose signaling connection dropped: the media may still flow while it resumes.
+    const shown = peer.reconnecting ? 'reconnecting' : peer.connectionState;
+    conn.textContent = shown;
+    conn.dataset.state = shown;
     tile.querySelector('.pair').textContent = pairText(peer.pair);
   }
   grid.dataset.count = String(present.length + 1);

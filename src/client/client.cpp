@@ -12,6 +12,7 @@
 #include <random>
 
 #include "client/progress.hpp"
+#include "util/random.hpp"
 
 namespace sb::client {
 namespace {
@@ -58,6 +59,7 @@ std::string_view to_string(State s) {
     case State::waiting_for_peer: return "waiting-for-peer";
     case State::negotiating: return "negotiating";
     case State::connected: return "connected";
+    case State::reconnecting: return "reconnecting";
     case State::leaving: return "leaving";
     case State::done: return "done";
   }
@@ -73,6 +75,7 @@ Client::Client(asio::io_context& io, ClientOptions options)
       deadline_timer_(io),
       tick_timer_(io),
       leave_timer_(io),
+      ack_timer_(io),
       stdin_(io),
       stdin_buffer_(options_.max_message_bytes) {
   limits_.max_sdp_bytes = options_.max_message_bytes;
@@ -96,6 +99,7 @@ void Client::start() {
 void Client::connect() {
   WsSettings ws;
   ws.connect_timeout = seconds_to_ms(options_.connect_timeout_s);
+  ws.idle_timeout = seconds_to_ms(options_.keepalive_s);
   ws.max_queue = options_.max_send_queue;
   ws.max_message_bytes = options_.max_message_bytes;
   ws.verify_certificate = !options_.insecure;
@@ -113,50 +117,78 @@ void Client::connect() {
 
 void Client::on_ws_open() {
   ws_open_ = true;
+  connect_attempt_ = 0;
   emit("connected {}", options_.server);
+  if (ticket_) {
+    // The session outlived the connection: take it back (docs/signaling-protocol.md, "Resume").
+    resuming_ = true;
+    emit("resuming {} seq={}", ticket_->session, last_seq_);
+    send(msg::Resume{ticket_->session, ticket_->secret, last_seq_});
+    return;
+  }
   set_state(State::joining);
-  send(msg::Join{options_.room, options_.name, options_.token});
+  send(msg::Join{options_.room, options_.name, /*resume=*/true, options_.token});
 }
 
 void Client::on_ws_closed(const std::string& why) {
   bool was_open = ws_open_;
   ws_open_ = false;
-  joined_ = false;
+  resuming_ = false;
   if (state_ == State::leaving || state_ == State::done) return shutdown_now();
+  if (was_open && in_room()) return lost_connection(why);
+  joined_ = false;
   if (was_open) return finish(ExitCode::server_unreachable, "lost the signaling connection: " + why);
   if (connect_attempt_ >= options_.connect_retries) {
     return finish(ExitCode::server_unreachable,
                   fmt::format("server {} unreachable after {} attempts: {}", options_.server, connect_attempt_ + 1, why));
   }
-  // Exponential backoff: initial, 2x, 4x ... capped.
-  double delay = std::min(options_.backoff_max_s, options_.backoff_initial_s * std::pow(2.0, connect_attempt_));
+  const auto delay = retry_delay(connect_attempt_);
   ++connect_attempt_;
-  spdlog::warn("connect attempt {} failed ({}); retrying in {:.2f}s", connect_attempt_, why, delay);
-  emit("connect-retry {} {:.2f}", connect_attempt_, delay);
-  retry_timer_.expires_after(seconds_to_ms(delay));
-  retry_timer_.async_wait([this](auto ec) {
-    if (!ec && state_ == State::connecting) connect();
-  });
+  spdlog::warn("connect attempt {} failed ({}); retrying in {} ms", connect_attempt_, why, delay.count());
+  emit("connect-retry {} {:.2f}", connect_attempt_, static_cast<double>(delay.count()) / 1000);
+  schedule_connect(delay);
 }
 
 void Client::on_ws_text(const std::string& text) {
-  auto parsed = signaling::parse_server_message(text, limits_);
+  std::uint64_t seq = 0;
+  auto parsed = signaling::parse_server_message(text, limits_, &seq);
   if (auto* err = std::get_if<signaling::ProtocolError>(&parsed)) {
     spdlog::warn("ignoring a bad message from the server: {} ({})", err->message, signaling::to_string(err->code));
     return;
+  }
+  if (seq != 0) {
+    if (seq <= last_seq_) return;  // had it already (the server never sends one twice; be safe)
+    on_numbered(seq);
   }
   std::visit([this](const auto& m) { handle(m); }, std::get<signaling::ServerMessage>(parsed));
 }
 
 void Client::send(const signaling::ClientMessage& m) {
+  const bool relayed = std::holds_alternative<msg::Offer>(m) || std::holds_alternative<msg::Answer>(m) ||
+                       std::holds_alternative<msg::Candidate>(m);
+  std::string text = signaling::serialize(m);
+  if (relayed && ticket_) {
+    keep_relayed(text);  // goes out again after a resume if the server did not read it
+    if (resuming_) return;
+  }
+  send_text(text);
+}
+
+void Client::send_text(const std::string& text) {
   if (!ws_ || !ws_open_) return;
-  if (!ws_->send(signaling::serialize(m)))
-    spdlog::warn("signaling send queue full; dropped a {} message", signaling::type_name(m));
+  if (!ws_->send(text)) spdlog::warn("signaling send queue full; dropped a message");
 }
 
 void Client::handle(const msg::Joined& m) {
   joined_ = true;
   joined_info_ = m;
+  ticket_ = m.resume;
+  last_seq_ = acked_seq_ = sent_count_ = 0;
+  sent_.clear();
+  if (peer_) {
+    // A fresh join after a refused resume: the old call is gone for the peer, and so is this side's.
+    end_peer();
+  }
   emit("joined {} {} peers={}", m.id, m.room, m.peers.size());
   if (m.peers.empty()) return set_state(State::waiting_for_peer);
   if (m.peers.size() > 1) spdlog::warn("{} peers in the room; this client connects to the first only", m.peers.size());
@@ -199,35 +231,24 @@ void Client::handle(const msg::Pong&) {}
 void Client::handle(const msg::Error& m) {
   std::string code(signaling::to_string(m.code));
   emit("error {} {}", code, m.ref);
+  if (m.ref == "resume") return on_resume_refused(m);
   if (m.ref != "join" || joined_) return spdlog::warn("server error {}: {}", code, m.message);
   if (m.code == signaling::ErrorCode::room_full || m.code == signaling::ErrorCode::server_full)
     return finish(ExitCode::room_full, fmt::format("cannot join room {}: {} ({})", options_.room, m.message, code));
   finish(ExitCode::rejected, fmt::format("join rejected: {} ({})", m.message, code));
 }
 
-// The server is going away (docs/signaling-protocol.md, `drain`): leave it now and connect again at once (a load
-// balancer sends the new connection to another node), then join afresh: the call is negotiated again. The jitter
-// spreads a drained node's clients over a few hundred milliseconds.
+// The server is going away (docs/signaling-protocol.md, `drain`); its close follows. A session that can resume
+// moves now (with 100-300 ms of jitter, so a drained node's clients do not all arrive at once): through a load
+// balancer, the next connection reaches another node, and the session resumes there.
 void Client::handle(const msg::Drain&) {
   emit("drain");
-  spdlog::info("the server is going away; reconnecting");
-  // Not from inside the connection's own read handler: abort() drops its handlers.
-  asio::post(io_, [this] { reconnect_now(); });
-}
-
-void Client::reconnect_now() {
-  if (state_ == State::leaving || state_ == State::done) return;
-  end_peer();
-  ws_->abort();  // no handler runs for it any more; the next connect() replaces it
+  spdlog::info("the server is shutting down");
+  if (!ticket_ || !ws_) return;
+  ws_->abort();  // no close frame: the server keeps the session for the resume
   ws_open_ = false;
-  joined_ = false;
-  connect_attempt_ = 0;
-  set_state(State::connecting);
-  std::uniform_int_distribution<int> jitter_ms(100, 300);
-  retry_timer_.expires_after(std::chrono::milliseconds(jitter_ms(rng_)));
-  retry_timer_.async_wait([this](auto ec) {
-    if (!ec && state_ == State::connecting) connect();
-  });
+  set_state(State::reconnecting);
+  schedule_connect(std::chrono::milliseconds(util::random_uniform(100, 300)));
 }
 
 bool Client::from_current_peer(const std::string& from) const {
@@ -254,7 +275,9 @@ void Client::start_peer(const std::string& peer_id, bool offerer) {
   peer_ = PeerSession::start(io_.get_executor(), std::move(cfg), peer_events(), &error);
   if (!peer_) return finish(error.no_device ? ExitCode::no_device : ExitCode::internal_error, error.message);
   peer_id_ = peer_id;
+  offerer_ = offerer;
   ice_connected_ = false;
+  ice_restarts_ = 0;
   emit("peer {} {}", peer_id, offerer ? "offerer" : "answerer");
   set_state(State::negotiating);
 }
@@ -301,8 +324,17 @@ void Client::on_ice_state(GstWebRTCICEConnectionState s) {
   if (s == GST_WEBRTC_ICE_CONNECTION_STATE_CONNECTED || s == GST_WEBRTC_ICE_CONNECTION_STATE_COMPLETED) {
     ice_connected_ = true;
     ice_timer_.cancel();
+    media_at_ = std::chrono::steady_clock::now();  // the media watch starts from here
     if (state_ == State::negotiating) set_state(State::connected);
   } else if (s == GST_WEBRTC_ICE_CONNECTION_STATE_FAILED && peer_) {
+    if (ice_connected_ && ticket_) {
+      // A call that was up: the path broke. The offerer restarts ICE; either side gives up only if ICE is not
+      // back within --ice-timeout.
+      ice_connected_ = false;
+      try_ice_restart("ICE failed");
+      on_remote_description_set();
+      return;
+    }
     finish(ExitCode::ice_failed, fmt::format("ICE failed{}; candidate types tried: {}",
                                              options_.relay_only ? " (relay only)" : "",
                                              peer_->candidate_types().describe()));
@@ -340,7 +372,7 @@ void Client::shutdown_now() {
   boost::system::error_code ec;
   signals_.cancel(ec);
   stdin_.close(ec);
-  for (auto* t : {&retry_timer_, &ice_timer_, &deadline_timer_, &tick_timer_, &leave_timer_}) t->cancel();
+  for (auto* t : {&retry_timer_, &ice_timer_, &deadline_timer_, &tick_timer_, &leave_timer_, &ack_timer_}) t->cancel();
   io_.stop();
 }
 

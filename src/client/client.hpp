@@ -13,11 +13,14 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/streambuf.hpp>
 #include <chrono>
+#include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <random>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "client/exit_codes.hpp"
 #include "client/options.hpp"
@@ -28,8 +31,9 @@
 namespace sb::client {
 
 // connecting → joining → waiting_for_peer ⇄ negotiating → connected → (peer left) waiting_for_peer;
-// any state → leaving → done.
-enum class State { connecting, joining, waiting_for_peer, negotiating, connected, leaving, done };
+// in a room, a lost signaling connection → reconnecting → (resumed) the state it was in, or joining when the
+// resume is refused; any state → leaving → done.
+enum class State { connecting, joining, waiting_for_peer, negotiating, connected, reconnecting, leaving, done };
 std::string_view to_string(State s);
 
 class Client {
@@ -49,7 +53,6 @@ class Client {
   void on_ws_text(const std::string& text);
   void on_ws_closed(const std::string& why);
   void send(const signaling::ClientMessage& m);
-  void reconnect_now();  // after `drain`
 
   // One handler per server message type (docs/signaling-protocol.md).
   void handle(const signaling::msg::Joined& m);
@@ -61,6 +64,23 @@ class Client {
   void handle(const signaling::msg::Pong& m);
   void handle(const signaling::msg::Error& m);
   void handle(const signaling::msg::Drain& m);
+  void handle(const signaling::msg::Resumed& m);
+  void handle(const signaling::msg::PeerReconnecting& m);
+  void handle(const signaling::msg::PeerResumed& m);
+
+  // Session resume (client_resume.cpp; docs/signaling-protocol.md, "Resume").
+  bool in_room() const { return joined_ || ticket_.has_value(); }
+  void on_numbered(std::uint64_t seq);
+  void send_ack();
+  void send_text(const std::string& text);
+  void keep_relayed(const std::string& text);
+  void lost_connection(const std::string& why);
+  void schedule_connect(std::chrono::milliseconds delay);
+  void on_resume_refused(const signaling::msg::Error& m);
+  void after_resume();
+  void watch_media();
+  bool try_ice_restart(const char* why);
+  std::chrono::milliseconds retry_delay(std::uint32_t attempt) const;
 
   // The peer connection.
   void start_peer(const std::string& peer_id, bool offerer);
@@ -94,12 +114,26 @@ class Client {
   bool ws_open_ = false;
   bool joined_ = false;
   std::uint32_t connect_attempt_ = 0;
-  std::minstd_rand rng_{std::random_device{}()};  // reconnect jitter
   signaling::msg::Joined joined_info_;
 
   std::shared_ptr<PeerSession> peer_;
   std::string peer_id_;
+  bool offerer_ = false;
   bool ice_connected_ = false;
+
+  // Resume: the ticket of the session, the last numbered message received (and acknowledged), and the
+  // relayed messages sent (numbered), to send again what the server had not read when the connection died.
+  std::optional<signaling::ResumeTicket> ticket_;
+  bool resuming_ = false;
+  std::uint64_t last_seq_ = 0;
+  std::uint64_t acked_seq_ = 0;
+  std::uint64_t sent_count_ = 0;
+  std::deque<std::pair<std::uint64_t, std::string>> sent_;
+  // Media watch: the offerer restarts ICE when nothing was decoded for --media-timeout while connected.
+  std::uint64_t media_seen_ = 0;
+  std::chrono::steady_clock::time_point media_at_{};
+  std::chrono::steady_clock::time_point ice_restart_at_{};
+  unsigned ice_restarts_ = 0;
 
   boost::asio::signal_set signals_;
   boost::asio::steady_timer retry_timer_;
@@ -107,6 +141,7 @@ class Client {
   boost::asio::steady_timer deadline_timer_;  // --timeout / --duration
   boost::asio::steady_timer tick_timer_;
   boost::asio::steady_timer leave_timer_;     // bounds the goodbye
+  boost::asio::steady_timer ack_timer_;       // acknowledges numbered messages within a second
   boost::asio::posix::stream_descriptor stdin_;
   boost::asio::streambuf stdin_buffer_;
 

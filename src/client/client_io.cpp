@@ -64,6 +64,7 @@ void Client::on_tick() {
     if (options_.stats && ticks_ % 4 == 0) {
       peer_->request_stats([this](StatsSample s) { print_stats(s); });
     }
+    watch_media();
     if (goal_met()) {
       emit("frames-decoded {} audio-buffers {}", v, a);
       return finish(ExitCode::ok, "goal reached: " + goal_progress());

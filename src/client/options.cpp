@@ -26,6 +26,8 @@ std::string check_ranges(const ClientOptions& o) {
   if (o.relay_candidate_delay_s < 0 || o.relay_candidate_delay_s >= o.ice_timeout_s)
     return "--relay-candidate-delay must be at least 0 and less than --ice-timeout";
   if (o.backoff_initial_s <= 0 || o.backoff_max_s < o.backoff_initial_s) return "bad backoff settings";
+  if (o.keepalive_s < 1 || o.keepalive_s > 600) return "--keepalive must be 1..600 seconds";
+  if (o.media_timeout_s < 0) return "--media-timeout must not be negative";
   if (o.connect_retries > 100) return "--connect-retries must be at most 100";
   if (o.max_send_queue < 4 || o.max_pending_candidates < 1) return "queue limits too small";
   if (o.max_message_bytes < 1024 || o.max_message_bytes > (1u << 24)) return "--max-message-bytes out of range";
@@ -136,6 +138,13 @@ void add_options(CLI::App& app, ClientOptions& o) {
   app.add_option("--backoff-initial", o.backoff_initial_s, "first retry delay, seconds")->capture_default_str();
   app.add_option("--backoff-max", o.backoff_max_s, "largest retry delay, seconds")->capture_default_str();
   app.add_option("--ice-timeout", o.ice_timeout_s, "seconds from remote description to ICE connected")
+      ->capture_default_str();
+  app.add_option("--keepalive", o.keepalive_s,
+                 "seconds of silence after which the signaling connection counts as dead and is resumed "
+                 "(pinged at half of it)")
+      ->capture_default_str();
+  app.add_option("--media-timeout", o.media_timeout_s,
+                 "seconds without received media, while connected, after which the offerer restarts ICE (0: never)")
       ->capture_default_str();
   app.add_option("--relay-candidate-delay", o.relay_candidate_delay_s,
                  "seconds remote relay candidates wait before ICE checks them, so that a direct path found "

@@ -5,6 +5,10 @@
 #include <gst/sdp/sdp.h>
 #include <spdlog/spdlog.h>
 
+#include <utility>
+
+#include "client/ice_restart.hpp"
+
 namespace sb::client {
 namespace {
 
@@ -131,7 +135,7 @@ std::optional<PeerSession::StartError> PeerSession::add_local_media() {
 }
 
 void PeerSession::on_negotiation_needed() {
-  // Renegotiation is not supported: one offer per session, by the newcomer.
+  // One offer per session, by the newcomer; later offers are ICE restarts (restart_ice).
   if (!config_.offerer || offer_started_ || stopped_) return;
   offer_started_ = true;
   GstPromise* p = gst_promise_new_with_change_func(&PeerSession::cb_offer_created, new Link(link()), &Link::destroy);
@@ -146,12 +150,37 @@ void PeerSession::create_answer() {
 
 void PeerSession::on_description_created(bool is_offer, GstWebRTCSessionDescription* desc) {
   if (stopped_) return;
+  const bool restart = std::exchange(ice_restart_, false);
+  // webrtcbin would reuse its last credentials; setting the description hands the new ones to the agent.
+  if (restart) set_ice_credentials(desc->sdp, fresh_ice_credentials());
   GstPromise* p = gst_promise_new();
   g_signal_emit_by_name(webrtc_, "set-local-description", desc, p);
   gst_promise_unref(p);
   local_mids_ = scan_sdp(desc->sdp).mids;
   gst::GCharPtr text(gst_sdp_message_as_text(desc->sdp));
   events_.on_local_description(is_offer, text.get());
+  if (restart) resend_local_candidates();
+}
+
+bool PeerSession::restart_ice() {
+  if (stopped_ || !remote_set_ || ice_restart_) return false;
+  begin_ice_restart();
+  GstPromise* p = gst_promise_new_with_change_func(&PeerSession::cb_offer_created, new Link(link()), &Link::destroy);
+  g_signal_emit_by_name(webrtc_, "create-offer", nullptr, p);
+  return true;
+}
+
+void PeerSession::begin_ice_restart() {
+  ice_restart_ = true;
+  if (!restart_ice_agent(webrtc_)) spdlog::warn("ICE restart: no libnice agent under webrtcbin to restart");
+}
+
+// libnice does not gather again after a restart: the peer forgot our candidates, so they are signalled again.
+void PeerSession::resend_local_candidates() {
+  const auto candidates = local_ice_candidates(webrtc_);
+  spdlog::info("ICE restart: signalling {} local candidate(s) again", candidates.size());
+  for (const auto& [mline, candidate] : candidates) on_local_candidate(mline, candidate);
+  events_.on_local_candidate(std::nullopt);
 }
 
 void PeerSession::apply_remote_description(bool is_offer, const std::string& sdp) {
@@ -162,6 +191,12 @@ void PeerSession::apply_remote_description(bool is_offer, const std::string& sdp
     return fail("the peer's SDP does not parse");
   }
   SdpScan scan = scan_sdp(msg);
+  auto ufrag = ice_ufrag(msg);
+  if (is_offer && remote_set_ && ufrag != remote_ufrag_) {
+    spdlog::info("ICE restart offer from the peer: restarting ICE here too");
+    begin_ice_restart();
+  }
+  remote_ufrag_ = std::move(ufrag);
   remote_mids_ = scan.mids;
   remote_sends_video_ = scan.sends_video;
   remote_sends_audio_ = scan.sends_audio;

@@ -70,7 +70,12 @@ class PeerSession : public std::enable_shared_from_this<PeerSession> {
   PeerSession(const PeerSession&) = delete;
   PeerSession& operator=(const PeerSession&) = delete;
 
+  // A description from the peer. An offer whose ICE credentials differ from the last one's is an ICE restart
+  // (RFC 8445 section 9): this side restarts as well and answers with new credentials.
   void apply_remote_description(bool is_offer, const std::string& sdp);
+  // An ICE restart offer (the side that offered first; ice_restart.hpp). False when there is nothing to
+  // restart yet (no answer was applied) or a restart is under way.
+  bool restart_ice();
   // Trickle ICE: applied at once when the remote description is set, queued (bounded) until then.
   void add_remote_candidate(const std::optional<signaling::IceCandidate>& candidate);
   // False when the channel is not open.
@@ -106,6 +111,8 @@ class PeerSession : public std::enable_shared_from_this<PeerSession> {
   void on_local_candidate(guint mline, std::string candidate);
   void on_bus_message(GstMessage* msg);
   void add_candidate_now(const signaling::IceCandidate& c);
+  void begin_ice_restart();
+  void resend_local_candidates();
   bool hold_relay_candidate(const signaling::IceCandidate& c);  // c is a relay candidate; true: held or dropped
   void release_relay_candidates();
   void fail(std::string error);
@@ -141,6 +148,8 @@ class PeerSession : public std::enable_shared_from_this<PeerSession> {
   bool stopped_ = false;
   bool remote_sends_video_ = false;
   bool remote_sends_audio_ = false;
+  bool ice_restart_ = false;  // the description being made restarts ICE: it gets fresh credentials
+  std::optional<std::string> remote_ufrag_;  // of the last remote description
   std::deque<signaling::IceCandidate> pending_candidates_;  // bounded by max_pending_candidates
   // Why relay candidates wait: libnice under webrtcbin nominates (regular nomination) as soon as it has
   // two valid pairs, and through a TURN relay a pair is valid after one round trip, while a direct

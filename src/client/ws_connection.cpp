@@ -99,6 +99,10 @@ class WsConnectionImpl final : public WsConnection, public std::enable_shared_fr
     beast::get_lowest_layer(ws_).expires_never();
     websocket::stream_base::timeout t = websocket::stream_base::timeout::suggested(beast::role_type::client);
     t.handshake_timeout = settings_.connect_timeout;
+    // Beast pings at half the idle timeout and gives up when nothing at all came back within it: a half-open
+    // connection (the network went away) is noticed within the timeout, not after minutes of TCP retries.
+    t.idle_timeout = settings_.idle_timeout;
+    t.keep_alive_pings = true;
     ws_.set_option(t);
     ws_.read_message_max(settings_.max_message_bytes);
     ws_.text(true);

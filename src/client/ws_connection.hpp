@@ -15,6 +15,7 @@ namespace sb::client {
 
 struct WsSettings {
   std::chrono::milliseconds connect_timeout{5000};  // resolve + TCP + TLS + WebSocket handshake
+  std::chrono::milliseconds idle_timeout{10000};    // nothing heard this long: the connection is dead
   std::size_t max_queue = 256;                      // frames waiting to be written
   std::size_t max_message_bytes = 64 * 1024;        // largest frame read
   bool verify_certificate = true;                   // wss only

@@ -10,7 +10,12 @@ namespace {
 using signaling::ErrorCode;
 using signaling::RelayedType;
 
-constexpr char kRelay = 'R', kJoined = 'J', kLeft = 'L', kUndeliverable = 'U', kWatchQuery = 'Q', kArrived = 'A';
+constexpr char kRelay = 'R', kJoined = 'J', kLeft = 'L', kUndeliverable = 'U', kWatchQuery = 'Q', kArrived = 'A',
+               kStatus = 'S';
+
+constexpr std::string_view status_name(signaling::PeerStatus s) {
+  return s == signaling::PeerStatus::resumed ? "resumed" : "reconnecting";
+}
 
 // Reads newline-terminated fields off the front of a message.
 class Fields {
@@ -131,6 +136,15 @@ std::optional<BusMessage> parse_arrived(Fields& f) {
   return bus::Arrived{std::string((*h)[0]), std::move(*peer)};
 }
 
+std::optional<BusMessage> parse_status(Fields& f) {
+  auto h = take<2>(f);  // room, id
+  if (!h) return std::nullopt;
+  for (auto s : {signaling::PeerStatus::reconnecting, signaling::PeerStatus::resumed}) {
+    if (f.rest() == status_name(s)) return bus::Status{(*h)[0], (*h)[1], s};
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 bool valid_field(std::string_view s) {
@@ -185,6 +199,13 @@ std::string encode_arrived(std::string_view room, const signaling::PeerInfo& pee
   return out;
 }
 
+std::string encode_status(std::string_view room, std::string_view id, signaling::PeerStatus status) {
+  std::string out;
+  append_fields(out, std::string_view(&kStatus, 1), room, id);
+  out += status_name(status);
+  return out;
+}
+
 std::optional<BusMessage> parse_bus_message(std::string_view message) {
   if (message.size() < 2 || message[1] != '\n') return std::nullopt;
   Fields f(message.substr(2));
@@ -195,6 +216,7 @@ std::optional<BusMessage> parse_bus_message(std::string_view message) {
     case kUndeliverable: return parse_undeliverable(f);
     case kWatchQuery: return parse_watch_query(f);
     case kArrived: return parse_arrived(f);
+    case kStatus: return parse_status(f);
     default: return std::nullopt;
   }
 }

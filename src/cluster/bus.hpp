@@ -14,6 +14,7 @@
 #include <variant>
 
 #include "signaling/counters.hpp"
+#include "signaling/events.hpp"
 #include "signaling/protocol.hpp"
 
 namespace sb::cluster {
@@ -63,11 +64,16 @@ struct Arrived {
   std::string room;
   signaling::PeerInfo peer;
 };
+// `id`'s connection dropped and it waits for a resume, or it resumed (session resume): those who know of it hear.
+struct Status {
+  std::string_view room, id;
+  signaling::PeerStatus status = signaling::PeerStatus::reconnecting;
+};
 
 }  // namespace bus
 
-using BusMessage =
-    std::variant<bus::Relay, bus::Joined, bus::Left, bus::Undeliverable, bus::WatchQuery, bus::Arrived>;
+using BusMessage = std::variant<bus::Relay, bus::Joined, bus::Left, bus::Undeliverable, bus::WatchQuery,
+                                bus::Arrived, bus::Status>;
 
 std::string encode_relay(std::string_view origin, std::string_view room, std::string_view from, std::string_view to,
                          signaling::RelayedType type, std::string_view frame);
@@ -78,6 +84,7 @@ std::string encode_undeliverable(std::string_view room, std::string_view from, s
                                  signaling::RelayedType type, signaling::ErrorCode code);
 std::string encode_watch_query(std::string_view origin, std::string_view room, std::string_view target);
 std::string encode_arrived(std::string_view room, const signaling::PeerInfo& peer);
+std::string encode_status(std::string_view room, std::string_view id, signaling::PeerStatus status);
 
 // nullopt for anything malformed (counted and dropped by the caller). Views point into `message`.
 std::optional<BusMessage> parse_bus_message(std::string_view message);

@@ -1,7 +1,8 @@
-// RedisRouter's calls: join, announce, relay, leave, drain (see redis_router.hpp).
+// RedisRouter's calls: join, announce, relay, leave, set_status, drain (see redis_router.hpp).
 #include "cluster/redis_router.hpp"
 
 #include <boost/asio/post.hpp>
+#include <algorithm>
 #include <spdlog/spdlog.h>
 #include <unordered_set>
 
@@ -294,6 +295,39 @@ void RedisRouter::settle_pending_locked(LocalEntry& e, const std::vector<signali
   }
   e.pending.clear();
   e.pending.shrink_to_fit();
+}
+
+// `ev` about member `id` (join order `seq`) to the admitted local members that know of it.
+void RedisRouter::tell_knowing_locked(RoomView& view, std::string_view id, std::uint64_t seq, bool announced,
+                                      const signaling::Event& ev, std::vector<Delivery>& out) {
+  for (const auto& [other, o] : view.local) {
+    if (other != id && o.admitted && o.presence && (o.seq > seq || announced)) out.emplace_back(o.member, ev);
+  }
+}
+
+// Session resume: the local members that know of `id` hear it at once; the other nodes in the room's view get a
+// Status message each (best effort: while Redis is away they do not hear it, and the peer-left that ends a
+// session that never resumes still reaches them).
+void RedisRouter::set_status(std::string_view room, std::string_view id, signaling::PeerStatus status) {
+  std::vector<Delivery> deliveries;
+  std::vector<std::string> nodes;
+  {
+    std::lock_guard lock(mu_);
+    auto r = rooms_.find(room);
+    if (r == rooms_.end()) return;
+    auto e = r->second.local.find(id);
+    if (e == r->second.local.end() || !e->second.admitted || !e->second.presence) return;
+    tell_knowing_locked(r->second, id, e->second.seq, e->second.announced,
+                        event::StatusChanged{std::string(id), status}, deliveries);
+    for (const auto& [other, remote] : r->second.remote) {
+      if (std::find(nodes.begin(), nodes.end(), remote.node) == nodes.end()) nodes.push_back(remote.node);
+    }
+  }
+  deliver_all(deliveries);
+  if (nodes.empty() || !up_) return;
+  asio::post(io_, [this, nodes = std::move(nodes), payload = encode_status(room, id, status)] {
+    for (const auto& node : nodes) publish(node, payload);
+  });
 }
 
 void RedisRouter::erase_if_empty_locked(std::string_view room) {

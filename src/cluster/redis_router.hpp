@@ -75,6 +75,7 @@ class RedisRouter final : public signaling::Router {
   void leave(std::string_view room, std::string_view id, signaling::LeaveReason reason) override;
   void watch(std::string_view room, std::string_view watcher, std::string_view target) override;
   void unwatch(std::string_view room, std::string_view watcher, std::string_view target) override;
+  void set_status(std::string_view room, std::string_view id, signaling::PeerStatus status) override;
   void drain() override;
   std::size_t room_count() const override;
   std::size_t peer_count() const override;
@@ -153,6 +154,10 @@ class RedisRouter final : public signaling::Router {
   static void tell_locked(LocalEntry& e, bool applies, signaling::Event ev, std::vector<Delivery>& out);
   static void settle_pending_locked(LocalEntry& e, const std::vector<signaling::PeerInfo>& roster,
                                     std::vector<Delivery>& out);
+  // `event` about member `id` (join order `seq`) to the local members that know of it: who came after it (it
+  // was in their roster), and, once it was announced, everyone.
+  void tell_knowing_locked(RoomView& view, std::string_view id, std::uint64_t seq, bool announced,
+                           const signaling::Event& event, std::vector<Delivery>& out);
   void erase_if_empty_locked(std::string_view room);
   static void deliver_all(std::vector<Delivery>& deliveries);
 
@@ -175,6 +180,7 @@ class RedisRouter final : public signaling::Router {
   void on(const bus::Joined& m);
   void on(const bus::Left& m);
   void on(const bus::Undeliverable& m);
+  void on(const bus::Status& m);
   void publish(const std::string& node, std::string payload);
 
   // redis_router_upkeep.cpp: connections, heartbeat, dead nodes, recovery (router thread).

@@ -157,6 +157,20 @@ void RedisRouter::on(const bus::Undeliverable& m) {
   if (auto s = sender.lock()) s->deliver(event::Undeliverable{std::string(m.to), m.type, m.code, nullptr});
 }
 
+void RedisRouter::on(const bus::Status& m) {
+  std::vector<Delivery> deliveries;
+  {
+    std::lock_guard lock(mu_);
+    auto r = rooms_.find(m.room);
+    if (r == rooms_.end()) return;
+    auto about = r->second.remote.find(m.id);
+    if (about == r->second.remote.end()) return;  // not known here (yet): nobody here is told
+    tell_knowing_locked(r->second, m.id, about->second.seq, about->second.announced,
+                        event::StatusChanged{std::string(m.id), m.status}, deliveries);
+  }
+  deliver_all(deliveries);
+}
+
 void RedisRouter::publish(const std::string& node, std::string payload) {
   const std::string channel = keys_.channel(node);
   const std::string_view args[] = {"PUBLISH", channel, payload};

@@ -92,6 +92,7 @@ struct ServerState {
   std::shared_ptr<signaling::IceServerSource> ice_servers;
   std::shared_ptr<signaling::Counters> counters;
   std::shared_ptr<const util::Clock> clock;
+  std::shared_ptr<signaling::ResumeRegistry> resume;  // null: no session resume
   std::unique_ptr<const signaling::SessionContext> context;  // refers to the members above
   // Access control (docs/auth.md); both empty without it. check_upgrade answers an upgrade it refuses (before
   // any WebSocket exists); make_gate gives each new connection the gatekeeper of its joins.
@@ -109,7 +110,8 @@ struct ServerState {
     const double joins = ws.joins_per_second_per_ip;
     joins_per_ip = std::make_unique<util::PerIpRate>(util::RateSpec{joins, 3 * joins});
     context = std::make_unique<const signaling::SessionContext>(
-        signaling::SessionContext{session_config, *router, *ice_servers, *counters, *clock, joins_per_ip.get()});
+        signaling::SessionContext{session_config, *router,         *ice_servers,        *counters,
+                                  *clock,         joins_per_ip.get(), resume.get()});
     ws_endpoints.push_back({"/ws",
                             [ctx = context.get(), gate = make_gate](const WsUpgrade& upgrade, signaling::PeerLink& link,
                                                                     std::weak_ptr<signaling::Member> member) {

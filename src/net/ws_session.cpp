@@ -7,6 +7,7 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 #include <algorithm>
+#include <array>
 #include <optional>
 #include <type_traits>
 #include <spdlog/spdlog.h>
@@ -70,7 +71,10 @@ class WsSession final : public signaling::PeerLink,
     });
   }
   // signaling::PeerLink: called by the session, on the strand.
-  void send(std::shared_ptr<const std::string> frame) override { enqueue(std::move(frame)); }
+  void send(std::shared_ptr<const std::string> frame) override { enqueue(std::move(frame), 0); }
+  void send_numbered(std::shared_ptr<const std::string> frame, std::uint64_t seq) override {
+    enqueue(std::move(frame), seq);
+  }
   void close(std::uint16_t code, std::string reason) override { begin_close(code, std::move(reason)); }
   // Closable
   void close_async(std::uint16_t code, std::string reason) override {
@@ -85,7 +89,7 @@ class WsSession final : public signaling::PeerLink,
   void on_read(beast::error_code ec, std::size_t bytes);
   template <class F>
   void call_session(F&& f);
-  void enqueue(std::shared_ptr<const std::string> frame);
+  void enqueue(std::shared_ptr<const std::string> frame, std::uint64_t seq);
   void do_write();
   void on_write(beast::error_code ec, std::size_t);
   void begin_close(std::uint16_t code, std::string reason);
@@ -93,7 +97,8 @@ class WsSession final : public signaling::PeerLink,
   void arm_timer();
   void on_timer();
   void cut();  // closes the TCP connection without ceremony
-  void finish(LeaveReason reason);
+  // `lost`: the connection broke without a goodbye (a session that can resume is kept for it).
+  void finish(LeaveReason reason, bool lost);
   void drop_queue();
   void read_next();
 
@@ -110,8 +115,14 @@ class WsSession final : public signaling::PeerLink,
   bool overflowed_ = false;                          // the send queue overflowed inside a session call
   std::vector<signaling::Event> own_events_;         // see deliver()
 
-  // Send queue: a vector with a moving head is smaller than an (always allocated) std::deque when idle.
-  std::vector<std::shared_ptr<const std::string>> queue_;
+  // Send queue: a vector with a moving head is smaller than an (always allocated) std::deque when idle. A
+  // frame with a seq (a resumable session's) is written as SeqPrefix + the frame after its brace.
+  struct Outgoing {
+    std::shared_ptr<const std::string> frame;
+    std::uint64_t seq = 0;
+  };
+  std::vector<Outgoing> queue_;
+  std::optional<signaling::SeqPrefix> prefix_;  // of the frame being written
   std::size_t queue_head_ = 0;
   std::size_t queued_bytes_ = 0;
   bool writing_ = false;
@@ -190,7 +201,8 @@ void WsSession<Stream>::on_accept(beast::error_code ec) {
   if (static_cast<std::size_t>(open) > opt().max_connections) {
     counters.count_error(signaling::ErrorCode::server_full);
     enqueue(std::make_shared<const std::string>(signaling::serialize(signaling::ServerMessage{
-        signaling::msg::Error{signaling::ErrorCode::server_full, "the server's connection limit is reached", "", ""}})));
+        signaling::msg::Error{signaling::ErrorCode::server_full, "the server's connection limit is reached", "", ""}})),
+            0);
     begin_close(signaling::close_code::try_again_later, "server full");
   }
 }
@@ -207,7 +219,14 @@ void WsSession<Stream>::on_read(beast::error_code ec, std::size_t) {
       // Beast has already sent close 1009 (RFC 6455 §7.4.1).
       state_->counters->closed_too_big_total.fetch_add(1, std::memory_order_relaxed);
     }
-    finish(leave_reason_);
+    // A goodbye: a close we began, a frame too big, or the client's close with 1000, 1001 or no code. Anything
+    // else (a reset, an end without a close frame, a client's other code such as 4001) is a lost connection.
+    const auto code = ws_.reason().code;
+    const bool goodbye = closing_ || ec == websocket::error::message_too_big ||
+                         (ec == websocket::error::closed &&
+                          (code == websocket::close_code::normal || code == websocket::close_code::going_away ||
+                           code == websocket::close_code::none));
+    finish(leave_reason_, !goodbye);
     return;
   }
   last_heard_ = Clock::now();
@@ -261,7 +280,7 @@ void WsSession<Stream>::call_session(F&& f) {
 }
 
 template <class Stream>
-void WsSession<Stream>::enqueue(std::shared_ptr<const std::string> frame) {
+void WsSession<Stream>::enqueue(std::shared_ptr<const std::string> frame, std::uint64_t seq) {
   if (closing_ || finished_) return;
   const std::size_t queued = queue_.size() - queue_head_;
   if (queued + 1 > opt().send_queue_messages || queued_bytes_ + frame->size() > opt().send_queue_bytes) {
@@ -278,7 +297,7 @@ void WsSession<Stream>::enqueue(std::shared_ptr<const std::string> frame) {
     return;
   }
   queued_bytes_ += frame->size();
-  queue_.push_back(std::move(frame));
+  queue_.push_back(Outgoing{std::move(frame), seq});
   if (!writing_) do_write();
 }
 
@@ -293,16 +312,25 @@ void WsSession<Stream>::do_write() {
   }
   writing_ = true;
   ws_.text(true);
-  ws_.async_write(asio::buffer(*queue_[queue_head_]),
-                  beast::bind_front_handler(&WsSession::on_write, this->shared_from_this()));
+  const Outgoing& out = queue_[queue_head_];
+  auto done = beast::bind_front_handler(&WsSession::on_write, this->shared_from_this());
+  if (out.seq == 0) {
+    ws_.async_write(asio::buffer(*out.frame), std::move(done));
+    return;
+  }
+  // One WebSocket message from two buffers: the shared frame is not copied to number it.
+  prefix_.emplace(out.seq);
+  const std::array<asio::const_buffer, 2> pieces{asio::buffer(prefix_->view()),
+                                                 asio::buffer(signaling::after_brace(*out.frame))};
+  ws_.async_write(pieces, std::move(done));
 }
 
 template <class Stream>
 void WsSession<Stream>::on_write(beast::error_code ec, std::size_t) {
   writing_ = false;
   if (queue_head_ < queue_.size()) {
-    queued_bytes_ -= queue_[queue_head_]->size();
-    queue_[queue_head_].reset();
+    queued_bytes_ -= queue_[queue_head_].frame->size();
+    queue_[queue_head_].frame.reset();
     ++queue_head_;
   }
   if (ec) {
@@ -317,7 +345,7 @@ template <class Stream>
 void WsSession<Stream>::drop_queue() {
   // Keep the frame being written (Beast still reads from it); drop the rest.
   const std::size_t keep = writing_ ? 1 : 0;
-  for (std::size_t i = queue_head_ + keep; i < queue_.size(); ++i) queued_bytes_ -= queue_[i]->size();
+  for (std::size_t i = queue_head_ + keep; i < queue_.size(); ++i) queued_bytes_ -= queue_[i].frame->size();
   queue_.resize(queue_head_ + keep);
 }
 
@@ -402,11 +430,15 @@ void WsSession<Stream>::cut() {
 }
 
 template <class Stream>
-void WsSession<Stream>::finish(LeaveReason reason) {
+void WsSession<Stream>::finish(LeaveReason reason, bool lost) {
   if (finished_) return;
   finished_ = true;
   if (session_ && accepted_) {
-    session_->on_closed(reason);
+    if (lost) {
+      session_->on_lost(reason);
+    } else {
+      session_->on_closed(reason);
+    }
     state_->counters->connections.fetch_sub(1, std::memory_order_relaxed);
   }
   timer_.cancel();

@@ -11,6 +11,7 @@
 #include "net/tls.hpp"
 #include "server/access_setup.hpp"
 #include "server/compat.hpp"
+#include "net/wake_timer.hpp"
 #include "server/signaling_metrics.hpp"
 #include "server/cluster_app.hpp"
 #include "util/address.hpp"
@@ -22,10 +23,19 @@ namespace asio = boost::asio;
 
 constexpr auto kShutdownGrace = std::chrono::seconds(3);  // close handshakes get this long after SIGTERM
 
+signaling::ResumeConfig resume_config(const SignalingConfig& sig) {
+  signaling::ResumeConfig r;
+  r.window = std::chrono::duration_cast<util::Duration>(std::chrono::duration<double>(sig.resume_window_s));
+  r.max_messages = sig.resume_buffer_messages;
+  r.max_bytes = sig.resume_buffer_bytes;
+  r.max_parked = sig.resume_max_parked;
+  return r;
+}
+
 std::shared_ptr<net::ServerState> make_state(const Config& c, std::shared_ptr<net::HttpHandler> handler,
                                              std::shared_ptr<signaling::Router> router,
                                              std::shared_ptr<signaling::IceServerSource> ice,
-                                             std::shared_ptr<const util::Clock> clock,
+                                             std::shared_ptr<const util::Clock> clock, metrics::Registry& metrics,
                                              std::shared_ptr<net::AccessControl> access) {
   auto s = std::make_shared<net::ServerState>();
   const auto& sig = c.signaling;
@@ -52,6 +62,7 @@ std::shared_ptr<net::ServerState> make_state(const Config& c, std::shared_ptr<ne
   s->ice_servers = std::move(ice);
   s->counters = std::make_shared<signaling::Counters>();
   s->clock = std::move(clock);
+  s->resume = std::make_shared<signaling::ResumeRegistry>(resume_config(sig), *s->router, *s->counters, metrics);
   install_access_control(*s, std::move(access), c.auth);
   s->init();
   return s;
@@ -98,10 +109,16 @@ App::App(const Config& config)
     // The doctor's TURN credentials are TURN credentials too: only for a bearer token that allows TURN.
     doctor_sources_->may_use_turn = [access](const net::HttpRequest& r) { return access->bearer_allows_turn(r); };
   }
-  state_ = make_state(config_, routes_, routers.router, ice_servers_, clock_, std::move(access));
+  state_ = make_state(config_, routes_, routers.router, ice_servers_, clock_, metrics_->registry(), std::move(access));
   state_->tls = tls_;
   state_->pool = &pool_;
   install_compat(config_.compat, *state_, *routes_, metrics_->registry());
+  // Parked sessions end when their resume window passes; the timer runs on the main context.
+  resume_timer_ = std::make_shared<net::WakeTimer>(
+      ioc_, [resume = state_->resume](util::TimePoint now) { return resume->expire(now); });
+  state_->resume->set_wake([timer = std::weak_ptr<net::WakeTimer>(resume_timer_)](util::TimePoint at) {
+    if (auto t = timer.lock()) t->request(at);
+  });
   register_signaling_metrics(*metrics_, state_->counters, state_->router);
   register_limit_metrics(metrics_->registry(), *state_);
   http_ = std::make_unique<net::HttpServer>(ioc_, state_);
@@ -187,6 +204,7 @@ void App::request_stop() {
 void App::begin_shutdown() {
   if (shutting_down_.exchange(true)) return;
   for (auto& s : services_) s->stop();
+  resume_timer_->cancel();
   // Members hear `drain` (connect again, maybe elsewhere) before the close. RFC 6455 §7.4.1: 1001 "going away"
   // tells every client the server is shutting down.
   state_->router->drain();

@@ -24,6 +24,7 @@
 #include "net/http_server.hpp"
 #include "net/io_pool.hpp"
 #include "cluster/redis_router.hpp"
+#include "net/wake_timer.hpp"
 #include "server/config.hpp"
 #include "server/doctor_endpoints.hpp"
 #include "server/http_routes.hpp"
@@ -78,6 +79,7 @@ class App {
   std::shared_ptr<cluster::RedisRouter> cluster_;  // null on a single node
   std::shared_ptr<net::ServerState> state_;
   std::unique_ptr<net::HttpServer> http_;
+  std::shared_ptr<net::WakeTimer> resume_timer_;  // ends parked sessions whose resume window passed
   std::vector<std::unique_ptr<Service>> services_;
   std::atomic<bool> shutting_down_{false};  // a signal and request_stop() may race
 };

@@ -47,6 +47,15 @@ void register_signaling(OptionTable& t, SignalingConfig& c) {
   t.add("ping-interval", &c.ping_interval_s, "seconds between WebSocket pings");
   t.add("idle-timeout", &c.idle_timeout_s, "seconds without any frame from a client before it is removed");
   t.add("ice-server", &c.ice_servers, "extra ICE server URL handed to clients in `joined` (repeatable)");
+  t.add("resume-window", &c.resume_window_s,
+        "seconds a session whose connection dropped stays in its room waiting for a `resume` (its peers hear "
+        "`peer-reconnecting`, then `peer-left` `timeout`); 0 turns resume off");
+  t.add("resume-buffer-messages", &c.resume_buffer_messages,
+        "messages kept per resumable session (unacknowledged, or arriving while it waits); a waiting session "
+        "over it ends (`peer-left` `dropped`)");
+  t.add("resume-buffer-bytes", &c.resume_buffer_bytes, "bytes kept per resumable session, as resume-buffer-messages");
+  t.add("resume-max-parked", &c.resume_max_parked,
+        "sessions waiting for a resume at once; beyond it a dropped connection leaves its room at once");
 }
 
 void register_compat(OptionTable& t, CompatConfig& c) {
@@ -101,6 +110,11 @@ void validate_signaling(std::ostringstream& errs, const SignalingConfig& s) {
   if (s.max_sdp_bytes >= s.max_message_bytes) errs << "--max-sdp-bytes must be below --max-message-bytes\n";
   if (s.send_queue_bytes < s.max_message_bytes) errs << "--send-queue-bytes must be at least --max-message-bytes\n";
   if (s.idle_timeout_s <= s.ping_interval_s) errs << "--idle-timeout must be longer than --ping-interval\n";
+  if (!(s.resume_window_s >= 0 && s.resume_window_s <= 3600)) errs << "--resume-window must be 0..3600 seconds\n";
+  check_positive(errs, "resume-buffer-messages", s.resume_buffer_messages);
+  if (s.resume_buffer_bytes < s.max_message_bytes) {
+    errs << "--resume-buffer-bytes must be at least --max-message-bytes\n";
+  }
 }
 
 void validate_compat(std::ostringstream& errs, const CompatConfig& c) {

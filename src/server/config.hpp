@@ -42,6 +42,11 @@ struct SignalingConfig {
   double ping_interval_s = 15;
   double idle_timeout_s = 45;
   std::vector<std::string> ice_servers;  // extra RTCIceServer URLs handed out in `joined`
+  // Session resume (docs/signaling-protocol.md, "Resume").
+  double resume_window_s = 20;                 // 0: off
+  std::uint32_t resume_buffer_messages = 256;  // kept per session
+  std::uint32_t resume_buffer_bytes = 256 * 1024;
+  std::uint32_t resume_max_parked = 10000;
 };
 
 // The PeerJS server protocol (peer 1.0.x, for the peerjs 1.5.x client) and the Ayame protocol, beside v1 on

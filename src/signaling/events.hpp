@@ -3,6 +3,7 @@
 // into its own frames (docs/cluster.md, "The typed router").
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <variant>
@@ -13,6 +14,9 @@
 #include "signaling/protocol.hpp"
 
 namespace sb::signaling {
+
+// Whether a member's connection is up, as the others hear it (session resume, docs/signaling-protocol.md).
+enum class PeerStatus : std::uint8_t { reconnecting, resumed };
 
 namespace event {
 
@@ -59,11 +63,16 @@ struct Undeliverable {
 };
 // This node is going away: connect again (possibly to another node).
 struct Drain {};
+// Member `id`'s connection dropped and it may resume (reconnecting), or it did (resumed). Router::set_status.
+struct StatusChanged {
+  std::string id;
+  PeerStatus status = PeerStatus::reconnecting;
+};
 
 }  // namespace event
 
 using Event = std::variant<event::Admitted, event::Refused, event::PeerJoined, event::PeerLeft, event::Relay,
-                           event::Undeliverable, event::Drain, event::Granted>;
+                           event::Undeliverable, event::Drain, event::Granted, event::StatusChanged>;
 
 // A room member as the router sees it: one per connection, implemented by src/net on a WebSocket (and by
 // fakes in tests).

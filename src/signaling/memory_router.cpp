@@ -178,14 +178,29 @@ void MemoryRouter::leave(std::string_view room, std::string_view id, LeaveReason
       rooms_.erase(r);
       return;
     }
-    if (!gone.presence) return;
-    // Those who know of it: who came later (it was in their roster), and who came before once it was
-    // announced.
-    for (const auto& [other_id, e] : members) {
-      if (e.presence && (e.seq > gone.seq || gone.announced)) {
-        deliveries.emplace_back(e.member, event::PeerLeft{std::string(id), reason});
-      }
-    }
+    tell_others_locked(r->second, gone, event::PeerLeft{std::string(id), reason}, deliveries);
+  }
+  deliver_all(deliveries);
+}
+
+void MemoryRouter::tell_others_locked(const Room& room, const Entry& about, const Event& event,
+                                      std::vector<Delivery>& out) {
+  if (!about.presence) return;
+  // Those who know of it: who came later (it was in their roster), and who came before once it was announced.
+  for (const auto& [other_id, e] : room.members) {
+    if (&e != &about && e.presence && (e.seq > about.seq || about.announced)) out.emplace_back(e.member, event);
+  }
+}
+
+void MemoryRouter::set_status(std::string_view room, std::string_view id, PeerStatus status) {
+  std::vector<Delivery> deliveries;
+  {
+    std::lock_guard lock(mu_);
+    auto r = rooms_.find(room);
+    if (r == rooms_.end()) return;
+    auto self = r->second.members.find(id);
+    if (self == r->second.members.end()) return;
+    tell_others_locked(r->second, self->second, event::StatusChanged{std::string(id), status}, deliveries);
   }
   deliver_all(deliveries);
 }

@@ -23,6 +23,7 @@ class MemoryRouter final : public Router {
   void leave(std::string_view room, std::string_view id, LeaveReason reason) override;
   void watch(std::string_view room, std::string_view watcher, std::string_view target) override;
   void unwatch(std::string_view room, std::string_view watcher, std::string_view target) override;
+  void set_status(std::string_view room, std::string_view id, PeerStatus status) override;
   void drain() override;
   std::size_t room_count() const override;
   std::size_t peer_count() const override;
@@ -58,6 +59,9 @@ class MemoryRouter final : public Router {
   static void unwatch_locked(Room& room, std::string_view watcher, std::string_view target);
   // Hands PeerJoined{info} to everyone watching info.id, ending their watches.
   static void notify_watchers_locked(Room& room, const PeerInfo& info, std::vector<Delivery>& out);
+  // `event` to every member of `room` that knows of `about` (who came later, or earlier once it was announced).
+  static void tell_others_locked(const Room& room, const Entry& about, const Event& event,
+                                 std::vector<Delivery>& out);
   static void deliver_all(std::vector<Delivery>& deliveries);
 
   const RouterLimits limits_;

@@ -45,6 +45,26 @@ Field<std::string> required_peer_id(const json& obj, const char* name) {
   return s;
 }
 
+Field<std::string> required_hex128(const json& obj, const char* name) {
+  auto s = required_string(obj, name, 0);
+  if (auto* v = std::get_if<std::string>(&s); v && !is_valid_hex128(*v)) {
+    return make_error(ErrorCode::invalid_message, name,
+                      std::string("field ") + name + " must be 32 lowercase hex characters");
+  }
+  return s;
+}
+
+Field<std::uint64_t> required_count(const json& obj, const char* name) {
+  constexpr std::uint64_t kMax = std::uint64_t{1} << 53;
+  auto it = obj.find(name);
+  if (it == obj.end()) return make_error(ErrorCode::invalid_message, name, std::string("missing field ") + name);
+  if (!it->is_number_unsigned() || it->get<std::uint64_t>() > kMax) {
+    return make_error(ErrorCode::invalid_message, name,
+                      std::string("field ") + name + " must be an integer 0.." + std::to_string(kMax));
+  }
+  return it->get<std::uint64_t>();
+}
+
 namespace {
 
 Field<std::optional<std::uint16_t>> mline_index(const json& obj) {
@@ -119,7 +139,7 @@ constexpr std::array<std::string_view, kErrorCodeCount> kErrorNames = {
     "token-required", "token-malformed", "token-bad-signature", "token-bad-algorithm", "token-unknown-kid",
     "token-expired", "token-not-yet-valid", "token-wrong-room", "token-wrong-audience", "token-wrong-issuer",
     "auth-denied", "auth-webhook-failed", "auth-webhook-timeout", "auth-webhook-invalid", "auth-busy",
-    "auth-timeout", "auth-blocked"};
+    "auth-timeout", "auth-blocked", "resume-refused"};
 constexpr std::array<std::string_view, 5> kLeaveNames = {"bye", "disconnect", "timeout", "dropped", "node-lost"};
 
 
@@ -140,7 +160,24 @@ Parsed<ClientMessage> parse_join(const json& j, const Limits& limits) {
                                 "field metadata exceeds " + std::to_string(limits.max_metadata_bytes) + " bytes");
     }
   }
-  return ClientMessage{msg::Join{std::move(room), name.value_or(""), token.value_or(""), std::move(metadata)}};
+  bool resume = false;
+  if (auto it = j.find("resume"); it != j.end() && !it->is_null()) {
+    if (!it->is_boolean()) return detail::make_error(ErrorCode::invalid_message, "resume", "resume must be true or false");
+    resume = it->get<bool>();
+  }
+  return ClientMessage{msg::Join{std::move(room), name.value_or(""), resume, token.value_or(""), std::move(metadata)}};
+}
+
+Parsed<ClientMessage> parse_resume(const json& j) {
+  SB_TRY_FIELD(session, detail::required_hex128(j, "session"));
+  SB_TRY_FIELD(secret, detail::required_hex128(j, "secret"));
+  SB_TRY_FIELD(seq, detail::required_count(j, "seq"));
+  return ClientMessage{msg::Resume{std::move(session), std::move(secret), seq}};
+}
+
+Parsed<ClientMessage> parse_ack(const json& j) {
+  SB_TRY_FIELD(seq, detail::required_count(j, "seq"));
+  return ClientMessage{msg::Ack{seq}};
 }
 
 template <class M>
@@ -160,6 +197,7 @@ struct ClientSerializer {
   json operator()(const msg::Join& m) const {
     json j = {{"type", "join"}, {"room", m.room}};
     if (!m.name.empty()) j["name"] = m.name;
+    if (m.resume) j["resume"] = true;
     if (!m.token.empty()) j["token"] = m.token;
     if (!m.metadata.empty()) j["metadata"] = json::parse(m.metadata, nullptr, false);
     return j;
@@ -171,7 +209,13 @@ struct ClientSerializer {
   }
   json operator()(const msg::Bye&) const { return {{"type", "bye"}}; }
   json operator()(const msg::Ping&) const { return {{"type", "ping"}}; }
+  json operator()(const msg::Resume& m) const {
+    return {{"type", "resume"}, {"session", m.session}, {"secret", m.secret}, {"seq", m.seq}};
+  }
+  json operator()(const msg::Ack& m) const { return {{"type", "ack"}, {"seq", m.seq}}; }
 };
+
+constexpr std::array<std::string_view, kResumeRefusalCount> kRefusalNames = {"expired", "secret", "replayed", "lost"};
 
 }  // namespace
 
@@ -183,6 +227,8 @@ std::optional<ErrorCode> error_code_from_string(std::string_view s) {
   }
   return std::nullopt;
 }
+
+std::string_view to_string(ResumeRefusal r) { return kRefusalNames.at(static_cast<std::size_t>(r)); }
 
 std::string_view to_string(LeaveReason reason) { return kLeaveNames.at(static_cast<std::size_t>(reason)); }
 
@@ -221,13 +267,16 @@ Parsed<ClientMessage> parse_client_message(std::string_view frame, const Limits&
   if (type == "candidate") return parse_candidate(j, limits);
   if (type == "bye") return ClientMessage{msg::Bye{}};
   if (type == "ping") return ClientMessage{msg::Ping{}};
+  if (type == "resume") return parse_resume(j);
+  if (type == "ack") return parse_ack(j);
   return detail::make_error(ErrorCode::unknown_type, "type", "unknown message type");
 }
 
 std::string serialize(const ClientMessage& m) { return detail::dump(std::visit(ClientSerializer{}, m)); }
 
 std::string_view type_name(const ClientMessage& m) {
-  static constexpr std::array<std::string_view, 6> kNames = {"join", "offer", "answer", "candidate", "bye", "ping"};
+  static constexpr std::array<std::string_view, 8> kNames = {"join", "offer",  "answer", "candidate",
+                                                             "bye",  "ping",   "resume", "ack"};
   return kNames.at(m.index());
 }
 

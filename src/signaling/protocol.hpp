@@ -5,6 +5,7 @@
 // limits of the protocol document are enforced here, with values from `Limits`.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -57,8 +58,9 @@ enum class ErrorCode : std::uint8_t {
   auth_busy,            // too many webhook calls in flight
   auth_timeout,         // not admitted within auth-deadline of connecting
   auth_blocked,         // too many failed joins from this source IP recently
+  resume_refused,  // a `resume` the server cannot honour; the error's `reason` says why (ResumeRefusal)
 };
-inline constexpr std::size_t kErrorCodeCount = 29;
+inline constexpr std::size_t kErrorCodeCount = 30;
 std::string_view to_string(ErrorCode code);
 std::optional<ErrorCode> error_code_from_string(std::string_view s);
 
@@ -101,12 +103,22 @@ struct PeerInfo {
   bool operator==(const PeerInfo&) const = default;
 };
 
+// How to resume a session: handed out in `joined` (when the join asked for it) and, with a new secret, in
+// every `resumed`. The secret is 128 bits from the CSPRNG; the server keeps only its hash.
+struct ResumeTicket {
+  std::string session;
+  std::string secret;
+  double window_s = 0;  // how long the session waits for a resume after its connection drops
+  bool operator==(const ResumeTicket&) const = default;
+};
+
 // ---- client → server ----
 namespace msg {
 struct Join {
   std::string room;
   std::string name;
-  // Added with access control; defaulted, so `Join{room, name}` still reads as before.
+  bool resume = false;  // the client can resume: `joined` then carries a ResumeTicket (docs: "Resume")
+  // Added with access control; defaulted, so `Join{room, name}` and `Join{room, name, resume}` read as before.
   std::string token = {};     // a JWT (docs/auth.md); empty: none
   std::string metadata = {};  // any JSON value, as compact text, for the auth webhook only; empty: none
   bool operator==(const Join&) const = default;
@@ -132,14 +144,47 @@ struct Bye {
 struct Ping {
   bool operator==(const Ping&) const = default;
 };
+// Re-attaches this connection to a session whose connection dropped (docs/signaling-protocol.md, "Resume").
+struct Resume {
+  std::string session;
+  std::string secret;
+  std::uint64_t seq = 0;  // the last sequence number the client received; 0: none
+  bool operator==(const Resume&) const = default;
+};
+// The client has every server message up to `seq`: the server may forget them.
+struct Ack {
+  std::uint64_t seq = 0;
+  bool operator==(const Ack&) const = default;
+};
 
 // ---- server → client ----
+
 struct Joined {
   std::string id;
   std::string room;
   std::vector<PeerInfo> peers;
   std::vector<IceServer> ice_servers;
+  std::optional<ResumeTicket> resume = {};
   bool operator==(const Joined&) const = default;
+};
+// The answer to a `resume`: the session is this connection's again. Kept messages follow, in order.
+struct Resumed {
+  std::string id;
+  std::string room;
+  ResumeTicket resume;
+  std::uint64_t received = 0;  // offer/answer/candidate messages the server has read from this session
+  std::vector<IceServer> ice_servers;
+  bool operator==(const Resumed&) const = default;
+};
+// A peer's connection dropped; it may resume within the window (or leave with `timeout`).
+struct PeerReconnecting {
+  std::string id;
+  bool operator==(const PeerReconnecting&) const = default;
+};
+// A peer that was reconnecting resumed its session.
+struct PeerResumed {
+  std::string id;
+  bool operator==(const PeerResumed&) const = default;
 };
 struct PeerJoined {
   std::string id;
@@ -183,13 +228,26 @@ struct Error {
   std::string message;
   std::string field;  // empty: not sent
   std::string ref;    // `type` of the message that caused it; empty: not sent
+  std::string reason = {};  // resume-refused: why (to_string(ResumeRefusal)); empty: not sent
   bool operator==(const Error&) const = default;
 };
 }  // namespace msg
 
-using ClientMessage = std::variant<msg::Join, msg::Offer, msg::Answer, msg::Candidate, msg::Bye, msg::Ping>;
+using ClientMessage = std::variant<msg::Join, msg::Offer, msg::Answer, msg::Candidate, msg::Bye, msg::Ping,
+                                   msg::Resume, msg::Ack>;
 using ServerMessage = std::variant<msg::Joined, msg::PeerJoined, msg::PeerLeft, msg::RelayedOffer,
-                                   msg::RelayedAnswer, msg::RelayedCandidate, msg::Pong, msg::Error, msg::Drain>;
+                                   msg::RelayedAnswer, msg::RelayedCandidate, msg::Pong, msg::Error, msg::Drain,
+                                   msg::Resumed, msg::PeerReconnecting, msg::PeerResumed>;
+
+// Why a `resume` was refused (the `reason` of a resume-refused error). The client then joins afresh.
+enum class ResumeRefusal : std::uint8_t {
+  expired,   // no session with that id is held: its window passed, it ended, or it never existed here
+  secret,    // the secret does not match
+  replayed,  // a secret that was valid before an earlier resume: the session ends (it may have been stolen)
+  lost,      // messages after the client's `seq` are no longer kept: the session ends
+};
+inline constexpr std::size_t kResumeRefusalCount = 4;
+std::string_view to_string(ResumeRefusal r);
 
 template <class T>
 using Parsed = std::variant<T, ProtocolError>;
@@ -200,9 +258,28 @@ Parsed<ClientMessage> parse_client_message(std::string_view frame, const Limits&
                                            std::string* ref_type = nullptr);
 std::string serialize(const ClientMessage& m);
 
-// Server → client frames (what clients read). Limits apply as for client messages.
-Parsed<ServerMessage> parse_server_message(std::string_view frame, const Limits& limits);
+// Server → client frames (what clients read). Limits apply as for client messages. `seq` (optional) receives
+// the frame's sequence number, 0 when it carries none.
+Parsed<ServerMessage> parse_server_message(std::string_view frame, const Limits& limits,
+                                           std::uint64_t* seq = nullptr);
 std::string serialize(const ServerMessage& m);
+
+// Sequence numbers of a resumable session's server messages: `{"seq":N,` written in front of a serialized
+// frame without its opening brace, so a shared frame gets its number without being copied (src/net writes the
+// two pieces as one WebSocket message). `frame` must be a JSON object with at least one member.
+class SeqPrefix {
+ public:
+  explicit SeqPrefix(std::uint64_t seq);
+  std::string_view view() const { return {buf_.data(), size_}; }
+
+ private:
+  std::array<char, 32> buf_{};
+  std::size_t size_ = 0;
+};
+// The frame's body after its opening brace (what follows a SeqPrefix).
+inline std::string_view after_brace(std::string_view frame) { return frame.substr(1); }
+// The whole frame with its sequence number, as one string (tests, and links without scatter writes).
+std::string with_seq(std::string_view frame, std::uint64_t seq);
 
 // The wire `type` of a message.
 std::string_view type_name(const ClientMessage& m);
@@ -211,6 +288,8 @@ std::string_view type_name(const ServerMessage& m);
 // Peer ids are 32 lowercase hex characters (128 bits).
 inline constexpr std::size_t kPeerIdChars = 32;
 bool is_valid_peer_id(std::string_view id);
+// Resume session ids and secrets have the same form as peer ids (128 bits, 32 lowercase hex characters).
+inline bool is_valid_hex128(std::string_view s) { return is_valid_peer_id(s); }
 // 1..max_room_bytes characters of [A-Za-z0-9_.-].
 bool is_valid_room_name(std::string_view room, std::size_t max_room_bytes);
 

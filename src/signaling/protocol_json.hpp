@@ -32,6 +32,10 @@ Field<std::string> required_string(const json& obj, const char* name, std::size_
 Field<std::optional<std::string>> optional_string(const json& obj, const char* name, std::size_t max_bytes);
 // Required peer id (32 lowercase hex).
 Field<std::string> required_peer_id(const json& obj, const char* name);
+// Required 128-bit hex value (32 lowercase hex): a resume session id or secret.
+Field<std::string> required_hex128(const json& obj, const char* name);
+// Required integer 0..2^53 (a sequence number or a count; exact in every JSON implementation).
+Field<std::uint64_t> required_count(const json& obj, const char* name);
 // `candidate` member: an RTCIceCandidateInit object or null.
 Field<std::optional<IceCandidate>> candidate_field(const json& obj, const Limits& limits);
 

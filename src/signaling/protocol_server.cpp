@@ -1,5 +1,8 @@
 // Server → client half of the protocol v1 codec (see protocol.hpp).
+#include <algorithm>
 #include <array>
+#include <charconv>
+#include <cmath>
 
 #include "signaling/protocol.hpp"
 #include "signaling/protocol_json.hpp"
@@ -26,23 +29,37 @@ json peer_to_json(const std::string& id, const std::string& name, const std::str
   return p;
 }
 
+json ice_servers_to_json(const std::vector<IceServer>& servers) {
+  json ice = json::array();
+  for (const auto& s : servers) ice.push_back(ice_server_to_json(s));
+  return ice;
+}
+
+json ticket_to_json(const ResumeTicket& t) {
+  json window = t.window_s;
+  if (t.window_s == std::floor(t.window_s) && t.window_s < 1e9) window = static_cast<std::uint64_t>(t.window_s);
+  return {{"session", t.session}, {"secret", t.secret}, {"window", std::move(window)}};
+}
+
 struct ServerSerializer {
   json operator()(const msg::Joined& m) const {
     json peers = json::array();
     for (const auto& p : m.peers) peers.push_back(peer_to_json(p.id, p.name, p.identity, p.meta));
-    json ice = json::array();
-    for (const auto& s : m.ice_servers) ice.push_back(ice_server_to_json(s));
-    return {{"type", "joined"}, {"id", m.id}, {"room", m.room}, {"peers", std::move(peers)},
-            {"iceServers", std::move(ice)}};
+    json j = {{"type", "joined"}, {"id", m.id}, {"room", m.room}, {"peers", std::move(peers)},
+              {"iceServers", ice_servers_to_json(m.ice_servers)}};
+    if (m.resume) j["resume"] = ticket_to_json(*m.resume);
+    return j;
   }
+  json operator()(const msg::Resumed& m) const {
+    return {{"type", "resumed"}, {"id", m.id}, {"room", m.room}, {"resume", ticket_to_json(m.resume)},
+            {"received", m.received}, {"iceServers", ice_servers_to_json(m.ice_servers)}};
+  }
+  json operator()(const msg::PeerReconnecting& m) const { return {{"type", "peer-reconnecting"}, {"id", m.id}}; }
+  json operator()(const msg::PeerResumed& m) const { return {{"type", "peer-resumed"}, {"id", m.id}}; }
   json operator()(const msg::PeerJoined& m) const {
     json j = peer_to_json(m.id, m.name, m.identity, m.meta);
     j["type"] = "peer-joined";
-    if (!m.ice_servers.empty()) {
-      json ice = json::array();
-      for (const auto& s : m.ice_servers) ice.push_back(ice_server_to_json(s));
-      j["iceServers"] = std::move(ice);
-    }
+    if (!m.ice_servers.empty()) j["iceServers"] = ice_servers_to_json(m.ice_servers);
     return j;
   }
   json operator()(const msg::PeerLeft& m) const {
@@ -63,6 +80,7 @@ struct ServerSerializer {
     json j = {{"type", "error"}, {"code", to_string(m.code)}, {"message", m.message}};
     if (!m.field.empty()) j["field"] = m.field;
     if (!m.ref.empty()) j["ref"] = m.ref;
+    if (!m.reason.empty()) j["reason"] = m.reason;
     return j;
   }
 };
@@ -112,12 +130,40 @@ Field<std::vector<T>> array_of(const json& j, const char* name, F&& each) {
   return out;
 }
 
+Field<ResumeTicket> resume_ticket(const json& j) {
+  auto it = j.find("resume");
+  if (it == j.end() || !it->is_object()) {
+    return detail::make_error(ErrorCode::invalid_message, "resume", "field resume must be an object");
+  }
+  SB_TRY_FIELD(session, detail::required_hex128(*it, "session"));
+  SB_TRY_FIELD(secret, detail::required_hex128(*it, "secret"));
+  auto window = it->find("window");
+  if (window == it->end() || !window->is_number() || window->get<double>() < 0) {
+    return detail::make_error(ErrorCode::invalid_message, "window", "field window must be a number of seconds");
+  }
+  return ResumeTicket{std::move(session), std::move(secret), window->get<double>()};
+}
+
 Parsed<ServerMessage> parse_joined(const json& j, const Limits& limits) {
   SB_TRY_FIELD(id, detail::required_peer_id(j, "id"));
   SB_TRY_FIELD(room, detail::required_string(j, "room", limits.max_room_bytes));
   SB_TRY_FIELD(peers, array_of<PeerInfo>(j, "peers", [&](const json& e) { return peer_info(e, limits); }));
   SB_TRY_FIELD(ice, array_of<IceServer>(j, "iceServers", [](const json& e) { return ice_server(e); }));
-  return ServerMessage{msg::Joined{std::move(id), std::move(room), std::move(peers), std::move(ice)}};
+  msg::Joined joined{std::move(id), std::move(room), std::move(peers), std::move(ice)};
+  if (j.contains("resume")) {
+    SB_TRY_FIELD(ticket, resume_ticket(j));
+    joined.resume = std::move(ticket);
+  }
+  return ServerMessage{std::move(joined)};
+}
+
+Parsed<ServerMessage> parse_resumed(const json& j, const Limits& limits) {
+  SB_TRY_FIELD(id, detail::required_peer_id(j, "id"));
+  SB_TRY_FIELD(room, detail::required_string(j, "room", limits.max_room_bytes));
+  SB_TRY_FIELD(ticket, resume_ticket(j));
+  SB_TRY_FIELD(received, detail::required_count(j, "received"));
+  SB_TRY_FIELD(ice, array_of<IceServer>(j, "iceServers", [](const json& e) { return ice_server(e); }));
+  return ServerMessage{msg::Resumed{std::move(id), std::move(room), std::move(ticket), received, std::move(ice)}};
 }
 
 Parsed<ServerMessage> parse_presence(const json& j, const std::string& type, const Limits& limits) {
@@ -156,29 +202,62 @@ Parsed<ServerMessage> parse_error(const json& j) {
   SB_TRY_FIELD(message, detail::required_string(j, "message", 0));
   SB_TRY_FIELD(field, detail::optional_string(j, "field", 0));
   SB_TRY_FIELD(ref, detail::optional_string(j, "ref", 0));
-  return ServerMessage{msg::Error{*code, std::move(message), field.value_or(""), ref.value_or("")}};
+  SB_TRY_FIELD(reason, detail::optional_string(j, "reason", 0));
+  return ServerMessage{msg::Error{*code, std::move(message), field.value_or(""), ref.value_or(""), reason.value_or("")}};
 }
 
 }  // namespace
 
-Parsed<ServerMessage> parse_server_message(std::string_view frame, const Limits& limits) {
+Parsed<ServerMessage> parse_server_message(std::string_view frame, const Limits& limits, std::uint64_t* seq) {
   std::string type;
   SB_TRY_FIELD(j, detail::parse_object(frame, &type));
+  if (seq != nullptr) {
+    *seq = 0;
+    if (j.contains("seq")) {
+      SB_TRY_FIELD(n, detail::required_count(j, "seq"));
+      *seq = n;
+    }
+  }
   if (type == "joined") return parse_joined(j, limits);
   if (type == "peer-joined" || type == "peer-left") return parse_presence(j, type, limits);
   if (type == "offer" || type == "answer" || type == "candidate") return parse_relayed(j, type, limits);
   if (type == "pong") return ServerMessage{msg::Pong{}};
   if (type == "drain") return ServerMessage{msg::Drain{}};
   if (type == "error") return parse_error(j);
+  if (type == "resumed") return parse_resumed(j, limits);
+  if (type == "peer-reconnecting" || type == "peer-resumed") {
+    SB_TRY_FIELD(id, detail::required_peer_id(j, "id"));
+    if (type == "peer-resumed") return ServerMessage{msg::PeerResumed{std::move(id)}};
+    return ServerMessage{msg::PeerReconnecting{std::move(id)}};
+  }
   return detail::make_error(ErrorCode::unknown_type, "type", "unknown message type");
 }
 
 std::string serialize(const ServerMessage& m) { return detail::dump(std::visit(ServerSerializer{}, m)); }
 
 std::string_view type_name(const ServerMessage& m) {
-  static constexpr std::array<std::string_view, 9> kNames = {
-      "joined", "peer-joined", "peer-left", "offer", "answer", "candidate", "pong", "error", "drain"};
+  static constexpr std::array<std::string_view, 12> kNames = {
+      "joined", "peer-joined", "peer-left", "offer",   "answer",            "candidate",
+      "pong",   "error",       "drain",     "resumed", "peer-reconnecting", "peer-resumed"};
   return kNames.at(m.index());
+}
+
+SeqPrefix::SeqPrefix(std::uint64_t seq) {
+  constexpr std::string_view kHead = R"({"seq":)";
+  std::copy(kHead.begin(), kHead.end(), buf_.begin());
+  auto [end, ec] = std::to_chars(buf_.data() + kHead.size(), buf_.data() + buf_.size() - 1, seq);
+  (void)ec;  // 20 digits always fit
+  *end++ = ',';
+  size_ = static_cast<std::size_t>(end - buf_.data());
+}
+
+std::string with_seq(std::string_view frame, std::uint64_t seq) {
+  const SeqPrefix prefix(seq);
+  std::string out;
+  out.reserve(prefix.view().size() + frame.size());
+  out += prefix.view();
+  out += after_brace(frame);
+  return out;
 }
 
 }  // namespace sb::signaling

@@ -65,6 +65,9 @@ class Router {
   // unwatch, or when the watcher leaves.
   virtual void watch(std::string_view room, std::string_view watcher, std::string_view target) = 0;
   virtual void unwatch(std::string_view room, std::string_view watcher, std::string_view target) = 0;
+  // Tells the members of `room` that know of `id` (those PeerLeft would reach) about its connection:
+  // StatusChanged{id, status}. Membership does not change; a member that is not in `room` is ignored.
+  virtual void set_status(std::string_view room, std::string_view id, PeerStatus status) = 0;
   // This node is going away: joins are refused (unavailable) from now on, and every member gets Drain.
   virtual void drain() = 0;
 

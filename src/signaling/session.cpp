@@ -46,6 +46,8 @@ void Session::on_text(std::string_view frame) {
   std::string ref;
   auto parsed = parse_client_message(frame, ctx_.config.limits, &ref);
   if (auto* err = std::get_if<ProtocolError>(&parsed)) {
+    // A refused offer/answer/candidate was read all the same: `resumed` counts it.
+    if ((ref == "offer" || ref == "answer" || ref == "candidate") && !count_received()) return;
     send_error(err->code, std::move(err->message), std::move(err->field), ref);
     return;
   }
@@ -54,7 +56,13 @@ void Session::on_text(std::string_view frame) {
 
 void Session::on_event(Event& event) {
   if (closing_) return;
-  std::visit([this](auto& e) { on(e); }, event);
+  if (auto* a = std::get_if<event::Admitted>(&event)) return on(*a);
+  if (auto* r = std::get_if<event::Refused>(&event)) return on(*r);
+  if (auto* g = std::get_if<event::Granted>(&event)) return on(*g);
+  // A resumable session's record has made this event a numbered frame already: the event only wakes us.
+  if (resumable() && !std::holds_alternative<event::Drain>(event)) return flush();
+  if (auto* p = std::get_if<event::PeerJoined>(&event)) return on(*p);
+  on_other(event);
 }
 
 void Session::on_closed(LeaveReason reason) {
@@ -65,11 +73,21 @@ void Session::on_closed(LeaveReason reason) {
 void Session::leave_room(LeaveReason reason) {
   if (state_ == State::idle) return;
   // While joining, this cancels the join: its answer, when it comes, is stale and ignored. While admitting the
-  // router knows nothing yet; access control's late answer is as stale.
-  if (state_ != State::admitting) ctx_.router.leave(room_, peer_id_, reason);
+  // router knows nothing yet; access control's late answer is as stale. A session another connection resumed
+  // is not ours to end.
+  if (state_ != State::admitting) {
+    const bool ours = record_ == nullptr || ctx_.resume->remove(record_, owner_);
+    if (ours) ctx_.router.leave(room_, peer_id_, reason);
+  }
+  to_idle();
+}
+
+void Session::to_idle() {
   state_ = State::idle;
   room_.clear();
   peer_id_.clear();
+  record_.reset();
+  unwritten_.clear();
 }
 
 void Session::handle(const msg::Join& m) {
@@ -82,6 +100,7 @@ void Session::handle(const msg::Join& m) {
     return;
   }
   room_ = m.room;
+  resume_asked_ = m.resume;
   if (gate_ == nullptr) {
     Grant open;
     open.name = m.name;
@@ -109,15 +128,21 @@ void Session::enter_room(Grant grant) {
   state_ = State::joining;
   std::uint32_t capacity = grant_.max_peers;
   if (capacity != 0 && ctx_.config.max_peers_per_room != 0) capacity = std::min(capacity, ctx_.config.max_peers_per_room);
+  // A join that can resume gets a record as its router member: the record numbers and keeps its frames.
+  std::weak_ptr<Member> member = member_;
+  if (resume_asked_ && ctx_.resume != nullptr && ctx_.resume->enabled()) {
+    owner_ = ctx_.resume->next_owner();
+    record_ = ctx_.resume->make_record(room_, owner_, member_);
+    record_->grant = grant_;
+    member = record_;
+  }
   peer_id_ = ctx_.router.join(
-      JoinRequest{room_, PeerInfo{peer_id_, grant_.name, grant_.identity, grant_.meta}, capacity, true}, member_);
+      JoinRequest{room_, PeerInfo{peer_id_, grant_.name, grant_.identity, grant_.meta}, capacity, true}, member);
 }
 
 // An access-control refusal ends the connection: the client learns why, then the server closes (4003).
 void Session::deny(ErrorCode code, std::string message) {
-  state_ = State::idle;
-  room_.clear();
-  peer_id_.clear();
+  to_idle();
   send_error(code, std::move(message), "", "join");
   closing_ = true;
   link_.close(close_code::access_denied, std::string(to_string(code)));
@@ -157,18 +182,25 @@ void Session::handle(const msg::Bye&) {
 }
 
 void Session::handle(const msg::Ping&) {
-  send(msg::Pong{});
+  // Not numbered, even in a resumable session: it answers this connection, and nothing is lost without it.
+  link_.send(std::make_shared<const std::string>(serialize(ServerMessage{msg::Pong{}})));
 }
 
 void Session::on(event::Admitted& e) {
   if (state_ != State::joining || e.id != peer_id_) return;  // answers a join since cancelled
+  msg::Joined joined{peer_id_, room_, std::move(e.peers), ice_servers()};
+  if (record_) {
+    joined.resume = ctx_.resume->add(record_);
+    if (!joined.resume) return on_record_lost(ResumeRecord::Access::ended);
+  }
+  send(joined);  // not numbered: the session's numbers start after it
   state_ = State::joined;
   if (!admitted_) {
     admitted_ = true;
     if (gate_ != nullptr) gate_->on_admitted();
   }
-  send(msg::Joined{peer_id_, room_, std::move(e.peers), ice_servers()});
   ctx_.router.announce_joined(room_, peer_id_);
+  if (record_) flush();  // what the record framed while `joined` was on its way
 }
 
 void Session::on(event::Granted& e) {
@@ -194,9 +226,7 @@ void Session::on(event::Refused& e) {
     return;
   }
   if (state_ != State::joining) return;
-  state_ = State::idle;
-  room_.clear();
-  peer_id_.clear();
+  to_idle();
   send_error(e.code, std::move(e.message), e.code == ErrorCode::room_full ? "room" : "", "join");
 }
 
@@ -210,28 +240,52 @@ void Session::on(event::PeerJoined& e) {
                        std::move(e.peer.meta), expires ? std::move(ice) : std::vector<IceServer>{}});
 }
 
-void Session::on(event::PeerLeft& e) {
-  if (joined()) send(msg::PeerLeft{std::move(e.id), e.reason});
+void Session::on_other(Event& e) {
+  // Presence and relays are for a member: a connection that left (or has not joined yet) ignores them.
+  const bool members_only = !std::holds_alternative<event::Undeliverable>(e) && !std::holds_alternative<event::Drain>(e);
+  if (members_only && !joined()) return;
+  if (auto frame = frame_for(e, room_, ctx_.counters)) link_.send(std::move(frame));
 }
 
-void Session::on(event::Relay& e) {
-  if (!joined()) return;  // sent to a membership this connection has since left
-  ctx_.counters.count_relayed(e.type);
-  link_.send(std::move(e.frame));
-}
-
-void Session::on(event::Undeliverable& e) {
-  std::string message = e.code == ErrorCode::unknown_peer
-                            ? "no peer " + e.to + " in room " + room_
-                            : "peer " + e.to + " is on a signalbox node this one cannot reach now; try again";
-  send_error(e.code, std::move(message), "to", to_string(e.type));
-}
-
-void Session::on(event::Drain&) {
-  send(msg::Drain{});
+std::shared_ptr<const std::string> frame_for(Event& event, std::string_view room, Counters& counters) {
+  const auto framed = [](const ServerMessage& m) { return std::make_shared<const std::string>(serialize(m)); };
+  struct Visitor {
+    std::string_view room;
+    Counters& counters;
+    decltype(framed)& make;
+    std::shared_ptr<const std::string> operator()(event::Admitted&) const { return nullptr; }
+    std::shared_ptr<const std::string> operator()(event::Refused&) const { return nullptr; }
+    std::shared_ptr<const std::string> operator()(event::Granted&) const { return nullptr; }
+    // What access control gave the peer goes along; fresh iceServers are the session's (on(PeerJoined)).
+    std::shared_ptr<const std::string> operator()(event::PeerJoined& e) const {
+      return make(msg::PeerJoined{std::move(e.peer.id), std::move(e.peer.name), std::move(e.peer.identity),
+                                  std::move(e.peer.meta), {}});
+    }
+    std::shared_ptr<const std::string> operator()(event::PeerLeft& e) const {
+      return make(msg::PeerLeft{std::move(e.id), e.reason});
+    }
+    std::shared_ptr<const std::string> operator()(event::Relay& e) const {
+      counters.count_relayed(e.type);
+      return std::move(e.frame);
+    }
+    std::shared_ptr<const std::string> operator()(event::Undeliverable& e) const {
+      std::string message = e.code == ErrorCode::unknown_peer
+                                ? "no peer " + e.to + " in room " + std::string(room)
+                                : "peer " + e.to + " is on a signalbox node this one cannot reach now; try again";
+      counters.count_error(e.code);
+      return make(msg::Error{e.code, std::move(message), "to", std::string(to_string(e.type))});
+    }
+    std::shared_ptr<const std::string> operator()(event::Drain&) const { return make(msg::Drain{}); }
+    std::shared_ptr<const std::string> operator()(event::StatusChanged& e) const {
+      if (e.status == PeerStatus::resumed) return make(msg::PeerResumed{std::move(e.id)});
+      return make(msg::PeerReconnecting{std::move(e.id)});
+    }
+  };
+  return std::visit(Visitor{room, counters, framed}, event);
 }
 
 void Session::relay(RelayedType type, std::string_view to, std::string frame) {
+  if (!count_received()) return;
   // `from` in the frame is always our own id; whatever the client put in `from` was never read.
   ctx_.router.relay(room_, peer_id_, to,
                     event::Relay{type, std::make_shared<const std::string>(std::move(frame))});
@@ -244,12 +298,18 @@ bool Session::require_joined(std::string_view type) {
 }
 
 void Session::send(const ServerMessage& m) {
-  link_.send(std::make_shared<const std::string>(serialize(m)));
+  auto frame = std::make_shared<const std::string>(serialize(m));
+  if (!resumable()) return link_.send(std::move(frame));
+  const auto access = record_->send(owner_, std::move(frame), unwritten_);
+  if (access != ResumeRecord::Access::ok) return on_record_lost(access);
+  for (auto& k : unwritten_) link_.send_numbered(std::move(k.frame), k.seq);
+  unwritten_.clear();
 }
 
-void Session::send_error(ErrorCode code, std::string message, std::string field, std::string_view ref) {
+void Session::send_error(ErrorCode code, std::string message, std::string field, std::string_view ref,
+                         std::string reason) {
   ctx_.counters.count_error(code);
-  send(msg::Error{code, std::move(message), std::move(field), std::string(ref)});
+  send(msg::Error{code, std::move(message), std::move(field), std::string(ref), std::move(reason)});
 }
 
 }  // namespace sb::signaling

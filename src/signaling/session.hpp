@@ -15,6 +15,7 @@
 #include "signaling/peer_link.hpp"
 #include "signaling/protocol.hpp"
 #include "signaling/rate_limiter.hpp"
+#include "signaling/resume.hpp"
 #include "signaling/router.hpp"
 #include "signaling/wire_session.hpp"
 #include "util/address.hpp"
@@ -38,7 +39,13 @@ struct SessionContext {
   const util::Clock& clock;
   // Joins per second per client IP (IPv6: /64); null = no limit. More get `rate-limited` (ref `join`).
   util::PerIpRate* joins_per_ip = nullptr;
+  ResumeRegistry* resume = nullptr;  // null: no session resume on this server
 };
+
+// The v1 frame a client gets for a router event (peer-joined, peer-left, a relayed message, an undeliverable
+// relay's error, drain, peer-reconnecting / peer-resumed); null for the answers to a join, which are no frames.
+// Counts relayed messages and errors. Shared by the session and the resume record, which frames events itself.
+std::shared_ptr<const std::string> frame_for(Event& event, std::string_view room, Counters& counters);
 
 class Session final : public WireSession {
  public:
@@ -55,6 +62,8 @@ class Session final : public WireSession {
   void on_event(Event& event) override;
   // Leaves the room (peers get peer-left with `reason`) and ignores the client from now on. Idempotent.
   void on_closed(LeaveReason reason) override;
+  // As on_closed, but a session that can resume is parked for the resume window instead.
+  void on_lost(LeaveReason reason) override;
 
   bool admitted() const override { return admitted_; }
   bool deciding() const override { return state_ == State::admitting || state_ == State::joining; }
@@ -81,27 +90,39 @@ class Session final : public WireSession {
   void handle(const msg::Candidate& m);
   void handle(const msg::Bye& m);
   void handle(const msg::Ping& m);
+  void handle(const msg::Resume& m);
+  void handle(const msg::Ack& m);
 
   void on(event::Admitted& e);
   void on(event::Refused& e);
-  void on(event::PeerJoined& e);
-  void on(event::PeerLeft& e);
-  void on(event::Relay& e);
-  void on(event::Undeliverable& e);
-  void on(event::Drain& e);
   void on(event::Granted& e);
+  // A peer-joined for a connection that is not resumable, with fresh iceServers (docs/auth.md).
+  void on(event::PeerJoined& e);
+  // Another event for a member that is not resumable (resumable ones get their frames from the record).
+  void on_other(Event& e);
 
   void decide(AdmissionDecision decision);
   void enter_room(Grant grant);
   void deny(ErrorCode code, std::string message);
   std::vector<IceServer> ice_servers() const;
 
+  // Resume (session_resume.cpp). Writes the record's unwritten frames; handles losing the record.
+  void flush();
+  bool resumable() const { return record_ != nullptr && state_ == State::joined; }
+  void on_record_lost(ResumeRecord::Access access);
+  // Counts an offer/answer/candidate read from the client; false when the session is not ours any more.
+  bool count_received();
+
   // Hands `frame` (already carrying our id as `from`) to the router for `to` in our room.
   void relay(RelayedType type, std::string_view to, std::string frame);
   void leave_room(LeaveReason reason);
+  // Back to idle: no room, no id, no record (the caller has dealt with the router and the record).
+  void to_idle();
   bool require_joined(std::string_view type);
+  // Numbered through the record when the session is resumable.
   void send(const ServerMessage& m);
-  void send_error(ErrorCode code, std::string message, std::string field, std::string_view ref);
+  void send_error(ErrorCode code, std::string message, std::string field, std::string_view ref,
+                  std::string reason = {});
 
   const SessionContext& ctx_;
   PeerLink& link_;
@@ -111,11 +132,17 @@ class Session final : public WireSession {
   std::unique_ptr<Gatekeeper> gate_;
   RateLimiter limiter_;
   Grant grant_;
-  bool admitted_ = false;  // has been in a room
+  bool admitted_ = false;  // has been in a room (or resumed a session that was)
+  bool resume_asked_ = false;  // the join being admitted asked to be resumable
   State state_ = State::idle;
   std::string room_;      // set from join until the session leaves
   std::string peer_id_;   // set from join (the router names it at once) until the session leaves
   bool closing_ = false;  // closed, or closing for abuse: further frames and events are ignored
+  // Resume: the record this session owns (a join that asked to resume, or a resumed session) and the token it
+  // owns it with. The record is the router's member then; frames go out through it, numbered.
+  std::shared_ptr<ResumeRecord> record_;
+  std::uint64_t owner_ = 0;
+  std::vector<KeptFrame> unwritten_;  // reused by flush()
 };
 
 }  // namespace sb::signaling

@@ -33,12 +33,16 @@ class WireSession {
   // never. src/net asks again after every call into the session, and calls on_timer at or after that time.
   virtual std::optional<util::TimePoint> next_deadline() const { return std::nullopt; }
   virtual void on_timer(util::TimePoint now) { (void)now; }
+  // The connection broke without a goodbye: no close frame, or one with a code other than 1000/1001/none (the
+  // TCP connection reset or ended, the idle timeout, a write error). A protocol that can resume keeps the
+  // session for a while; by default this is on_closed.
+  virtual void on_lost(LeaveReason reason) { on_closed(reason); }
 
-  // Access control (docs/auth.md). Until admitted() (true once the connection has been in a room; it stays
-  // true after a bye), a server with --auth applies its pre-admission limits: a deadline, a smaller frame
-  // limit, and one message at a time: no frame is read while deciding() (a join waits for its answer).
-  // The defaults are those of a protocol that access control does not gate (PeerJS, Ayame: a server with
-  // --auth refuses to serve them, docs/auth.md): admitted from the start, never deciding.
+  // Access control (docs/auth.md). Until admitted() (true once the connection has been in a room, or has
+  // resumed a session; it stays true after a bye), a server with --auth applies its pre-admission limits: a
+  // deadline, a smaller frame limit, and one message at a time: no frame is read while deciding() (a join
+  // waits for its answer). The defaults are those of a protocol that access control does not gate (PeerJS,
+  // Ayame: a server with --auth refuses to serve them, docs/auth.md): admitted from the start, never deciding.
   virtual bool admitted() const { return true; }
   virtual bool deciding() const { return false; }
   // The pre-admission deadline passed: refuse the client (auth-timeout) and close.

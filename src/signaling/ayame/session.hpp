@@ -89,6 +89,8 @@ class Session final : public WireSession {
   void on(event::Drain& e);
   // Only a Gatekeeper sends Granted, and this protocol has none (access control does not gate it).
   void on(event::Granted&) {}
+  // Ayame has no word for a peer whose connection dropped and may resume: its peers hear only the leave.
+  void on(event::StatusChanged&) {}
 
   void send(const ServerMessage& m);
   void reject(std::string reason);

@@ -98,6 +98,8 @@ class Session final : public WireSession {
   void on(event::Drain& e);
   // Only a Gatekeeper sends Granted, and this protocol has none (access control does not gate it).
   void on(event::Granted&) {}
+  // PeerJS has no word for a peer whose connection dropped and may resume: its peers hear only the leave.
+  void on(event::StatusChanged&) {}
 
   void refuse(std::string frame);  // sends `frame`, then closes
   void close(std::uint16_t code, std::string_view reason);

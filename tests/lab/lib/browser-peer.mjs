@@ -3,6 +3,8 @@
 // both the same way:
 //   event page-loaded, event joined ID ROOM, event ice-state connected
 //   event stats state=connected pair=LOCAL/REMOTE relay-protocol=P frames-decoded=N audio-packets=N
+//   event reconnecting, event resumed ID ROOM, event resume-refused, event peer-reconnecting, event peer-resumed,
+//   event peer-left, event ice-restart N (session resume: docs/signaling-protocol.md)
 //   event exit CODE NAME
 // Runs until SIGTERM (exit 0) or --timeout seconds (exit 7). Uses the browser suite's playwright-core and
 // Chromium flags (tests/browser/lib), plus the flag that lets an http:// lab origin open the fake camera.
@@ -65,6 +67,9 @@ async function main() {
   emit('page-loaded');
   let lastIce = '';
   let joined = false;
+  let everConnected = false;
+  const seen = { resumes: 0, refusals: 0, restarts: 0, state: '', 'peer-reconnecting': 0, 'peer-resumed': 0,
+    'peer-left': 0 };
   for (;;) {
     const s = await page.evaluate(async () => {
       const sb = window.signalbox;
@@ -73,7 +78,8 @@ async function main() {
       const id = Object.keys(stats)[0];
       const peer = id ? sb.pcs[id] : null;
       return { id: sb.id, state: sb.state, ice: peer ? peer.iceConnectionState : '', stats: id ? stats[id] : null,
-        error: sb.lastError ? sb.lastError.code : '' };
+        error: sb.lastError ? sb.lastError.code : '', resumes: sb.resumes, refusals: sb.resumeRefusals,
+        received: sb.received, restarts: sb.iceRestarts };
     }).catch((e) => ({ error: e.message }));
     if (s && s.id && !joined) {
       joined = true;
@@ -82,8 +88,11 @@ async function main() {
     if (s && s.ice && s.ice !== lastIce) {
       lastIce = s.ice;
       emit(`ice-state ${s.ice}`);
-      if (s.ice === 'failed') return stop(5, 'ice-failed');
+      everConnected ||= s.ice === 'connected' || s.ice === 'completed';
+      // A call that never connected has failed; one that did may restart ICE (a path that broke mid-call).
+      if (s.ice === 'failed' && !everConnected) return stop(5, 'ice-failed');
     }
+    if (s && s.id) reportResume(s, seen, args.room);
     if (s && s.stats) {
       const p = s.stats.pair;
       const v = s.stats.inbound.video;
@@ -93,6 +102,18 @@ async function main() {
         `audio-packets=${a ? a.packetsReceived : 0}`);
     }
     await new Promise((r) => setTimeout(r, joined ? 1000 : 100));
+  }
+}
+
+// Session resume, in the native client's event names: what changed since the last poll.
+function reportResume(s, seen, room) {
+  if (s.state === 'reconnecting' && seen.state !== 'reconnecting') emit('reconnecting');
+  seen.state = s.state;
+  for (; seen.resumes < s.resumes; seen.resumes++) emit(`resumed ${s.id} ${room}`);
+  for (; seen.refusals < s.refusals; seen.refusals++) emit('resume-refused');
+  for (; seen.restarts < s.restarts; seen.restarts++) emit(`ice-restart ${seen.restarts + 1}`);
+  for (const type of ['peer-reconnecting', 'peer-resumed', 'peer-left']) {
+    for (; seen[type] < (s.received[type] || 0); seen[type]++) emit(type);
   }
 }
 

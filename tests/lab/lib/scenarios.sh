@@ -387,9 +387,93 @@ scenario_group_relayrelay() {
   LAB_TCP_PORTS=""
 }
 
+# --- session resume when the network changes (issue 14) -----------------------------------------------
+# Mid-call, site a's NAT router gets a new public address (a phone that moved from Wi-Fi to 4G looks the same
+# to everyone else): every mapping of site a is gone at once. The page on a1 loses its signaling connection
+# without a word (the server's packets go to the old address) and its media path (the peer still sends to the
+# old mapping). Asserted: the page resumes its session (the same peer id, no peer-left for the other side),
+# ICE restarts (the page that offered, after ICE 'disconnected' for 2 s), and both sides decode
+# SCEN_RESUME_FRAMES more video frames within SCEN_RESUME_BOUND seconds of the change. Chromium only: the
+# native client's ICE restart as the offerer does not bring media back after an address change yet (libnice
+# keeps its old server-reflexive candidates), so its scenario is not here.
+SCEN_RESUME_BOUND=${SCEN_RESUME_BOUND:-30}
+SCEN_RESUME_FRAMES=${SCEN_RESUME_FRAMES:-20}
+LAB_WAN_IP_MOVED=192.0.2.3
+
+# site a: 192.0.2.2 → 192.0.2.3. The old address goes first (deleting a primary address also deletes the
+# secondaries of its subnet, and the default route with it); the masquerade's conntrack entries go with it.
+wan_address_change() {
+  lab_ipn nata addr del "${LAB_WAN_IP[a]}/24" dev wan || return 1
+  lab_ipn nata addr add "$LAB_WAN_IP_MOVED/24" dev wan || return 1
+  lab_ipn nata route replace default via "${LAB_WAN_GW[a]}" dev wan
+}
+
+# Waits until client log $1 shows at least $2 decoded video frames (returns 0), or the lab clock passes $3 ms.
+frames_beyond() {  # log frames deadline_ms
+  while [ "$(lab_now_ms)" -lt "$3" ]; do
+    [ "$(log_frames "$1")" -ge "$2" ] && return 0
+    sleep 0.3
+  done
+  return 1
+}
+
+# The checks after the change, appended to `why` (the caller's).
+resume_checks() {  # log_a log_b id_a
+  wait_event "$1" '^event resumed' 5 || why+=" page a never resumed;"
+  grep -qE "^event resumed $3 " "$1" || why+=" page a resumed another id;"
+  grep -q '^event resume-refused' "$1" && why+=" a resume was refused;"
+  grep -q '^event ice-restart' "$1" || why+=" no ICE restart;"
+  grep -q '^event peer-left' "$2" && why+=" b heard peer-left;"
+}
+
+run_resume() {
+  local name=$SCEN_NAME nat=$SCEN_NAT room="lab-$SCEN_ID-$RANDOM" ta="$SCEN_ID-a" tb="$SCEN_ID-b"
+  local la lb pa pb why="" id_a t_change fa fb deadline t_media
+  la=$(lab_logfile "$ta"); lb=$(lab_logfile "$tb")
+  # b1 first, so a1 (the site whose network changes) offers, and restarts ICE.
+  browser_start b1 "$tb" "$room" --timeout 180; pb=$LAB_LAST_PID
+  wait_event "$lb" '^event joined' 60
+  browser_start a1 "$ta" "$room" --timeout 180; pa=$LAB_LAST_PID
+  if ! call_wait "$la" "$lb" "$pa" "$pb"; then
+    result_row "$name" "$nat" FAIL "-" "-" "-" "no call before the change: $CALL_WHY"
+    lab_stop "$pa"; lab_stop "$pb"; return
+  fi
+  id_a=$(grep -oE '^event joined [0-9a-f]{32}' "$la" | head -1 | cut -d' ' -f3)
+  t_change=$(lab_now_ms)
+  wan_address_change || why="could not change site a's address;"
+  lab_log "$SCEN_ID: site a's public address is now $LAB_WAN_IP_MOVED"
+  # Frames decoded by then may still be in flight; count from two seconds after the change.
+  sleep 2
+  fa=$(( $(log_frames "$la") + SCEN_RESUME_FRAMES )); fb=$(( $(log_frames "$lb") + SCEN_RESUME_FRAMES ))
+  deadline=$(( t_change + SCEN_RESUME_BOUND * 1000 ))
+  frames_beyond "$la" "$fa" "$deadline" && frames_beyond "$lb" "$fb" "$deadline" ||
+    why+=" media not back within ${SCEN_RESUME_BOUND}s (frames a=$(log_frames "$la")/$fa b=$(log_frames "$lb")/$fb);"
+  t_media=$(( $(lab_now_ms) - t_change ))
+  resume_checks "$la" "$lb" "$id_a"
+  lab_stop "$pa"; lab_stop "$pb"
+  lab_log "$SCEN_ID: media back on both sides $(fmt_s "$t_media") after the address change"
+  result_row "$name" "$nat" "$([ -z "$why" ] && echo PASS || echo FAIL)" "$(log_pair "$la") / $(log_pair "$lb")" \
+    "$(fmt_s "$t_media") after the change" \
+    "resumed (same id), ICE restarted, $SCEN_RESUME_FRAMES more frames each side after $(fmt_s "$t_media")" "$why"
+}
+
+scenario_group_resume() {
+  group_wanted s7 || return 0
+  local nat="eim / eim, a's public address changes"
+  group_skip_without_server "s7|7 new network mid-call: resume + ICE restart (Chromium)|$nat" && return 0
+  LAB_IMPAIR=""; LAB_NAT_MODE[a]=eim; LAB_NAT_MODE[b]=eim
+  lab_up "a1 b1"
+  if ! server_start "srv-s7" noturn notls; then
+    result_row "7 new network mid-call" "$nat" FAIL "-" "-" "-" "$SERVER_ERR"; lab_down; return
+  fi
+  scen s7 "7 new network mid-call: resume + ICE restart (Chromium)" "$nat" browser need_stun run_resume
+  server_stop; lab_down
+}
+
 scenarios_run() {
   scenario_group_eim
   scenario_group_sym
   scenario_group_udpblock
   scenario_group_relayrelay
+  scenario_group_resume
 }

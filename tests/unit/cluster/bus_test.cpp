@@ -66,11 +66,23 @@ TEST(Bus, WatchQueryAndArrivedRoundTrip) {
   EXPECT_EQ(std::get<bus::Arrived>(*a).peer, p);
 }
 
+TEST(Bus, StatusRoundTrips) {
+  for (auto status : {signaling::PeerStatus::reconnecting, signaling::PeerStatus::resumed}) {
+    const std::string wire = encode_status("peerjs/key", "id-1", status);  // the views point into it
+    auto m = parse_bus_message(wire);
+    ASSERT_TRUE(m.has_value());
+    const auto& s = std::get<bus::Status>(*m);
+    EXPECT_EQ(s.room, "peerjs/key");
+    EXPECT_EQ(s.id, "id-1");
+    EXPECT_EQ(s.status, status);
+  }
+}
+
 TEST(Bus, MalformedMessagesAreRefused) {
   for (const char* bad : {"", "R", "R\n", "X\na\nb", "R\nn\nr\nf\nt\n9\nframe", "R\nn\n\nf\nt\n0\nframe",
                           "J\nr\nn\nnot-a-number\nid\n{}", "J\nr\nn\n1\nid\n[1]", "J\nr\nn\n1\nid\n{\"name\":3}",
                           "L\nr\nid\neaten", "U\nr\na\nb\n0\nno-such-code", "Q\nn\nr", "Q\nn\nr\nt\ntrailing",
-                          "A\nr\nid\n[]", "A\nr\n\n{}"}) {
+                          "A\nr\nid\n[]", "A\nr\n\n{}", "S\nr\nid\nasleep", "S\nr\nreconnecting"}) {
     EXPECT_FALSE(parse_bus_message(bad).has_value()) << bad;
   }
   EXPECT_FALSE(parse_bus_message(std::string("R\nn\nr\nf\nt\n0\n") + std::string(kMaxBodyBytes + 1, 'x')));

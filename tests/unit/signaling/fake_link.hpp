@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "signaling/events.hpp"
@@ -81,6 +82,52 @@ class FakeMember final : public Member {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::vector<Event> events_;
+};
+
+// One connection of a protocol session under test (S: Session, or another wire protocol's session).
+template <class S>
+struct Connection {
+  FakeLink link;
+  std::shared_ptr<FakeMember> member = std::make_shared<FakeMember>();
+  std::unique_ptr<S> session;
+  std::string id;
+};
+
+// Hands every event the router delivered to each connection's session, as src/net would, until none is left.
+template <class Connections>
+void pump(Connections& connections) {
+  for (bool any = true; any;) {
+    any = false;
+    for (auto& c : connections) {
+      for (auto& ev : c->member->take()) {
+        any = true;
+        if (c->session) c->session->on_event(ev);
+      }
+    }
+  }
+}
+
+// The connections of one test (C: Connection<S> or a type derived from it) and what a test does with them.
+// Declare it after the router and the context: its sessions leave the router as they go.
+template <class S, class C = Connection<S>>
+class Connections {
+ public:
+  template <class Context>
+  C& connect(const Context& ctx) {
+    all_.push_back(std::make_unique<C>());
+    C& c = *all_.back();
+    c.session = std::make_unique<S>(ctx, c.link, c.member);
+    return c;
+  }
+  // One frame from the client, then every event the router delivered meanwhile, as src/net would.
+  void text(C& c, std::string_view frame) {
+    c.session->on_text(frame);
+    pump();
+  }
+  void pump() { testing::pump(all_); }
+
+ private:
+  std::vector<std::unique_ptr<C>> all_;
 };
 
 }  // namespace sb::signaling::testing

@@ -31,9 +31,10 @@ TEST(ProtocolClient, RoundTripsEveryClientMessage) {
   IceCandidate full{"candidate:1 1 udp 2122260223 192.0.2.1 54400 typ host", "0", 0, "abcd"};
   IceCandidate minimal{"candidate:2 1 udp 1 192.0.2.2 9 typ host", std::nullopt, std::nullopt, std::nullopt};
   const std::vector<ClientMessage> messages = {
-      msg::Join{"demo", "alice"}, msg::Join{"a.b_c-9", ""}, msg::Join{"t", "", "aaa.bbb.ccc", R"({"plan":"pro"})"}, msg::Offer{kIdA, "v=0\r\n"},
+      msg::Join{"demo", "alice"}, msg::Join{"a.b_c-9", ""}, msg::Join{"t", "", false, "aaa.bbb.ccc", R"({"plan":"pro"})"}, msg::Offer{kIdA, "v=0\r\n"},
       msg::Answer{kIdB, "v=0\r\n"}, msg::Candidate{kIdA, full}, msg::Candidate{kIdA, minimal},
-      msg::Candidate{kIdB, std::nullopt}, msg::Bye{}, msg::Ping{}};
+      msg::Candidate{kIdB, std::nullopt}, msg::Bye{}, msg::Ping{}, msg::Join{"demo", "alice", true},
+      msg::Resume{kIdA, kIdB, 0}, msg::Resume{kIdA, kIdB, 9007199254740992}, msg::Ack{17}};
   for (const auto& m : messages) {
     const std::string wire = serialize(m);
     EXPECT_EQ(parse_ok(wire), m) << wire;
@@ -43,7 +44,7 @@ TEST(ProtocolClient, RoundTripsEveryClientMessage) {
 TEST(ProtocolClient, ParsesTheDocumentExamples) {
   EXPECT_EQ(parse_ok(R"({"type":"join","room":"demo","name":"alice"})"), (ClientMessage{msg::Join{"demo", "alice"}}));
   EXPECT_EQ(parse_ok(R"({"type":"join","room":"demo"})"), (ClientMessage{msg::Join{"demo", ""}}));
-  EXPECT_EQ(parse_ok(R"({"type":"join","room":"demo","token":"h.p.s"})"), (ClientMessage{msg::Join{"demo", "", "h.p.s"}}));
+  EXPECT_EQ(parse_ok(R"({"type":"join","room":"demo","token":"h.p.s"})"), (ClientMessage{msg::Join{"demo", "", false, "h.p.s"}}));
   auto c = parse_ok(R"({"type":"candidate","to":")" + kIdA +
                     R"(","candidate":{"candidate":"candidate:1 1 udp 1 1.2.3.4 5 typ host","sdpMid":"0","sdpMLineIndex":0}})");
   ASSERT_TRUE(std::holds_alternative<msg::Candidate>(c));
@@ -186,6 +187,11 @@ TEST(ProtocolServer, RoundTripsEveryServerMessage) {
       msg::Drain{},
       msg::Error{ErrorCode::room_full, "room demo is full (2 peers)", "", "join"},
       msg::Error{ErrorCode::field_too_large, "too big", "sdp", "offer"},
+      msg::Joined{kIdA, "demo", {}, {stun}, ResumeTicket{kIdB, kIdA, 20}},
+      msg::Resumed{kIdA, "demo", ResumeTicket{kIdB, kIdA, 1.5}, 42, {stun, turn}},
+      msg::PeerReconnecting{kIdB},
+      msg::PeerResumed{kIdB},
+      msg::Error{ErrorCode::resume_refused, "gone", "", "resume", "expired"},
   };
   for (const auto& m : messages) {
     const std::string wire = serialize(m);
@@ -207,6 +213,46 @@ TEST(ProtocolServer, WireFormatMatchesTheDocument) {
             R"({"candidate":null,"from":")" + kIdA + R"(","type":"candidate"})");
 }
 
+TEST(ProtocolServer, ResumeMessagesOnTheWire) {
+  EXPECT_EQ(serialize(ServerMessage{msg::PeerReconnecting{kIdA}}),
+            R"({"id":")" + kIdA + R"(","type":"peer-reconnecting"})");
+  EXPECT_EQ(serialize(ServerMessage{msg::Error{ErrorCode::resume_refused, "m", "", "resume", "secret"}}),
+            R"({"code":"resume-refused","message":"m","reason":"secret","ref":"resume","type":"error"})");
+  EXPECT_EQ(serialize(ClientMessage{msg::Ack{5}}), R"({"seq":5,"type":"ack"})");
+  EXPECT_EQ(serialize(ClientMessage{msg::Join{"r", "", true}}), R"({"resume":true,"room":"r","type":"join"})");
+  const std::string joined = serialize(ServerMessage{msg::Joined{kIdA, "r", {}, {}, ResumeTicket{kIdB, kIdA, 20}}});
+  EXPECT_NE(joined.find(R"("resume":{"secret":")" + kIdA + R"(","session":")" + kIdB + R"(","window":20})"),
+            std::string::npos)
+      << joined;
+}
+
+TEST(ProtocolServer, SequenceNumbersAreWrittenInFrontAndRead) {
+  const std::string frame = serialize(ServerMessage{msg::PeerResumed{kIdA}});
+  const std::string numbered = with_seq(frame, 1234567);
+  EXPECT_EQ(numbered, R"({"seq":1234567,"id":")" + kIdA + R"(","type":"peer-resumed"})");
+  EXPECT_EQ(std::string(SeqPrefix(18446744073709551615u).view()), R"({"seq":18446744073709551615,)");
+  std::uint64_t seq = 99;
+  auto p = parse_server_message(numbered, Limits{}, &seq);
+  ASSERT_TRUE(std::holds_alternative<ServerMessage>(p));
+  EXPECT_EQ(std::get<ServerMessage>(p), ServerMessage{msg::PeerResumed{kIdA}});
+  EXPECT_EQ(seq, 1234567u);
+  parse_server_message(frame, Limits{}, &seq);
+  EXPECT_EQ(seq, 0u) << "absent: 0";
+  EXPECT_TRUE(std::holds_alternative<ProtocolError>(parse_server_message(R"({"seq":-1,"type":"pong"})", Limits{}, &seq)));
+}
+
+TEST(ProtocolClient, ResumeAndAckAreChecked) {
+  EXPECT_EQ(parse_err(R"({"type":"resume","session":"x","secret":")" + kIdA + R"(","seq":0})").field, "session");
+  EXPECT_EQ(parse_err(R"({"type":"resume","session":")" + kIdA + R"(","secret":")" + std::string(32, 'A') +
+                      R"(","seq":0})").field, "secret");
+  EXPECT_EQ(parse_err(R"({"type":"resume","session":")" + kIdA + R"(","secret":")" + kIdB + R"("})").field, "seq");
+  EXPECT_EQ(parse_err(R"({"type":"ack","seq":1.5})").field, "seq");
+  EXPECT_EQ(parse_err(R"({"type":"ack","seq":-3})").field, "seq");
+  EXPECT_EQ(parse_err(R"({"type":"ack","seq":9007199254740993})").field, "seq");
+  EXPECT_EQ(parse_err(R"({"type":"join","room":"r","resume":"yes"})").field, "resume");
+  EXPECT_EQ(parse_ok(R"({"type":"join","room":"r","resume":null})"), (ClientMessage{msg::Join{"r", "", false}}));
+}
+
 TEST(ProtocolServer, EveryErrorCodeHasAStableName) {
   const std::vector<std::string> names = {
       "invalid-json",         "invalid-message",      "unknown-type",         "field-too-large",
@@ -216,7 +262,7 @@ TEST(ProtocolServer, EveryErrorCodeHasAStableName) {
       "token-unknown-kid",    "token-expired",        "token-not-yet-valid",  "token-wrong-room",
       "token-wrong-audience", "token-wrong-issuer",   "auth-denied",          "auth-webhook-failed",
       "auth-webhook-timeout", "auth-webhook-invalid", "auth-busy",            "auth-timeout",
-      "auth-blocked"};
+      "auth-blocked",         "resume-refused"};
   ASSERT_EQ(names.size(), kErrorCodeCount);
   for (std::size_t i = 0; i < names.size(); ++i) {
     EXPECT_EQ(to_string(static_cast<ErrorCode>(i)), names[i]);

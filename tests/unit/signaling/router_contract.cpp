@@ -25,7 +25,7 @@ struct Peer {
 
 std::string type_of(const Event& ev) {
   static constexpr const char* kNames[] = {"Admitted", "Refused",       "PeerJoined", "PeerLeft",
-                                           "Relay",    "Undeliverable", "Drain"};
+                                           "Relay",    "Undeliverable", "Drain",      "StatusChanged"};
   return kNames[ev.index()];
 }
 
@@ -304,6 +304,32 @@ TEST_P(RouterContract, LeaveTellsTheOthersWithItsReason) {
   std::size_t rooms = 0;
   for (std::size_t i = 0; i < h.cluster().nodes(); ++i) rooms += h.node(i).room_count();
   EXPECT_EQ(rooms, 0u);
+}
+
+// Session resume: a member whose connection dropped stays; the others that know of it hear its status, the
+// member itself and those who do not know of it yet hear nothing.
+TEST_P(RouterContract, StatusReachesThoseWhoKnowOfTheMember) {
+  Harness h(GetParam(), {4, 100});
+  auto a = h.join("room", 0);
+  auto b = h.join("room", 1);
+  h.expect<event::PeerJoined>(a);
+  auto late = h.join_quietly("room", 0);  // not announced yet: only those after it would know of it
+  b.router->set_status("room", b.id, PeerStatus::reconnecting);
+  for (auto* p : {&a, &late}) {
+    auto s = h.expect<event::StatusChanged>(*p);
+    EXPECT_EQ(s.id, b.id);
+    EXPECT_EQ(s.status, PeerStatus::reconnecting);
+  }
+  h.expect_nothing(b);
+  late.router->set_status("room", late.id, PeerStatus::reconnecting);
+  h.expect_nothing(a);
+  h.expect_nothing(b);
+  b.router->set_status("room", b.id, PeerStatus::resumed);
+  EXPECT_EQ(h.expect<event::StatusChanged>(a).status, PeerStatus::resumed);
+  EXPECT_EQ(h.expect<event::StatusChanged>(late).status, PeerStatus::resumed);
+  a.router->set_status("elsewhere", a.id, PeerStatus::reconnecting);  // not a member there: ignored
+  h.expect_nothing(b);
+  EXPECT_EQ(h.peers(), 3u) << "a status changes no membership";
 }
 
 TEST_P(RouterContract, LeaveBeforeTheAnswerCancelsTheJoin) {

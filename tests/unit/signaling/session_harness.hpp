@@ -39,17 +39,7 @@ class SessionHarness : public ::testing::Test {
     c.session->on_text(frame);
     pump();
   }
-  void pump() {
-    for (bool any = true; any;) {
-      any = false;
-      for (auto& c : clients_) {
-        for (auto& ev : c->member->take()) {
-          any = true;
-          if (c->session) c->session->on_event(ev);
-        }
-      }
-    }
-  }
+  void pump() { testing::pump(clients_); }
   // The one message the client received since the last take, which must be a T.
   template <class T>
   static T only(Client& c) {

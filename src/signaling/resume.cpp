@@ -1,0 +1,369 @@
+#include "signaling/resume.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include <stdexcept>
+
+#include "signaling/session.hpp"
+#include "util/random.hpp"
+
+namespace sb::signaling {
+namespace {
+
+constexpr std::size_t kOldSecrets = 8;  // rotated-away secrets remembered, to recognize a replay
+
+std::array<std::uint8_t, 32> hash_secret(std::string_view secret) {
+  std::array<std::uint8_t, 32> out{};
+  unsigned int len = 0;
+  if (EVP_Digest(secret.data(), secret.size(), out.data(), &len, EVP_sha256(), nullptr) != 1 || len != out.size()) {
+    throw std::runtime_error("SHA-256 failed");
+  }
+  return out;
+}
+
+bool same_hash(const std::array<std::uint8_t, 32>& a, const std::array<std::uint8_t, 32>& b) {
+  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+double seconds(util::Duration d) { return std::chrono::duration<double>(d).count(); }
+
+ResumeFailed refusal(ResumeRefusal reason, std::string message) {
+  return ResumeFailed{ErrorCode::resume_refused, reason, std::move(message)};
+}
+
+}  // namespace
+
+// ---- ResumeRecord ----
+
+ResumeRecord::ResumeRecord(ResumeRegistry& registry, std::string room, std::uint64_t owner,
+                           std::weak_ptr<Member> connection)
+    : registry_(registry), room_(std::move(room)), owner_(owner), connection_(std::move(connection)) {}
+
+void ResumeRecord::deliver(Event event) {
+  std::shared_ptr<Member> wake;
+  {
+    std::lock_guard lock(mu_);
+    if (ended_) return;
+    // Before the admission, and for drain (about the connection, not the session), the event goes to the
+    // connection as it is; under the lock, so that no wake-up can overtake it.
+    const bool as_is = !joined_ || std::holds_alternative<event::Drain>(event);
+    if (as_is) {
+      if (auto* a = std::get_if<event::Admitted>(&event)) {
+        joined_ = true;
+        peer_id_ = a->id;
+      }
+      if (auto c = connection_.lock(); c && owner_ != 0) c->deliver(std::move(event));
+      return;
+    }
+    auto frame = frame_for(event, room_, registry_.counters_);
+    if (!frame) return;
+    if (!append_locked(std::move(frame))) {
+      // Handled below, outside the lock.
+    } else {
+      if (owner_ == 0 || rung_) return;
+      wake = connection_.lock();
+      if (!wake) return;
+      rung_ = true;
+      // Still under the lock: a wake-up must not overtake the connection's earlier events.
+      wake->deliver(std::move(event));
+      return;
+    }
+  }
+  registry_.end_overflowed(*this, std::move(event));
+}
+
+bool ResumeRecord::append_locked(std::shared_ptr<const std::string> frame) {
+  const auto& cfg = registry_.config();
+  kept_bytes_ += frame->size();
+  kept_.push_back(KeptFrame{next_seq_++, std::move(frame)});
+  const auto over = [&] { return kept_.size() > cfg.max_messages || kept_bytes_ > cfg.max_bytes; };
+  // While a connection owns the record, the oldest frames it has written go first (the client has probably
+  // received them; a resume that still needs one is refused as `lost`). Unwritten ones never go.
+  while (over() && owner_ != 0 && kept_.front().seq <= written_) {
+    kept_bytes_ -= kept_.front().frame->size();
+    kept_.pop_front();
+  }
+  return !over();
+}
+
+ResumeRecord::Access ResumeRecord::access_locked(std::uint64_t owner) const {
+  if (ended_) return owner_ == owner ? Access::ended : Access::replaced;
+  return owner_ == owner ? Access::ok : Access::replaced;
+}
+
+void ResumeRecord::take_unwritten_locked(std::vector<KeptFrame>& out) {
+  rung_ = false;
+  // kept_ is in seq order and contiguous: the unwritten frames are its tail.
+  const std::size_t unwritten = static_cast<std::size_t>(next_seq_ - 1 - written_);
+  for (auto it = kept_.end() - static_cast<std::ptrdiff_t>(std::min(unwritten, kept_.size())); it != kept_.end(); ++it) {
+    out.push_back(*it);
+  }
+  written_ = next_seq_ - 1;
+}
+
+ResumeRecord::Access ResumeRecord::take_unwritten(std::uint64_t owner, std::vector<KeptFrame>& out) {
+  std::lock_guard lock(mu_);
+  const Access a = access_locked(owner);
+  if (a == Access::ok) take_unwritten_locked(out);
+  return a;
+}
+
+ResumeRecord::Access ResumeRecord::send(std::uint64_t owner, std::shared_ptr<const std::string> frame,
+                                        std::vector<KeptFrame>& out) {
+  bool overflow = false;
+  {
+    std::lock_guard lock(mu_);
+    const Access a = access_locked(owner);
+    if (a != Access::ok) return a;
+    overflow = !append_locked(std::move(frame));
+    if (!overflow) {
+      take_unwritten_locked(out);
+      return Access::ok;
+    }
+  }
+  registry_.end_overflowed(*this, event::Drain{});  // no wake-up needed: the caller learns it now
+  return Access::ended;
+}
+
+ResumeRecord::Access ResumeRecord::ack(std::uint64_t owner, std::uint64_t seq) {
+  std::lock_guard lock(mu_);
+  if (const Access a = access_locked(owner); a != Access::ok) return a;
+  // A client cannot acknowledge what it was never sent.
+  const std::uint64_t upto = std::min(seq, written_);
+  while (!kept_.empty() && kept_.front().seq <= upto) {
+    kept_bytes_ -= kept_.front().frame->size();
+    kept_.pop_front();
+  }
+  return Access::ok;
+}
+
+ResumeRecord::Access ResumeRecord::count_received(std::uint64_t owner) {
+  std::lock_guard lock(mu_);
+  const Access a = access_locked(owner);
+  if (a == Access::ok) ++received_;
+  return a;
+}
+
+LeaveReason ResumeRecord::end_reason() const {
+  std::lock_guard lock(mu_);
+  return end_reason_;
+}
+
+// ---- ResumeRegistry ----
+
+ResumeRegistry::ResumeRegistry(ResumeConfig config, Router& router, Counters& counters, metrics::Registry& m)
+    : config_(config),
+      router_(router),
+      counters_(counters),
+      parked_gauge_(m.gauge("signalbox_resume_sessions_parked",
+                            "Sessions whose connection dropped, waiting for a resume within the window.")),
+      parked_total_(m.counter("signalbox_resume_parked_total", "Sessions parked when their connection dropped.")),
+      resumed_total_(m.counter("signalbox_resume_succeeded_total", "Resumes that re-attached a session.")),
+      refused_total_(m.counter_family<ResumeRefusal, kResumeRefusalCount>(
+          "signalbox_resume_refused_total", "Resumes refused, by cause.", "cause",
+          [](ResumeRefusal r) { return to_string(r); })),
+      replayed_total_(m.counter("signalbox_resume_replayed_messages_total",
+                                "Kept messages written again to a resumed session's new connection.")),
+      ended_timeout_(m.counter("signalbox_resume_ended_total",
+                               "Parked sessions that ended without a resume, by cause.", {{"cause", "timeout"}})),
+      ended_overflow_(m.counter("signalbox_resume_ended_total",
+                                "Parked sessions that ended without a resume, by cause.", {{"cause", "overflow"}})),
+      ended_limit_(m.counter("signalbox_resume_ended_total",
+                             "Parked sessions that ended without a resume, by cause.", {{"cause", "limit"}})) {}
+
+std::shared_ptr<ResumeRecord> ResumeRegistry::make_record(std::string room, std::uint64_t owner,
+                                                          std::weak_ptr<Member> connection) {
+  return std::make_shared<ResumeRecord>(*this, std::move(room), owner, std::move(connection));
+}
+
+std::optional<ResumeTicket> ResumeRegistry::add(const std::shared_ptr<ResumeRecord>& record) {
+  ResumeTicket ticket{util::random_hex(16), util::random_hex(16), seconds(config_.window)};
+  std::lock_guard lock(mu_);
+  std::lock_guard rlock(record->mu_);
+  if (record->ended_) return std::nullopt;
+  record->session_id_ = ticket.session;
+  record->secret_hash_ = hash_secret(ticket.secret);
+  sessions_.emplace(ticket.session, record);
+  return ticket;
+}
+
+ResumeRegistry::Ended ResumeRegistry::end_locked(ResumeRecord& record, LeaveReason reason) {
+  record.ended_ = true;
+  record.end_reason_ = reason;
+  if (record.owner_ == 0) {
+    --parked_;
+    parked_gauge_.sub(1);
+  }
+  if (!record.session_id_.empty()) sessions_.erase(record.session_id_);
+  record.kept_.clear();
+  record.kept_bytes_ = 0;
+  return Ended{record.room_, record.peer_id_, reason};
+}
+
+ResumeRegistry::Park ResumeRegistry::park(const std::shared_ptr<ResumeRecord>& record, std::uint64_t owner,
+                                          util::TimePoint now) {
+  util::TimePoint deadline;
+  std::string room, peer_id;
+  {
+    std::lock_guard lock(mu_);
+    std::lock_guard rlock(record->mu_);
+    if (record->owner_ != owner || record->ended_) return Park::replaced;
+    if (parked_ >= config_.max_parked || record->session_id_.empty()) {
+      ended_limit_.inc();
+      record->ended_ = true;
+      record->end_reason_ = LeaveReason::disconnect;
+      if (!record->session_id_.empty()) sessions_.erase(record->session_id_);
+      return Park::refused;
+    }
+    record->owner_ = 0;
+    record->connection_.reset();
+    record->rung_ = false;
+    record->deadline_ = deadline = now + config_.window;
+    record->told_reconnecting_ = true;
+    expiries_.push_back(Expiry{deadline, record->session_id_, ++record->park_generation_});
+    ++parked_;
+    room = record->room_;
+    peer_id = record->peer_id_;
+  }
+  parked_gauge_.add(1);
+  parked_total_.inc();
+  router_.set_status(room, peer_id, PeerStatus::reconnecting);
+  if (wake_) wake_(deadline);
+  return Park::parked;
+}
+
+bool ResumeRegistry::remove(const std::shared_ptr<ResumeRecord>& record, std::uint64_t owner) {
+  std::lock_guard lock(mu_);
+  std::lock_guard rlock(record->mu_);
+  if (record->owner_ != owner || record->ended_) return false;
+  end_locked(*record, LeaveReason::bye);
+  return true;
+}
+
+ResumeOutcome ResumeRegistry::resume(const msg::Resume& request, std::uint64_t owner,
+                                     std::weak_ptr<Member> connection, util::TimePoint) {
+  std::optional<Ended> ended;
+  bool was_parked = false;
+  ResumeOutcome outcome = refusal(ResumeRefusal::expired, "no session " + request.session +
+                                                              " is waiting here: its window passed, it ended, or it never existed");
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = sessions_.find(request.session); it != sessions_.end()) {
+      auto record = it->second;  // end_locked may erase the map's reference
+      std::lock_guard rlock(record->mu_);
+      outcome = take_over_locked(*record, request, owner, std::move(connection), ended, was_parked);
+      if (auto* ok = std::get_if<ResumeAccepted>(&outcome)) ok->record = record;
+    }
+  }
+  if (ended) router_.leave(ended->room, ended->peer_id, ended->reason);
+  if (auto* ok = std::get_if<ResumeAccepted>(&outcome)) {
+    resumed_total_.inc();
+    if (was_parked) router_.set_status(ok->room, ok->peer_id, PeerStatus::resumed);
+  } else if (auto r = std::get<ResumeFailed>(outcome).reason) {
+    count_refusal(*r);
+  }
+  return outcome;
+}
+
+ResumeOutcome ResumeRegistry::take_over_locked(ResumeRecord& r, const msg::Resume& request, std::uint64_t owner,
+                                               std::weak_ptr<Member> connection, std::optional<Ended>& ended,
+                                               bool& was_parked) {
+  const auto hash = hash_secret(request.secret);
+  if (!same_hash(hash, r.secret_hash_)) {
+    for (const auto& old : r.old_hashes_) {
+      if (!same_hash(hash, old)) continue;
+      ended = end_locked(r, LeaveReason::disconnect);
+      return refusal(ResumeRefusal::replayed,
+                     "this secret was replaced by an earlier resume; the session has ended (join again)");
+    }
+    return refusal(ResumeRefusal::secret, "the secret does not match session " + request.session);
+  }
+  if (request.seq >= r.next_seq_) {
+    return ResumeFailed{ErrorCode::invalid_message, std::nullopt,
+                        "seq " + std::to_string(request.seq) + " was never sent (the last is " +
+                            std::to_string(r.next_seq_ - 1) + ")"};
+  }
+  if (request.seq + 1 < r.floor_locked()) {
+    ended = end_locked(r, LeaveReason::dropped);
+    return refusal(ResumeRefusal::lost, "messages after seq " + std::to_string(request.seq) +
+                                            " are no longer kept; the session has ended (join again)");
+  }
+  // The client has everything up to its seq; everything after it is written again.
+  while (!r.kept_.empty() && r.kept_.front().seq <= request.seq) {
+    r.kept_bytes_ -= r.kept_.front().frame->size();
+    r.kept_.pop_front();
+  }
+  replayed_total_.inc(r.next_seq_ - 1 - request.seq);
+  r.written_ = request.seq;
+  was_parked = r.owner_ == 0 && r.told_reconnecting_;
+  if (r.owner_ == 0) {
+    --parked_;
+    parked_gauge_.sub(1);
+  }
+  r.told_reconnecting_ = false;
+  r.owner_ = owner;
+  r.connection_ = std::move(connection);
+  r.rung_ = false;
+  // The secret rotates: the one just used is worthless from now on (and recognized if replayed).
+  ResumeTicket ticket{r.session_id_, util::random_hex(16), seconds(config_.window)};
+  r.old_hashes_.push_back(r.secret_hash_);
+  if (r.old_hashes_.size() > kOldSecrets) r.old_hashes_.erase(r.old_hashes_.begin());
+  r.secret_hash_ = hash_secret(ticket.secret);
+  return ResumeAccepted{nullptr, r.room_, r.peer_id_, std::move(ticket), r.received_};
+}
+
+void ResumeRegistry::end_overflowed(ResumeRecord& record, Event event) {
+  std::optional<Ended> ended;
+  std::shared_ptr<Member> wake;
+  {
+    std::lock_guard lock(mu_);
+    std::lock_guard rlock(record.mu_);
+    if (record.ended_) return;
+    if (record.owner_ == 0) ended_overflow_.inc();
+    ended = end_locked(record, LeaveReason::dropped);
+    if (record.owner_ != 0) wake = record.connection_.lock();
+  }
+  router_.leave(ended->room, ended->peer_id, ended->reason);
+  // The connection finds the session ended at its next call and closes (4000), as for a full send queue.
+  if (wake) wake->deliver(std::move(event));
+}
+
+std::optional<util::TimePoint> ResumeRegistry::expire(util::TimePoint now) {
+  std::vector<Ended> ended;
+  std::optional<util::TimePoint> next;
+  {
+    std::lock_guard lock(mu_);
+    while (!expiries_.empty() && expiries_.front().deadline <= now) {
+      Expiry e = std::move(expiries_.front());
+      expiries_.pop_front();
+      auto it = sessions_.find(e.session_id);
+      if (it == sessions_.end()) continue;
+      auto record = it->second;
+      std::lock_guard rlock(record->mu_);
+      // A session resumed (and maybe parked again) since this entry was made is not due.
+      if (record->owner_ != 0 || record->ended_ || record->park_generation_ != e.generation) continue;
+      ended.push_back(end_locked(*record, LeaveReason::timeout));
+      ended_timeout_.inc();
+    }
+    if (!expiries_.empty()) next = expiries_.front().deadline;
+  }
+  for (const auto& e : ended) router_.leave(e.room, e.peer_id, e.reason);
+  return next;
+}
+
+void ResumeRegistry::count_refusal(ResumeRefusal reason) {
+  refused_total_[static_cast<std::size_t>(reason)]->inc();
+}
+
+std::size_t ResumeRegistry::parked() const {
+  std::lock_guard lock(mu_);
+  return parked_;
+}
+
+std::size_t ResumeRegistry::size() const {
+  std::lock_guard lock(mu_);
+  return sessions_.size();
+}
+
+}  // namespace sb::signaling
