@@ -238,17 +238,27 @@ void Client::handle(const msg::Error& m) {
   finish(ExitCode::rejected, fmt::format("join rejected: {} ({})", m.message, code));
 }
 
-// The server is going away (docs/signaling-protocol.md, `drain`); its close follows. A session that can resume
-// moves now (with 100-300 ms of jitter, so a drained node's clients do not all arrive at once): through a load
-// balancer, the next connection reaches another node, and the session resumes there.
+// The server is going away (docs/signaling-protocol.md, `drain`); its close follows. A session lives on one node
+// and its node is going, so there is nothing to resume: leave now and connect again (a load balancer sends the
+// new connection to another node), then join afresh and negotiate the call again. 100-300 ms of jitter spread a
+// drained node's clients out.
 void Client::handle(const msg::Drain&) {
   emit("drain");
-  spdlog::info("the server is shutting down");
-  if (!ticket_ || !ws_) return;
-  ws_->abort();  // no close frame: the server keeps the session for the resume
-  ws_open_ = false;
-  set_state(State::reconnecting);
-  schedule_connect(std::chrono::milliseconds(util::random_uniform(100, 300)));
+  spdlog::info("the server is shutting down; reconnecting");
+  // Not from inside the connection's own read handler: abort() drops its handlers.
+  asio::post(io_, [this] {
+    if (state_ == State::leaving || state_ == State::done || !ws_) return;
+    end_peer();
+    ws_->abort();  // no handler runs for it any more; the next connect() replaces it
+    ws_open_ = false;
+    joined_ = false;
+    resuming_ = false;
+    ticket_.reset();
+    sent_.clear();
+    connect_attempt_ = 0;
+    set_state(State::connecting);
+    schedule_connect(std::chrono::milliseconds(util::random_uniform(100, 300)));
+  });
 }
 
 bool Client::from_current_peer(const std::string& from) const {

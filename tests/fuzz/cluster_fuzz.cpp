@@ -3,6 +3,7 @@
 // node, and whatever parses must encode back to something that parses to the same fields.
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <variant>
 
@@ -12,41 +13,53 @@ namespace {
 
 using namespace sb::cluster;
 
+// Each encoded message is kept in `wire` while the fields parsed from it, views into it, are compared.
 void check_bus(std::string_view input) {
   const auto m = parse_bus_message(input);
   if (!m) return;
   if (const auto* r = std::get_if<bus::Relay>(&*m)) {
-    const auto again = parse_bus_message(encode_relay(r->origin, r->room, r->from, r->to, r->type, r->frame));
+    const std::string wire = encode_relay(r->origin, r->room, r->from, r->to, r->type, r->frame);
+    const auto again = parse_bus_message(wire);
     const auto* r2 = again ? std::get_if<bus::Relay>(&*again) : nullptr;
     if (r2 == nullptr || r2->origin != r->origin || r2->room != r->room || r2->from != r->from || r2->to != r->to ||
         r2->type != r->type || r2->frame != r->frame) {
       __builtin_trap();
     }
   } else if (const auto* j = std::get_if<bus::Joined>(&*m)) {
-    const auto again = parse_bus_message(encode_joined(j->room, j->node, j->seq, j->peer));
+    const std::string wire = encode_joined(j->room, j->node, j->seq, j->peer);
+    const auto again = parse_bus_message(wire);
     const auto* j2 = again ? std::get_if<bus::Joined>(&*again) : nullptr;
     if (j2 == nullptr || j2->room != j->room || j2->node != j->node || j2->seq != j->seq || !(j2->peer == j->peer)) {
       __builtin_trap();
     }
   } else if (const auto* l = std::get_if<bus::Left>(&*m)) {
-    const auto again = parse_bus_message(encode_left(l->room, l->id, l->reason));
+    const std::string wire = encode_left(l->room, l->id, l->reason);
+    const auto again = parse_bus_message(wire);
     const auto* l2 = again ? std::get_if<bus::Left>(&*again) : nullptr;
     if (l2 == nullptr || l2->room != l->room || l2->id != l->id || l2->reason != l->reason) __builtin_trap();
   } else if (const auto* q = std::get_if<bus::WatchQuery>(&*m)) {
-    const auto again = parse_bus_message(encode_watch_query(q->origin, q->room, q->target));
+    const std::string wire = encode_watch_query(q->origin, q->room, q->target);
+    const auto again = parse_bus_message(wire);
     const auto* q2 = again ? std::get_if<bus::WatchQuery>(&*again) : nullptr;
     if (q2 == nullptr || q2->origin != q->origin || q2->room != q->room || q2->target != q->target) __builtin_trap();
   } else if (const auto* a = std::get_if<bus::Arrived>(&*m)) {
-    const auto again = parse_bus_message(encode_arrived(a->room, a->peer));
+    const std::string wire = encode_arrived(a->room, a->peer);
+    const auto again = parse_bus_message(wire);
     const auto* a2 = again ? std::get_if<bus::Arrived>(&*again) : nullptr;
     if (a2 == nullptr || a2->room != a->room || !(a2->peer == a->peer)) __builtin_trap();
+  } else if (const auto* st = std::get_if<bus::Status>(&*m)) {
+    const std::string wire = encode_status(st->room, st->id, st->status);
+    const auto again = parse_bus_message(wire);
+    const auto* st2 = again ? std::get_if<bus::Status>(&*again) : nullptr;
+    if (st2 == nullptr || st2->room != st->room || st2->id != st->id || st2->status != st->status) __builtin_trap();
   }
 }
 
 void check_record(std::string_view input) {
   const auto rec = parse_member_record("member-id", input);
   if (!rec) return;
-  const auto again = parse_member_record("member-id", encode_record(*rec));
+  const std::string wire = encode_record(*rec);
+  const auto again = parse_member_record("member-id", wire);
   if (!again || again->node != rec->node || again->seq != rec->seq || again->presence != rec->presence ||
       !(again->peer == rec->peer)) {
     __builtin_trap();
