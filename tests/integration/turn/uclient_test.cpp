@@ -69,7 +69,8 @@ UclientResult parse_uclient(std::optional<int> code, std::string output) {
 class TurnUclient : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!have_coturn_tools()) GTEST_SKIP() << "coturn's turnutils are not installed (Debian package coturn)";
+    // A missing dependency fails the suite: scripts/setup installs Debian's coturn, which brings turnutils.
+    ASSERT_TRUE(have_coturn_tools()) << "coturn's turnutils are not installed (Debian package coturn)";
     ServerOptions options;
     options.args = server_args(true);
     server_ = std::make_unique<ServerProcess>(options);
