@@ -307,11 +307,22 @@ TEST_P(StunIntegration, JoinedIceServersListTheStunServer) {
 }
 
 TEST_P(StunIntegration, CoturnNatDiscoveryCompletesMappingAndFilteringTests) {
-  const std::uint16_t p1 = free_udp_port("127.0.0.1");
-  std::uint16_t p2 = free_udp_port("127.0.0.2");
-  if (p2 == p1) p2 = free_udp_port("127.0.0.2");
-  auto server = start({"--stun-listen", "127.0.0.1:" + std::to_string(p1), "--stun-alt-address",
-                       "127.0.0.2:" + std::to_string(p2)});
+  // The alternate address needs ports known in advance. A port free for UDP when picked may be taken for TCP
+  // (the STUN listener binds both) by the time the server binds it: then pick again, a bounded number of times.
+  std::uint16_t p1 = 0, p2 = 0;
+  std::unique_ptr<ServerProcess> server;
+  for (int attempt = 0; !server; ++attempt) {
+    p1 = free_udp_port("127.0.0.1");
+    p2 = free_udp_port("127.0.0.2");
+    if (p2 == p1) continue;
+    try {
+      server = start({"--stun-listen", "127.0.0.1:" + std::to_string(p1), "--stun-alt-address",
+                      "127.0.0.2:" + std::to_string(p2)});
+    } catch (const std::exception& e) {
+      const bool port_taken = std::string(e.what()).find("Address already in use") != std::string::npos;
+      if (!port_taken || attempt >= 4) throw;
+    }
+  }
   const std::string local_port = std::to_string(free_udp_port("127.0.0.1"));
   const auto r = run_tool({"turnutils_natdiscovery", "-m", "-f", "-L", "127.0.0.1", "-l", local_port, "-p",
                            std::to_string(p1), "127.0.0.1"},

@@ -68,9 +68,9 @@ server_start() {
   lab_wait_port srv udp 3478 3 && SERVER_STUN=1
   return 0
 }
-# Runs a scenario that needs signalbox's STUN service, or marks it SKIPPED while STUN is not served.
+# Runs a scenario that needs signalbox's STUN service; it FAILs when STUN is not served.
 need_stun() { [ "$SERVER_STUN" = 1 ] && { "$@"; return; }
-  result_row "$SCEN_NAME" "$SCEN_NAT" SKIPPED "-" "-" "-" "pending: signalbox does not serve STUN on UDP 3478 yet"; }
+  result_row "$SCEN_NAME" "$SCEN_NAT" FAIL "-" "-" "-" "signalbox does not serve STUN on UDP 3478"; }
 server_stop() { [ -n "$SERVER_PID" ] && lab_stop "$SERVER_PID" 5; SERVER_PID=""; }
 # A counter from the server's /metrics (0 when absent), read inside its namespace.
 server_metric() {
@@ -251,13 +251,13 @@ run_ice_failure() {
   fi
 }
 
-# Runs scenario $1 if wanted: SKIPPED with a reason when a piece is missing.
+# Runs scenario $1 if wanted: FAIL with the reason when a piece is missing (a missing dependency is a failure).
 scen() {  # id name nat kind fn args...
   SCEN_ID=$1 SCEN_NAME=$2 SCEN_NAT=$3
   local kind=$4; shift 4
   want "$SCEN_ID" || return 0
   local why; why=$(scen_missing "$kind")
-  if [ -n "$why" ]; then result_row "$SCEN_NAME" "$SCEN_NAT" SKIPPED "-" "-" "-" "pending: $why"; return 0; fi
+  if [ -n "$why" ]; then result_row "$SCEN_NAME" "$SCEN_NAT" FAIL "-" "-" "-" "$why"; return 0; fi
   "$@"
 }
 # Is any scenario of a group wanted?
@@ -268,7 +268,7 @@ group_skip_without_server() {  # "id|name|nat" ...
   local r id name nat
   for r in "$@"; do
     IFS='|' read -r id name nat <<<"$r"
-    want "$id" && result_row "$name" "$nat" SKIPPED "-" "-" "-" "pending: signalbox not built ($SIGNALBOX_BIN)"
+    want "$id" && result_row "$name" "$nat" FAIL "-" "-" "-" "signalbox not built ($SIGNALBOX_BIN)"
   done
   return 0
 }
@@ -312,8 +312,8 @@ scenario_group_sym() {
     if ! server_start srv-turn turn notls; then
       result_row "4 symmetric NATs + TURN" "$nat" FAIL "-" "-" "-" "$SERVER_ERR"
     elif ! server_has_turn; then
-      want s4 && result_row "4 symmetric NATs + TURN (native)" "$nat" SKIPPED "-" "-" "-" "pending: signalbox has no TURN yet (Allocate not challenged)"
-      want s4b && result_row "4 symmetric NATs + TURN (Chromium)" "$nat" SKIPPED "-" "-" "-" "pending: signalbox has no TURN yet"
+      want s4 && result_row "4 symmetric NATs + TURN (native)" "$nat" FAIL "-" "-" "-" "signalbox's TURN did not challenge an Allocate"
+      want s4b && result_row "4 symmetric NATs + TURN (Chromium)" "$nat" FAIL "-" "-" "-" "signalbox's TURN did not challenge an Allocate"
     else
       scen s4 "4 symmetric NATs + TURN (native)" "$nat" native run_call native a1 b1 relay
       scen s4b "4 symmetric NATs + TURN (Chromium)" "$nat" browser run_call browser a1 b1 relay
@@ -347,8 +347,8 @@ scenario_group_udpblock() {
     result_row "5 UDP blocked" "$nat_t" FAIL "-" "-" "-" "$SERVER_ERR"; lab_down; LAB_TCP_PORTS=""; return
   fi
   if ! server_has_turn; then
-    want s5t && result_row "$n5t" "$nat_t" SKIPPED "-" "-" "-" "pending: signalbox has no TURN yet"
-    want s5sb && result_row "$n5sb" "$nat_s" SKIPPED "-" "-" "-" "pending: signalbox has no TURN yet"
+    want s5t && result_row "$n5t" "$nat_t" FAIL "-" "-" "-" "signalbox's TURN did not challenge an Allocate"
+    want s5sb && result_row "$n5sb" "$nat_s" FAIL "-" "-" "-" "signalbox's TURN did not challenge an Allocate"
   else
     # Site b's only way out is a relay over TCP: the pair on b's side must be local relay.
     scen s5t "$n5t" "$nat_t" native run_call native a1 b1 relay-b
@@ -360,7 +360,7 @@ scenario_group_udpblock() {
         # libnice cannot use TURN over TLS: the native doctor must say its calls fail, the page that they relay.
         doctor_scenarios 5s b1 "5 UDP blocked, only TLS 5349 open|$nat_s|$n5s|$n5sb|udp-blocked-tls-only|udp-blocked-relay"
       else
-        result_row "$n5sb" "$nat_s" SKIPPED "-" "-" "-" "pending: signalbox does not listen on TLS 5349"
+        result_row "$n5sb" "$nat_s" FAIL "-" "-" "-" "signalbox does not listen on TLS 5349"
       fi
     fi
   fi
