@@ -51,7 +51,7 @@ server_start() {
   if [ "$2" = turn ]; then
     # The default peer policy: peers' public addresses here are documentation ranges, which the relay allows
     # by default, and a relay-to-relay pair (both relayed addresses are the server's own) is handed from one
-    # allocation to the other inside the server (issue 10). No --allow-peer.
+    # allocation to the other inside the server (issue 10). The peer policy is not widened.
     server_has_option turn-relay-address && args+=(--turn-relay-address "$LAB_SERVER_IP")
   fi
   if [ "$3" = tls ]; then
