@@ -2,9 +2,6 @@
 // codes of the error paths (docs/native-client.md). Every wait is bounded; every process is killed by PID.
 // Native ↔ Chromium (the web client page) is tests/browser/native.test.mjs.
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <csignal>
 #include <memory>
@@ -12,6 +9,7 @@
 
 #include "client/client_process.hpp"
 #include "common/host_address.hpp"
+#include "common/ports.hpp"
 #include "common/server_process.hpp"
 
 namespace sb::itest {
@@ -29,8 +27,6 @@ constexpr int kExitNoDevice = 6;
 // Frames a client must decode before the media checks pass. Small: on a loaded 2-core machine the
 // encoders run at a few frames a second.
 constexpr std::uint64_t kMinFrames = 15;
-
-std::string client_bin() { return SIGNALBOX_CLIENT_BIN; }
 
 // Small, cheap media: the point is that frames flow, not their quality.
 std::vector<std::string> client_args(const std::string& url, const std::string& room, const std::string& name,
@@ -72,9 +68,9 @@ class ClientTest : public ::testing::Test {
 std::unique_ptr<ServerProcess> ClientTest::server_;
 
 TEST_F(ClientTest, MediaAndDataChannelBothWaysThenByeOnSignal) {
-  ClientProcess a(client_bin(), client_args(url(), "native-call", "alice"));
+  Process a(client_process(client_args(url(), "native-call", "alice")));
   ASSERT_TRUE(a.wait_line("event state waiting-for-peer", 10s)) << a.output();
-  ClientProcess b(client_bin(), client_args(url(), "native-call", "bob"));
+  Process b(client_process(client_args(url(), "native-call", "bob")));
 
   // The newcomer (bob) offers; alice answers.
   ASSERT_TRUE(b.wait_line("event local-description offer", 15s)) << b.output();
@@ -93,56 +89,34 @@ TEST_F(ClientTest, MediaAndDataChannelBothWaysThenByeOnSignal) {
 
   // SIGTERM: bye, teardown, exit 0; the peer hears `peer-left ... bye`.
   a.signal(SIGTERM);
-  EXPECT_EQ(a.wait_exit(10s), std::optional<int>(kExitOk)) << a.output();
+  EXPECT_EQ(a.wait_code(10s), std::optional<int>(kExitOk)) << a.output();
   EXPECT_TRUE(b.wait_until([](const std::string& l) { return l.starts_with("event peer-left") && l.ends_with(" bye"); },
                            5s))
       << b.output();
   b.signal(SIGINT);
-  EXPECT_EQ(b.wait_exit(10s), std::optional<int>(kExitOk)) << b.output();
+  EXPECT_EQ(b.wait_code(10s), std::optional<int>(kExitOk)) << b.output();
 }
 
 TEST_F(ClientTest, FullRoomExitsWithRoomFullCode) {
   std::vector<std::string> no_media{"--video", "none", "--audio", "none"};
-  ClientProcess a(client_bin(), client_args(url(), "full-room", "a", no_media));
+  Process a(client_process(client_args(url(), "full-room", "a", no_media)));
   ASSERT_TRUE(a.wait_line("event joined", 10s)) << a.output();
-  ClientProcess b(client_bin(), client_args(url(), "full-room", "b", no_media));
+  Process b(client_process(client_args(url(), "full-room", "b", no_media)));
   ASSERT_TRUE(b.wait_line("event joined", 10s)) << b.output();
 
-  ClientProcess c(client_bin(), client_args(url(), "full-room", "c", no_media));
-  EXPECT_EQ(c.wait_exit(10s), std::optional<int>(kExitRoomFull)) << c.output();
+  Process c(client_process(client_args(url(), "full-room", "c", no_media)));
+  EXPECT_EQ(c.wait_code(10s), std::optional<int>(kExitRoomFull)) << c.output();
   EXPECT_TRUE(c.wait_line("event error room-full", 1s)) << c.output();
 }
-
-// A bound socket that never listens: connecting to it is refused at once, and no one else can take the port.
-class RefusingPort {
- public:
-  RefusingPort() {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    if (fd_ < 0 || bind(fd_, reinterpret_cast<sockaddr*>(&a), len) != 0 ||
-        getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len) != 0)
-      throw std::runtime_error("cannot reserve a port");
-    port_ = ntohs(a.sin_port);
-  }
-  ~RefusingPort() { close(fd_); }
-  std::uint16_t port() const { return port_; }
-
- private:
-  int fd_ = -1;
-  std::uint16_t port_ = 0;
-};
 
 TEST(ClientErrors, UnreachableServerExitsAfterRetriesWithBackoff) {
   RefusingPort port;
   std::string url = "ws://127.0.0.1:" + std::to_string(port.port()) + "/ws";
   auto started = std::chrono::steady_clock::now();
-  ClientProcess c(client_bin(), client_args(url, "nobody", "c",
-                                            {"--connect-retries", "3", "--backoff-initial", "0.1", "--backoff-max",
-                                             "0.2", "--connect-timeout", "2"}));
-  EXPECT_EQ(c.wait_exit(10s), std::optional<int>(kExitServerUnreachable)) << c.output();
+  Process c(client_process(client_args(url, "nobody", "c",
+                                       {"--connect-retries", "3", "--backoff-initial", "0.1", "--backoff-max", "0.2",
+                                        "--connect-timeout", "2"})));
+  EXPECT_EQ(c.wait_code(10s), std::optional<int>(kExitServerUnreachable)) << c.output();
   auto took = std::chrono::steady_clock::now() - started;
   // Three retries after 0.1, 0.2, 0.2 s of backoff: at least 0.5 s, and well under the bound.
   EXPECT_GE(took, 500ms);
@@ -150,15 +124,15 @@ TEST(ClientErrors, UnreachableServerExitsAfterRetriesWithBackoff) {
 }
 
 TEST(ClientErrors, BadOptionsExitWithCode2) {
-  ClientProcess c(client_bin(), {"--video", "camera-that-is-not-a-kind"});
-  EXPECT_EQ(c.wait_exit(10s), std::optional<int>(kExitBadOptions)) << c.output();
-  ClientProcess d(client_bin(), {"--server", "http://example.com/"});
-  EXPECT_EQ(d.wait_exit(10s), std::optional<int>(kExitBadOptions)) << d.output();
+  Process c(client_process({"--video", "camera-that-is-not-a-kind"}));
+  EXPECT_EQ(c.wait_code(10s), std::optional<int>(kExitBadOptions)) << c.output();
+  Process d(client_process({"--server", "http://example.com/"}));
+  EXPECT_EQ(d.wait_code(10s), std::optional<int>(kExitBadOptions)) << d.output();
 }
 
 TEST(ClientErrors, MissingCameraExitsWithNoDeviceCode) {
-  ClientProcess c(client_bin(), {"--video", "v4l2:/dev/signalbox-test-no-such-camera", "--audio", "none"});
-  EXPECT_EQ(c.wait_exit(10s), std::optional<int>(kExitNoDevice)) << c.output();
+  Process c(client_process({"--video", "v4l2:/dev/signalbox-test-no-such-camera", "--audio", "none"}));
+  EXPECT_EQ(c.wait_code(10s), std::optional<int>(kExitNoDevice)) << c.output();
 }
 
 // Both clients allowed relay candidates only, through signalbox's own TURN relay (credentials from
@@ -173,9 +147,9 @@ TEST(ClientRelay, RelayOnlyCallThroughSignalboxTurn) {
   ServerProcess server(o);
   std::string url = "ws://127.0.0.1:" + std::to_string(server.port()) + "/ws";
   std::vector<std::string> relay{"--relay-only", "--loopback", "on", "--stats"};
-  ClientProcess a(client_bin(), client_args(url, "relay-call", "a", relay));
+  Process a(client_process(client_args(url, "relay-call", "a", relay)));
   ASSERT_TRUE(a.wait_line("event joined", 10s)) << a.output();
-  ClientProcess b(client_bin(), client_args(url, "relay-call", "b", relay));
+  Process b(client_process(client_args(url, "relay-call", "b", relay)));
 
   auto relayed = [](const std::string& l) { return l.starts_with("event stats ") && l.find(" pair=relay/relay ") != std::string::npos; };
   auto enough = [](const std::string& l) { return decoded_at_least(l, kMinFrames); };
@@ -185,8 +159,8 @@ TEST(ClientRelay, RelayOnlyCallThroughSignalboxTurn) {
   EXPECT_TRUE(b.wait_until(relayed, 5s)) << b.output();
   a.signal(SIGTERM);
   b.signal(SIGTERM);
-  EXPECT_EQ(a.wait_exit(10s), std::optional<int>(kExitOk)) << a.output();
-  EXPECT_EQ(b.wait_exit(10s), std::optional<int>(kExitOk)) << b.output();
+  EXPECT_EQ(a.wait_code(10s), std::optional<int>(kExitOk)) << a.output();
+  EXPECT_EQ(b.wait_code(10s), std::optional<int>(kExitOk)) << b.output();
 }
 
 }  // namespace

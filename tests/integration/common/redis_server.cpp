@@ -1,32 +1,24 @@
 #include "common/redis_server.hpp"
 
-#include <arpa/inet.h>
 #include <hiredis/hiredis.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <csignal>
 #include <stdexcept>
 
+#include "common/ports.hpp"
+
 namespace sb::itest {
 namespace {
 
-// A port nobody listens on right now (the kernel's pick for a socket bound to port 0).
-std::uint16_t free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) throw std::runtime_error("socket() failed");
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
-    ::close(fd);
-    throw std::runtime_error("bind() to a free port failed");
-  }
-  ::close(fd);
-  return ntohs(a.sin_port);
+ServerOptions redis_options(std::uint16_t port) {
+  ServerOptions o;
+  o.binary = "/usr/bin/redis-server";
+  o.args = {"--port", std::to_string(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+            "--logfile", "", "--protected-mode", "yes", "--loglevel", "notice"};
+  o.ready_marker = "Ready to accept connections";
+  o.ready_timeout = std::chrono::milliseconds(10000);
+  o.stop_timeout = std::chrono::milliseconds(5000);
+  return o;
 }
 
 std::string reply_text(const redisReply* r) {
@@ -45,29 +37,15 @@ std::string reply_text(const redisReply* r) {
 }  // namespace
 
 RedisServer::RedisServer() {
-  for (int attempt = 0;; ++attempt) {
-    port_ = free_port();
-    try {
-      start();
-      return;
-    } catch (const std::exception&) {
-      if (attempt == 4) throw;  // another process took the port meanwhile, five times: give up
-    }
-  }
+  process_ = start_on_free_ports(1, {"127.0.0.1"}, [this](const std::vector<std::uint16_t>& ports) {
+    port_ = ports[0];
+    return redis_options(port_);
+  });
 }
 
 RedisServer::~RedisServer() = default;
 
-void RedisServer::start() {
-  ServerOptions o;
-  o.binary = "/usr/bin/redis-server";
-  o.args = {"--port", std::to_string(port_), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-            "--logfile", "", "--protected-mode", "yes", "--loglevel", "notice"};
-  o.ready_marker = "Ready to accept connections";
-  o.ready_timeout = std::chrono::milliseconds(10000);
-  o.stop_timeout = std::chrono::milliseconds(5000);
-  process_ = std::make_unique<ServerProcess>(std::move(o));
-}
+void RedisServer::start() { process_ = std::make_unique<ServerProcess>(redis_options(port_)); }
 
 void RedisServer::kill() {
   if (!process_) return;

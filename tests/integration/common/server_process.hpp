@@ -4,22 +4,21 @@
 // stdout, `listening <proto> <host>:<port>` (e.g. `listening http 127.0.0.1:43567`), then `ready`.
 // SIGTERM makes it close every connection and exit 0.
 //
-// The child gets PR_SET_PDEATHSIG(SIGKILL), so a crashing test never leaves a server behind. Note that the
-// signal follows the *thread* that started the child: start servers from the test's main thread.
+// Built on Process (common/process.hpp): start servers from the test's main thread. A server that must bind
+// ports named in advance is started with start_on_free_ports (common/ports.hpp).
 #pragma once
 
 #include <sys/types.h>
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <utility>
 #include <vector>
+
+#include "common/process.hpp"
 
 namespace sb::itest {
 
@@ -35,14 +34,6 @@ struct Listener {
 
 // Parses `listening <proto> <host>:<port>`; nullopt for any other line.
 std::optional<Listener> parse_listening_line(std::string_view line);
-
-struct ExitStatus {
-  bool exited = false;  // true: normal exit with `code`; false: killed by `signal`
-  int code = -1;
-  int signal = 0;
-  std::string describe() const;
-  bool clean() const { return exited && code == 0; }
-};
 
 struct ServerOptions {
   std::string binary = signalbox_path();
@@ -64,42 +55,31 @@ class ServerProcess {
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;
 
-  pid_t pid() const { return pid_; }
+  pid_t pid() const { return process_.pid(); }
   const std::vector<Listener>& listeners() const { return listeners_; }
   // The first listener with this proto; throws when there is none.
   const Listener& listener(std::string_view proto = "http") const;
   std::uint16_t port(std::string_view proto = "http") const { return listener(proto).port; }
 
   // Sends SIGTERM, waits up to stop_timeout, then SIGKILLs. Returns how the process ended.
-  ExitStatus stop();
+  ExitStatus stop() { return process_.stop(options_.stop_timeout); }
   // Sends a signal without waiting (e.g. SIGSTOP in a test).
-  void signal(int sig) const;
+  void signal(int sig) const { process_.signal(sig); }
   // Waits for the process to end by itself; nullopt on timeout.
-  std::optional<ExitStatus> wait_exit(std::chrono::milliseconds timeout);
-  bool running();
+  std::optional<ExitStatus> wait_exit(std::chrono::milliseconds timeout) { return process_.wait_exit(timeout); }
+  bool running() { return process_.running(); }
 
   // Everything the process wrote so far (stdout and stderr interleaved by line), for failure messages.
-  std::string output() const;
+  std::string output() const { return process_.output(); }
   // Resident set size from /proc/<pid>/status in KiB, or -1.
   long rss_kib() const;
 
  private:
-  void spawn();
-  void reader_loop(int out_fd, int err_fd);
   void wait_ready();
-  std::optional<ExitStatus> try_reap();
 
   ServerOptions options_;
-  pid_t pid_ = -1;
-  std::optional<ExitStatus> exit_status_;
+  Process process_;
   std::vector<Listener> listeners_;
-
-  mutable std::mutex mu_;  // guards the fields below; written by reader_
-  std::condition_variable cv_;
-  std::string output_;
-  std::vector<std::string> stdout_lines_;
-  bool eof_ = false;
-  std::thread reader_;
 };
 
 }  // namespace sb::itest

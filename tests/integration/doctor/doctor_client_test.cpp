@@ -4,13 +4,14 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
-#include "child.hpp"
 #include "client_process.hpp"
 #include "common/http_get.hpp"
+#include "common/ports.hpp"
 #include "common/server_process.hpp"
 
 namespace sb::itest {
@@ -28,9 +29,9 @@ struct DoctorRun {
 // Runs the doctor to its end (it exits by itself; 60 s bound) and parses stdout as the JSON report.
 DoctorRun run_doctor(std::vector<std::string> args) {
   args.insert(args.begin(), "--doctor");
-  ClientProcess client(SIGNALBOX_CLIENT_BIN, args);
+  Process client(client_process(args));
   DoctorRun r;
-  r.exit_code = client.wait_exit(60s).value_or(-1);
+  r.exit_code = client.wait_code(60s).value_or(-1);
   r.out = client.output();
   // With --doctor-json, stdout is one line: the report.
   if (auto line = client.wait_until([](const std::string& l) { return l.starts_with("{"); }, 1s)) {
@@ -40,22 +41,22 @@ DoctorRun run_doctor(std::vector<std::string> args) {
 }
 
 // The loopback server: STUN with RFC 5780 (127.0.0.1 / 127.0.0.2), TURN over UDP, TCP and TLS.
-ServerOptions loopback_server(std::vector<std::string> extra) {
-  const std::uint16_t p1 = free_udp_port();
-  std::uint16_t p2 = free_udp_port();
-  if (p2 == p1) p2 = free_udp_port();
-  ServerOptions o;
-  o.args = {"--listen", "127.0.0.1:0", "--stun-listen", "127.0.0.1:" + std::to_string(p1), "--stun-alt-address",
-            "127.0.0.2:" + std::to_string(p2), "--self-signed", "--stun-tls-listen", "127.0.0.1:0", "--doctor-reports",
-            "--log-level", "warn"};
-  o.args.insert(o.args.end(), extra.begin(), extra.end());
-  return o;
+std::unique_ptr<ServerProcess> loopback_server(const std::vector<std::string>& extra) {
+  return start_on_free_ports(2, {"127.0.0.1", "127.0.0.2"}, [&](const std::vector<std::uint16_t>& p) {
+    ServerOptions o;
+    o.args = {"--listen", "127.0.0.1:0", "--stun-listen", "127.0.0.1:" + std::to_string(p[0]), "--stun-alt-address",
+              "127.0.0.2:" + std::to_string(p[1]), "--self-signed", "--stun-tls-listen", "127.0.0.1:0",
+              "--doctor-reports", "--log-level", "warn"};
+    o.args.insert(o.args.end(), extra.begin(), extra.end());
+    return o;
+  });
 }
 
 std::string wss(const ServerProcess& s) { return "wss://127.0.0.1:" + std::to_string(s.port("https")) + "/ws"; }
 
 TEST(DoctorClient, EveryCheckResolvesAgainstALoopbackServer) {
-  ServerProcess server(loopback_server({}));
+  auto s = loopback_server({});
+  const ServerProcess& server = *s;
   const auto r = run_doctor({"--server", wss(server), "--insecure", "--doctor-json"});
   ASSERT_EQ(r.exit_code, 0) << r.out;
   ASSERT_TRUE(r.report.is_object()) << r.out;
@@ -94,7 +95,8 @@ TEST(DoctorClient, EveryCheckResolvesAgainstALoopbackServer) {
 // The data test follows the relay's peer policy: where it may send to this device's address, the data goes
 // from the relay's port to the device's own socket (the path of a call with a peer outside).
 TEST(DoctorClient, MediaThroughTheRelayFollowsThePeerPolicy) {
-  ServerProcess server(loopback_server({"--allow-peer", "127.0.0.1/32"}));
+  auto s = loopback_server({"--allow-peer", "127.0.0.1/32"});
+  const ServerProcess& server = *s;
   const auto r = run_doctor({"--server", wss(server), "--insecure", "--doctor-json", "--doctor-no-send"});
   ASSERT_EQ(r.exit_code, 0) << r.out;
   const json& m = r.report["facts"]["media"];
@@ -111,7 +113,8 @@ TEST(DoctorClient, MediaThroughTheRelayFollowsThePeerPolicy) {
 }
 
 TEST(DoctorClient, UnreachableServerIsToldAndExitsNine) {
-  const auto r = run_doctor({"--server", "ws://127.0.0.1:" + std::to_string(free_udp_port()) + "/ws",
+  RefusingPort port;
+  const auto r = run_doctor({"--server", "ws://127.0.0.1:" + std::to_string(port.port()) + "/ws",
                              "--connect-timeout", "2"});
   EXPECT_EQ(r.exit_code, 9) << r.out;
   EXPECT_NE(r.out.find("This device cannot reach the signalbox server, so calls cannot start."), std::string::npos) << r.out;

@@ -8,8 +8,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "child.hpp"
 #include "common/http_get.hpp"
+#include "common/ports.hpp"
 #include "common/server_process.hpp"
 #include "turn_probe.hpp"
 
@@ -117,14 +117,16 @@ TEST(DoctorServer, RateLimitedPerSourceWith429) {
 }
 
 TEST(DoctorServer, Rfc5780AddressesWhenTheServerHasAnAlternate) {
-  const std::uint16_t p1 = free_udp_port();
-  std::uint16_t p2 = free_udp_port();
-  if (p2 == p1) p2 = free_udp_port();
-  ServerOptions o;
-  o.args = {"--listen", "127.0.0.1:0", "--stun-listen", "127.0.0.1:" + std::to_string(p1), "--stun-alt-address",
-            "127.0.0.2:" + std::to_string(p2), "--log-level", "warn"};
-  ServerProcess server(o);
-  const json offer = get_json(server, "/doctor/config");
+  std::uint16_t p1 = 0, p2 = 0;
+  auto server = start_on_free_ports(2, {"127.0.0.1", "127.0.0.2"}, [&](const std::vector<std::uint16_t>& ports) {
+    p1 = ports[0];
+    p2 = ports[1];
+    ServerOptions o;
+    o.args = {"--listen", "127.0.0.1:0", "--stun-listen", "127.0.0.1:" + std::to_string(p1), "--stun-alt-address",
+              "127.0.0.2:" + std::to_string(p2), "--log-level", "warn"};
+    return o;
+  });
+  const json offer = get_json(*server, "/doctor/config");
   const std::string a = std::to_string(p1), b = std::to_string(p2);
   EXPECT_EQ(offer["rfc5780"], json::array({"stun:127.0.0.1:" + a, "stun:127.0.0.1:" + b, "stun:127.0.0.2:" + a,
                                            "stun:127.0.0.2:" + b}));

@@ -17,6 +17,8 @@
 
 #include "common/http_get.hpp"
 #include "common/json_util.hpp"
+#include "common/ports.hpp"
+#include "common/process.hpp"
 #include "common/server_process.hpp"
 #include "common/ws_client.hpp"
 #include "stun/attr_address.hpp"
@@ -24,7 +26,6 @@
 #include "stun/integrity.hpp"
 #include "stun/message.hpp"
 #include "unit/stun/rfc5769_vectors.hpp"
-#include "tool.hpp"
 
 namespace sb::itest {
 namespace {
@@ -114,12 +115,15 @@ struct Mode {
 
 class StunIntegration : public ::testing::TestWithParam<Mode> {
  protected:
-  std::unique_ptr<ServerProcess> start(std::vector<std::string> args) {
+  ServerOptions options(std::vector<std::string> args) const {
     ServerOptions o;
     o.args = {"--listen", "127.0.0.1:0"};
     o.args.insert(o.args.end(), args.begin(), args.end());
     o.args.insert(o.args.end(), GetParam().extra_args.begin(), GetParam().extra_args.end());
-    return std::make_unique<ServerProcess>(o);
+    return o;
+  }
+  std::unique_ptr<ServerProcess> start(std::vector<std::string> args) const {
+    return std::make_unique<ServerProcess>(options(std::move(args)));
   }
   static TransportAddress address_of(const ServerProcess& s, const std::string& proto, const std::string& host) {
     for (const auto& l : s.listeners()) {
@@ -155,10 +159,11 @@ TEST_P(StunIntegration, UdpBindingReturnsTheExactMappedAddressOverIPv4AndIPv6) {
 TEST_P(StunIntegration, CoturnStunClientGetsItsReflexiveAddress) {
   auto server = start({"--stun-listen", "127.0.0.1:0"});
   const auto port = std::to_string(server->port("stun-udp"));
-  const auto r = run_tool({"turnutils_stunclient", "-p", port, "127.0.0.1"}, 10s);
-  ASSERT_FALSE(r.timed_out) << r.output;
-  EXPECT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_NE(r.output.find("UDP reflexive addr: 127.0.0.1:"), std::string::npos) << r.output;
+  Process tool({"turnutils_stunclient", "-p", port, "127.0.0.1"});
+  const auto code = tool.wait_code(10s);
+  ASSERT_TRUE(code.has_value()) << "timed out\n" << tool.output();
+  EXPECT_EQ(*code, 0) << tool.output();
+  EXPECT_NE(tool.output().find("UDP reflexive addr: 127.0.0.1:"), std::string::npos) << tool.output();
 }
 
 TEST_P(StunIntegration, TcpFramingPipeliningAndMalformedFrameClosesOnlyThatConnection) {
@@ -307,33 +312,26 @@ TEST_P(StunIntegration, JoinedIceServersListTheStunServer) {
 }
 
 TEST_P(StunIntegration, CoturnNatDiscoveryCompletesMappingAndFilteringTests) {
-  // The alternate address needs ports known in advance. A port free for UDP when picked may be taken for TCP
-  // (the STUN listener binds both) by the time the server binds it: then pick again, a bounded number of times.
+  // The alternate address needs ports known in advance (free on both addresses, for UDP and TCP).
   std::uint16_t p1 = 0, p2 = 0;
-  std::unique_ptr<ServerProcess> server;
-  for (int attempt = 0; !server; ++attempt) {
-    p1 = free_udp_port("127.0.0.1");
-    p2 = free_udp_port("127.0.0.2");
-    if (p2 == p1) continue;
-    try {
-      server = start({"--stun-listen", "127.0.0.1:" + std::to_string(p1), "--stun-alt-address",
-                      "127.0.0.2:" + std::to_string(p2)});
-    } catch (const std::exception& e) {
-      const bool port_taken = std::string(e.what()).find("Address already in use") != std::string::npos;
-      if (!port_taken || attempt >= 4) throw;
-    }
-  }
-  const std::string local_port = std::to_string(free_udp_port("127.0.0.1"));
-  const auto r = run_tool({"turnutils_natdiscovery", "-m", "-f", "-L", "127.0.0.1", "-l", local_port, "-p",
-                           std::to_string(p1), "127.0.0.1"},
-                          20s);
-  ASSERT_FALSE(r.timed_out) << r.output << server->output();
-  EXPECT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_NE(r.output.find("UDP reflexive addr: 127.0.0.1:" + local_port), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("Other addr: : 127.0.0.2:" + std::to_string(p2)), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("Response origin: : 127.0.0.2:" + std::to_string(p2)), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("NAT with Endpoint Independent Mapping!"), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("NAT with Endpoint Independent Filtering!"), std::string::npos) << r.output;
+  auto server = start_on_free_ports(2, {"127.0.0.1", "127.0.0.2"}, [&](const std::vector<std::uint16_t>& ports) {
+    p1 = ports[0];
+    p2 = ports[1];
+    return options({"--stun-listen", "127.0.0.1:" + std::to_string(p1), "--stun-alt-address",
+                    "127.0.0.2:" + std::to_string(p2)});
+  });
+  const std::string local_port = std::to_string(free_port());
+  Process tool({"turnutils_natdiscovery", "-m", "-f", "-L", "127.0.0.1", "-l", local_port, "-p", std::to_string(p1),
+                "127.0.0.1"});
+  const auto code = tool.wait_code(20s);
+  const std::string out = tool.output();
+  ASSERT_TRUE(code.has_value()) << "timed out\n" << out << server->output();
+  EXPECT_EQ(*code, 0) << out;
+  EXPECT_NE(out.find("UDP reflexive addr: 127.0.0.1:" + local_port), std::string::npos) << out;
+  EXPECT_NE(out.find("Other addr: : 127.0.0.2:" + std::to_string(p2)), std::string::npos) << out;
+  EXPECT_NE(out.find("Response origin: : 127.0.0.2:" + std::to_string(p2)), std::string::npos) << out;
+  EXPECT_NE(out.find("NAT with Endpoint Independent Mapping!"), std::string::npos) << out;
+  EXPECT_NE(out.find("NAT with Endpoint Independent Filtering!"), std::string::npos) << out;
 }
 
 INSTANTIATE_TEST_SUITE_P(FrontEnds, StunIntegration,

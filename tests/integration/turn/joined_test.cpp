@@ -14,7 +14,6 @@
 #include <string>
 #include <vector>
 
-#include "child.hpp"
 #include "common/json_util.hpp"
 #include "common/server_process.hpp"
 #include "common/ws_client.hpp"
@@ -88,13 +87,13 @@ TEST(TurnJoined, IceServersNameTheBoundPortsAndTheirCredentialsAllocate) {
 }
 
 TEST(TurnJoined, SecondServerOnTheSamePortRefusesToStart) {
-  const std::string port = std::to_string(free_udp_port());
-  const std::vector<std::string> args = {"--listen",          "127.0.0.1:0", "--stun-listen",
-                                         "127.0.0.1:" + port, "--log-level", "warn"};
-  ServerProcess first(with_args(args));
+  // The first binds a port of the kernel's choice; the second asks for that very port.
+  ServerProcess first(with_args({"--listen", "127.0.0.1:0", "--stun-listen", "127.0.0.1:0", "--log-level", "warn"}));
+  const std::string port = port_of(first, "stun-udp");
   std::string error;
   try {
-    ServerProcess second(with_args(args));
+    ServerProcess second(
+        with_args({"--listen", "127.0.0.1:0", "--stun-listen", "127.0.0.1:" + port, "--log-level", "warn"}));
     ADD_FAILURE() << "a second signalbox started on port " << port << "\n" << second.output();
   } catch (const std::runtime_error& e) {
     error = e.what();

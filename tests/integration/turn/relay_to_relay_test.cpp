@@ -16,7 +16,7 @@
 #include <thread>
 #include <vector>
 
-#include "child.hpp"
+#include "common/process.hpp"
 #include "common/host_address.hpp"
 #include "common/http_get.hpp"
 #include "common/json_util.hpp"
@@ -220,8 +220,8 @@ TEST(TurnRelayToRelay, CoturnUclientClientToClient) {
                                      "-u", kUser, "-w", kPassword, "-p", std::to_string(s.port(c.port))};
     argv.insert(argv.end(), c.flags.begin(), c.flags.end());
     argv.push_back("127.0.0.1");
-    Child uclient(argv);
-    const auto code = uclient.wait(40s);
+    Process uclient(argv);
+    const auto code = uclient.wait_code(40s);
     ASSERT_TRUE(code.has_value()) << uclient.output();
     EXPECT_EQ(*code, 0) << uclient.output();
     EXPECT_NE(uclient.output().find("Total lost packets 0 (0.000000%)"), std::string::npos) << uclient.output();

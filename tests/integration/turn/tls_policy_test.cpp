@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "child.hpp"
+#include "common/process.hpp"
 #include "common/server_process.hpp"
 
 namespace sb::itest {
@@ -23,8 +23,8 @@ using namespace std::chrono_literals;
 bool handshakes(std::uint16_t port, std::vector<std::string> flags, std::string* out = nullptr) {
   std::vector<std::string> argv = {"openssl", "s_client", "-connect", "127.0.0.1:" + std::to_string(port), "-brief"};
   argv.insert(argv.end(), flags.begin(), flags.end());
-  Child c(argv);
-  const auto code = c.wait(15s);
+  Process c(argv);
+  const auto code = c.wait_code(15s);
   if (out) *out = c.output();
   return code && *code == 0 && c.output().find("CONNECTION ESTABLISHED") != std::string::npos;
 }
@@ -67,9 +67,9 @@ TEST(TlsPolicy, RsaCertificateFromFilesAndStunTlsWithoutTurn) {
   const auto dir = std::filesystem::temp_directory_path() / ("sb-tls-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   const std::string cert = (dir / "cert.pem").string(), key = (dir / "key.pem").string();
-  Child gen({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+  Process gen({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
              "-keyout", key, "-out", cert});
-  ASSERT_EQ(gen.wait(60s), 0) << gen.output();
+  ASSERT_EQ(gen.wait_code(60s), 0) << gen.output();
   auto args = base_args();
   args.insert(args.end(), {"--tls-cert", cert, "--tls-key", key});
   {

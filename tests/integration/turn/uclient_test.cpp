@@ -11,7 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "child.hpp"
+#include "common/ports.hpp"
+#include "common/process.hpp"
 #include "common/host_address.hpp"
 #include "common/http_get.hpp"
 #include "common/json_util.hpp"
@@ -74,8 +75,8 @@ class TurnUclient : public ::testing::Test {
     ServerOptions options;
     options.args = server_args(true);
     server_ = std::make_unique<ServerProcess>(options);
-    peer_port_ = free_udp_port();
-    peer_ = std::make_unique<Child>(std::vector<std::string>{"turnutils_peer", "-L", "127.0.0.1", "-p",
+    peer_port_ = free_port();
+    peer_ = std::make_unique<Process>(std::vector<std::string>{"turnutils_peer", "-L", "127.0.0.1", "-p",
                                                               std::to_string(peer_port_)});
   }
 
@@ -85,8 +86,8 @@ class TurnUclient : public ::testing::Test {
                                      "-e", "127.0.0.1", "-r", std::to_string(peer_port_), "-p", std::to_string(port)};
     argv.insert(argv.end(), flags.begin(), flags.end());
     argv.push_back("127.0.0.1");
-    Child c(argv);
-    auto code = c.wait(40s);
+    Process c(argv);
+    auto code = c.wait_code(40s);
     return parse_uclient(code, c.output());
   }
 
@@ -121,7 +122,7 @@ class TurnUclient : public ::testing::Test {
   }
 
   std::unique_ptr<ServerProcess> server_;
-  std::unique_ptr<Child> peer_;
+  std::unique_ptr<Process> peer_;
   std::uint16_t peer_port_ = 0;
 };
 
