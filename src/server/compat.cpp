@@ -23,13 +23,16 @@ struct Shared {
   signaling::ayame::Config ayame;
   signaling::peerjs::Metrics peerjs_metrics;
   signaling::ayame::Metrics ayame_metrics;
+  signaling::peerjs::Attachments peerjs_attachments;
   signaling::peerjs::Context peerjs_ctx;
   signaling::ayame::Context ayame_ctx;
 
   Shared(const CompatConfig& c, net::ServerState& s, metrics::Registry& registry)
       : peerjs_metrics(signaling::peerjs::Metrics::make(registry)),
         ayame_metrics(signaling::ayame::Metrics::make(registry)),
-        peerjs_ctx{peerjs, *s.router, *s.counters, *s.clock, s.session_config.rate, peerjs_metrics},
+        peerjs_attachments(*s.router),
+        peerjs_ctx{peerjs,         *s.router,         *s.counters, *s.clock, s.session_config.rate,
+                   peerjs_metrics, peerjs_attachments},
         ayame_ctx{ayame,        *s.router, *s.ice_servers, *s.counters, *s.clock, s.session_config.rate,
                   ayame_metrics} {
     peerjs.key = c.peerjs_key;
