@@ -3,6 +3,7 @@
 #include <chrono>
 #include <memory>
 
+#include "server/compat_auth.hpp"
 #include "signaling/ayame/session.hpp"
 #include "signaling/peerjs/session.hpp"
 #include "util/random.hpp"
@@ -82,7 +83,7 @@ std::optional<net::HttpResponse> peerjs_http(const Shared& shared, const std::st
 }  // namespace
 
 void install_compat(const CompatConfig& c, net::ServerState& state, HttpRoutes& routes,
-                    metrics::Registry& registry) {
+                    metrics::Registry& registry, std::shared_ptr<net::AccessControl> access) {
   if (c.peerjs_path.empty() && c.ayame_path.empty()) return;
   auto shared = std::make_shared<Shared>(c, state, registry);
   if (!c.peerjs_path.empty()) {
@@ -101,8 +102,10 @@ void install_compat(const CompatConfig& c, net::ServerState& state, HttpRoutes& 
   if (!c.ayame_path.empty()) {
     state.ws_endpoints.push_back(
         {c.ayame_path,
-         [shared](const net::WsUpgrade&, signaling::PeerLink& link, std::weak_ptr<signaling::Member> member) {
-           return std::make_unique<signaling::ayame::Session>(shared->ayame_ctx, link, std::move(member));
+         [shared, access = access && access->webhook() ? access : nullptr](
+             const net::WsUpgrade& up, signaling::PeerLink& link, std::weak_ptr<signaling::Member> member) {
+           return std::make_unique<signaling::ayame::Session>(
+               shared->ayame_ctx, link, std::move(member), access ? make_ayame_authn(access, up) : nullptr);
          }});
   }
 }
