@@ -109,10 +109,10 @@ App::App(const Config& config)
     // The doctor's TURN credentials are TURN credentials too: only for a bearer token that allows TURN.
     doctor_sources_->may_use_turn = [access](const net::HttpRequest& r) { return access->bearer_allows_turn(r); };
   }
-  state_ = make_state(config_, routes_, routers.router, ice_servers_, clock_, metrics_->registry(), std::move(access));
+  state_ = make_state(config_, routes_, routers.router, ice_servers_, clock_, metrics_->registry(), access);
   state_->tls = tls_;
   state_->pool = &pool_;
-  install_compat(config_.compat, *state_, *routes_, metrics_->registry());
+  install_compat(config_.compat, *state_, *routes_, metrics_->registry(), std::move(access));
   // Parked sessions end when their resume window passes; the timer runs on the main context.
   resume_timer_ = std::make_shared<net::WakeTimer>(
       ioc_, [resume = state_->resume](util::TimePoint now) { return resume->expire(now); });

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <memory>
 
+#include "server/compat_auth.hpp"
 #include "signaling/ayame/session.hpp"
 #include "signaling/peerjs/session.hpp"
 #include "util/random.hpp"
@@ -23,13 +24,16 @@ struct Shared {
   signaling::ayame::Config ayame;
   signaling::peerjs::Metrics peerjs_metrics;
   signaling::ayame::Metrics ayame_metrics;
+  signaling::peerjs::Attachments peerjs_attachments;
   signaling::peerjs::Context peerjs_ctx;
   signaling::ayame::Context ayame_ctx;
 
   Shared(const CompatConfig& c, net::ServerState& s, metrics::Registry& registry)
       : peerjs_metrics(signaling::peerjs::Metrics::make(registry)),
         ayame_metrics(signaling::ayame::Metrics::make(registry)),
-        peerjs_ctx{peerjs, *s.router, *s.counters, *s.clock, s.session_config.rate, peerjs_metrics},
+        peerjs_attachments(*s.router),
+        peerjs_ctx{peerjs,         *s.router,         *s.counters, *s.clock, s.session_config.rate,
+                   peerjs_metrics, peerjs_attachments},
         ayame_ctx{ayame,        *s.router, *s.ice_servers, *s.counters, *s.clock, s.session_config.rate,
                   ayame_metrics} {
     peerjs.key = c.peerjs_key;
@@ -79,7 +83,7 @@ std::optional<net::HttpResponse> peerjs_http(const Shared& shared, const std::st
 }  // namespace
 
 void install_compat(const CompatConfig& c, net::ServerState& state, HttpRoutes& routes,
-                    metrics::Registry& registry) {
+                    metrics::Registry& registry, std::shared_ptr<net::AccessControl> access) {
   if (c.peerjs_path.empty() && c.ayame_path.empty()) return;
   auto shared = std::make_shared<Shared>(c, state, registry);
   if (!c.peerjs_path.empty()) {
@@ -98,8 +102,10 @@ void install_compat(const CompatConfig& c, net::ServerState& state, HttpRoutes& 
   if (!c.ayame_path.empty()) {
     state.ws_endpoints.push_back(
         {c.ayame_path,
-         [shared](const net::WsUpgrade&, signaling::PeerLink& link, std::weak_ptr<signaling::Member> member) {
-           return std::make_unique<signaling::ayame::Session>(shared->ayame_ctx, link, std::move(member));
+         [shared, access = access && access->webhook() ? access : nullptr](
+             const net::WsUpgrade& up, signaling::PeerLink& link, std::weak_ptr<signaling::Member> member) {
+           return std::make_unique<signaling::ayame::Session>(
+               shared->ayame_ctx, link, std::move(member), access ? make_ayame_authn(access, up) : nullptr);
          }});
   }
 }

@@ -142,16 +142,25 @@ void validate_compat(std::ostringstream& errs, const CompatConfig& c) {
   if (c.ayame_pong_timeout_s <= c.ayame_ping_interval_s) errs << "--ayame-pong-timeout must be longer than --ayame-ping-interval\n";
 }
 
-// PeerJS and Ayame clients carry no join token, and their sessions do not consult access control (Ayame's
-// accept would hand out TURN credentials): with --auth on they would be a way around it, so a server with
-// access control does not serve them (docs/auth.md, docs/compatibility.md).
+// PeerJS and Ayame clients carry no join token: where access control needs one (--auth jwt, jwt+webhook) they
+// would be a way around it (Ayame's accept hands out TURN credentials), so such a server does not serve them.
+// Ayame's register goes to the auth webhook, in Ayame's field names, so --auth webhook serves Ayame; PeerJS
+// has nothing to send a webhook before its OPEN (docs/auth.md, docs/compatibility.md).
 void validate_compat_access(std::ostringstream& errs, const CompatConfig& c, const AuthConfig& a) {
-  if (effective_auth_mode(a) == auth::Mode::none) return;
-  for (const auto& [option, path] : {std::pair{"peerjs-path", &c.peerjs_path}, std::pair{"ayame-path", &c.ayame_path}}) {
-    if (path->empty()) continue;
-    errs << "--" << option << " is not served with access control on (--auth " << auth::to_string(effective_auth_mode(a))
-         << "): PeerJS and Ayame clients send no join token, so they would bypass it; run them on a server with "
-            "--auth none (docs/compatibility.md)\n";
+  const auth::Mode mode = effective_auth_mode(a);
+  if (mode == auth::Mode::none) return;
+  const auto mode_name = auth::to_string(mode);
+  if (!c.peerjs_path.empty()) {
+    errs << "--peerjs-path is not served with access control on (--auth " << mode_name
+         << "): PeerJS clients send no join token, so they would bypass it; run them on a server with --auth "
+            "none "
+            "(docs/compatibility.md)\n";
+  }
+  if (!c.ayame_path.empty() && mode != auth::Mode::webhook) {
+    errs << "--ayame-path is not served with access control on (--auth " << mode_name
+         << "): Ayame clients send no join token, so they would bypass it; run them with --auth webhook "
+            "(their "
+            "register goes to the webhook) or --auth none (docs/compatibility.md)\n";
   }
 }
 

@@ -42,7 +42,7 @@ class WireSession {
   // resumed a session; it stays true after a bye), a server with --auth applies its pre-admission limits: a
   // deadline, a smaller frame limit, and one message at a time: no frame is read while deciding() (a join
   // waits for its answer). The defaults are those of a protocol that access control does not gate (PeerJS,
-  // Ayame: a server with --auth refuses to serve them, docs/auth.md): admitted from the start, never deciding.
+  // Ayame without the auth webhook, docs/auth.md): admitted from the start, never deciding.
   virtual bool admitted() const { return true; }
   virtual bool deciding() const { return false; }
   // The pre-admission deadline passed: refuse the client (auth-timeout) and close.

@@ -1,9 +1,10 @@
 // PeerJS on signalbox with a client nobody here wrote: peerjs 1.5.5 from npm (its own dist/peerjs.min.js) in
 // plain pages served by signalbox, pointed at it with host, port and path, and with only signalbox's STUN in
 // config.iceServers. Data both ways with the default serialization and with json, a media call decoding
-// video both ways, ID-TAKEN for an id in use, EXPIRE for a peer that never comes. All of it twice: on one
-// signalbox, and with the two pages on different nodes of a cluster (issue 13: two nodes sharing a throwaway
-// redis-server), where the id in use is on the other node.
+// video both ways, ID-TAKEN for an id in use, EXPIRE for a peer that never comes, and disconnect() then
+// reconnect() with the same id and token. All of it twice: on one signalbox, and with the two pages on
+// different nodes of a cluster (issue 13: two nodes sharing a throwaway redis-server), where the id in use is
+// on the other node.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { launchBrowser } from './lib/browser.mjs';
@@ -130,6 +131,21 @@ for (const [where, start] of [['one server', oneServer], ['two cluster nodes', t
         'peer-unavailable');
       const errors = await alice.page.evaluate(() => window.pjs.state.errors.filter((e) => e.type === 'peer-unavailable'));
       assert.match(errors[0].message, /nobody-here/);
+    });
+
+    test('disconnect() then reconnect(): the same id and token are reachable again', async () => {
+      // Whether the server has seen the old socket close (a fresh OPEN) or not (a re-attach), alice is back.
+      assert.deepStrictEqual(await alice.page.evaluate(() => window.pjs.reconnect()),
+        { disconnected: false, destroyed: false });
+      const opened = await bob.page.evaluate(() => window.pjs.state.opened.length);
+      await bob.page.evaluate(() => window.pjs.connect('alice', 'json'));
+      await waitFor(bob.page, (n) => window.pjs.state.opened.length > n, opened, 'bob connected to alice again');
+      const n = await bob.page.evaluate(() => window.pjs.sendAll('json', 'after reconnect'));
+      assert.ok(n >= 1);
+      await waitFor(alice.page, () => window.pjs.state.received.some((r) => r.data === 'after reconnect'), null,
+        'alice got data after reconnecting');
+      const errors = await alice.page.evaluate(() => window.pjs.state.errors.map((e) => e.type));
+      assert.ok(!errors.includes('unavailable-id'), `alice's reconnect was refused: ${errors}`);
     });
   });
 }

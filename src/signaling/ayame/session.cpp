@@ -39,8 +39,13 @@ Metrics Metrics::make(metrics::Registry& r) {
   return m;
 }
 
-Session::Session(const Context& ctx, PeerLink& link, std::weak_ptr<Member> member)
-    : ctx_(ctx), link_(link), member_(std::move(member)), limiter_(ctx.rate, ctx.clock.now()) {
+Session::Session(const Context& ctx, PeerLink& link, std::weak_ptr<Member> member,
+                 std::unique_ptr<Authn> authn)
+    : ctx_(ctx),
+      link_(link),
+      member_(std::move(member)),
+      limiter_(ctx.rate, ctx.clock.now()),
+      authn_(std::move(authn)) {
   const auto now = ctx_.clock.now();
   next_ping_ = now + ctx_.config.ping_interval;
   pong_deadline_ = now + ctx_.config.pong_timeout;
@@ -102,10 +107,25 @@ void Session::handle(msg::Register& m) {
   standalone_ = m.standalone;
   connection_id_ = new_connection_id(ctx_.clock);
   room_ = std::string(kRoomPrefix) + m.room_id;
-  state_ = State::registering;
   // The client id is shown as the member's name; Ayame uses the connection id when the client gave none.
-  PeerInfo self{connection_id_, m.client_id.empty() ? connection_id_ : std::move(m.client_id)};
-  ctx_.router.join(JoinRequest{room_, std::move(self), 2, true}, member_);
+  client_id_ = m.client_id.empty() ? connection_id_ : std::move(m.client_id);
+  if (!authn_) return join();
+  state_ = State::authorizing;
+  if (!authn_->ask(m, client_id_, connection_id_, member_)) {
+    // Too many registers wait for the webhook: Ayame's answer to a webhook it could not ask.
+    reject("InternalServerError");
+    close(close_code::normal, "");
+  }
+}
+
+void Session::join() {
+  state_ = State::registering;
+  ctx_.router.join(JoinRequest{room_, PeerInfo{connection_id_, client_id_}, 2, true}, member_);
+}
+
+void Session::on_admission_deadline() {
+  if (authn_) authn_->on_deadline();
+  close(close_code::policy_violation, "auth-timeout");
 }
 
 void Session::handle(const msg::Pong&) {
@@ -138,13 +158,30 @@ void Session::fail(Failure f) {
 void Session::on(event::Admitted& e) {
   if (state_ != State::registering || e.id != connection_id_) return;
   state_ = State::registered;
+  accepted_ = true;
+  if (authn_) authn_->on_admitted();
   const bool exist = !e.peers.empty();
   if (exist) other_ = e.peers.front().id;
-  send(msg::Accept{connection_id_, std::nullopt, ctx_.ice_servers.ice_servers_for({connection_id_, connection_id_}), exist});
+  auto ice = granted_ice_servers_ ? std::move(*granted_ice_servers_)
+                                  : ctx_.ice_servers.ice_servers_for({connection_id_, connection_id_});
+  send(msg::Accept{connection_id_, std::move(authz_metadata_), std::move(ice), exist});
   ctx_.router.announce_joined(room_, connection_id_);
 }
 
+void Session::on(event::Granted& e) {
+  if (state_ != State::authorizing || e.id != connection_id_) return;
+  granted_ice_servers_ = std::move(e.grant.ice_servers);
+  if (!e.grant.meta.empty()) authz_metadata_ = std::move(e.grant.meta);
+  join();
+}
+
 void Session::on(event::Refused& e) {
+  if (state_ == State::authorizing && e.id == connection_id_) {
+    // The webhook's answer: its reason, or Ayame's InternalServerError when it could not decide.
+    state_ = State::idle;
+    reject(std::move(e.message));
+    return close(close_code::normal, "");
+  }
   if (state_ != State::registering || e.id != connection_id_) return;
   state_ = State::idle;  // nothing to leave
   if (e.code == ErrorCode::room_full) ctx_.metrics.rejected_full->inc();

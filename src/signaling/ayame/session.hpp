@@ -53,9 +53,27 @@ struct Context {
 
 inline constexpr std::string_view kRoomPrefix = "ayame/";
 
+// Asks the auth webhook about a `register`, in Ayame's field names (docs/compatibility.md, "Auth"). One per
+// connection, on a server with `--auth webhook`; called on the connection's executor.
+class Authn {
+ public:
+  virtual ~Authn() = default;
+  // Starts the call. Its answer reaches `member` as event::Granted (accept: the grant's ice_servers and, in
+  // `meta`, Ayame's authzMetadata) or event::Refused (reject, with the reason as the message), with id =
+  // `connection_id`. false: the call could not start (too many in flight); nothing will come.
+  virtual bool ask(const msg::Register& r, std::string_view client_id, std::string_view connection_id,
+                   std::weak_ptr<Member> member) = 0;
+  // The connection is in a room, or gone: it no longer waits for admission.
+  virtual void on_admitted() = 0;
+  // It was not admitted within the deadline.
+  virtual void on_deadline() = 0;
+};
+
 class Session final : public WireSession {
  public:
-  Session(const Context& ctx, PeerLink& link, std::weak_ptr<Member> member);
+  // `authn`: the auth webhook decides each register (nullptr: every register is accepted, room allowing).
+  Session(const Context& ctx, PeerLink& link, std::weak_ptr<Member> member,
+          std::unique_ptr<Authn> authn = nullptr);
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
   ~Session() override;
@@ -68,16 +86,24 @@ class Session final : public WireSession {
   std::optional<util::TimePoint> next_deadline() const override;
   void on_timer(util::TimePoint now) override;
 
+  // With the auth webhook: not admitted until accepted, and deciding while the webhook is asked (the server's
+  // pre-admission limits apply, docs/auth.md).
+  bool admitted() const override { return !authn_ || accepted_; }
+  bool deciding() const override { return state_ == State::authorizing; }
+  void on_admission_deadline() override;
+
   const std::string& connection_id() const { return connection_id_; }
 
  private:
-  // idle → registering (join sent) → registered (accept sent) → closed. Every failure closes.
-  enum class State : std::uint8_t { idle, registering, registered, closed };
+  // idle → [authorizing (webhook asked) →] registering (join sent) → registered (accept sent) → closed.
+  // Every failure closes.
+  enum class State : std::uint8_t { idle, authorizing, registering, registered, closed };
 
   void handle(msg::Register& m);
   void handle(const msg::Pong& m);
   void handle(const msg::Forward& m, std::string_view frame);
   void handle(const msg::Connected& m);
+  void join();
   void fail(Failure f);
 
   void on(event::Admitted& e);
@@ -87,8 +113,7 @@ class Session final : public WireSession {
   void on(event::Relay& e);
   void on(event::Undeliverable& e);
   void on(event::Drain& e);
-  // Only a Gatekeeper sends Granted, and this protocol has none (access control does not gate it).
-  void on(event::Granted&) {}
+  void on(event::Granted& e);
   // Ayame has no word for a peer whose connection dropped and may resume: its peers hear only the leave.
   void on(event::StatusChanged&) {}
 
@@ -106,6 +131,11 @@ class Session final : public WireSession {
   std::string room_;           // "ayame/<roomId>" from register on
   std::string connection_id_;  // a ULID, from register on
   std::string other_;          // the other member's connection id, once known
+  std::string client_id_;      // the register's clientId, else the connection id
+  std::unique_ptr<Authn> authn_;
+  bool accepted_ = false;
+  std::optional<std::string> authz_metadata_;                  // the webhook's, for `accept`
+  std::optional<std::vector<IceServer>> granted_ice_servers_;  // the webhook's, replacing the server's
   util::TimePoint next_ping_;
   util::TimePoint pong_deadline_;
 };

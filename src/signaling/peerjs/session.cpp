@@ -52,10 +52,21 @@ void Session::on_open() {
   if (p.key != ctx_.config.key) return refuse(error_frame(ErrorText::invalid_key));
   room_ = std::string(kRoomPrefix) + p.key;
   id_ = std::move(p.id);
-  token_ = std::move(p.token);
-  in_room_ = true;
+  hold_ = std::make_shared<Attachments::Hold>();
+  hold_->token = std::move(p.token);
+  hold_->member = member_;
   // No presence: a room of thousands announces nobody, and PeerJS has no such messages.
-  ctx_.router.join(JoinRequest{room_, PeerInfo{id_, ""}, ctx_.config.concurrent_limit, false}, member_);
+  switch (ctx_.attachments.join(JoinRequest{room_, PeerInfo{id_, ""}, ctx_.config.concurrent_limit, false},
+                                hold_, member_)) {
+    case Attachments::Outcome::id_taken:
+      return refuse(serialize(msg::IdTaken{}));
+    case Attachments::Outcome::taken_over:
+      reattached_ = true;
+      break;
+    case Attachments::Outcome::joined:
+      break;
+  }
+  in_room_ = true;
 }
 
 Session::~Session() {
@@ -63,7 +74,7 @@ Session::~Session() {
 }
 
 void Session::on_text(std::string_view frame) {
-  if (state_ == State::closed) return;
+  if (state_ == State::closed || replaced_now()) return;
   ctx_.counters.messages_received_total.fetch_add(1, std::memory_order_relaxed);
   switch (limiter_.on_message(ctx_.clock.now())) {
     case RateLimiter::Verdict::allow:
@@ -84,7 +95,7 @@ void Session::on_text(std::string_view frame) {
 }
 
 void Session::on_event(Event& event) {
-  if (state_ == State::closed) return;
+  if (state_ == State::closed || replaced_now()) return;
   std::visit([this](auto& e) { on(e); }, event);
 }
 
@@ -101,7 +112,7 @@ std::optional<util::TimePoint> Session::next_deadline() const {
 }
 
 void Session::on_timer(util::TimePoint now) {
-  if (state_ != State::open) return;
+  if (state_ != State::open || replaced_now()) return;
   // peer closes a client whose last HEARTBEAT is alive_timeout old; any frame counts here.
   if (now >= last_heartbeat_ + ctx_.config.alive_timeout) return close(close_code::normal, "alive timeout");
   for (const auto& target : pending_.expire(now)) send_expire(target);
@@ -160,7 +171,9 @@ void Session::send_expire(const std::string& target) {
 void Session::on(event::Admitted& e) {
   if (state_ != State::joining || e.id != id_) return;
   state_ = State::open;
-  link_.send(shared(serialize(msg::Open{})));
+  ctx_.attachments.admitted(room_, id_, hold_);
+  // A re-attached connection gets no OPEN: peer 1.0.x only switches the id's socket over.
+  if (!reattached_) link_.send(shared(serialize(msg::Open{})));
   // Watchers of this id learn now, after our OPEN, that it is here.
   ctx_.router.announce_joined(room_, id_);
   auto early = std::move(early_);
@@ -188,7 +201,8 @@ void Session::on(event::PeerJoined& e) {
 void Session::on(event::PeerLeft&) {}  // never sent without presence
 
 void Session::on(event::Relay& e) {
-  if (state_ == State::open) link_.send(std::move(e.frame));
+  // A re-attached id was known before its join was answered: what reaches it then is for this connection.
+  if (state_ == State::open || reattached_) link_.send(std::move(e.frame));
 }
 
 void Session::on(event::Undeliverable& e) {
@@ -200,6 +214,13 @@ void Session::on(event::Undeliverable& e) {
 
 void Session::on(event::Drain&) {
   close(close_code::going_away, "server going away");
+}
+
+bool Session::replaced_now() {
+  if (!hold_ || !hold_->replaced.load(std::memory_order_acquire)) return false;
+  in_room_ = false;  // the id and its room membership are the new connection's
+  close(close_code::normal, "re-attached on another connection");
+  return true;
 }
 
 void Session::refuse(std::string frame) {
@@ -217,7 +238,7 @@ void Session::close(std::uint16_t code, std::string_view reason) {
 void Session::leave_room(LeaveReason reason) {
   if (!in_room_) return;
   in_room_ = false;
-  ctx_.router.leave(room_, id_, reason);  // also drops this member's watches
+  ctx_.attachments.leave(room_, id_, hold_, reason);  // also drops this member's watches
 }
 
 }  // namespace sb::signaling::peerjs

@@ -5,7 +5,8 @@
 //
 // Every id of a key lives in the router room `peerjs/<key>`, without presence (PeerJS announces nobody),
 // whose capacity is the concurrent limit. Relays to an id that is not connected wait in this session
-// (PendingRelays) until the router says the id joined, or until they expire.
+// (PendingRelays) until the router says the id joined, or until they expire. Joins and leaves go through the
+// node's Attachments (attach.hpp), which hands an id over to a connection that re-attaches with its token.
 #pragma once
 
 #include <array>
@@ -18,6 +19,7 @@
 
 #include "signaling/counters.hpp"
 #include "signaling/peer_link.hpp"
+#include "signaling/peerjs/attach.hpp"
 #include "signaling/peerjs/pending.hpp"
 #include "signaling/peerjs/protocol.hpp"
 #include "signaling/rate_limiter.hpp"
@@ -55,6 +57,7 @@ struct Context {
   const util::Clock& clock;
   const RateLimitConfig& rate;  // the same per-connection limit as protocol v1's
   const Metrics& metrics;
+  Attachments& attachments;  // the ids of this node's PeerJS sessions, for re-attaching
 };
 
 inline constexpr std::string_view kRoomPrefix = "peerjs/";
@@ -101,6 +104,8 @@ class Session final : public WireSession {
   // PeerJS has no word for a peer whose connection dropped and may resume: its peers hear only the leave.
   void on(event::StatusChanged&) {}
 
+  // Another connection re-attached with this id and token: closes without leaving (the id is its now).
+  bool replaced_now();
   void refuse(std::string frame);  // sends `frame`, then closes
   void close(std::uint16_t code, std::string_view reason);
   void leave_room(LeaveReason reason);
@@ -112,7 +117,8 @@ class Session final : public WireSession {
   State state_ = State::joining;
   std::string room_;   // "peerjs/<key>"
   std::string id_;     // client-chosen
-  std::string token_;  // for re-attaching (kept only as long as the connection)
+  std::shared_ptr<Attachments::Hold> hold_;  // the token, for re-attaching (kept as long as the connection)
+  bool reattached_ = false;                  // took the id over: no OPEN, as on peer
   std::string query_;  // the WebSocket request's query, read in on_open
   bool in_room_ = false;
   std::vector<std::string> early_;  // frames before OPEN

@@ -195,7 +195,6 @@ export const scenarios = [
   },
   {
     name: 'a second connection with the same id and token takes the id over without OPEN',
-    notYet: { signalbox: 're-attach needs the router to hand an id over (docs/compatibility.md)' },
     async run(t) {
       const a1 = withId(await open(t, 'alice', { token: 'secret' }), 'alice');
       const a2 = withId(connect(t, 'alice', { token: 'secret' }), 'alice');
@@ -272,7 +271,6 @@ export const scenarios = [
 // Scenarios that need their own server options.
 export const limitScenario = {
   name: 'over the concurrent limit: ERROR and a close; taking over an id is still allowed',
-  notYet: { signalbox: 're-attach needs the router to hand an id over (docs/compatibility.md)' },
   options: { ...BASE_OPTIONS, concurrent_limit: 2 },
   async run(t) {
     const a = await open(t, 'alice', { token: 's' });

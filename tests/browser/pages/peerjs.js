@@ -93,6 +93,12 @@
       }
       return out;
     },
+    // What an app does after a network drop: leave the server and come back with the same id and token.
+    reconnect() {
+      peer.disconnect();
+      peer.reconnect();
+      return { disconnected: peer.disconnected, destroyed: peer.destroyed };
+    },
     destroy() {
       if (peer) peer.destroy();
     },

@@ -25,10 +25,10 @@ class AyameSessionTest : public ::testing::Test {
     std::size_t read = 0;  // frames already looked at
   };
 
-  Client& connect() {
+  Client& connect(std::unique_ptr<Authn> authn = nullptr) {
     clients_.push_back(std::make_unique<Client>());
     Client& c = *clients_.back();
-    c.session = std::make_unique<Session>(ctx_, c.link, c.member);
+    c.session = std::make_unique<Session>(ctx_, c.link, c.member, std::move(authn));
     return c;
   }
   void text(Client& c, std::string_view frame) {
@@ -190,6 +190,106 @@ TEST_F(AyameSessionTest, FailuresCloseTheConnection) {
   EXPECT_EQ(d.link.close_code(), 1000);
   EXPECT_EQ(metrics_.failures[static_cast<std::size_t>(Failure::invalid_json)]->value(), 1u);
   EXPECT_EQ(metrics_.failures[static_cast<std::size_t>(Failure::registration_incomplete)]->value(), 1u);
+}
+
+// Records what a register would send to the webhook; the test answers as the webhook would.
+class FakeAuthn final : public Authn {
+ public:
+  struct Asked {
+    std::string room_id, client_id, connection_id;
+    std::optional<std::string> signaling_key, authn_metadata;
+    std::weak_ptr<Member> member;
+  };
+  explicit FakeAuthn(std::vector<Asked>& asked, bool accept_calls = true)
+      : asked_(asked), accept_calls_(accept_calls) {}
+  bool ask(const msg::Register& r, std::string_view client_id, std::string_view connection_id,
+           std::weak_ptr<Member> member) override {
+    if (!accept_calls_) return false;
+    asked_.push_back({r.room_id, std::string(client_id), std::string(connection_id), r.signaling_key,
+                      r.authn_metadata, std::move(member)});
+    return true;
+  }
+  void on_admitted() override { ++admitted; }
+  void on_deadline() override {}
+  int admitted = 0;
+
+ private:
+  std::vector<Asked>& asked_;
+  bool accept_calls_;
+};
+
+class AyameAuthnTest : public AyameSessionTest {
+ protected:
+  Client& connect_authn(bool accept_calls = true) {
+    return connect(std::make_unique<FakeAuthn>(asked_, accept_calls));
+  }
+  void answer(const Event& e) {
+    ASSERT_FALSE(asked_.empty());
+    if (auto m = asked_.back().member.lock()) m->deliver(e);
+    pump();
+  }
+  std::vector<FakeAuthn::Asked> asked_;
+};
+
+TEST_F(AyameAuthnTest, TheWebhookIsAskedFirstAndItsGrantShapesTheAccept) {
+  auto& a = connect_authn();
+  EXPECT_FALSE(a.session->admitted());
+  a.session->on_text(
+      R"({"type":"register","roomId":"r","clientId":"c","signalingKey":"k","authnMetadata":{"x":1}})");
+  pump();
+  ASSERT_EQ(asked_.size(), 1u);
+  EXPECT_EQ(asked_[0].room_id, "r");
+  EXPECT_EQ(asked_[0].client_id, "c");
+  EXPECT_EQ(asked_[0].signaling_key, "k");
+  EXPECT_EQ(asked_[0].authn_metadata, R"({"x":1})");
+  EXPECT_TRUE(a.session->deciding());
+  EXPECT_TRUE(a.link.frames().empty()) << "nothing before the webhook's answer";
+  EXPECT_EQ(router_.peer_count(), 0u);
+  Grant g;
+  g.meta = R"({"plan":"pro"})";
+  g.ice_servers = std::vector<IceServer>{IceServer{{"turn:192.0.2.9:3478"}, "u", "p"}};
+  answer(event::Granted{asked_[0].connection_id, g});
+  ASSERT_EQ(a.link.frames().size(), 1u);
+  auto got = parse_server_message(a.link.frames()[0], Limits{});
+  ASSERT_TRUE(got);
+  const auto& accept = std::get<msg::Accept>(*got);
+  EXPECT_EQ(accept.connection_id, asked_[0].connection_id);
+  EXPECT_EQ(accept.authz_metadata, R"({"plan":"pro"})");
+  ASSERT_TRUE(accept.ice_servers);
+  EXPECT_EQ(accept.ice_servers->at(0).urls, std::vector<std::string>{"turn:192.0.2.9:3478"});
+  EXPECT_TRUE(a.session->admitted());
+  EXPECT_FALSE(a.session->deciding());
+  EXPECT_EQ(router_.peer_count(), 1u);
+}
+
+TEST_F(AyameAuthnTest, ARefusalIsARejectWithItsReasonAndAClose) {
+  auto& a = connect_authn();
+  a.session->on_text(R"({"type":"register","roomId":"r"})");
+  pump();
+  ASSERT_EQ(asked_.size(), 1u);
+  EXPECT_EQ(asked_[0].client_id, asked_[0].connection_id)
+      << "Ayame's client id defaults to the connection id";
+  answer(event::Refused{asked_[0].connection_id, ErrorCode::auth_denied, "NotAllowed"});
+  EXPECT_EQ(a.link.frames(), std::vector<std::string>{R"({"type":"reject","reason":"NotAllowed"})"});
+  EXPECT_EQ(a.link.close_code(), 1000);
+  EXPECT_EQ(router_.peer_count(), 0u);
+}
+
+TEST_F(AyameAuthnTest, AWebhookThatCannotBeAskedIsInternalServerError) {
+  auto& a = connect_authn(false);
+  a.session->on_text(R"({"type":"register","roomId":"r"})");
+  EXPECT_EQ(a.link.frames(), std::vector<std::string>{R"({"type":"reject","reason":"InternalServerError"})"});
+  EXPECT_EQ(a.link.close_code(), 1000);
+}
+
+TEST_F(AyameAuthnTest, FramesBeforeTheAnswerEndTheConnectionAsBeforeAccept) {
+  auto& a = connect_authn();
+  a.session->on_text(R"({"type":"register","roomId":"r"})");
+  a.session->on_text(kOffer);
+  EXPECT_EQ(a.link.close_code(), 1000);
+  answer(event::Granted{asked_[0].connection_id, Grant{}});
+  EXPECT_TRUE(a.link.frames().empty());
+  EXPECT_EQ(router_.peer_count(), 0u);
 }
 
 }  // namespace

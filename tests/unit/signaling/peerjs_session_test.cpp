@@ -65,7 +65,8 @@ class PeerjsSessionTest : public ::testing::Test {
   RateLimitConfig rate_{};
   metrics::Registry registry_;
   Metrics metrics_ = Metrics::make(registry_);
-  Context ctx_{config_, router_, counters_, clock_, rate_, metrics_};
+  Attachments attachments_{router_};
+  Context ctx_{config_, router_, counters_, clock_, rate_, metrics_, attachments_};
   std::vector<std::unique_ptr<Client>> clients_;
 };
 
@@ -183,6 +184,61 @@ TEST_F(PeerjsSessionTest, LeaveWithoutDstReleasesTheIdAndCloses) {
   EXPECT_EQ(a.link.close_code(), 1000);
   auto& again = connect("alice", "other-token");
   EXPECT_EQ(received(again), std::vector<std::string>{kOpen});
+}
+
+TEST_F(PeerjsSessionTest, ReattachWithTheSameTokenTakesTheIdOverWithoutOpen) {
+  auto& old = connect("alice", "secret");
+  auto& b = connect("bob");
+  received(old);
+  received(b);
+  auto& again = connect("alice", "secret");
+  EXPECT_TRUE(received(again).empty()) << "peer 1.0.x sends no OPEN to a re-attached socket";
+  EXPECT_EQ(again.link.close_code(), 0);
+  EXPECT_EQ(old.link.close_code(), 1000);
+  EXPECT_EQ(router_.peer_count(), 2u);
+  EXPECT_EQ(attachments_.size(), 2u);
+  text(b, R"({"type":"OFFER","dst":"alice","payload":1})");
+  EXPECT_EQ(received(again),
+            std::vector<std::string>{R"({"type":"OFFER","src":"bob","dst":"alice","payload":1})"});
+  EXPECT_TRUE(received(old).empty());
+  text(again, R"({"type":"ANSWER","dst":"bob","payload":2})");
+  EXPECT_EQ(received(b),
+            std::vector<std::string>{R"({"type":"ANSWER","src":"alice","dst":"bob","payload":2})"});
+  // The old connection's end, after the hand-over, does not take the id from the new one.
+  old.session->on_closed(LeaveReason::disconnect);
+  old.session.reset();
+  pump();
+  EXPECT_EQ(router_.peer_count(), 2u);
+  text(b, R"({"type":"CANDIDATE","dst":"alice","payload":3})");
+  EXPECT_EQ(received(again).size(), 1u);
+  // Its own end releases the id.
+  again.session.reset();
+  EXPECT_EQ(router_.peer_count(), 1u);
+  EXPECT_EQ(attachments_.size(), 1u);
+}
+
+TEST_F(PeerjsSessionTest, ReattachWithAnotherTokenIsIdTakenAndTheHolderKeepsTheId) {
+  auto& old = connect("alice", "secret");
+  auto& b = connect("bob");
+  received(old);
+  auto& thief = connect("alice", "guess");
+  EXPECT_EQ(received(thief),
+            std::vector<std::string>{R"({"type":"ID-TAKEN","payload":{"msg":"ID is taken"}})"});
+  EXPECT_EQ(thief.link.close_code(), 1000);
+  EXPECT_EQ(old.link.close_code(), 0);
+  text(b, R"({"type":"OFFER","dst":"alice","payload":1})");
+  EXPECT_EQ(received(old).size(), 1u);
+}
+
+TEST_F(PeerjsSessionTest, MessagesHeldForAnIdInTheHandOverReachTheNewConnection) {
+  auto& old = connect("alice", "secret");
+  auto& b = connect("bob");
+  // The old connection leaves first (its close reached the server): bob's offer waits for alice.
+  old.session.reset();
+  text(b, R"({"type":"OFFER","dst":"alice","payload":1})");
+  auto& again = connect("alice", "secret");
+  EXPECT_EQ(received(again),
+            (std::vector<std::string>{kOpen, R"({"type":"OFFER","src":"bob","dst":"alice","payload":1})"}));
 }
 
 TEST_F(PeerjsSessionTest, FramesBeforeOpenAreHandledAfterIt) {
