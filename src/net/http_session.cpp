@@ -150,7 +150,7 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession<Stream
       }
       auto start = std::make_shared<std::pair<Socket, http::request<http::string_body>>>(std::move(moved),
                                                                                           std::move(req));
-      state_->counters->connections_moved_total.fetch_add(1, std::memory_order_relaxed);
+      state_->counters->connections_moved_total.inc();
       asio::post(start->first.get_executor(), [start, state = state_, &endpoint, remote] {
         start_ws_session(PlainStream(std::move(start->first)), std::move(start->second), state, endpoint, remote);
       });

@@ -22,6 +22,7 @@
 #include "signaling/wire_session.hpp"
 #include "util/address.hpp"
 #include "util/clock.hpp"
+#include "util/metrics.hpp"
 #include "util/per_ip.hpp"
 
 namespace sb::net {
@@ -86,6 +87,9 @@ struct ServerState {
   // the io_context the HttpServer was given.
   IoPool* pool = nullptr;
 
+  // The registry that `counters` (and the router's and resume's metrics) live in: declared first so that it
+  // outlives them, held so that it outlives a session that outlives the server's owner.
+  std::shared_ptr<metrics::Registry> metrics;
   // What every signaling::Session needs. Set these, then call init() once before serving.
   signaling::SessionConfig session_config;
   std::shared_ptr<signaling::Router> router;

@@ -54,9 +54,18 @@ util::IpAddress to_ip(const tcp::endpoint& e) {
 }
 
 struct StunStreamServer::Shared {
-  Shared(const stun::ServiceConfig& cfg, const StunStreamOptions& o, std::atomic<std::size_t>& c)
-      : service(cfg, metrics), options(o), connections(c), per_ip(o.connections_per_ip) {}
-  stun::StunMetrics metrics;
+  Shared(const stun::ServiceConfig& cfg, const StunStreamOptions& o, std::atomic<std::size_t>& c,
+         sb::metrics::Registry& r)
+      : metrics(r),
+        service(cfg, metrics),
+        options(o),
+        connections(c),
+        per_ip(o.connections_per_ip),
+        refused(r.counter("signalbox_stun_connections_refused_total",
+                          "STUN TCP/TLS connections closed at accept: over the per-IP or the total limit.")),
+        backoffs(r.counter("signalbox_stun_accept_backoffs_total",
+                           "Times a STUN TCP/TLS listener paused because accept() found no free descriptor.")) {}
+  stun::Metrics metrics;
   stun::BindingService service;
   const StunStreamOptions& options;
   std::atomic<std::size_t>& connections;
@@ -71,7 +80,8 @@ struct StunStreamServer::Shared {
   std::vector<std::unique_ptr<Listener>> listeners;
   std::vector<std::weak_ptr<Closable>> sessions;  // to close them on stop(); pruned on accept
   util::PerIpCounter per_ip;
-  std::atomic<std::uint64_t> refused{0}, backoffs{0};
+  sb::metrics::Counter& refused;   // at accept: over max_connections or connections_per_ip
+  sb::metrics::Counter& backoffs;  // accept() found no free descriptor
   bool stopping = false;
 };
 
@@ -207,7 +217,7 @@ void on_accept(tcp::acceptor& acceptor, std::shared_ptr<StunStreamServer::Shared
   if (ec) return;  // the socket closes
   const util::IpAddress ip = to_ip(peer);
   if (shared->connections.load() >= shared->options.max_connections || !shared->per_ip.try_acquire(ip)) {
-    shared->refused.fetch_add(1, std::memory_order_relaxed);
+    shared->refused.inc();
     return;
   }
   std::erase_if(shared->sessions, [](const std::weak_ptr<Closable>& w) { return w.expired(); });
@@ -233,7 +243,7 @@ void accept_loop(Listener& listener, std::shared_ptr<StunStreamServer::Shared> s
                                     ec == asio::error::no_memory || ec.value() == ENFILE;
     if (!out_of_descriptors) return accept_loop(listener, shared);
     // Accepting again at once would fail again at once: wait for descriptors to come back.
-    shared->backoffs.fetch_add(1, std::memory_order_relaxed);
+    shared->backoffs.inc();
     listener.backoff.expires_after(shared->options.accept_backoff);
     listener.backoff.async_wait([&listener, shared](const boost::system::error_code&) {
       if (!shared->stopping) accept_loop(listener, shared);
@@ -266,10 +276,11 @@ std::string StunStreamOptions::validate() const {
   return errs;
 }
 
-StunStreamServer::StunStreamServer(StunStreamOptions options, stun::ServiceConfig service)
+StunStreamServer::StunStreamServer(StunStreamOptions options, stun::ServiceConfig service,
+                                   metrics::Registry& registry)
     : options_(std::move(options)) {
   if (const std::string e = options_.validate() + service.validate(); !e.empty()) throw std::runtime_error(e);
-  shared_ = std::make_shared<Shared>(service, options_, connections_);
+  shared_ = std::make_shared<Shared>(service, options_, connections_, registry);
   for (const auto& a : options_.tcp_listen) {
     auto& l = shared_->listeners.emplace_back(std::make_unique<Listener>(open_acceptor(io_, a), false));
     bound_tcp_.push_back(from_endpoint(l->acceptor.local_endpoint()));
@@ -313,15 +324,6 @@ void StunStreamServer::stop() {
   closed_->get_future().wait_for(std::chrono::seconds(2));  // io_.stop() bounds a slow peer
   io_.stop();
   thread_.join();
-}
-
-std::uint64_t StunStreamServer::refused() const { return shared_->refused.load(std::memory_order_relaxed); }
-std::uint64_t StunStreamServer::accept_backoffs() const { return shared_->backoffs.load(std::memory_order_relaxed); }
-
-stun::StunMetricsSnapshot StunStreamServer::metrics() const {
-  stun::StunMetricsSnapshot s;
-  s.add(shared_->metrics);
-  return s;
 }
 
 }  // namespace sb::net

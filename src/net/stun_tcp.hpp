@@ -7,7 +7,8 @@
 // complete a frame do not count); one client IP may hold connections_per_ip connections. When accept()
 // runs out of descriptors the listener waits accept_backoff before it tries again.
 //
-// Ownership: the acceptors, sessions, BindingService and StunMetrics belong to the io thread.
+// Ownership: the acceptors, sessions, BindingService and stun::Metrics belong to the io thread; the
+// metrics (signalbox_stun_*, refusals and accept backoffs included) live in the registry given.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -45,7 +46,7 @@ struct StunStreamOptions {
 class StunStreamServer {
  public:
   // Binds and listens on every address. Throws std::runtime_error with a readable message.
-  StunStreamServer(StunStreamOptions options, stun::ServiceConfig service);
+  StunStreamServer(StunStreamOptions options, stun::ServiceConfig service, metrics::Registry& registry);
   ~StunStreamServer();  // stop()
   StunStreamServer(const StunStreamServer&) = delete;
   StunStreamServer& operator=(const StunStreamServer&) = delete;
@@ -56,11 +57,7 @@ class StunStreamServer {
 
   const std::vector<stun::TransportAddress>& bound_tcp() const { return bound_tcp_; }
   const std::vector<stun::TransportAddress>& bound_tls() const { return bound_tls_; }
-  stun::StunMetricsSnapshot metrics() const;
   std::size_t connections() const { return connections_.load(std::memory_order_relaxed); }
-  // Connections refused at accept (max_connections or connections_per_ip), accept() failures backed off.
-  std::uint64_t refused() const;
-  std::uint64_t accept_backoffs() const;
 
   struct Shared;  // what sessions need; defined in the .cpp
 

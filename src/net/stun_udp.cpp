@@ -15,9 +15,10 @@ namespace sb::net {
 // One thread's state: a socket and everything needed to answer a batch without allocating.
 struct StunUdpServer::Worker {
   Worker(int socket, const stun::TransportAddress& local_address, const stun::ServiceConfig& cfg,
-         std::size_t batch, std::size_t max_datagram)
+         std::size_t batch, std::size_t max_datagram, sb::metrics::Registry& registry)
       : fd(socket),
         local(local_address),
+        metrics(registry),
         service(cfg, metrics),
         in_buf(batch * (max_datagram + 1)),
         out_buf(batch * kMaxResponse),
@@ -44,7 +45,7 @@ struct StunUdpServer::Worker {
 
   int fd;
   stun::TransportAddress local;
-  stun::StunMetrics metrics;
+  stun::Metrics metrics;  // this worker's shard of signalbox_stun_*
   stun::BindingService service;
   std::vector<std::uint8_t> in_buf, out_buf;
   std::vector<sockaddr_storage> in_addr, out_addr;
@@ -61,8 +62,8 @@ std::string StunUdpOptions::validate() const {
   return errs;
 }
 
-StunUdpServer::StunUdpServer(StunUdpOptions options, stun::ServiceConfig service)
-    : options_(std::move(options)), service_(std::move(service)) {
+StunUdpServer::StunUdpServer(StunUdpOptions options, stun::ServiceConfig service, metrics::Registry& registry)
+    : options_(std::move(options)), service_(std::move(service)), registry_(registry) {
   if (const std::string e = options_.validate() + service_.validate(); !e.empty()) throw std::runtime_error(e);
   if (options_.workers == 0) options_.workers = std::max(1u, std::thread::hardware_concurrency());
   std::vector<stun::TransportAddress> addresses = options_.listen;
@@ -93,7 +94,7 @@ void StunUdpServer::open_address(const stun::TransportAddress& address) {
     const int fd = open_udp_socket(actual, so, error);
     if (fd < 0) throw std::runtime_error(error);
     actual = bound_address(fd);  // port 0 → the port the first socket got
-    workers_.push_back(std::make_unique<Worker>(fd, actual, service_, options_.batch, options_.max_datagram));
+    workers_.push_back(std::make_unique<Worker>(fd, actual, service_, options_.batch, options_.max_datagram, registry_));
   }
   bound_.push_back(actual);
 }
@@ -197,12 +198,6 @@ void StunUdpServer::stop() {
     if (t.joinable()) t.join();
   }
   threads_.clear();
-}
-
-stun::StunMetricsSnapshot StunUdpServer::metrics() const {
-  stun::StunMetricsSnapshot s;
-  for (const auto& w : workers_) s.add(w->metrics);
-  return s;
 }
 
 }  // namespace sb::net

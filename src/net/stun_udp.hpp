@@ -3,7 +3,7 @@
 // own stun::BindingService, and sends the answers with one sendmmsg. Buffers are allocated once per
 // thread; nothing is allocated per packet and no lock is shared between threads.
 //
-// Ownership: each worker thread owns its socket, buffers, BindingService and StunMetrics. The table of
+// Ownership: each worker thread owns its socket, buffers, BindingService and stun::Metrics shard. The table of
 // RFC 5780 origin sockets is filled before start() and read-only afterwards.
 #pragma once
 
@@ -33,7 +33,8 @@ class StunUdpServer {
  public:
   // Binds every socket. With behaviour discovery on (service.primary/alternate), the four RFC 5780
   // address combinations are bound too. Throws std::runtime_error with a readable message.
-  StunUdpServer(StunUdpOptions options, stun::ServiceConfig service);
+  // Each worker registers its shard of the STUN metrics in `registry`.
+  StunUdpServer(StunUdpOptions options, stun::ServiceConfig service, metrics::Registry& registry);
   ~StunUdpServer();  // stop()
   StunUdpServer(const StunUdpServer&) = delete;
   StunUdpServer& operator=(const StunUdpServer&) = delete;
@@ -44,7 +45,6 @@ class StunUdpServer {
 
   // Every bound address (listen addresses first, in order, then RFC 5780 extras), ports resolved.
   const std::vector<stun::TransportAddress>& bound() const { return bound_; }
-  stun::StunMetricsSnapshot metrics() const;
 
  private:
   struct Worker;
@@ -55,6 +55,7 @@ class StunUdpServer {
 
   StunUdpOptions options_;
   stun::ServiceConfig service_;
+  metrics::Registry& registry_;
   std::vector<stun::TransportAddress> bound_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::thread> threads_;

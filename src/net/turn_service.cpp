@@ -45,7 +45,7 @@ void claim_ports(std::vector<stun::TransportAddress>& udp, std::vector<stun::Tra
 }  // namespace
 
 TurnService::TurnService(TurnServiceOptions options, std::shared_ptr<turn::TurnShared> shared,
-                         std::shared_ptr<const util::Clock> clock)
+                         std::shared_ptr<const util::Clock> clock, metrics::Registry& registry)
     : options_(std::move(options)),
       shared_(std::move(shared)),
       clock_(std::move(clock)),
@@ -58,7 +58,7 @@ TurnService::TurnService(TurnServiceOptions options, std::shared_ptr<turn::TurnS
   tls_ = options_.worker.tls_listen;
   claim_ports(udp_, tcp_, tls_, options_.worker.tls_ctx != nullptr);
   for (std::uint32_t i = 0; i < n; ++i) {
-    auto w = std::make_unique<TurnWorker>(options_.worker, *shared_, *clock_, i, n);
+    auto w = std::make_unique<TurnWorker>(options_.worker, *shared_, *clock_, registry, i, n);
     // claim_ports() made every port concrete; each worker binds its own socket to it (SO_REUSEPORT).
     if (auto error = w->open(udp_, tcp_, tls_); !error.empty()) throw std::runtime_error("turn: " + error);
     workers_.push_back(std::move(w));
@@ -94,47 +94,6 @@ std::vector<std::pair<std::string, stun::TransportAddress>> TurnService::listeni
     for (const auto& a : tls_) out.emplace_back("turn-tls", a);
   }
   return out;
-}
-
-stun::StunMetricsSnapshot TurnService::stun_metrics() const {
-  stun::StunMetricsSnapshot s;
-  for (const auto& w : workers_) s.add(w->stun_metrics());
-  return s;
-}
-
-TurnMetrics TurnService::metrics() const {
-  TurnMetrics m;
-  for (const auto& w : workers_) {
-    const turn::TurnCounters& c = w->counters();
-    m.allocations_created += c.allocations_created.get();
-    m.allocations_deleted += c.allocations_deleted.get();
-    m.allocations_expired += c.allocations_expired.get();
-    m.permissions_created += c.permissions_created.get();
-    m.channels_bound += c.channels_bound.get();
-    m.requests += c.requests.get();
-    m.error_responses += c.error_responses.get();
-    m.denied_peers += c.denied_peers.get();
-    m.packets_to_peer += c.packets_client_to_peer.get();
-    m.bytes_to_peer += c.bytes_client_to_peer.get();
-    m.packets_to_client += c.packets_peer_to_client.get();
-    m.bytes_to_client += c.bytes_peer_to_client.get();
-    m.channel_data_to_peer += c.channel_data_to_peer.get();
-    m.channel_data_to_client += c.channel_data_to_client.get();
-    m.to_local_relay += c.packets_to_local_relay.get();
-    for (std::size_t i = 0; i < m.auth_failures.size(); ++i) m.auth_failures[i] += c.auth_failures[i].get();
-    for (std::size_t i = 0; i < m.drops.size(); ++i) m.drops[i] += c.drops[i].get();
-    for (std::size_t i = 0; i < m.quota_refusals.size(); ++i) m.quota_refusals[i] += c.quota_refusals[i].get();
-    for (std::size_t i = 0; i < m.connections_closed.size(); ++i) {
-      m.connections_closed[i] += w->closed(static_cast<StreamClose>(i));
-    }
-    m.accept_backoffs += w->accept_backoffs();
-    m.allocations += w->allocations();
-    m.permissions += w->permissions();
-    m.channels += w->channels();
-    m.connections += w->connections();
-    m.send_drops += w->send_drops();
-  }
-  return m;
 }
 
 namespace {

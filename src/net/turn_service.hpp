@@ -1,6 +1,6 @@
 // The TURN relay service: one TurnShared, N TurnWorkers (one thread each) sharing the STUN/TURN ports
-// through SO_REUSEPORT, and what the rest of the server reads from it (listen addresses, metrics, the
-// admin list of live allocations).
+// through SO_REUSEPORT, and what the rest of the server reads from it (listen addresses, the admin list of
+// live allocations). Its workers and their cores register their metrics in the registry it is given.
 #pragma once
 
 #include <openssl/ssl.h>
@@ -16,25 +16,9 @@
 #include "net/turn_worker.hpp"
 #include "turn/shared.hpp"
 #include "util/clock.hpp"
+#include "util/metrics.hpp"
 
 namespace sb::net {
-
-// Every TURN metric summed over workers, as plain numbers (src/server renders them).
-struct TurnMetrics {
-  std::uint64_t allocations_created = 0, allocations_deleted = 0, allocations_expired = 0;
-  std::uint64_t permissions_created = 0, channels_bound = 0;
-  std::uint64_t requests = 0, error_responses = 0, denied_peers = 0;
-  std::uint64_t packets_to_peer = 0, bytes_to_peer = 0, packets_to_client = 0, bytes_to_client = 0;
-  std::uint64_t channel_data_to_peer = 0, channel_data_to_client = 0, to_local_relay = 0;
-  std::array<std::uint64_t, static_cast<std::size_t>(turn::AuthFailure::kCount)> auth_failures{};
-  std::array<std::uint64_t, static_cast<std::size_t>(turn::DropReason::kCount)> drops{};
-  // Gauges (refreshed by each worker about twice a second).
-  std::uint64_t allocations = 0, permissions = 0, channels = 0, connections = 0;
-  std::uint64_t send_drops = 0;  // datagrams the kernel refused, stream output over its bound
-  std::array<std::uint64_t, static_cast<std::size_t>(StreamClose::kCount)> connections_closed{};
-  std::uint64_t accept_backoffs = 0;
-  std::array<std::uint64_t, static_cast<std::size_t>(turn::Quota::kCount)> quota_refusals{};
-};
 
 struct TurnServiceOptions {
   TurnWorkerOptions worker;  // listen addresses (port 0 = pick one), relay and external addresses, TLS
@@ -47,7 +31,7 @@ class TurnService {
   // Builds the workers and binds every listen socket (workers after the first join the first one's
   // ports). Throws std::runtime_error with a readable message.
   TurnService(TurnServiceOptions options, std::shared_ptr<turn::TurnShared> shared,
-              std::shared_ptr<const util::Clock> clock);
+              std::shared_ptr<const util::Clock> clock, metrics::Registry& registry);
   ~TurnService();  // stop()
   TurnService(const TurnService&) = delete;
   TurnService& operator=(const TurnService&) = delete;
@@ -59,13 +43,10 @@ class TurnService {
   // ("turn-udp" | "turn-tcp" | "turn-tls", bound address) for every listen socket.
   std::vector<std::pair<std::string, stun::TransportAddress>> listening() const;
 
-  TurnMetrics metrics() const;
   // JSON array of the live allocations (asks each worker; waits at most ~1 s per worker).
   std::string allocations_json() const;
 
   std::size_t worker_count() const { return workers_.size(); }
-  // STUN Binding counters of the shared front end, summed over workers (for the STUN metrics).
-  stun::StunMetricsSnapshot stun_metrics() const;
 
  private:
   TurnServiceOptions options_;

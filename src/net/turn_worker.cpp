@@ -33,18 +33,35 @@ std::uint64_t TurnWorker::tag(Kind kind, int fd) {
   return (static_cast<std::uint64_t>(kind) << 32) | static_cast<std::uint32_t>(fd);
 }
 
+TurnWorker::NetMetrics::NetMetrics(metrics::Registry& r)
+    : allocations(r.gauge("signalbox_turn_allocations", "Live TURN allocations.")),
+      permissions(r.gauge("signalbox_turn_permissions", "Live TURN permissions.")),
+      channels(r.gauge("signalbox_turn_channels", "Live TURN channel bindings.")),
+      connections(r.gauge("signalbox_turn_connections", "Open TURN TCP/TLS client connections.")),
+      closed(r.counter_family<StreamClose, static_cast<std::size_t>(StreamClose::kCount)>(
+          "signalbox_turn_connections_closed_total", "TURN TCP/TLS connections the server closed or refused, by reason.",
+          "reason", [](StreamClose c) { return to_string(c); })),
+      accept_backoffs(r.counter("signalbox_turn_accept_backoffs_total",
+                                "Times a TURN TCP/TLS listener paused because accept() found no free descriptor.")),
+      send_drops(r.counter("signalbox_turn_send_drops_total",
+                           "Packets the kernel refused or a full TCP/TLS output buffer dropped.")) {}
+
 TurnWorker::TurnWorker(const TurnWorkerOptions& options, turn::TurnShared& shared, const util::Clock& clock,
-                       std::uint32_t index, std::uint32_t count)
+                       metrics::Registry& registry, std::uint32_t index, std::uint32_t count)
     : options_(options),
       clock_(clock),
       rfc5766_channels_(shared.config().rfc5766_channels),
+      net_metrics_(registry),
       index_(index),
       response_(4096) {
-  if (options_.stun) stun_ = std::make_unique<stun::BindingService>(*options_.stun, stun_metrics_);
+  if (options_.stun) {
+    stun_metrics_.emplace(registry);
+    stun_ = std::make_unique<stun::BindingService>(*options_.stun, *stun_metrics_);
+  }
   epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
   wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   watch(wake_fd_, Kind::kWake, EPOLLIN);
-  core_ = std::make_unique<turn::TurnCore>(shared, *this, index_, count);
+  core_ = std::make_unique<turn::TurnCore>(shared, *this, registry, index_, count);
 }
 
 TurnWorker::~TurnWorker() {
@@ -203,7 +220,7 @@ TurnWorker::BindingAnswer TurnWorker::answer_binding(std::span<const std::uint8_
       return BindingAnswer::kAnswered;
     }
   }
-  stun_metrics_.drop(stun::DropReason::kSendFailed);
+  stun_metrics_->drop(stun::DropReason::kSendFailed);
   return BindingAnswer::kDropped;
 }
 
@@ -342,12 +359,13 @@ void TurnWorker::tick() {
   last_tick_ = now_.mono;
   core_->tick(now_);
   expire_streams();
-  allocations_.store(core_->allocation_count(), std::memory_order_relaxed);
-  permissions_.store(core_->permission_count(), std::memory_order_relaxed);
-  channels_.store(core_->channel_count(), std::memory_order_relaxed);
-  std::uint64_t dropped = client_out_.dropped() + peer_out_.dropped() + local_drops_;
+  net_metrics_.allocations.set(static_cast<std::int64_t>(core_->allocation_count()));
+  net_metrics_.permissions.set(static_cast<std::int64_t>(core_->permission_count()));
+  net_metrics_.channels.set(static_cast<std::int64_t>(core_->channel_count()));
+  std::uint64_t dropped = client_out_.dropped() + peer_out_.dropped() + local_drops_ + closed_stream_drops_;
   for (const auto& [fd, slot] : streams_) dropped += slot.stream->dropped();
-  send_drops_.store(dropped, std::memory_order_relaxed);
+  net_metrics_.send_drops.inc_single_writer(dropped - send_drops_counted_);  // `dropped` never decreases
+  send_drops_counted_ = dropped;
 }
 
 void TurnWorker::run_posted() {

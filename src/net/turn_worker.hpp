@@ -82,9 +82,10 @@ const char* to_string(StreamClose r);
 
 class TurnWorker final : public turn::RelayBinder {
  public:
-  // `index`: this worker's place among the service's `count` workers (its core's shard number).
+  // `index`: this worker's place among the service's `count` workers (its core's shard number). The worker
+  // registers its shard of the STUN and TURN metrics in `registry`.
   TurnWorker(const TurnWorkerOptions& options, turn::TurnShared& shared, const util::Clock& clock,
-             std::uint32_t index = 0, std::uint32_t count = 1);
+             metrics::Registry& registry, std::uint32_t index = 0, std::uint32_t count = 1);
   ~TurnWorker() override;
   TurnWorker(const TurnWorker&) = delete;
   TurnWorker& operator=(const TurnWorker&) = delete;
@@ -104,16 +105,6 @@ class TurnWorker final : public turn::RelayBinder {
   // Only from the worker thread (e.g. inside a posted task).
   turn::TurnCore& core() { return *core_; }
 
-  // Gauges refreshed about once a second by the worker; readable from any thread.
-  std::uint64_t allocations() const { return allocations_.load(std::memory_order_relaxed); }
-  std::uint64_t permissions() const { return permissions_.load(std::memory_order_relaxed); }
-  std::uint64_t channels() const { return channels_.load(std::memory_order_relaxed); }
-  std::uint64_t connections() const { return connections_.load(std::memory_order_relaxed); }
-  std::uint64_t send_drops() const { return send_drops_.load(std::memory_order_relaxed); }
-  std::uint64_t closed(StreamClose r) const { return closed_[static_cast<std::size_t>(r)].load(std::memory_order_relaxed); }
-  std::uint64_t accept_backoffs() const { return accept_backoffs_.load(std::memory_order_relaxed); }
-  const turn::TurnCounters& counters() const { return core_->counters(); }
-  const stun::StunMetrics& stun_metrics() const { return stun_metrics_; }
 
   // RelayBinder (called by the core on this thread).
   bool has_family(turn::Family family) const override;
@@ -175,7 +166,19 @@ class TurnWorker final : public turn::RelayBinder {
   TurnWorkerOptions options_;
   const util::Clock& clock_;
   bool rfc5766_channels_;
-  stun::StunMetrics stun_metrics_;
+  // This worker's shard of the front end's signalbox_turn_* metrics (the core registers its own): gauges
+  // refreshed by tick() and on every accepted or closed connection, counters written by this thread only.
+  struct NetMetrics {
+    explicit NetMetrics(metrics::Registry& r);
+    metrics::Gauge& allocations;
+    metrics::Gauge& permissions;
+    metrics::Gauge& channels;
+    metrics::Gauge& connections;
+    std::array<metrics::Counter*, static_cast<std::size_t>(StreamClose::kCount)> closed{};
+    metrics::Counter& accept_backoffs;
+    metrics::Counter& send_drops;  // datagrams the kernel refused, stream output over its bound
+  } net_metrics_;
+  std::optional<stun::Metrics> stun_metrics_;  // when this worker answers Binding (options_.stun)
   std::unique_ptr<stun::BindingService> stun_;
   std::unique_ptr<turn::TurnCore> core_;
   int epoll_fd_ = -1;
@@ -208,9 +211,8 @@ class TurnWorker final : public turn::RelayBinder {
   std::mutex posted_mu_;
   std::vector<std::function<void()>> posted_;  // guarded by posted_mu_
 
-  std::atomic<std::uint64_t> allocations_{0}, permissions_{0}, channels_{0}, connections_{0}, send_drops_{0};
-  std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(StreamClose::kCount)> closed_{};
-  std::atomic<std::uint64_t> accept_backoffs_{0};
+  std::uint64_t closed_stream_drops_ = 0;  // output dropped by connections closed since (for send_drops)
+  std::uint64_t send_drops_counted_ = 0;   // what NetMetrics::send_drops holds already
 };
 
 }  // namespace sb::net

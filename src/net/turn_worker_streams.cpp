@@ -48,7 +48,7 @@ bool TurnWorker::accept_one(Listen& l, bool tls) {
   }
   const turn::FiveTuple tuple{from_sockaddr(ss), l.address, tls ? stun::Transport::kTls : stun::Transport::kTcp};
   auto refuse = [&](StreamClose why) {
-    closed_[static_cast<std::size_t>(why)].fetch_add(1, std::memory_order_relaxed);
+    net_metrics_.closed[static_cast<std::size_t>(why)]->inc();
     ::close(fd);  // over a limit: refuse rather than queue
     return true;
   };
@@ -70,7 +70,7 @@ bool TurnWorker::accept_one(Listen& l, bool tls) {
   slot.stream = std::move(stream);
   slot.counted = options_.connections_per_ip != nullptr;
   slot.ready = slot.last_valid = now_.mono;
-  connections_.store(streams_.size(), std::memory_order_relaxed);
+  net_metrics_.connections.set(static_cast<std::int64_t>(streams_.size()));
   return true;
 }
 
@@ -82,7 +82,7 @@ void TurnWorker::pause_accepting(Listen& l) {
   ::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, l.fd, &ev);
   l.paused = true;
   accept_resume_ = now_.mono + options_.accept_backoff;
-  accept_backoffs_.fetch_add(1, std::memory_order_relaxed);
+  net_metrics_.accept_backoffs.inc();
 }
 
 void TurnWorker::resume_accepting() {
@@ -195,7 +195,7 @@ void TurnWorker::expire_streams() {
     if (const auto why = overdue(slot)) overdue_.emplace_back(fd, *why);
   }
   for (const auto& [fd, why] : overdue_) {
-    closed_[static_cast<std::size_t>(why)].fetch_add(1, std::memory_order_relaxed);  // counted before the client sees it
+    net_metrics_.closed[static_cast<std::size_t>(why)]->inc();  // counted before the client sees it
     close_stream(fd);
   }
   overdue_.clear();
@@ -218,8 +218,9 @@ void TurnWorker::close_stream(int fd) {
   core_->on_client_closed(tuple);  // RFC 8656 §3.1: the allocation ends with its connection
   if (it->second.counted) options_.connections_per_ip->release(turn::canonical_peer_ip(tuple.client));
   stream_by_tuple_.erase(tuple);
+  closed_stream_drops_ += it->second.stream->dropped();
   streams_.erase(it);  // closes the fd, which also removes it from the epoll set
-  connections_.store(streams_.size(), std::memory_order_relaxed);
+  net_metrics_.connections.set(static_cast<std::int64_t>(streams_.size()));
 }
 
 }  // namespace sb::net

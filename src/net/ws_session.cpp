@@ -184,8 +184,8 @@ void WsSession<Stream>::on_accept(beast::error_code ec) {
   }
   state_->add(this, this->weak_from_this());
   auto& counters = *state_->counters;
-  counters.connections_total.fetch_add(1, std::memory_order_relaxed);
-  const auto open = counters.connections.fetch_add(1, std::memory_order_relaxed) + 1;
+  counters.connections_total.inc();
+  const auto open = counters.connections.add(1);
   accepted_ = true;
   last_heard_ = Clock::now();
   next_ping_ = last_heard_ + opt().ping_interval;
@@ -217,7 +217,7 @@ void WsSession<Stream>::on_read(beast::error_code ec, std::size_t) {
   if (ec) {
     if (ec == websocket::error::message_too_big) {
       // Beast has already sent close 1009 (RFC 6455 §7.4.1).
-      state_->counters->closed_too_big_total.fetch_add(1, std::memory_order_relaxed);
+      state_->counters->closed_too_big_total.inc();
     }
     // A goodbye: a close we began, a frame too big, or the client's close with 1000, 1001 or no code. Anything
     // else (a reset, an end without a close frame, a client's other code such as 4001) is a lost connection.
@@ -285,7 +285,7 @@ void WsSession<Stream>::enqueue(std::shared_ptr<const std::string> frame, std::u
   const std::size_t queued = queue_.size() - queue_head_;
   if (queued + 1 > opt().send_queue_messages || queued_bytes_ + frame->size() > opt().send_queue_bytes) {
     // A slow or stuck reader: drop it rather than let it hold memory or block its peers.
-    state_->counters->closed_overflow_total.fetch_add(1, std::memory_order_relaxed);
+    state_->counters->closed_overflow_total.inc();
     leave_reason_ = LeaveReason::dropped;
     if (in_session_) {
       overflowed_ = true;
@@ -402,7 +402,7 @@ void WsSession<Stream>::on_timer() {
     call_session([](signaling::WireSession& s) { s.on_admission_deadline(); });  // refuses and closes
   }
   if (!closing_ && now >= last_heard_ + opt().idle_timeout) {
-    state_->counters->closed_timeout_total.fetch_add(1, std::memory_order_relaxed);
+    state_->counters->closed_timeout_total.inc();
     leave_reason_ = LeaveReason::timeout;
     cut();  // a silent peer would not finish a close handshake either
     return;
@@ -439,7 +439,7 @@ void WsSession<Stream>::finish(LeaveReason reason, bool lost) {
     } else {
       session_->on_closed(reason);
     }
-    state_->counters->connections.fetch_sub(1, std::memory_order_relaxed);
+    state_->counters->connections.sub(1);
   }
   timer_.cancel();
   drop_queue();

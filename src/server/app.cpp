@@ -12,7 +12,6 @@
 #include "server/access_setup.hpp"
 #include "server/compat.hpp"
 #include "net/wake_timer.hpp"
-#include "server/signaling_metrics.hpp"
 #include "server/cluster_app.hpp"
 #include "util/address.hpp"
 
@@ -60,7 +59,8 @@ std::shared_ptr<net::ServerState> make_state(const Config& c, std::shared_ptr<ne
   s->session_config.max_peers_per_room = sig.max_peers_per_room;
   s->router = std::move(router);
   s->ice_servers = std::move(ice);
-  s->counters = std::make_shared<signaling::Counters>();
+  s->counters = std::make_shared<signaling::Counters>(metrics);
+  signaling::register_router_gauges(metrics, s->router);
   s->clock = std::move(clock);
   s->resume = std::make_shared<signaling::ResumeRegistry>(resume_config(sig), *s->router, *s->counters, metrics);
   install_access_control(*s, std::move(access), c.auth);
@@ -91,7 +91,7 @@ App::App(const Config& config)
       pool_(config_.http.threads != 0 ? config_.http.threads : std::thread::hardware_concurrency()),
       ioc_(pool_.at(0)),
       clock_(std::make_shared<util::SteadyClock>()),
-      metrics_(std::make_shared<MetricsRegistry>()),
+      metrics_(std::make_shared<metrics::Registry>()),
       ice_servers_(std::make_shared<signaling::CompositeIceServers>()),
       doctor_sources_(std::make_shared<DoctorSources>()) {
   ice_servers_->add(std::make_shared<signaling::StaticIceServers>(config_.signaling.ice_servers));
@@ -100,27 +100,27 @@ App::App(const Config& config)
   setup_tls();
   routes_ = std::make_shared<HttpRoutes>(make_static_files(config_), metrics_,
                                          AdminAcl(config_.http.admin_allow, config_.http.admin_token));
-  auto routers = make_router(config_, metrics_->registry());
+  auto routers = make_router(config_, *metrics_);
   cluster_ = routers.cluster;
   if (cluster_) routes_->add("/healthz", HttpRoutes::Access::open, cluster_health_route(cluster_));
-  auto access = make_access_control(config_, clock_, metrics_->registry());
+  auto access = make_access_control(config_, clock_, *metrics_);
   if (access) {
     spdlog::info("access control: --auth {}", auth::to_string(effective_auth_mode(config_.auth)));
     // The doctor's TURN credentials are TURN credentials too: only for a bearer token that allows TURN.
     doctor_sources_->may_use_turn = [access](const net::HttpRequest& r) { return access->bearer_allows_turn(r); };
   }
-  state_ = make_state(config_, routes_, routers.router, ice_servers_, clock_, metrics_->registry(), access);
+  state_ = make_state(config_, routes_, routers.router, ice_servers_, clock_, *metrics_, access);
+  state_->metrics = metrics_;
   state_->tls = tls_;
   state_->pool = &pool_;
-  install_compat(config_.compat, *state_, *routes_, metrics_->registry(), std::move(access));
+  install_compat(config_.compat, *state_, *routes_, *metrics_, std::move(access));
   // Parked sessions end when their resume window passes; the timer runs on the main context.
   resume_timer_ = std::make_shared<net::WakeTimer>(
       ioc_, [resume = state_->resume](util::TimePoint now) { return resume->expire(now); });
   state_->resume->set_wake([timer = std::weak_ptr<net::WakeTimer>(resume_timer_)](util::TimePoint at) {
     if (auto t = timer.lock()) t->request(at);
   });
-  register_signaling_metrics(*metrics_, state_->counters, state_->router);
-  register_limit_metrics(metrics_->registry(), *state_);
+  register_limit_metrics(*metrics_, *state_);
   http_ = std::make_unique<net::HttpServer>(ioc_, state_);
 }
 

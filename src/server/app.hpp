@@ -28,7 +28,7 @@
 #include "server/config.hpp"
 #include "server/doctor_endpoints.hpp"
 #include "server/http_routes.hpp"
-#include "server/metrics.hpp"
+#include "util/metrics.hpp"
 #include "server/service.hpp"
 #include "signaling/ice_servers.hpp"
 #include "util/clock.hpp"
@@ -42,7 +42,7 @@ class App {
   ~App();
 
   boost::asio::io_context& io_context() { return ioc_; }
-  MetricsRegistry& metrics() { return *metrics_; }
+  metrics::Registry& metrics() { return *metrics_; }
   signaling::CompositeIceServers& ice_servers() { return *ice_servers_; }
   HttpRoutes& routes() { return *routes_; }
   // What the connectivity doctor offers (doctor_app.hpp); services fill it while they bind.
@@ -71,7 +71,7 @@ class App {
   // pool_'s context 0: signals, the listener, shutdown; run by the thread that calls run().
   boost::asio::io_context& ioc_;
   std::shared_ptr<const util::Clock> clock_;
-  std::shared_ptr<MetricsRegistry> metrics_;
+  std::shared_ptr<metrics::Registry> metrics_;
   std::shared_ptr<signaling::CompositeIceServers> ice_servers_;
   std::shared_ptr<DoctorSources> doctor_sources_;
   std::shared_ptr<boost::asio::ssl::context> tls_;

@@ -10,7 +10,7 @@ void add_doctor(App& app) {
   if (app.config().doctor.disabled) return;
   app.doctor_sources().interface_addresses = host_addresses();
   auto endpoints = std::make_shared<DoctorEndpoints>(app.config(), app.doctor_sources_ptr(), app.clock(),
-                                                     app.metrics().registry());
+                                                     app.metrics());
   app.routes().add("/doctor", HttpRoutes::Access::open, [](const net::HttpRequest&) {
     net::HttpResponse r{301, "text/plain; charset=utf-8", "see /doctor/\n", {}};
     r.headers.emplace_back("Location", "/doctor/");

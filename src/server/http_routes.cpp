@@ -6,7 +6,7 @@ net::HttpResponse text_response(unsigned status, std::string body) {
   return net::HttpResponse{status, "text/plain; charset=utf-8", std::move(body), {}};
 }
 
-HttpRoutes::HttpRoutes(std::shared_ptr<const StaticFiles> files, std::shared_ptr<const MetricsRegistry> metrics,
+HttpRoutes::HttpRoutes(std::shared_ptr<const StaticFiles> files, std::shared_ptr<const metrics::Registry> metrics,
                        AdminAcl acl)
     : files_(std::move(files)), metrics_(std::move(metrics)), acl_(std::move(acl)) {
   add("/healthz", Access::open, [](const net::HttpRequest&) { return text_response(200, "ok\n"); });

@@ -11,7 +11,7 @@
 
 #include "net/http_handler.hpp"
 #include "server/admin_acl.hpp"
-#include "server/metrics.hpp"
+#include "util/metrics.hpp"
 #include "server/static_files.hpp"
 
 namespace sb::server {
@@ -22,7 +22,7 @@ class HttpRoutes final : public net::HttpHandler {
   enum class Access { open, admin };
   using Route = std::function<net::HttpResponse(const net::HttpRequest&)>;
 
-  HttpRoutes(std::shared_ptr<const StaticFiles> files, std::shared_ptr<const MetricsRegistry> metrics,
+  HttpRoutes(std::shared_ptr<const StaticFiles> files, std::shared_ptr<const metrics::Registry> metrics,
              AdminAcl acl);
 
   // Exact-path routes (query ignored). Register before serving; e.g. a TURN admin endpoint:
@@ -42,7 +42,7 @@ class HttpRoutes final : public net::HttpHandler {
   std::optional<net::HttpResponse> refuse_admin(const net::HttpRequest& request) const;
 
   std::shared_ptr<const StaticFiles> files_;
-  std::shared_ptr<const MetricsRegistry> metrics_;
+  std::shared_ptr<const metrics::Registry> metrics_;
   AdminAcl acl_;
   std::unordered_map<std::string, std::pair<Access, Route>> routes_;  // fixed once serving
   std::vector<Matcher> matchers_;                                     // fixed once serving

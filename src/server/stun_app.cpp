@@ -17,7 +17,6 @@ namespace sb::server {
 
 namespace {
 
-double d(std::uint64_t v) { return static_cast<double>(v); }
 
 bool is_wildcard(const stun::TransportAddress& a) {
   for (std::size_t i = 0; i < a.ip_size(); ++i) {
@@ -89,12 +88,12 @@ class StunAppService final : public Service {
     const auto service = stun_service_config(c, listen.empty() ? std::nullopt : std::optional(listen.front()));
     net::StunUdpOptions udp;
     udp.listen = listen;
-    udp_ = std::make_unique<net::StunUdpServer>(udp, service);
+    udp_ = std::make_unique<net::StunUdpServer>(udp, service, app_.metrics());
     net::StunStreamOptions stream = stream_options(app_.config().turn);
     stream.tcp_listen = listen;
     stream.tls = stun_tls(app_);
     for (const auto& l : c.tls_listen) stream.tls_listen.push_back(parse_stun_address(l, "stun-tls-listen"));
-    stream_ = std::make_unique<net::StunStreamServer>(stream, service);
+    stream_ = std::make_unique<net::StunStreamServer>(stream, service, app_.metrics());
 
     std::vector<Listening> out;
     for (std::size_t i = 0; i < udp_->bound().size(); ++i) {
@@ -113,30 +112,6 @@ class StunAppService final : public Service {
   void stop() override {
     udp_->request_stop();
     stream_->request_stop();
-  }
-
-  // Connections refused at accept (per IP, or over the total) and accept() backoffs, for /metrics.
-  void render_streams(PromWriter& w) const {
-    w.counter("signalbox_stun_connections_refused_total",
-              "STUN TCP/TLS connections closed at accept: over the per-IP or the total limit.",
-              d(stream_ ? stream_->refused() : 0));
-    w.counter("signalbox_stun_accept_backoffs_total",
-              "Times a STUN TCP/TLS listener paused because accept() found no free descriptor.",
-              d(stream_ ? stream_->accept_backoffs() : 0));
-  }
-
-  stun::StunMetricsSnapshot metrics() const {
-    stun::StunMetricsSnapshot s;
-    if (udp_) s = udp_->metrics();
-    if (stream_) {
-      const auto t = stream_->metrics();
-      s.requests += t.requests;
-      s.indications += t.indications;
-      s.responses += t.responses;
-      s.errors += t.errors;
-      for (std::size_t i = 0; i < s.drops.size(); ++i) s.drops[i] += t.drops[i];
-    }
-    return s;
   }
 
  private:
@@ -186,38 +161,14 @@ stun::ServiceConfig stun_service_config(const StunConfig& c, const std::optional
   return s;
 }
 
-void render_stun_metrics(PromWriter& w, const stun::StunMetricsSnapshot& m) {
-  w.counter("signalbox_stun_requests_total", "STUN Binding requests processed.", d(m.requests));
-  w.counter("signalbox_stun_responses_total", "STUN Binding success responses sent.", d(m.responses));
-  w.counter("signalbox_stun_errors_total", "STUN Binding error responses sent (400, 420).", d(m.errors));
-  w.counter("signalbox_stun_indications_total", "STUN Binding indications received (no answer).", d(m.indications));
-  std::vector<std::pair<PromWriter::Labels, double>> drops;
-  for (std::size_t i = 0; i < m.drops.size(); ++i) {
-    drops.push_back({{{"reason", std::string(stun::to_string(static_cast<stun::DropReason>(i)))}}, d(m.drops[i])});
-  }
-  w.family("signalbox_stun_dropped_total", "counter", "STUN packets dropped without an answer, by reason.", drops);
-}
-
-void add_stun(App& app, bool served_by_turn, StunMetricsSource shared_metrics) {
+void add_stun(App& app, bool served_by_turn) {
   const StunConfig& c = app.config().stun;
-  if (c.disabled) return;
-  if (served_by_turn) {
-    // TURN's front end owns the ports and advertises the stun: URL with the port it actually bound
-    // (with --stun-listen HOST:0 the configured port says nothing).
-    if (shared_metrics) {
-      app.metrics().add("stun", [src = std::move(shared_metrics)](PromWriter& w) { render_stun_metrics(w, src()); });
-    }
-    return;
-  }
+  // With TURN, its front end owns the ports, counts Binding in its workers' stun::Metrics and advertises the
+  // stun: URL with the port it actually bound (with --stun-listen HOST:0 the configured port says nothing).
+  if (c.disabled || served_by_turn) return;
   auto ice = std::make_shared<StunIceServers>();
   app.ice_servers().add(ice);
-  auto service = std::make_unique<StunAppService>(app, ice);
-  const StunAppService* raw = service.get();
-  app.metrics().add("stun", [raw](PromWriter& w) {
-    render_stun_metrics(w, raw->metrics());
-    raw->render_streams(w);
-  });
-  app.add_service(std::move(service));
+  app.add_service(std::make_unique<StunAppService>(app, ice));
 }
 
 }  // namespace sb::server

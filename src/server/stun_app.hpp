@@ -12,26 +12,16 @@
 //   add_stun(app, stun_in_turn);
 #pragma once
 
-#include <functional>
 #include <optional>
 #include <string>
 
 #include "server/app.hpp"
 #include "server/config.hpp"
-#include "server/metrics.hpp"
-#include "stun/metrics.hpp"
 #include "stun/service.hpp"
 
 namespace sb::server {
 
-// Where STUN's counters come from when another front end (TURN's) answers Binding. Optional.
-using StunMetricsSource = std::function<stun::StunMetricsSnapshot()>;
-
-void add_stun(App& app, bool served_by_turn, StunMetricsSource shared_metrics = {});
-
-// The signalbox_stun_* families (requests, responses, errors, indications, drops by reason). Exposed so a
-// front end that embeds the Binding service can render the same names.
-void render_stun_metrics(PromWriter& w, const stun::StunMetricsSnapshot& m);
+void add_stun(App& app, bool served_by_turn);
 
 // stun::ServiceConfig from the configuration's STUN section for listeners bound to `primary` (the first
 // UDP listen address). RFC 5780 discovery is enabled when --stun-alt-address is set and primary is a

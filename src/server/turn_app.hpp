@@ -1,6 +1,6 @@
 // Adds the TURN relay to `signalbox` (unless --no-turn): binds the shared STUN/TURN ports with one
-// front end (net::TurnService: UDP, TCP and TLS on --stun-listen / --stun-tls-listen), registers the
-// signalbox_turn_* metrics, the admin route /admin/turn/allocations (loopback / --admin-allow only), and
+// front end (net::TurnService: UDP, TCP and TLS on --stun-listen / --stun-tls-listen), whose workers
+// register the signalbox_turn_* metrics in app.metrics(), the admin route /admin/turn/allocations (loopback / --admin-allow only), and
 // the iceServers entry with per-peer TURN REST credentials.
 //
 // Because TURN and STUN share their ports (RFC 8656 §3.1), the front end also answers STUN Binding with

@@ -241,7 +241,7 @@ net::TurnIceServersOptions ice_options(const Config& c,
 }  // namespace
 
 TurnSetup make_turn(const Config& config, std::shared_ptr<boost::asio::ssl::context> http_tls,
-                    std::shared_ptr<const util::Clock> clock) {
+                    std::shared_ptr<const util::Clock> clock, metrics::Registry& registry) {
   TurnSetup out;
   std::vector<std::string> secrets = config.turn.secrets;
   if (secrets.empty()) {
@@ -272,7 +272,7 @@ TurnSetup make_turn(const Config& config, std::shared_ptr<boost::asio::ssl::cont
   if (auto e = core.validate(); !e.empty()) throw std::runtime_error("turn: " + e);
   out.shared = std::make_shared<turn::TurnShared>(std::move(core), credentials(config.turn, secrets),
                                                   std::make_shared<turn::DefaultPeerPolicy>(std::move(*policy)));
-  out.service = std::make_unique<net::TurnService>(std::move(opts), out.shared, clock);
+  out.service = std::make_unique<net::TurnService>(std::move(opts), out.shared, clock, registry);
 
   net::TurnIceServersOptions ice = ice_options(config, out.service->listening());
   ice.secret = secrets.front();

@@ -13,6 +13,7 @@
 #include "server/config.hpp"
 #include "turn/shared.hpp"
 #include "util/clock.hpp"
+#include "util/metrics.hpp"
 
 namespace sb::server {
 
@@ -27,8 +28,9 @@ struct TurnSetup {
 // Builds and binds the TURN service (nothing runs until service->start()). `http_tls` is the HTTPS
 // context (from --tls-cert or --self-signed), reused for turns: unless --turn-tls-cert is set; null =
 // no TLS. Throws std::runtime_error with a readable message (bad address, port in use, ...).
+// The service's workers register their metrics in `registry`.
 TurnSetup make_turn(const Config& config, std::shared_ptr<boost::asio::ssl::context> http_tls,
-                    std::shared_ptr<const util::Clock> clock);
+                    std::shared_ptr<const util::Clock> clock, metrics::Registry& registry);
 
 // The relayed-address IP when none is configured: the listen IP if it is specific, else the first
 // non-loopback IPv4 interface address, else 127.0.0.1.

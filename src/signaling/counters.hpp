@@ -1,13 +1,19 @@
-// Signaling counters, updated lock-free from every session and rendered by the server's /metrics.
+// The signaling service's metrics (signalbox_connections, _messages_*, _errors_total, _closed_total, ...),
+// registered in the one metrics::Registry. One Counters per server, updated lock-free (relaxed atomics)
+// from every session and connection on any I/O thread. A new signaling metric is a member here and its
+// registration in counters.cpp; /metrics renders it with no other edit.
 #pragma once
 
 #include <array>
-#include <atomic>
 #include <cstdint>
+#include <memory>
 
 #include "signaling/protocol.hpp"
+#include "util/metrics.hpp"
 
 namespace sb::signaling {
+
+class Router;
 
 // `other`: a relay of another protocol's kind (PeerJS LEAVE and EXPIRE).
 enum class RelayedType : std::uint8_t { offer, answer, candidate, other };
@@ -15,21 +21,24 @@ inline constexpr std::size_t kRelayedTypeCount = 4;
 const char* to_string(RelayedType t);
 
 struct Counters {
-  std::atomic<std::int64_t> connections{0};             // open WebSocket sessions (gauge)
-  std::atomic<std::uint64_t> connections_total{0};      // accepted since start
-  std::atomic<std::uint64_t> connections_moved_total{0};  // moved to their room's I/O thread (`/ws?room=`)
-  std::atomic<std::uint64_t> messages_received_total{0};
-  std::array<std::atomic<std::uint64_t>, kRelayedTypeCount> relayed_total{};  // by RelayedType
-  std::array<std::atomic<std::uint64_t>, kErrorCodeCount> errors_total{};     // by ErrorCode
-  std::atomic<std::uint64_t> closed_rate_limit_total{0};   // 1008
-  std::atomic<std::uint64_t> closed_too_big_total{0};      // 1009
-  std::atomic<std::uint64_t> closed_overflow_total{0};     // 4000
-  std::atomic<std::uint64_t> closed_timeout_total{0};      // idle timeout
+  explicit Counters(metrics::Registry& r);
 
-  void count_error(ErrorCode c) { errors_total[static_cast<std::size_t>(c)].fetch_add(1, std::memory_order_relaxed); }
-  void count_relayed(RelayedType t) {
-    relayed_total[static_cast<std::size_t>(t)].fetch_add(1, std::memory_order_relaxed);
-  }
+  metrics::Gauge& connections;                 // open WebSocket sessions
+  metrics::Counter& connections_total;         // accepted since start
+  metrics::Counter& connections_moved_total;   // moved to their room's I/O thread (`/ws?room=`)
+  metrics::Counter& messages_received_total;
+  std::array<metrics::Counter*, kRelayedTypeCount> relayed_total{};  // by RelayedType
+  std::array<metrics::Counter*, kErrorCodeCount> errors_total{};     // by ErrorCode
+  metrics::Counter& closed_rate_limit_total;   // 1008
+  metrics::Counter& closed_too_big_total;      // 1009
+  metrics::Counter& closed_overflow_total;     // 4000
+  metrics::Counter& closed_timeout_total;      // idle timeout
+
+  void count_error(ErrorCode c) { errors_total[static_cast<std::size_t>(c)]->inc(); }
+  void count_relayed(RelayedType t) { relayed_total[static_cast<std::size_t>(t)]->inc(); }
 };
+
+// signalbox_rooms and signalbox_peers, read from `router` (which the registry keeps alive) at render.
+void register_router_gauges(metrics::Registry& r, std::shared_ptr<const Router> router);
 
 }  // namespace sb::signaling

@@ -23,7 +23,7 @@ Session::~Session() {
 
 void Session::on_text(std::string_view frame) {
   if (closing_) return;
-  ctx_.counters.messages_received_total.fetch_add(1, std::memory_order_relaxed);
+  ctx_.counters.messages_received_total.inc();
   switch (limiter_.on_message(ctx_.clock.now())) {
     case RateLimiter::Verdict::allow:
       break;
@@ -32,7 +32,7 @@ void Session::on_text(std::string_view frame) {
       return;
     case RateLimiter::Verdict::close:
       ctx_.counters.count_error(ErrorCode::rate_limited);
-      ctx_.counters.closed_rate_limit_total.fetch_add(1, std::memory_order_relaxed);
+      ctx_.counters.closed_rate_limit_total.inc();
       closing_ = true;
       link_.close(close_code::policy_violation, "rate limit abuse");
       return;

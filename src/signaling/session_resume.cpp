@@ -75,7 +75,7 @@ void Session::on_record_lost(ResumeRecord::Access access) {
   if (access == ResumeRecord::Access::replaced) {
     link_.close(close_code::session_taken_over, "session resumed on another connection");
   } else if (overflowed) {
-    ctx_.counters.closed_overflow_total.fetch_add(1, std::memory_order_relaxed);
+    ctx_.counters.closed_overflow_total.inc();
     link_.close(close_code::send_queue_overflow, "send queue overflow");
   } else {
     link_.close(close_code::normal, "session ended");

@@ -15,18 +15,13 @@ std::string_view to_string(DropReason r) {
   return "unknown";
 }
 
-void StunMetricsSnapshot::add(const StunMetrics& m) {
-  requests += m.requests.load(std::memory_order_relaxed);
-  indications += m.indications.load(std::memory_order_relaxed);
-  responses += m.responses.load(std::memory_order_relaxed);
-  errors += m.errors.load(std::memory_order_relaxed);
-  for (std::size_t i = 0; i < drops.size(); ++i) drops[i] += m.drops[i].load(std::memory_order_relaxed);
-}
-
-std::uint64_t StunMetricsSnapshot::total_drops() const {
-  std::uint64_t t = 0;
-  for (const auto d : drops) t += d;
-  return t;
-}
+Metrics::Metrics(metrics::Registry& r)
+    : requests(r.counter("signalbox_stun_requests_total", "STUN Binding requests processed.")),
+      responses(r.counter("signalbox_stun_responses_total", "STUN Binding success responses sent.")),
+      errors(r.counter("signalbox_stun_errors_total", "STUN Binding error responses sent (400, 420).")),
+      indications(r.counter("signalbox_stun_indications_total", "STUN Binding indications received (no answer).")),
+      drops(r.counter_family<DropReason, static_cast<std::size_t>(DropReason::kCount)>(
+          "signalbox_stun_dropped_total", "STUN packets dropped without an answer, by reason.", "reason",
+          [](DropReason d) { return to_string(d); })) {}
 
 }  // namespace sb::stun

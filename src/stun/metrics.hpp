@@ -1,12 +1,14 @@
-// Counters of the STUN Binding service. One StunMetrics per worker thread (written by that thread only,
-// relaxed atomics so the metrics endpoint can read them concurrently); the registry sums workers.
+// The STUN Binding service's metrics (signalbox_stun_*), registered in the one metrics::Registry. Each
+// worker thread that answers Binding builds one Metrics (its shard; the registry sums the shards at render)
+// and hands it to its BindingService; the front end counts what it drops itself with drop().
 #pragma once
 
 #include <array>
-#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
+
+#include "util/metrics.hpp"
 
 namespace sb::stun {
 
@@ -22,28 +24,17 @@ enum class DropReason : std::uint8_t {
 };
 std::string_view to_string(DropReason r);
 
-struct alignas(64) StunMetrics {
-  std::atomic<std::uint64_t> requests{0};     // Binding requests accepted for processing
-  std::atomic<std::uint64_t> indications{0};  // Binding indications (keep-alives, no answer)
-  std::atomic<std::uint64_t> responses{0};    // success responses sent
-  std::atomic<std::uint64_t> errors{0};       // error responses sent (400, 420)
-  std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(DropReason::kCount)> drops{};
+struct Metrics {
+  explicit Metrics(metrics::Registry& r);
 
-  void drop(DropReason r) { drops[static_cast<std::size_t>(r)].fetch_add(1, std::memory_order_relaxed); }
-  static void inc(std::atomic<std::uint64_t>& c) { c.fetch_add(1, std::memory_order_relaxed); }
-};
+  metrics::Counter& requests;     // Binding requests accepted for processing
+  metrics::Counter& responses;    // success responses sent
+  metrics::Counter& errors;       // error responses sent (400, 420)
+  metrics::Counter& indications;  // Binding indications (keep-alives, no answer)
+  std::array<metrics::Counter*, static_cast<std::size_t>(DropReason::kCount)> drops{};
 
-// A plain copy of the counters, summed over workers.
-struct StunMetricsSnapshot {
-  std::uint64_t requests = 0;
-  std::uint64_t indications = 0;
-  std::uint64_t responses = 0;
-  std::uint64_t errors = 0;
-  std::array<std::uint64_t, static_cast<std::size_t>(DropReason::kCount)> drops{};
-
-  void add(const StunMetrics& m);
-  std::uint64_t drop(DropReason r) const { return drops[static_cast<std::size_t>(r)]; }
-  std::uint64_t total_drops() const;
+  void drop(DropReason r) { drops[static_cast<std::size_t>(r)]->inc(); }
+  std::uint64_t dropped(DropReason r) const { return drops[static_cast<std::size_t>(r)]->value(); }
 };
 
 }  // namespace sb::stun

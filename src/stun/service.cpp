@@ -49,7 +49,7 @@ std::string ServiceConfig::validate() const {
   return errs;
 }
 
-BindingService::BindingService(const ServiceConfig& config, StunMetrics& metrics)
+BindingService::BindingService(const ServiceConfig& config, Metrics& metrics)
     : config_(config), metrics_(metrics) {}
 
 Outcome BindingService::drop(DropReason r) {
@@ -72,7 +72,7 @@ bool is_classic_binding_request(std::span<const std::uint8_t> b) {
 // "The server ... MUST include a MAPPED-ADDRESS attribute, and MUST NOT include XOR-MAPPED-ADDRESS"
 // (RFC 5389 §12.2); the whole 128-bit transaction id is echoed.
 Outcome BindingService::answer_classic(const Packet& packet, Reply& reply) {
-  StunMetrics::inc(metrics_.requests);
+  metrics_.requests.inc();
   const TransportAddress& a = packet.source;
   const std::size_t ip_len = a.family == Family::kIPv4 ? 4 : 16;
   const std::size_t value_len = 4 + ip_len;
@@ -90,7 +90,7 @@ Outcome BindingService::answer_classic(const Packet& packet, Reply& reply) {
   reply.bytes = std::span<const std::uint8_t>(classic_.data(), kHeaderSize + kAttributeHeaderSize + value_len);
   reply.from = packet.local;
   reply.to = packet.source;
-  StunMetrics::inc(metrics_.responses);
+  metrics_.responses.inc();
   return {Action::kReply, DropReason::kMalformed};
 }
 
@@ -110,7 +110,7 @@ Outcome BindingService::handle(const Packet& packet, Reply& reply) {
       return handle_request(m, packet, reply);
     case Class::kIndication:
       // RFC 8489 §6.3.2: no response; Binding indications are keep-alives.
-      StunMetrics::inc(metrics_.indications);
+      metrics_.indications.inc();
       return {Action::kNone, DropReason::kMalformed};
     case Class::kSuccess:
     case Class::kError:
@@ -149,14 +149,14 @@ Outcome BindingService::answer_error(const MessageView& request, const Packet& p
         request, unknown, discovery_applies(packet) ? &attr::is_known : &known_without_discovery);
     scratch_.add(unknown);
   }
-  StunMetrics::inc(metrics_.errors);
+  metrics_.errors.inc();
   reply.from = packet.local;
   reply.to = packet.source;
   return finish(request, reply);
 }
 
 Outcome BindingService::handle_request(const MessageView& request, const Packet& packet, Reply& reply) {
-  StunMetrics::inc(metrics_.requests);
+  metrics_.requests.inc();
   const bool discovery = discovery_applies(packet);
   // RFC 8489 §6.3.1.1: unknown comprehension-required attributes → 420 listing them.
   UnknownAttributes unknown;
@@ -192,7 +192,7 @@ Outcome BindingService::handle_request(const MessageView& request, const Packet&
         .add(ResponseOrigin{reply.from})
         .add(OtherAddress{changed_origin(packet.local, true, true)});
   }
-  StunMetrics::inc(metrics_.responses);
+  metrics_.responses.inc();
   return finish(request, reply);
 }
 

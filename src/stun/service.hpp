@@ -3,7 +3,7 @@
 // No sockets, no clock: src/net/stun_* feed it.
 //
 // Threading: one BindingService per worker thread. handle() writes into a scratch Message owned by the
-// service and into that worker's StunMetrics; the configuration is read-only after construction.
+// service and into that worker's stun::Metrics; the configuration is read-only after construction.
 #pragma once
 
 #include <array>
@@ -61,11 +61,11 @@ struct Outcome {
 
 class BindingService {
  public:
-  BindingService(const ServiceConfig& config, StunMetrics& metrics);
+  BindingService(const ServiceConfig& config, Metrics& metrics);
 
   Outcome handle(const Packet& packet, Reply& reply);
 
-  StunMetrics& metrics() { return metrics_; }
+  Metrics& metrics() { return metrics_; }
 
  private:
   Outcome handle_request(const MessageView& request, const Packet& packet, Reply& reply);
@@ -77,7 +77,7 @@ class BindingService {
   Outcome drop(DropReason r);
 
   const ServiceConfig config_;
-  StunMetrics& metrics_;
+  Metrics& metrics_;
   Message scratch_;  // reused: no allocation per response once warm
   // RFC 3489 ("classic") Binding response: header + MAPPED-ADDRESS for at most an IPv6 address.
   std::array<std::uint8_t, kHeaderSize + kAttributeHeaderSize + 20> classic_{};

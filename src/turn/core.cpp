@@ -36,11 +36,13 @@ std::size_t FiveTupleHash::operator()(const FiveTuple& t) const noexcept {
   return static_cast<std::size_t>(h);
 }
 
-TurnCore::TurnCore(TurnShared& shared, RelayBinder& binder, std::uint32_t shard, std::uint32_t shard_count)
+TurnCore::TurnCore(TurnShared& shared, RelayBinder& binder, sb::metrics::Registry& registry, std::uint32_t shard,
+                   std::uint32_t shard_count)
     : shared_(shared),
       config_(shared.config()),
       binder_(binder),
       shard_(shard),
+      metrics_(registry),
       bandwidth_(config_.bandwidth_spec()),
       limiter_({config_.unauthorized_rate, std::max<double>(1, config_.unauthorized_burst)}, config_.rate_limit_buckets) {
   util::random_bytes(indication_prefix_);
@@ -60,7 +62,7 @@ TurnCore::~TurnCore() {
 }
 
 Output TurnCore::drop(DropReason r) {
-  counters_.drop(r);
+  metrics_.drop(r);
   Output o;
   o.drop = r;
   return o;
@@ -97,7 +99,7 @@ Output TurnCore::handle_stun(const FiveTuple& from, std::span<const std::uint8_t
     return drop(DropReason::kUnexpectedMessage);
   }
   if (m.message_class() != stun::Class::kRequest) return drop(DropReason::kUnexpectedMessage);
-  counters_.requests.add();
+  metrics_.requests.inc_single_writer();
   Request r{from, m, now, out, false, {}, {}, {}, false};
   if (m.method() == stun::Method::kBinding) return CoreHandlers::binding(*this, r);
   const auto method = m.method();
@@ -109,8 +111,7 @@ Output TurnCore::handle_stun(const FiveTuple& from, std::span<const std::uint8_t
   stun::UnknownAttributes unknown;
   if (stun::find_unknown_comprehension_required(m, unknown) > 0) {
     stun::start_error_response(response_, m, stun::code::kUnknownAttribute).add(unknown);
-    counters_.error_responses.add();
-    counters_.errors_by_class[4].add();
+    metrics_.error_responses.inc_single_writer();
     return CoreHandlers::reply(*this, r);
   }
   switch (method) {
@@ -147,7 +148,7 @@ void TurnCore::on_client_closed(const FiveTuple& from) {
   const auto it = by_tuple_.find(from);
   if (it == by_tuple_.end()) return;
   destroy(it);
-  counters_.allocations_deleted.add();
+  metrics_.allocations_deleted.inc_single_writer();
 }
 
 std::size_t TurnCore::tick(const Now& now) {
@@ -157,18 +158,18 @@ std::size_t TurnCore::tick(const Now& now) {
     if (a.expires <= now.mono) {
       auto next = std::next(it);
       destroy(it);
-      counters_.allocations_expired.add();
+      metrics_.allocations_expired.inc_single_writer();
       ++removed;
       it = next;
       continue;
     }
     const auto perms_before = a.permissions.size();
     std::erase_if(a.permissions, [&](const Permission& p) { return p.expires <= now.mono; });
-    counters_.permissions_expired.add(perms_before - a.permissions.size());
+    metrics_.permissions_expired.inc_single_writer(perms_before - a.permissions.size());
     // A channel is unusable after `expires` but keeps its number and peer until `cooldown` (§12).
     const auto channels_before = a.channels.size();
     std::erase_if(a.channels, [&](const ChannelBinding& c) { return c.cooldown <= now.mono; });
-    counters_.channels_expired.add(channels_before - a.channels.size());
+    metrics_.channels_expired.inc_single_writer(channels_before - a.channels.size());
     ++it;
   }
   shared_.ports().sweep(now.mono);

@@ -5,7 +5,7 @@
 // * One TurnShared per server; one TurnCore ("shard") per worker thread, each with its own RelayBinder.
 //   With SO_REUSEPORT the kernel sends a client's 4-tuple to the same worker every time, so the worker
 //   that received an Allocate owns that allocation, its relay socket(s) and all its packets: no lock per
-//   packet. A TurnCore is NOT thread-safe; call it only from its worker. Its counters() may be read from
+//   packet. A TurnCore is NOT thread-safe; call it only from its worker. Its metrics() may be read from
 //   any thread.
 // * Client → server (UDP datagram, or each frame a StreamDeframer yields on TCP/TLS):
 //       Output o = core.on_client_packet(tuple, bytes, Now::from(clock), out_buffer);
@@ -42,7 +42,7 @@
 
 #include "stun/message.hpp"
 #include "turn/allocation.hpp"
-#include "turn/counters.hpp"
+#include "turn/metrics.hpp"
 #include "util/token_bucket.hpp"
 #include "turn/relay.hpp"
 #include "turn/shared.hpp"
@@ -71,7 +71,9 @@ class TurnCore {
  public:
   // `shard`: this core's index among the server's `shard_count` cores (what kToLocalRelay outputs name;
   // each gets 1/shard_count of TurnConfig::total_bandwidth_bytes_per_s).
-  TurnCore(TurnShared& shared, RelayBinder& binder, std::uint32_t shard = 0, std::uint32_t shard_count = 1);
+  // The core registers its shard of the TURN metrics (turn::Metrics) in `registry`.
+  TurnCore(TurnShared& shared, RelayBinder& binder, sb::metrics::Registry& registry, std::uint32_t shard = 0,
+           std::uint32_t shard_count = 1);
   ~TurnCore();  // closes every relay socket it still owns and releases its quotas
   TurnCore(const TurnCore&) = delete;
   TurnCore& operator=(const TurnCore&) = delete;
@@ -90,7 +92,7 @@ class TurnCore {
   std::size_t tick(const Now& now);
 
   std::vector<AllocationInfo> snapshot(util::TimePoint now) const;
-  const TurnCounters& counters() const { return counters_; }
+  const Metrics& metrics() const { return metrics_; }
   std::size_t allocation_count() const { return by_tuple_.size(); }
   // Whether an unexpired allocation lives on this 5-tuple (for the network side's idle timeouts).
   bool has_allocation(const FiveTuple& t, util::TimePoint now) const;
@@ -125,7 +127,7 @@ class TurnCore {
   const TurnConfig& config_;
   RelayBinder& binder_;
   std::uint32_t shard_;
-  TurnCounters counters_;
+  Metrics metrics_;  // this shard's counters, registered in the registry given
   const util::RateSpec bandwidth_;         // per allocation, from config_
   util::KeyedBuckets limiter_;             // unauthenticated answers per source IP
   util::RateSpec server_bandwidth_spec_;  // this shard's share of the server-wide cap

@@ -162,7 +162,7 @@ Output CoreHandlers::allocate(TurnCore& c, Request& r) {
     return error(c, r, stun::code::kAllocationMismatch);
   } else if (existing != nullptr) {
     c.destroy(c.by_tuple_.find(r.from));
-    c.counters_.allocations_expired.add();
+    c.metrics_.allocations_expired.inc_single_writer();
   }
   AllocateAsk ask;
   if (const auto code = parse_allocate(r.msg, c.binder_, ask); code != 0) return error(c, r, code);
@@ -177,7 +177,7 @@ Output CoreHandlers::allocate(TurnCore& c, Request& r) {
   // Step 9: quotas (486) before any port is touched.
   if (const auto q = c.shared_.acquire_allocation(r.quota_user, r.from.client); q != Quota::kOk) {
     if (reserved) c.shared_.ports().release(ask.families[0], *reserved);
-    c.counters_.quota_refused(q);
+    c.metrics_.quota_refused(q);
     return error(c, r, stun::code::kAllocationQuotaReached);
   }
   auto a = std::make_unique<Allocation>();
@@ -198,7 +198,7 @@ Output CoreHandlers::allocate(TurnCore& c, Request& r) {
     c.shared_.relays().add(ref.relays[i].address.family, ref.relays[i].address.port, {c.shard_, ref.relays[i].id});
   }
   c.by_tuple_[r.from] = std::move(a);
-  c.counters_.allocations_created.add();
+  c.metrics_.allocations_created.inc_single_writer();
   add_allocate_success(c.response_, r.msg, ref, ask.v6_error);
   return reply(c, r);
 }
@@ -214,7 +214,7 @@ Output CoreHandlers::refresh(TurnCore& c, Request& r) {
   const auto requested = r.msg.get<stun::Lifetime>();
   if (requested && requested->seconds == 0) {
     c.destroy(c.by_tuple_.find(r.from));
-    c.counters_.allocations_deleted.add();
+    c.metrics_.allocations_deleted.inc_single_writer();
     stun::start_success_response(c.response_, r.msg).add(stun::Lifetime{0});
     return reply(c, r);
   }

@@ -40,13 +40,12 @@ bool CoreHandlers::may_answer_unauthenticated(TurnCore& c, const Request& r) {
 Output CoreHandlers::error(TurnCore& c, Request& r, std::uint16_t code) {
   if (!may_answer_unauthenticated(c, r)) return c.drop(DropReason::kRateLimited);
   stun::start_error_response(c.response_, r.msg, code);
-  c.counters_.error_responses.add();
-  c.counters_.errors_by_class[std::min<std::size_t>(code / 100, 7)].add();
+  c.metrics_.error_responses.inc_single_writer();
   return reply(c, r);
 }
 
 Output CoreHandlers::challenge(TurnCore& c, Request& r, std::uint16_t code, AuthFailure why) {
-  c.counters_.auth_failure(why);
+  c.metrics_.auth_failure(why);
   // 401 and 438 go to anyone who asks (a garbage nonce draws 438 with a fresh one, from any source
   // address), so both are rate-limited per source IP.
   r.authenticated = false;
@@ -56,8 +55,7 @@ Output CoreHandlers::challenge(TurnCore& c, Request& r, std::uint16_t code, Auth
   stun::start_error_response(c.response_, r.msg, code)
       .add(stun::Realm{c.config_.realm})
       .add(stun::Nonce{std::string_view(nonce.data(), nonce.size())});
-  c.counters_.error_responses.add();
-  c.counters_.errors_by_class[4].add();
+  c.metrics_.error_responses.inc_single_writer();
   return reply(c, r);
 }
 
@@ -75,7 +73,7 @@ bool CoreHandlers::authenticate(TurnCore& c, Request& r, Output& answer) {
   const auto realm = m.get<stun::Realm>();
   const auto nonce = m.get<stun::Nonce>();
   if (!username || !realm || !nonce) {
-    c.counters_.auth_failure(AuthFailure::kMissingAttribute);
+    c.metrics_.auth_failure(AuthFailure::kMissingAttribute);
     answer = error(c, r, stun::code::kBadRequest);
     return false;
   }
@@ -129,7 +127,7 @@ Allocation* CoreHandlers::owned(TurnCore& c, Request& r, Output& answer) {
   }
   // RFC 8656 §5: requests on an allocation must use the credentials that created it.
   if (a->username != r.username) {
-    c.counters_.auth_failure(AuthFailure::kWrongUser);
+    c.metrics_.auth_failure(AuthFailure::kWrongUser);
     answer = error(c, r, stun::code::kWrongCredentials);
     return nullptr;
   }

@@ -50,9 +50,9 @@ Output TurnCore::relay_to(Allocation& a, const RelayEndpoint& relay, const Trans
   if (const auto why = take_bandwidth(a, payload.size(), now); why != DropReason::kNone) return drop(why);
   ++a.packets_to_peer;
   a.bytes_to_peer += payload.size();
-  counters_.packets_client_to_peer.add();
-  counters_.bytes_client_to_peer.add(payload.size());
-  if (owner) counters_.packets_to_local_relay.add();
+  metrics_.packets_client_to_peer.inc_single_writer();
+  metrics_.bytes_client_to_peer.inc_single_writer(payload.size());
+  if (owner) metrics_.packets_to_local_relay.inc_single_writer();
   o.bytes = payload;
   return o;
 }
@@ -68,7 +68,7 @@ Output TurnCore::handle_channel_data(const FiveTuple& from, std::span<const std:
   const RelayEndpoint* relay = a->relay_for(ch->peer.family);
   if (relay == nullptr) return drop(DropReason::kNoChannel);
   Output o = relay_to(*a, *relay, ch->peer, cd->data, ch->local, now);
-  if (o.action != Action::kNone) counters_.channel_data_to_peer.add();
+  if (o.action != Action::kNone) metrics_.channel_data_to_peer.inc_single_writer();
   return o;
 }
 
@@ -85,7 +85,7 @@ Output TurnCore::handle_send(const FiveTuple& from, const stun::MessageView& m, 
   const bool local = shared_.is_relayed_ip(peer->address);
   if (relay == nullptr || a->permission_for(peer->address, now) == nullptr) {
     if (!local && !shared_.peer_policy().allowed(peer->address)) {
-      counters_.denied_peers.add();
+      metrics_.denied_peers.inc_single_writer();
       return drop(DropReason::kPeerDenied);
     }
     return drop(DropReason::kNoPermission);
@@ -107,7 +107,7 @@ Output TurnCore::on_peer_datagram(RelayId relay, const TransportAddress& peer, s
   // Our relayed IPs only ever speak through on_local_relay_datagram: whatever else sends from them (another
   // process on this host) is one of the server's own addresses, which the policy denies.
   if (shared_.is_relayed_ip(peer) && !shared_.peer_policy().allowed(peer)) {
-    counters_.denied_peers.add();
+    metrics_.denied_peers.inc_single_writer();
     return drop(DropReason::kPeerDenied);
   }
   return peer_to_client(relay, peer, buffer, payload_size, now);
@@ -129,7 +129,7 @@ Output TurnCore::peer_to_client(RelayId relay, const TransportAddress& peer, std
   const ChannelBinding* ch = a.channel_by_peer(peer);
   if (ch != nullptr && ch->expires > now) {
     framed = frame_channel_data_in_place(ch->number, buffer, kPeerHeadroom, payload_size, stream);
-    counters_.channel_data_to_client.add();
+    metrics_.channel_data_to_client.inc_single_writer();
   } else {
     // Data indication: header, XOR-PEER-ADDRESS, DATA, padding — built backwards from the payload.
     const std::size_t addr_size = 8 + peer.ip_size();
@@ -152,8 +152,8 @@ Output TurnCore::peer_to_client(RelayId relay, const TransportAddress& peer, std
   }
   ++a.packets_to_client;
   a.bytes_to_client += payload_size;
-  counters_.packets_peer_to_client.add();
-  counters_.bytes_peer_to_client.add(payload_size);
+  metrics_.packets_peer_to_client.inc_single_writer();
+  metrics_.bytes_peer_to_client.inc_single_writer(payload_size);
   Output o;
   o.action = Action::kToClient;
   o.client = a.client;

@@ -17,7 +17,7 @@ constexpr std::size_t kMaxPeersPerRequest = 16;  // bounded by ParseLimits anywa
 // let through although the policy denies the server's own addresses, because its data is handed over
 // inside the server and never reaches another port of that address. ChannelBind names a port, which
 // must then be a relay port (`port_matters`); a permission is for the IP only (RFC 8656 §9).
-std::uint16_t check_peer(const Allocation& a, const TransportAddress& peer, bool port_matters, TurnCounters& counters,
+std::uint16_t check_peer(const Allocation& a, const TransportAddress& peer, bool port_matters, Metrics& metrics,
                          const TurnShared& shared) {
   if (!a.has_family(peer.family)) return stun::code::kPeerAddressFamilyMismatch;  // RFC 8656 §9.2
   const auto& cfg = shared.config();
@@ -25,13 +25,13 @@ std::uint16_t check_peer(const Allocation& a, const TransportAddress& peer, bool
     return 0;
   }
   if (shared.peer_policy().allowed(peer)) return 0;
-  counters.denied_peers.add();
+  metrics.denied_peers.inc_single_writer();
   return stun::code::kForbidden;
 }
 
 // Installs or refreshes the permission for `peer`'s IP. False when a new one would exceed the quota.
 bool install_permission(Allocation& a, const TransportAddress& peer, util::TimePoint expires,
-                        std::uint32_t max_permissions, util::TimePoint now, TurnCounters& counters) {
+                        std::uint32_t max_permissions, util::TimePoint now, Metrics& metrics) {
   for (auto& p : a.permissions) {
     if (p.family == peer.family && std::memcmp(p.ip.data(), peer.ip.data(), peer.ip_size()) == 0) {
       p.expires = expires;
@@ -42,13 +42,13 @@ bool install_permission(Allocation& a, const TransportAddress& peer, util::TimeP
   for (auto& p : a.permissions) {
     if (p.expires <= now) {
       p = Permission{peer.family, peer.ip, expires};
-      counters.permissions_created.add();
+      metrics.permissions_created.inc_single_writer();
       return true;
     }
   }
   if (a.permissions.size() >= max_permissions) return false;
   a.permissions.push_back(Permission{peer.family, peer.ip, expires});
-  counters.permissions_created.add();
+  metrics.permissions_created.inc_single_writer();
   return true;
 }
 
@@ -84,7 +84,7 @@ Output CoreHandlers::create_permission(TurnCore& c, Request& r) {
     if (attr.type != stun::attr::kXorPeerAddress) continue;
     const auto peer = stun::decode_xor_address(attr.value, r.msg.transaction_id());
     if (!peer || count == peers.size()) return error(c, r, stun::code::kBadRequest);
-    if (const auto code = check_peer(*a, *peer, false, c.counters_, c.shared_); code != 0) return error(c, r, code);
+    if (const auto code = check_peer(*a, *peer, false, c.metrics_, c.shared_); code != 0) return error(c, r, code);
     peers[count++] = *peer;
   }
   if (count == 0) return error(c, r, stun::code::kBadRequest);
@@ -94,7 +94,7 @@ Output CoreHandlers::create_permission(TurnCore& c, Request& r) {
     return error(c, r, stun::code::kInsufficientCapacity);
   }
   const auto expires = r.now.mono + c.config_.permission_lifetime;
-  for (const auto& peer : list) install_permission(*a, peer, expires, max, r.now.mono, c.counters_);
+  for (const auto& peer : list) install_permission(*a, peer, expires, max, r.now.mono, c.metrics_);
   stun::start_success_response(c.response_, r.msg);
   return reply(c, r);
 }
@@ -108,7 +108,7 @@ Output CoreHandlers::channel_bind(TurnCore& c, Request& r) {
   if (!number || !peer || !is_valid_channel(number->number, c.config_.rfc5766_channels)) {
     return error(c, r, stun::code::kBadRequest);
   }
-  if (const auto code = check_peer(*a, peer->address, true, c.counters_, c.shared_); code != 0) {
+  if (const auto code = check_peer(*a, peer->address, true, c.metrics_, c.shared_); code != 0) {
     return error(c, r, code);
   }
   const auto now = r.now.mono;
@@ -136,7 +136,7 @@ Output CoreHandlers::channel_bind(TurnCore& c, Request& r) {
   // The binding installs or refreshes the peer's permission (RFC 8656 §11.2).
   const auto perm_expires = now + c.config_.permission_lifetime;
   if (!install_permission(*a, peer->address, perm_expires, c.config_.max_permissions_per_allocation, now,
-                          c.counters_)) {
+                          c.metrics_)) {
     return error(c, r, stun::code::kInsufficientCapacity);
   }
   const bool fresh = slot == nullptr || slot->expires <= now;
@@ -146,7 +146,7 @@ Output CoreHandlers::channel_bind(TurnCore& c, Request& r) {
   slot->local = c.shared_.is_relayed_ip(peer->address);  // the data path then asks the RelayDirectory
   slot->expires = now + c.config_.channel_lifetime;
   slot->cooldown = slot->expires + c.config_.channel_cooldown;
-  if (fresh) c.counters_.channels_bound.add();
+  if (fresh) c.metrics_.channels_bound.inc_single_writer();
   stun::start_success_response(c.response_, r.msg);
   return reply(c, r);
 }

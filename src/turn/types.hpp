@@ -66,7 +66,7 @@ enum class Action : std::uint8_t {
   kToLocalRelay,
 };
 
-// Why a packet was dropped; each is counted in TurnCounters::drops.
+// Why a packet was dropped; each is counted in turn::Metrics::drops.
 enum class DropReason : std::uint8_t {
   kNone = 0,
   kMalformed,          // not STUN / not ChannelData / failed to parse / bad FINGERPRINT
@@ -83,7 +83,7 @@ enum class DropReason : std::uint8_t {
   kCount
 };
 
-// Authentication failures (RFC 8489 §9.2.4), each counted in TurnCounters::auth_failures.
+// Authentication failures (RFC 8489 §9.2.4), each counted in turn::Metrics::auth_failures.
 enum class AuthFailure : std::uint8_t {
   kNone = 0,
   kNoCredentials,     // first request without MESSAGE-INTEGRITY → 401 (the normal challenge)

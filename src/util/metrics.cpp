@@ -39,17 +39,35 @@ Registry::Family& Registry::family_locked(std::string_view name, std::string_vie
   return families_.emplace_back(Family{std::string(name), std::string(help), type, {}});
 }
 
+void Registry::add_locked(Family& f, Labels labels, Source source) {
+  for (auto& series : f.series) {
+    if (series.labels == labels) {
+      series.sources.push_back(std::move(source));
+      return;
+    }
+  }
+  f.series.push_back(Series{std::move(labels), {}});
+  f.series.back().sources.push_back(std::move(source));
+}
+
+double Registry::Source::value() const {
+  if (fn) return fn();
+  if (counter) return static_cast<double>(counter->value());
+  if (gauge) return static_cast<double>(gauge->value());
+  return 0;
+}
+
 Counter& Registry::counter(std::string_view name, std::string_view help, Labels labels) {
   std::lock_guard lock(mu_);
   auto& c = counters_.emplace_back();
-  family_locked(name, help, Type::counter).series.push_back(Series{std::move(labels), &c, nullptr, nullptr, {}});
+  add_locked(family_locked(name, help, Type::counter), std::move(labels), Source{&c, nullptr, nullptr, {}});
   return c;
 }
 
 Gauge& Registry::gauge(std::string_view name, std::string_view help, Labels labels) {
   std::lock_guard lock(mu_);
   auto& g = gauges_.emplace_back();
-  family_locked(name, help, Type::gauge).series.push_back(Series{std::move(labels), nullptr, &g, nullptr, {}});
+  add_locked(family_locked(name, help, Type::gauge), std::move(labels), Source{nullptr, &g, nullptr, {}});
   return g;
 }
 
@@ -59,23 +77,24 @@ Histogram& Registry::histogram(std::string_view name, std::string_view help, std
   auto& h = histograms_.emplace_back(std::move(upper_bounds));
   auto& f = family_locked(name, help, Type::histogram);
   for (const auto& s : f.series) {
-    if (s.histogram->bounds() != h.bounds()) {
+    if (s.sources.front().histogram->bounds() != h.bounds()) {
       throw std::logic_error("histogram " + std::string(name) + " registered with two sets of buckets");
     }
   }
-  f.series.push_back(Series{std::move(labels), nullptr, nullptr, &h, {}});
+  add_locked(f, std::move(labels), Source{nullptr, nullptr, &h, {}});
   return h;
 }
 
 void Registry::gauge_fn(std::string_view name, std::string_view help, Labels labels, std::function<double()> fn) {
   std::lock_guard lock(mu_);
-  family_locked(name, help, Type::gauge).series.push_back(Series{std::move(labels), nullptr, nullptr, nullptr, std::move(fn)});
+  add_locked(family_locked(name, help, Type::gauge), std::move(labels), Source{nullptr, nullptr, nullptr, std::move(fn)});
 }
 
 void Registry::counter_fn(std::string_view name, std::string_view help, Labels labels,
                           std::function<double()> fn) {
   std::lock_guard lock(mu_);
-  family_locked(name, help, Type::counter).series.push_back(Series{std::move(labels), nullptr, nullptr, nullptr, std::move(fn)});
+  add_locked(family_locked(name, help, Type::counter), std::move(labels),
+             Source{nullptr, nullptr, nullptr, std::move(fn)});
 }
 
 std::string escape_label_value(std::string_view v) {
@@ -143,41 +162,35 @@ void Registry::render_family(std::string& out, const Family& f) {
     else out.push_back(c);
   }
   out += "\n# TYPE " + f.name + ' ' + type_name(static_cast<int>(f.type)) + '\n';
-  // Series with equal labels (shards) are summed; label sets keep the order of their first registration.
-  std::vector<const Labels*> seen;
   for (const auto& s : f.series) {
-    if (std::any_of(seen.begin(), seen.end(), [&](const Labels* l) { return *l == s.labels; })) continue;
-    seen.push_back(&s.labels);
-    if (f.type != Type::histogram) {
-      double v = 0;
-      for (const auto& t : f.series) {
-        if (t.labels != s.labels) continue;
-        if (t.fn) v += t.fn();
-        else if (t.counter) v += static_cast<double>(t.counter->value());
-        else if (t.gauge) v += static_cast<double>(t.gauge->value());
-      }
-      append_sample(out, f.name, s.labels, v);
+    if (f.type == Type::histogram) {
+      render_histogram(out, f, s);
       continue;
     }
-    const auto& bounds = s.histogram->bounds();
-    std::vector<std::uint64_t> buckets(bounds.size() + 1, 0);
-    std::uint64_t count = 0;
-    double sum = 0;
-    for (const auto& t : f.series) {
-      if (t.labels != s.labels) continue;
-      for (std::size_t i = 0; i < buckets.size(); ++i) buckets[i] += t.histogram->bucket(i);
-      count += t.histogram->count();
-      sum += t.histogram->sum();
-    }
-    std::uint64_t cumulative = 0;
-    for (std::size_t i = 0; i < buckets.size(); ++i) {
-      cumulative += buckets[i];
-      const std::string le = i < bounds.size() ? format_value(bounds[i]) : "+Inf";
-      append_sample(out, f.name + "_bucket", s.labels, static_cast<double>(cumulative), "le", le);
-    }
-    append_sample(out, f.name + "_sum", s.labels, sum);
-    append_sample(out, f.name + "_count", s.labels, static_cast<double>(count));
+    double v = 0;
+    for (const auto& source : s.sources) v += source.value();
+    append_sample(out, f.name, s.labels, v);
   }
+}
+
+void Registry::render_histogram(std::string& out, const Family& f, const Series& s) {
+  const auto& bounds = s.sources.front().histogram->bounds();
+  std::vector<std::uint64_t> buckets(bounds.size() + 1, 0);
+  std::uint64_t count = 0;
+  double sum = 0;
+  for (const auto& source : s.sources) {
+    for (std::size_t i = 0; i < buckets.size(); ++i) buckets[i] += source.histogram->bucket(i);
+    count += source.histogram->count();
+    sum += source.histogram->sum();
+  }
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i < buckets.size(); ++i) {
+    cumulative += buckets[i];
+    const std::string le = i < bounds.size() ? format_value(bounds[i]) : "+Inf";
+    append_sample(out, f.name + "_bucket", s.labels, static_cast<double>(cumulative), "le", le);
+  }
+  append_sample(out, f.name + "_sum", s.labels, sum);
+  append_sample(out, f.name + "_count", s.labels, static_cast<double>(count));
 }
 
 std::string Registry::render() const {

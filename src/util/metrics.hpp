@@ -8,7 +8,10 @@
 //   relayed.inc();                                     // any thread, lock-free
 //
 // Registering the same name and labels again (one TURN core per worker thread does) returns a new metric
-// whose value is summed with the others at render: shards stay single-writer and share no cache line.
+// whose value is summed with the others at render: shards stay single-writer and share no cache line (each
+// Counter and Gauge fills one). A part keeps its handles in a small struct built from the registry beside
+// the code that counts (stun::Metrics, turn::Metrics, signaling::Counters); a new metric is one member and
+// one registration there, and /metrics renders it with no other edit.
 // A name has one type and one help text; registering it with another type throws std::logic_error (a
 // programming error caught by the first test that builds the part).
 //
@@ -34,7 +37,7 @@ namespace sb::metrics {
 using Labels = std::vector<std::pair<std::string, std::string>>;
 
 // Monotonic count. inc() is a relaxed fetch_add: safe from any number of threads.
-class Counter {
+class alignas(64) Counter {
  public:
   void inc(std::uint64_t n = 1) { v_.fetch_add(n, std::memory_order_relaxed); }
   // For a counter only one thread ever writes (a TURN shard's): a plain load+store, no locked instruction.
@@ -48,9 +51,10 @@ class Counter {
 };
 
 // A value that goes up and down (open connections, live allocations).
-class Gauge {
+class alignas(64) Gauge {
  public:
-  void add(std::int64_t n) { v_.fetch_add(n, std::memory_order_relaxed); }
+  // Returns the value after the change (for a gauge that also bounds what it counts, e.g. connections).
+  std::int64_t add(std::int64_t n) { return v_.fetch_add(n, std::memory_order_relaxed) + n; }
   void sub(std::int64_t n) { v_.fetch_sub(n, std::memory_order_relaxed); }
   void set(std::int64_t n) { v_.store(n, std::memory_order_relaxed); }
   std::int64_t value() const { return v_.load(std::memory_order_relaxed); }
@@ -95,12 +99,13 @@ class Registry {
   void gauge_fn(std::string_view name, std::string_view help, Labels labels, std::function<double()> fn);
   void counter_fn(std::string_view name, std::string_view help, Labels labels, std::function<double()> fn);
 
-  // One counter per value of an enum, labelled `label`=to_string(value), registered in enum order.
+  // One counter per value of an enum, labelled `label`=to_string(value), registered in enum order. Values
+  // below `first` (a "none" that is never counted) get no counter: their slots stay nullptr.
   template <class Enum, std::size_t N, class ToString>
   std::array<Counter*, N> counter_family(std::string_view name, std::string_view help, std::string_view label,
-                                         ToString&& to_string) {
+                                         ToString&& to_string, std::size_t first = 0) {
     std::array<Counter*, N> out{};
-    for (std::size_t i = 0; i < N; ++i) {
+    for (std::size_t i = first; i < N; ++i) {
       out[i] = &counter(name, help, {{std::string(label), std::string(to_string(static_cast<Enum>(i)))}});
     }
     return out;
@@ -111,21 +116,29 @@ class Registry {
 
  private:
   enum class Type : std::uint8_t { counter, gauge, histogram };
-  struct Series {
-    Labels labels;
+  // One shard's value of a series: exactly one of these is set.
+  struct Source {
     const Counter* counter = nullptr;
     const Gauge* gauge = nullptr;
     const Histogram* histogram = nullptr;
     std::function<double()> fn;
+    double value() const;
+  };
+  // One label set and every shard registered with it (summed at render).
+  struct Series {
+    Labels labels;
+    std::vector<Source> sources;
   };
   struct Family {
     std::string name;
     std::string help;
     Type type;
-    std::vector<Series> series;
+    std::vector<Series> series;  // in order of first registration
   };
   Family& family_locked(std::string_view name, std::string_view help, Type type);
+  static void add_locked(Family& f, Labels labels, Source source);
   static void render_family(std::string& out, const Family& f);
+  static void render_histogram(std::string& out, const Family& f, const Series& s);
 
   mutable std::mutex mu_;
   std::deque<Family> families_;        // guarded by mu_

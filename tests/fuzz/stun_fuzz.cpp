@@ -55,7 +55,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   ServiceConfig cfg;
   cfg.primary = TransportAddress::parse("127.0.0.1:3478");
   cfg.alternate = TransportAddress::parse("127.0.0.2:3479");
-  StunMetrics metrics;
+  sb::metrics::Registry registry;
+  Metrics metrics(registry);
   BindingService service(cfg, metrics);
   Reply reply;
   const Packet packet{bytes, *TransportAddress::parse("[2001:db8::1]:1234"), *cfg.primary, Transport::kUdp};

@@ -79,6 +79,7 @@ struct World {
   util::ManualClock clock;
   std::unique_ptr<TurnShared> shared;
   Binder b0{100}, b1{100000};
+  metrics::Registry registry;  // outlives the cores
   std::unique_ptr<TurnCore> c0, c1;
   std::vector<FiveTuple> clients;
   std::map<std::size_t, std::string> nonces;
@@ -104,8 +105,8 @@ struct World {
     cfg.realm = "fuzz";
     auto policy = DefaultPeerPolicy::from_strings({}, {}, {"198.51.100.1", "2001:db8::1"}, err);
     shared = std::make_unique<TurnShared>(cfg, creds, std::make_shared<DefaultPeerPolicy>(std::move(*policy)));
-    c0 = std::make_unique<TurnCore>(*shared, b0, 0, 2);
-    c1 = std::make_unique<TurnCore>(*shared, b1, 1, 2);
+    c0 = std::make_unique<TurnCore>(*shared, b0, registry, 0, 2);
+    c1 = std::make_unique<TurnCore>(*shared, b1, registry, 1, 2);
     const auto server = TransportAddress::v4({198, 51, 100, 1}, 3478);
     clients = {{TransportAddress::v4({192, 0, 2, 1}, 1000), server, Transport::kUdp},
                {TransportAddress::v4({192, 0, 2, 1}, 1001), server, Transport::kUdp},

@@ -57,14 +57,14 @@ Session::~Session() {
 
 void Session::on_text(std::string_view frame) {
   if (state_ == State::closed) return;
-  ctx_.counters.messages_received_total.fetch_add(1, std::memory_order_relaxed);
+  ctx_.counters.messages_received_total.inc();
   switch (limiter_.on_message(ctx_.clock.now())) {
     case RateLimiter::Verdict::allow:
       break;
     case RateLimiter::Verdict::reject:
       return;  // Ayame has no error message: over the rate, frames are dropped
     case RateLimiter::Verdict::close:
-      ctx_.counters.closed_rate_limit_total.fetch_add(1, std::memory_order_relaxed);
+      ctx_.counters.closed_rate_limit_total.inc();
       return close(close_code::policy_violation, "rate limit abuse");
   }
   auto parsed = parse_client_message(frame, ctx_.config.limits);

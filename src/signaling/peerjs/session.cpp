@@ -75,14 +75,14 @@ Session::~Session() {
 
 void Session::on_text(std::string_view frame) {
   if (state_ == State::closed || replaced_now()) return;
-  ctx_.counters.messages_received_total.fetch_add(1, std::memory_order_relaxed);
+  ctx_.counters.messages_received_total.inc();
   switch (limiter_.on_message(ctx_.clock.now())) {
     case RateLimiter::Verdict::allow:
       break;
     case RateLimiter::Verdict::reject:
       return;  // PeerJS has no error a client survives: over the rate, frames are dropped
     case RateLimiter::Verdict::close:
-      ctx_.counters.closed_rate_limit_total.fetch_add(1, std::memory_order_relaxed);
+      ctx_.counters.closed_rate_limit_total.inc();
       return close(close_code::policy_violation, "rate limit abuse");
   }
   if (state_ == State::joining) {

@@ -8,7 +8,7 @@ namespace {
 class HttpRoutesTest : public ::testing::Test {
  protected:
   HttpRoutesTest() {
-    metrics_->add("t", [](PromWriter& w) { w.gauge("signalbox_test", "T.", 7); });
+    metrics_->gauge("signalbox_test", "T.").set(7);
   }
   net::HttpResponse get(const std::string& target, const char* from = "127.0.0.1", const char* method = "GET",
                         HttpRoutes* routes = nullptr, std::string authorization = {}) {
@@ -21,7 +21,7 @@ class HttpRoutesTest : public ::testing::Test {
   }
 
   static constexpr EmbeddedFile kFiles[] = {{"/index.html", "<html>"}, {"/app.js", "js"}, {"/style.css", "css"}};
-  std::shared_ptr<MetricsRegistry> metrics_ = std::make_shared<MetricsRegistry>();
+  std::shared_ptr<metrics::Registry> metrics_ = std::make_shared<metrics::Registry>();
   HttpRoutes routes_{std::make_shared<EmbeddedStaticFiles>(kFiles), metrics_, AdminAcl({"10.0.0.0/8"})};
 };
 

@@ -75,10 +75,10 @@ class AyameSessionTest : public ::testing::Test {
   Config config_;
   MemoryRouter router_{RouterLimits{4, 100}};  // the v1 default room size is not Ayame's: a room holds two
   StaticIceServers ice_{{"stun:127.0.0.1:3478"}};
-  Counters counters_;
+  metrics::Registry registry_;
+  Counters counters_{registry_};
   util::ManualClock clock_;
   RateLimitConfig rate_{};
-  metrics::Registry registry_;
   Metrics metrics_ = Metrics::make(registry_);
   Context ctx_{config_, router_, ice_, counters_, clock_, rate_, metrics_};
   std::vector<std::unique_ptr<Client>> clients_;

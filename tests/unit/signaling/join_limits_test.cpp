@@ -51,7 +51,8 @@ class JoinLimits : public ::testing::Test {
   SessionConfig config_{Limits{}, RateLimitConfig{1000, 1000, 1000, std::chrono::seconds(10)}};
   MemoryRouter router_{RouterLimits{2, 1000}};
   RecordingIceServers ice_;
-  Counters counters_;
+  metrics::Registry registry_;
+  Counters counters_{registry_};
   util::ManualClock clock_;
   util::PerIpRate joins_{{2, 6}};  // 2 joins/s per IP, burst 6
   SessionContext ctx_{config_, router_, ice_, counters_, clock_, &joins_};

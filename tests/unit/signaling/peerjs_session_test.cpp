@@ -60,10 +60,10 @@ class PeerjsSessionTest : public ::testing::Test {
 
   Config config_;
   MemoryRouter router_{RouterLimits{2, 100}};
-  Counters counters_;
+  metrics::Registry registry_;
+  Counters counters_{registry_};
   util::ManualClock clock_;
   RateLimitConfig rate_{};
-  metrics::Registry registry_;
   Metrics metrics_ = Metrics::make(registry_);
   Attachments attachments_{router_};
   Context ctx_{config_, router_, counters_, clock_, rate_, metrics_, attachments_};

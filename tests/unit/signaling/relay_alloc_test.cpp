@@ -71,7 +71,8 @@ TEST(RelayAllocations, ASessionRelaysAFrameWithTwoAllocations) {
   SessionConfig config;
   MemoryRouter router({2, 10});
   StaticIceServers ice({});
-  Counters counters;
+  metrics::Registry registry;
+  Counters counters{registry};
   util::ManualClock clock;
   SessionContext ctx{config, router, ice, counters, clock};
   NullLink link_a, link_b;

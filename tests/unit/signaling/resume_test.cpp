@@ -105,9 +105,9 @@ class ResumeTest : public ::testing::Test {
   SessionConfig config_{Limits{}, RateLimitConfig{1000, 1000, 1000, 10s}};
   MemoryRouter router_{RouterLimits{4, 100}};
   StaticIceServers ice_{{"stun:127.0.0.1:3478"}};
-  Counters counters_;
-  util::ManualClock clock_;
   metrics::Registry metrics_;
+  Counters counters_{metrics_};
+  util::ManualClock clock_;
   ResumeConfig resume_config_{20s, 8, 64 * 1024, 100};
   std::unique_ptr<ResumeRegistry> registry_ =
       std::make_unique<ResumeRegistry>(resume_config_, router_, counters_, metrics_);

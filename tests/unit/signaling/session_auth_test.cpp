@@ -122,7 +122,7 @@ TEST_F(SessionAuthTest, ARefusalIsExplainedThenTheConnectionCloses) {
   EXPECT_FALSE(a.session->admitted());
   text(a, R"({"type":"ping"})");  // nothing more is served
   EXPECT_TRUE(a.link.take().empty());
-  EXPECT_EQ(counters_.errors_total[static_cast<std::size_t>(ErrorCode::token_expired)], 1u);
+  EXPECT_EQ(counters_.errors_total[static_cast<std::size_t>(ErrorCode::token_expired)]->value(), 1u);
 }
 
 TEST_F(SessionAuthTest, ALaterDecisionArrivesAsAnEvent) {

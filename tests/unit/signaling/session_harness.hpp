@@ -55,7 +55,8 @@ class SessionHarness : public ::testing::Test {
   SessionConfig config_;
   MemoryRouter router_;
   std::unique_ptr<IceServerSource> ice_;
-  Counters counters_;
+  metrics::Registry registry_;
+  Counters counters_{registry_};
   util::ManualClock clock_;
   SessionContext ctx_{config_, router_, *ice_, counters_, clock_};
   std::vector<std::unique_ptr<Client>> clients_;  // after router_: sessions leave it as they go

@@ -54,9 +54,9 @@ TEST_F(SessionTest, JoinOfferAnswerCandidateBye) {
   EXPECT_TRUE(b.link.take().empty());
   EXPECT_FALSE(b.session->joined());
 
-  EXPECT_EQ(counters_.relayed_total[0], 1u);
-  EXPECT_EQ(counters_.relayed_total[1], 1u);
-  EXPECT_EQ(counters_.relayed_total[2], 2u);
+  EXPECT_EQ(counters_.relayed_total[0]->value(), 1u);
+  EXPECT_EQ(counters_.relayed_total[1]->value(), 1u);
+  EXPECT_EQ(counters_.relayed_total[2]->value(), 2u);
 
   // After bye the connection may join again, with a fresh id.
   text(b, R"({"type":"join","room":"demo"})");
@@ -114,7 +114,7 @@ TEST_F(SessionTest, AlreadyJoinedAndRoomFull) {
   EXPECT_EQ(e.code, ErrorCode::room_full);
   EXPECT_EQ(e.message, "room r is full (2 peers)");
   EXPECT_FALSE(c.session->joined());
-  EXPECT_EQ(counters_.errors_total[static_cast<std::size_t>(ErrorCode::room_full)], 1u);
+  EXPECT_EQ(counters_.errors_total[static_cast<std::size_t>(ErrorCode::room_full)]->value(), 1u);
 }
 
 TEST_F(SessionTest, ParseErrorsKeepTheConnectionOpen) {

@@ -21,13 +21,14 @@ const TransportAddress kLocal = *TransportAddress::parse("127.0.0.1:3478");
 const TransportAddress kAlt = *TransportAddress::parse("127.0.0.2:3479");
 
 struct Fixture {
-  explicit Fixture(ServiceConfig cfg = {}) : service(cfg, metrics) {}
+  explicit Fixture(ServiceConfig cfg = {}) : metrics(registry), service(cfg, metrics) {}
   Outcome run(std::span<const std::uint8_t> bytes, Transport t = Transport::kUdp,
               TransportAddress local = kLocal, TransportAddress source = kClient) {
     return service.handle(Packet{bytes, source, local, t}, reply);
   }
   MessageView response() const { return *MessageView::parse(reply.bytes); }
-  StunMetrics metrics;
+  sb::metrics::Registry registry;
+  Metrics metrics;
   BindingService service;
   Reply reply;
 };
@@ -51,8 +52,8 @@ TEST(BindingService, AnswersWithXorMappedAddress) {
   EXPECT_FALSE(r.has(attr::kOtherAddress));
   EXPECT_EQ(f.reply.to, kClient);
   EXPECT_EQ(f.reply.from, kLocal);
-  EXPECT_EQ(f.metrics.requests.load(), 1u);
-  EXPECT_EQ(f.metrics.responses.load(), 1u);
+  EXPECT_EQ(f.metrics.requests.value(), 1u);
+  EXPECT_EQ(f.metrics.responses.value(), 1u);
 }
 
 // RFC 5389 §12.2: an RFC 3489 request (no magic cookie; libnice sends these) gets MAPPED-ADDRESS and its
@@ -75,7 +76,7 @@ TEST(BindingService, ClassicRfc3489RequestGetsMappedAddress) {
   EXPECT_EQ(r[28], 198);
   EXPECT_EQ(r[31], 9);
   EXPECT_EQ(f.reply.to, kClient);
-  EXPECT_EQ(f.metrics.responses.load(), 1u);
+  EXPECT_EQ(f.metrics.responses.value(), 1u);
 
   // A classic request whose length field lies is still dropped.
   req[3] = 4;
@@ -106,8 +107,8 @@ TEST(BindingService, MalformedInputIsDroppedAndCounted) {
   EXPECT_EQ(f.run({}).action, Action::kDrop);
   const std::vector<std::uint8_t> http{'P', 'O', 'S', 'T', ' '};  // 'G' would be ChannelData (0x40-0x4F)
   EXPECT_EQ(f.run(http).reason, DropReason::kMalformed);
-  EXPECT_EQ(f.metrics.drops[static_cast<int>(DropReason::kMalformed)].load(), 3u);
-  EXPECT_EQ(f.metrics.requests.load(), 0u);
+  EXPECT_EQ(f.metrics.dropped(DropReason::kMalformed), 3u);
+  EXPECT_EQ(f.metrics.requests.value(), 0u);
 }
 
 TEST(BindingService, BadFingerprintIsDropped) {
@@ -134,7 +135,7 @@ TEST(BindingService, UnknownComprehensionRequiredGets420) {
   ASSERT_EQ(u->count, 1u);
   EXPECT_EQ(u->types[0], 0x0031);
   EXPECT_TRUE(verify_fingerprint(r));
-  EXPECT_EQ(f.metrics.errors.load(), 1u);
+  EXPECT_EQ(f.metrics.errors.value(), 1u);
 }
 
 // Every answer goes to whatever source address a datagram claims, so its size against the request's is
@@ -169,7 +170,7 @@ TEST(BindingService, IndicationsAndResponsesAndOtherMethods) {
   Fixture f;
   const Message ind(kBindingIndication, TransactionId::random());
   EXPECT_EQ(f.run(ind.bytes()).action, Action::kNone);
-  EXPECT_EQ(f.metrics.indications.load(), 1u);
+  EXPECT_EQ(f.metrics.indications.value(), 1u);
   const Message resp(kBindingSuccess, TransactionId::random());
   EXPECT_EQ(f.run(resp.bytes()).reason, DropReason::kUnexpectedClass);
   const Message alloc(MessageType{Method::kAllocate, Class::kRequest}, TransactionId::random());

@@ -77,8 +77,8 @@ TEST_F(Amplification, StaleNonceAnswersAreRateLimitedLike401) {
     answered += h.send_bytes(udp_tuple(1, static_cast<std::uint16_t>(2000 + i)), m.bytes()).action == Action::kToClient;
   }
   EXPECT_EQ(answered, 40);
-  EXPECT_EQ(h.core->counters().drops[static_cast<int>(DropReason::kRateLimited)].get(), 160u);
-  EXPECT_EQ(h.core->counters().auth_failures[static_cast<int>(AuthFailure::kBadNonce)].get(), 200u);
+  EXPECT_EQ(h.core->metrics().dropped(DropReason::kRateLimited), 160u);
+  EXPECT_EQ(h.core->metrics().auth_failed(AuthFailure::kBadNonce), 200u);
 }
 
 TEST_F(Amplification, UnauthenticatedBadRequestsShareTheLimit) {

@@ -100,7 +100,7 @@ TEST(TurnAllocate, AllocationExpiresUnlessRefreshed) {
   h.advance(101s);  // b is past 600 s, a was refreshed at 500 s
   EXPECT_EQ(h.core->tick(h.now()), 1u);
   EXPECT_EQ(h.core->allocation_count(), 1u);
-  EXPECT_EQ(h.core->counters().allocations_expired.get(), 1u);
+  EXPECT_EQ(h.core->metrics().allocations_expired.value(), 1u);
   EXPECT_EQ(h.binder.open.size(), 1u);
   EXPECT_EQ(Harness::code_of(h.refresh(b, 600)), 437);
   h.advance(500s);

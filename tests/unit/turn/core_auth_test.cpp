@@ -17,7 +17,7 @@ TEST(TurnAuth, FirstRequestIsChallengedWithRealmAndNonce) {
   EXPECT_EQ(r->view().get<stun::Realm>()->value, "signalbox");
   EXPECT_EQ(r->view().get<stun::Nonce>()->value.size(), NonceCodec::kNonceSize);
   EXPECT_FALSE(r->view().message_integrity());
-  EXPECT_EQ(h.core->counters().auth_failures[static_cast<int>(AuthFailure::kNoCredentials)].get(), 1u);
+  EXPECT_EQ(h.core->metrics().auth_failed(AuthFailure::kNoCredentials), 1u);
   EXPECT_EQ(h.core->allocation_count(), 0u);
 }
 
@@ -42,7 +42,7 @@ TEST(TurnAuth, WrongPasswordIs401) {
   c.password = "wrong";
   auto r = h.allocate(c);
   EXPECT_EQ(Harness::code_of(r), 401);
-  EXPECT_EQ(h.core->counters().auth_failures[static_cast<int>(AuthFailure::kBadIntegrity)].get(), 1u);
+  EXPECT_EQ(h.core->metrics().auth_failed(AuthFailure::kBadIntegrity), 1u);
   EXPECT_EQ(h.core->allocation_count(), 0u);
 }
 
@@ -52,7 +52,7 @@ TEST(TurnAuth, UnknownUserIs401) {
   TestClient c{udp_tuple(1)};
   c.username = "mallory";
   EXPECT_EQ(Harness::code_of(h.allocate(c)), 401);
-  EXPECT_EQ(h.core->counters().auth_failures[static_cast<int>(AuthFailure::kUnknownUser)].get(), 1u);
+  EXPECT_EQ(h.core->metrics().auth_failed(AuthFailure::kUnknownUser), 1u);
 }
 
 TEST(TurnAuth, MissingNonceWithIntegrityIs400) {
@@ -80,7 +80,7 @@ TEST(TurnAuth, StaleNonceIs438WithAFreshNonceThatWorks) {
   const std::string fresh(r->view().get<stun::Nonce>()->value);
   EXPECT_NE(fresh, old_nonce);
   EXPECT_EQ(r->view().get<stun::Realm>()->value, "signalbox");
-  EXPECT_EQ(h.core->counters().auth_failures[static_cast<int>(AuthFailure::kStaleNonce)].get(), 1u);
+  EXPECT_EQ(h.core->metrics().auth_failed(AuthFailure::kStaleNonce), 1u);
   c.nonce = fresh;
   auto m2 = Harness::build(Method::kRefresh, {});
   Harness::sign(m2, c);
@@ -102,7 +102,7 @@ TEST(TurnAuth, ForgedOrForeignNonceIs438) {
   auto m2 = Harness::build(Method::kAllocate, [](stun::Message& x) { x.add(stun::RequestedTransport{}); });
   Harness::sign(m2, c);
   EXPECT_EQ(Harness::code_of(h.send(c.tuple, m2)), 438);
-  EXPECT_EQ(h.core->counters().auth_failures[static_cast<int>(AuthFailure::kBadNonce)].get(), 2u);
+  EXPECT_EQ(h.core->metrics().auth_failed(AuthFailure::kBadNonce), 2u);
 }
 
 TEST(TurnAuth, OtherUsersCredentialsOnAnAllocationAre441) {
@@ -115,7 +115,7 @@ TEST(TurnAuth, OtherUsersCredentialsOnAnAllocationAre441) {
   bob.password = "hunter2";
   EXPECT_EQ(Harness::code_of(h.refresh(bob, 600)), 441);
   EXPECT_EQ(Harness::code_of(h.permit(bob, peer_v4(1))), 441);
-  EXPECT_EQ(h.core->counters().auth_failures[static_cast<int>(AuthFailure::kWrongUser)].get(), 2u);
+  EXPECT_EQ(h.core->metrics().auth_failed(AuthFailure::kWrongUser), 2u);
 }
 
 TEST(TurnAuth, Sha256IntegrityIsVerifiedAndAnsweredInKind) {
@@ -158,7 +158,7 @@ TEST(TurnAuth, RestCredentialsExpireAndTwoSecretsRotate) {
   c4.username = expired.username;
   c4.password = expired.password;
   EXPECT_EQ(Harness::code_of(h.allocate(c4)), 401);
-  EXPECT_EQ(h.core->counters().auth_failures[static_cast<int>(AuthFailure::kExpired)].get(), 1u);
+  EXPECT_EQ(h.core->metrics().auth_failed(AuthFailure::kExpired), 1u);
 }
 
 // A TURN REST credential's expiry ends what it can start, not the allocation it made: a relayed call outlives
@@ -188,7 +188,7 @@ TEST(TurnAuth, RestCredentialExpiryEndsNewAllocationsNotLiveOnes) {
   EXPECT_EQ(Harness::code_of(h.allocate(c)), 401);
   // Once its allocation is gone, the expired credential serves nothing on that 5-tuple either.
   EXPECT_EQ(Harness::code_of(h.refresh(c, 600)), 401);
-  EXPECT_EQ(h.core->counters().auth_failures[static_cast<int>(AuthFailure::kExpired)].get(), 3u);
+  EXPECT_EQ(h.core->metrics().auth_failed(AuthFailure::kExpired), 3u);
 }
 
 TEST(TurnAuth, UnauthorizedAnswersAreRateLimitedPerSource) {
@@ -200,7 +200,7 @@ TEST(TurnAuth, UnauthorizedAnswersAreRateLimitedPerSource) {
   int answered = 0;
   for (int i = 0; i < 10; ++i) answered += h.send(udp_tuple(1, static_cast<std::uint16_t>(1000 + i)), req) ? 1 : 0;
   EXPECT_EQ(answered, 3);  // source ports do not matter: the IP is limited
-  EXPECT_EQ(h.core->counters().drops[static_cast<int>(DropReason::kRateLimited)].get(), 7u);
+  EXPECT_EQ(h.core->metrics().dropped(DropReason::kRateLimited), 7u);
   EXPECT_TRUE(h.send(udp_tuple(2), req));  // another source has its own budget
   h.advance(std::chrono::seconds(2));
   EXPECT_TRUE(h.send(udp_tuple(1), req));

@@ -52,8 +52,8 @@ TEST_F(Relay, SendIndicationNeedsAPermission) {
   // Zero copy: the payload span points into the request bytes.
   EXPECT_GE(o.bytes.data(), sent_.data());
   EXPECT_LT(o.bytes.data(), sent_.data() + sent_.size());
-  EXPECT_EQ(h.core->counters().packets_client_to_peer.get(), 1u);
-  EXPECT_EQ(h.core->counters().bytes_client_to_peer.get(), kPayload.size());
+  EXPECT_EQ(h.core->metrics().packets_client_to_peer.value(), 1u);
+  EXPECT_EQ(h.core->metrics().bytes_client_to_peer.value(), kPayload.size());
 }
 
 TEST_F(Relay, PeerDatagramBecomesADataIndication) {
@@ -69,7 +69,7 @@ TEST_F(Relay, PeerDatagramBecomesADataIndication) {
   const auto data = m->get<stun::Data>()->value;
   EXPECT_TRUE(std::equal(data.begin(), data.end(), kPayload.begin(), kPayload.end()));
   EXPECT_EQ(o.bytes.size() % 4, 0u);
-  EXPECT_EQ(h.core->counters().packets_peer_to_client.get(), 1u);
+  EXPECT_EQ(h.core->metrics().packets_peer_to_client.value(), 1u);
 }
 
 TEST_F(Relay, PermissionExpiresAfter300sUnlessRefreshed) {
@@ -80,7 +80,7 @@ TEST_F(Relay, PermissionExpiresAfter300sUnlessRefreshed) {
   EXPECT_EQ(from_peer(peer_v4(3), kPayload).drop, DropReason::kNoPermission);
   h.core->tick(h.now());
   EXPECT_EQ(h.core->permission_count(), 0u);
-  EXPECT_EQ(h.core->counters().permissions_expired.get(), 1u);
+  EXPECT_EQ(h.core->metrics().permissions_expired.value(), 1u);
   ASSERT_TRUE(Harness::is_success(h.permit(c, peer_v4(3))));
   h.advance(200s);
   ASSERT_TRUE(Harness::is_success(h.permit(c, peer_v4(3))));  // refresh
@@ -99,7 +99,7 @@ TEST_F(Relay, CreatePermissionWithSeveralPeersIsAllOrNothing) {
   });
   EXPECT_EQ(Harness::code_of(denied), 403);
   EXPECT_EQ(h.core->permission_count(), 2u);
-  EXPECT_EQ(h.core->counters().denied_peers.get(), 1u);
+  EXPECT_EQ(h.core->metrics().denied_peers.value(), 1u);
   EXPECT_EQ(Harness::code_of(h.request(c, Method::kCreatePermission, {})), 400);
 }
 
@@ -124,8 +124,8 @@ TEST_F(Relay, PermissionQuotaIs508) {
 
 TEST_F(Relay, SendToDeniedPeerIsDroppedAndCounted) {
   EXPECT_EQ(send_indication(TransportAddress::v4({127, 0, 0, 1}, 9), kPayload).drop, DropReason::kPeerDenied);
-  EXPECT_EQ(h.core->counters().denied_peers.get(), 1u);
-  EXPECT_EQ(h.core->counters().drops[static_cast<int>(DropReason::kPeerDenied)].get(), 1u);
+  EXPECT_EQ(h.core->metrics().denied_peers.value(), 1u);
+  EXPECT_EQ(h.core->metrics().dropped(DropReason::kPeerDenied), 1u);
 }
 
 TEST_F(Relay, ChannelDataRoundTripOverUdp) {
@@ -147,8 +147,8 @@ TEST_F(Relay, ChannelDataRoundTripOverUdp) {
   const Output other = from_peer(peer_v4(9, 5001), kPayload);
   ASSERT_EQ(other.action, Action::kToClient);
   EXPECT_TRUE(stun::looks_like_stun(other.bytes));
-  EXPECT_EQ(h.core->counters().channel_data_to_peer.get(), 1u);
-  EXPECT_EQ(h.core->counters().channel_data_to_client.get(), 1u);
+  EXPECT_EQ(h.core->metrics().channel_data_to_peer.value(), 1u);
+  EXPECT_EQ(h.core->metrics().channel_data_to_client.value(), 1u);
 }
 
 TEST_F(Relay, UnboundChannelIsDropped) {
@@ -173,7 +173,7 @@ TEST_F(Relay, ChannelBindRules) {
   EXPECT_EQ(Harness::code_of(h.bind_channel(c, 0x4001, TransportAddress::v4({192, 168, 1, 1}, 1))), 403);
   EXPECT_TRUE(Harness::is_success(h.bind_channel(c, 0x4FFF, p2)));
   EXPECT_EQ(h.core->channel_count(), 2u);
-  EXPECT_EQ(h.core->counters().channels_bound.get(), 2u);
+  EXPECT_EQ(h.core->metrics().channels_bound.value(), 2u);
 }
 
 TEST_F(Relay, ChannelExpiresAfter600sThenCoolsDown) {
@@ -197,7 +197,7 @@ TEST_F(Relay, ChannelExpiresAfter600sThenCoolsDown) {
   h.advance(300s);
   h.core->tick(h.now());
   EXPECT_EQ(h.core->channel_count(), 0u);
-  EXPECT_EQ(h.core->counters().channels_expired.get(), 1u);
+  EXPECT_EQ(h.core->metrics().channels_expired.value(), 1u);
   EXPECT_TRUE(Harness::is_success(h.bind_channel(c, 0x4002, p2)));
 }
 
@@ -224,7 +224,7 @@ TEST_F(Relay, BandwidthCapDropsAndCounts) {
   EXPECT_EQ(send_indication(peer_v4(1), big).drop, DropReason::kBandwidth);  // 1200 > 1000
   h.advance(1s);
   EXPECT_EQ(send_indication(peer_v4(1), big).action, Action::kToPeer);
-  EXPECT_EQ(h.core->counters().drops[static_cast<int>(DropReason::kBandwidth)].get(), 1u);
+  EXPECT_EQ(h.core->metrics().dropped(DropReason::kBandwidth), 1u);
 }
 
 struct RelayTcp : Relay {

@@ -19,7 +19,7 @@ TEST(TurnLimits, AllocationsPerClientIpWhateverTheUsername) {
   EXPECT_EQ(Harness::code_of(h.allocate(c)), 486);  // bob has quota left; 192.0.2.1 has none
   TestClient other{udp_tuple(2)};
   EXPECT_TRUE(Harness::is_success(h.allocate(other)));
-  EXPECT_EQ(h.core->counters().quota_refusals[static_cast<int>(Quota::kIpFull)].get(), 1u);
+  EXPECT_EQ(h.core->metrics().quota_refusals_of(Quota::kIpFull), 1u);
   EXPECT_TRUE(Harness::is_success(h.refresh(a, 0)));
   EXPECT_TRUE(Harness::is_success(h.allocate(c)));
 }
@@ -61,7 +61,7 @@ TEST(TurnLimits, ServerWideCapIsSharedOutAmongShards) {
   h.cfg.bandwidth_bytes_per_s = 0;  // no cap per allocation: only the server's
   h.cfg.total_bandwidth_bytes_per_s = 20'000;
   h.start();
-  h.core = std::make_unique<TurnCore>(*h.shared, h.binder, 0, 2);  // one of two shards: 10,000 B/s
+  h.core = std::make_unique<TurnCore>(*h.shared, h.binder, h.registry, 0, 2);  // one of two shards: 10,000 B/s
   TestClient a{udp_tuple(1)}, b{udp_tuple(2)};
   ASSERT_TRUE(Harness::is_success(h.allocate(a)) && Harness::is_success(h.allocate(b)));
   ASSERT_TRUE(Harness::is_success(h.permit(a, peer_v4(1))) && Harness::is_success(h.permit(b, peer_v4(1))));
@@ -74,7 +74,7 @@ TEST(TurnLimits, ServerWideCapIsSharedOutAmongShards) {
     relayed += h.send_bytes(b.tuple, m.bytes()).action == Action::kToPeer;
   }
   EXPECT_EQ(relayed, 10);  // both allocations together
-  EXPECT_EQ(h.core->counters().drops[static_cast<int>(DropReason::kServerBandwidth)].get(), 10u);
+  EXPECT_EQ(h.core->metrics().dropped(DropReason::kServerBandwidth), 10u);
   h.advance(1s);
   EXPECT_EQ(h.send_bytes(a.tuple, m.bytes()).action, Action::kToPeer);
 }

@@ -84,8 +84,8 @@ TEST_F(RelayToRelay, SendIndicationIsHandedToTheOtherAllocation) {
   EXPECT_EQ(m->view().get<stun::XorPeerAddress>()->address, ra);
   const auto data = m->view().get<stun::Data>()->value;
   EXPECT_TRUE(std::equal(data.begin(), data.end(), kPayload.begin(), kPayload.end()));
-  EXPECT_EQ(h.core->counters().packets_to_local_relay.get(), 1u);
-  EXPECT_EQ(h.core->counters().packets_peer_to_client.get(), 1u);
+  EXPECT_EQ(h.core->metrics().packets_to_local_relay.value(), 1u);
+  EXPECT_EQ(h.core->metrics().packets_peer_to_client.value(), 1u);
 }
 
 TEST_F(RelayToRelay, ChannelDataToALocalRelay) {
@@ -154,7 +154,7 @@ TEST_F(RelayToRelay, AcrossShards) {
   // bob's allocation lives on a second core (another worker) of the same server.
   FakeBinder binder2;
   binder2.next_id = 900;
-  auto core2 = std::make_unique<TurnCore>(*h.shared, binder2, 1);
+  auto core2 = std::make_unique<TurnCore>(*h.shared, binder2, h.registry, 1);
   auto a = h.allocate(alice);
   std::swap(h.core, core2);
   auto b = h.allocate(bob);

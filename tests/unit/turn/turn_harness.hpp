@@ -76,6 +76,7 @@ class Harness {
   std::shared_ptr<const PeerPolicy> policy = std::make_shared<DefaultPeerPolicy>();
   std::unique_ptr<TurnShared> shared;
   FakeBinder binder;
+  metrics::Registry registry;  // outlives the core, which registers its metrics here
   std::unique_ptr<TurnCore> core;
   std::array<std::uint8_t, 2048> out{};
 
@@ -85,7 +86,7 @@ class Harness {
   void start() {
     if (!source) source = creds;
     shared = std::make_unique<TurnShared>(cfg, source, policy);
-    core = std::make_unique<TurnCore>(*shared, binder);
+    core = std::make_unique<TurnCore>(*shared, binder, registry);
   }
   Now now() const { return Now::from(clock); }
   void advance(std::chrono::seconds s) { clock.advance(s); }

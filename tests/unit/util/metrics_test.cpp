@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -67,6 +68,28 @@ TEST(Metrics, EnumFamilyOneCounterPerValue) {
   family[1]->inc();
   EXPECT_EQ(r.render(), "# HELP sb_closed_total Closed.\n# TYPE sb_closed_total counter\n"
                         "sb_closed_total{cause=\"a\"} 0\nsb_closed_total{cause=\"b\"} 1\n");
+}
+
+TEST(Metrics, EnumFamilyFromAFirstValue) {
+  enum class Reason { none, a, b };  // `none` is never counted: no series, no counter
+  Registry r;
+  auto family = r.counter_family<Reason, 3>(
+      "sb_drops_total", "Drops.", "reason", [](Reason c) { return c == Reason::a ? "a" : "b"; }, 1);
+  EXPECT_EQ(family[0], nullptr);
+  family[2]->inc_single_writer(3);
+  EXPECT_EQ(r.render(), "# HELP sb_drops_total Drops.\n# TYPE sb_drops_total counter\n"
+                        "sb_drops_total{reason=\"a\"} 0\nsb_drops_total{reason=\"b\"} 3\n");
+}
+
+TEST(Metrics, ShardsShareNoCacheLine) {
+  Registry r;
+  auto& a = r.counter("sb_z_total", "Z.");
+  auto& b = r.counter("sb_z_total", "Z.");
+  auto& g = r.gauge("sb_g", "G.");
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(&a) % 64, 0u);
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(&b) % 64, 0u);
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(&g) % 64, 0u);
+  EXPECT_EQ(g.add(5), 5);  // add() returns the new value (what a gauge that also bounds a count needs)
 }
 
 TEST(Metrics, OneNameOneType) {
