@@ -56,7 +56,7 @@ sockaddr_in to_sin(const TransportAddress& a) {
   sockaddr_in s{};
   s.sin_family = AF_INET;
   s.sin_port = htons(a.port);
-  std::memcpy(&s.sin_addr, a.ip.data(), 4);
+  std::memcpy(&s.sin_addr, a.ip_bytes().data(), 4);
   return s;
 }
 

@@ -180,11 +180,10 @@ stun::TransportAddress to_transport(const Endpoint& e) {
 
 Endpoint to_endpoint(const stun::TransportAddress& a) {
   if (a.is_v4()) {
-    return Endpoint(asio::ip::address_v4({a.ip[0], a.ip[1], a.ip[2], a.ip[3]}), a.port);
+    const auto ip = a.ip_bytes();
+    return Endpoint(asio::ip::address_v4({ip[0], ip[1], ip[2], ip[3]}), a.port);
   }
-  asio::ip::address_v6::bytes_type b{};
-  std::copy(a.ip.begin(), a.ip.end(), b.begin());
-  return Endpoint(asio::ip::address_v6(b), a.port);
+  return Endpoint(asio::ip::address_v6(a.ip.bytes), a.port);
 }
 
 std::unique_ptr<StunLink> make_link(asio::io_context& io, StunLink::Kind kind, std::shared_ptr<asio::ssl::context> tls) {

@@ -11,8 +11,6 @@
 namespace sb::net {
 namespace {
 
-constexpr std::array<std::uint8_t, 12> kV4MappedPrefix = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-
 int set_int_option(int fd, int level, int name, int value) {
   return ::setsockopt(fd, level, name, &value, sizeof value);
 }
@@ -35,12 +33,10 @@ stun::TransportAddress from_sockaddr(const sockaddr_storage& ss) {
     return stun::TransportAddress::v4(ntohl(sin.sin_addr.s_addr), ntohs(sin.sin_port));
   }
   const auto& sin6 = reinterpret_cast<const sockaddr_in6&>(ss);
-  std::array<std::uint8_t, 16> ip{};
-  std::memcpy(ip.data(), &sin6.sin6_addr, 16);
-  if (std::memcmp(ip.data(), kV4MappedPrefix.data(), kV4MappedPrefix.size()) == 0) {
-    return stun::TransportAddress::v4({ip[12], ip[13], ip[14], ip[15]}, ntohs(sin6.sin6_port));
-  }
-  return stun::TransportAddress::v6(ip, ntohs(sin6.sin6_port));
+  // An IPv4-mapped source is IPv4 by construction: util::IpAddress keeps IPv4 in that form.
+  stun::TransportAddress a{util::IpAddress{}, ntohs(sin6.sin6_port)};
+  std::memcpy(a.ip.bytes.data(), &sin6.sin6_addr, 16);
+  return a;
 }
 
 socklen_t to_sockaddr(const stun::TransportAddress& a, sockaddr_storage& out) {
@@ -49,13 +45,13 @@ socklen_t to_sockaddr(const stun::TransportAddress& a, sockaddr_storage& out) {
     auto& sin = reinterpret_cast<sockaddr_in&>(out);
     sin.sin_family = AF_INET;
     sin.sin_port = htons(a.port);
-    std::memcpy(&sin.sin_addr, a.ip.data(), 4);
+    std::memcpy(&sin.sin_addr, a.ip_bytes().data(), 4);
     return sizeof(sockaddr_in);
   }
   auto& sin6 = reinterpret_cast<sockaddr_in6&>(out);
   sin6.sin6_family = AF_INET6;
   sin6.sin6_port = htons(a.port);
-  std::memcpy(&sin6.sin6_addr, a.ip.data(), 16);
+  std::memcpy(&sin6.sin6_addr, a.ip.bytes.data(), 16);
   return sizeof(sockaddr_in6);
 }
 

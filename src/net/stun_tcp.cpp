@@ -22,10 +22,9 @@ using tcp = asio::ip::tcp;
 namespace {
 
 tcp::endpoint to_endpoint(const stun::TransportAddress& a) {
-  if (a.is_v4()) return {asio::ip::address_v4({a.ip[0], a.ip[1], a.ip[2], a.ip[3]}), a.port};
-  asio::ip::address_v6::bytes_type b;
-  std::copy(a.ip.begin(), a.ip.end(), b.begin());
-  return {asio::ip::address_v6(b), a.port};
+  const auto ip = a.ip_bytes();
+  if (a.is_v4()) return {asio::ip::address_v4({ip[0], ip[1], ip[2], ip[3]}), a.port};
+  return {asio::ip::address_v6(a.ip.bytes), a.port};
 }
 
 stun::TransportAddress from_endpoint(const tcp::endpoint& e) {
@@ -48,9 +47,7 @@ struct Closable {
 }  // namespace
 
 util::IpAddress to_ip(const tcp::endpoint& e) {
-  const auto a = from_endpoint(e);
-  if (a.is_v4()) return util::IpAddress::from_v4(stun::load_u32(a.ip.data()));
-  return util::IpAddress::from_v6(a.ip);
+  return from_endpoint(e).ip;
 }
 
 struct StunStreamServer::Shared {

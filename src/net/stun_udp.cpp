@@ -71,8 +71,8 @@ StunUdpServer::StunUdpServer(StunUdpOptions options, stun::ServiceConfig service
     // RFC 5780 §4: the server answers on IP1:P1, IP1:P2, IP2:P1 and IP2:P2.
     const auto& p = *service_.primary;
     const auto& a = *service_.alternate;
-    for (const auto& extra : {p, stun::TransportAddress{p.family, p.ip, a.port},
-                              stun::TransportAddress{p.family, a.ip, p.port}, a}) {
+    for (const auto& extra : {p, stun::TransportAddress{p.ip, a.port},
+                              stun::TransportAddress{a.ip, p.port}, a}) {
       if (std::find(addresses.begin(), addresses.end(), extra) == addresses.end()) addresses.push_back(extra);
     }
   }

@@ -26,7 +26,7 @@ void claim_ports(std::vector<stun::TransportAddress>& udp, std::vector<stun::Tra
     if (auto e = claim_port(a, SOCK_DGRAM); !e.empty()) throw std::runtime_error("turn: " + e);
   }
   for (std::size_t i = 0; i < tcp.size(); ++i) {
-    if (tcp[i].port == 0 && i < udp.size() && tcp[i].ip == udp[i].ip && tcp[i].family == udp[i].family) {
+    if (tcp[i].port == 0 && i < udp.size() && tcp[i].ip == udp[i].ip) {
       auto same = tcp[i];
       same.port = udp[i].port;
       if (claim_port(same, SOCK_STREAM).empty()) {

@@ -41,9 +41,7 @@ void doctor_use_turn(App& app, const TurnSetup& setup) {
     };
   }
   sources.relay_may_send_to = [shared = setup.shared](const util::IpAddress& ip) {
-    auto a = ip.is_v4() ? stun::TransportAddress::v4({ip.bytes[12], ip.bytes[13], ip.bytes[14], ip.bytes[15]}, 1)
-                        : stun::TransportAddress::v6(ip.bytes, 1);
-    return shared->peer_policy().allowed(a);
+    return shared->peer_policy().allowed({ip, 1});
   };
 }
 

@@ -1,13 +1,12 @@
 // STUN inside `signalbox`. See stun_app.hpp.
 #include "server/stun_app.hpp"
 
-#include <ifaddrs.h>
-#include <netinet/in.h>
 #include <spdlog/spdlog.h>
 
 #include <memory>
 #include <stdexcept>
 
+#include "net/host_addresses.hpp"
 #include "net/stun_tcp.hpp"
 #include "net/stun_udp.hpp"
 #include "net/tls.hpp"
@@ -17,30 +16,6 @@ namespace sb::server {
 
 namespace {
 
-
-bool is_wildcard(const stun::TransportAddress& a) {
-  for (std::size_t i = 0; i < a.ip_size(); ++i) {
-    if (a.ip[i] != 0) return false;
-  }
-  return true;
-}
-
-// The first non-loopback IPv4 interface address, for advertising a wildcard listener; else 127.0.0.1.
-std::string first_interface_ip() {
-  ifaddrs* list = nullptr;
-  std::string out = "127.0.0.1";
-  if (::getifaddrs(&list) != 0) return out;
-  for (ifaddrs* i = list; i != nullptr; i = i->ifa_next) {
-    if (i->ifa_addr == nullptr || i->ifa_addr->sa_family != AF_INET) continue;
-    const auto* sin = reinterpret_cast<const sockaddr_in*>(i->ifa_addr);
-    const std::uint32_t ip = ntohl(sin->sin_addr.s_addr);
-    if ((ip >> 24) == 127) continue;
-    out = stun::TransportAddress::v4(ip, 0).ip_string();
-    break;
-  }
-  ::freeifaddrs(list);
-  return out;
-}
 
 // The `stun:` URL of `joined.iceServers` (RFC 7064): --stun-public-address, else the bound UDP address.
 class StunIceServers final : public signaling::IceServerSource {
@@ -126,7 +101,7 @@ class StunAppService final : public Service {
 std::string stun_url(const StunConfig& c, std::optional<stun::TransportAddress> bound) {
   std::string host;
   std::uint16_t port = bound ? bound->port : 3478;
-  if (bound) host = is_wildcard(*bound) ? first_interface_ip() : bound->ip_string();
+  if (bound) host = bound->ip.is_unspecified() ? net::first_non_loopback_v4().to_string() : bound->ip_string();
   if (auto pub = util::parse_host_optional_port(c.public_address)) {
     host = pub->host;
     port = pub->port.value_or(port);
@@ -142,16 +117,13 @@ stun::TransportAddress parse_stun_address(const std::string& text, const char* o
   const std::string host = hp->host == "localhost" ? "127.0.0.1" : hp->host;
   const auto ip = util::parse_ip(host);
   if (!ip) throw std::runtime_error(std::string(option) + ": '" + text + "' needs an IP address");
-  if (ip->is_v4()) {
-    return stun::TransportAddress::v4({ip->bytes[12], ip->bytes[13], ip->bytes[14], ip->bytes[15]}, hp->port);
-  }
-  return stun::TransportAddress::v6(ip->bytes, hp->port);
+  return {*ip, hp->port};
 }
 
 stun::ServiceConfig stun_service_config(const StunConfig& c, const std::optional<stun::TransportAddress>& primary) {
   stun::ServiceConfig s;
   if (!c.alt_address.empty()) {
-    if (!primary || is_wildcard(*primary)) {
+    if (!primary || primary->ip.is_unspecified()) {
       throw std::runtime_error("stun-alt-address needs a concrete first stun-listen address (RFC 5780)");
     }
     s.primary = primary;

@@ -1,13 +1,8 @@
 #include "server/turn_setup.hpp"
 
-#include <arpa/inet.h>
-#include <ifaddrs.h>
-#include <netdb.h>
-#include <netinet/in.h>
-
-#include <cstring>
 #include <stdexcept>
 
+#include "net/host_addresses.hpp"
 #include "net/tls.hpp"
 #include "server/stun_app.hpp"
 #include "turn/auth.hpp"
@@ -19,26 +14,10 @@ namespace sb::server {
 
 namespace {
 
-std::optional<stun::TransportAddress> from_ip(const util::IpAddress& ip, std::uint16_t port) {
-  if (ip.is_v4()) return stun::TransportAddress::v4({ip.bytes[12], ip.bytes[13], ip.bytes[14], ip.bytes[15]}, port);
-  return stun::TransportAddress::v6(ip.bytes, port);
-}
-
-// Every address a host name resolves to (A and AAAA).
+// Every address a host name resolves to (A and AAAA); a start-up error when it resolves to none.
 std::vector<stun::TransportAddress> resolve_all(const std::string& host, const char* option) {
-  addrinfo hints{};
-  hints.ai_socktype = SOCK_DGRAM;
-  addrinfo* res = nullptr;
-  if (::getaddrinfo(host.c_str(), nullptr, &hints, &res) != 0 || res == nullptr) {
-    throw std::runtime_error(std::string("--") + option + ": cannot resolve '" + host + "'");
-  }
-  std::vector<stun::TransportAddress> out;
-  for (auto* r = res; r != nullptr; r = r->ai_next) {
-    sockaddr_storage ss{};
-    std::memcpy(&ss, r->ai_addr, r->ai_addrlen);
-    out.push_back(net::from_sockaddr(ss));
-  }
-  ::freeaddrinfo(res);
+  auto out = net::resolve_host(host);
+  if (out.empty()) throw std::runtime_error(std::string("--") + option + ": cannot resolve '" + host + "'");
   return out;
 }
 
@@ -46,30 +25,16 @@ std::vector<stun::TransportAddress> resolve_all(const std::string& host, const c
 stun::TransportAddress resolve(const std::string& text, const char* option) {
   const auto hp = util::parse_host_port(text);
   if (!hp) throw std::runtime_error(std::string("--") + option + ": '" + text + "' is not HOST:PORT");
-  if (auto ip = util::parse_ip(hp->host)) return *from_ip(*ip, hp->port);
+  if (auto ip = util::parse_ip(hp->host)) return {*ip, hp->port};
   auto a = resolve_all(hp->host, option).front();
   a.port = hp->port;
   return a;
 }
 
-bool is_wildcard(const stun::TransportAddress& a) {
-  return std::all_of(a.ip.begin(), a.ip.end(), [](std::uint8_t b) { return b == 0; });
-}
-
 // Every address of this host's interfaces (the peer policy never relays to them).
-std::vector<std::string> interface_addresses(bool v4_only_non_loopback) {
+std::vector<std::string> interface_address_strings() {
   std::vector<std::string> out;
-  ifaddrs* list = nullptr;
-  if (::getifaddrs(&list) != 0) return out;
-  for (auto* i = list; i; i = i->ifa_next) {
-    if (!i->ifa_addr || (i->ifa_addr->sa_family != AF_INET && i->ifa_addr->sa_family != AF_INET6)) continue;
-    sockaddr_storage ss{};
-    std::memcpy(&ss, i->ifa_addr, i->ifa_addr->sa_family == AF_INET ? sizeof(sockaddr_in) : sizeof(sockaddr_in6));
-    const auto a = net::from_sockaddr(ss);
-    if (v4_only_non_loopback && (!a.is_v4() || a.ip[0] == 127)) continue;
-    out.push_back(a.ip_string());
-  }
-  ::freeifaddrs(list);
+  for (const auto& ip : net::interface_addresses()) out.push_back(ip.to_string());
   return out;
 }
 
@@ -121,7 +86,7 @@ stun::TransportAddress relay_ip(std::string_view text, const char* option) {
   if (text.size() >= 2 && text.front() == '[' && text.back() == ']') text = text.substr(1, text.size() - 2);
   const auto ip = util::parse_ip(text);
   if (!ip) throw std::runtime_error(std::string("--") + option + ": '" + std::string(text) + "' is not an IP address");
-  return *from_ip(*ip, 0);
+  return {*ip, 0};
 }
 
 // The relay IPs: --turn-relay-address (one per family), else the first concrete IPv4 listen address, else
@@ -132,10 +97,9 @@ std::vector<stun::TransportAddress> relay_ips(const Config& config) {
   if (!out.empty()) return out;
   for (const auto& l : config.stun.listen) {
     const auto a = resolve(l, "stun-listen");
-    if (a.is_v4() && !is_wildcard(a)) return {relay_ip(a.ip_string(), "stun-listen")};
+    if (a.is_v4() && !a.ip.is_unspecified()) return {{a.ip, 0}};
   }
-  const auto ifs = interface_addresses(true);
-  return {relay_ip(ifs.empty() ? "127.0.0.1" : ifs.front(), "turn-relay-address")};
+  return {{net::first_non_loopback_v4(), 0}};
 }
 
 }  // namespace
@@ -174,7 +138,7 @@ std::vector<stun::TransportAddress> advertised_relay_ips(const net::TurnWorkerOp
 // The server's own addresses, which the peer policy denies: every interface address, the external
 // addresses, and the --stun-public-address host (every address it resolves to).
 std::vector<std::string> own_addresses(const Config& c, const net::TurnWorkerOptions& w) {
-  std::vector<std::string> own = interface_addresses(false);
+  std::vector<std::string> own = interface_address_strings();
   if (w.external_v4) own.push_back(w.external_v4->ip_string());
   if (w.external_v6) own.push_back(w.external_v6->ip_string());
   if (auto pub = util::parse_host_optional_port(c.stun.public_address)) {
@@ -225,7 +189,7 @@ net::TurnIceServersOptions ice_options(const Config& c,
     if (proto == "turn-udp" && !first_udp) {
       first_udp = addr;
       ice.port = addr.port;
-      ice.host = is_wildcard(addr) ? default_relay_ip(c) : addr.ip_string();
+      ice.host = addr.ip.is_unspecified() ? default_relay_ip(c) : addr.ip_string();
     }
     if (proto == "turn-tcp" && ice.tcp_port == 0) ice.tcp_port = addr.port;
     if (proto == "turn-tls" && ice.tls_port == 0) ice.tls_port = addr.port;
@@ -281,6 +245,6 @@ TurnSetup make_turn(const Config& config, std::shared_ptr<boost::asio::ssl::cont
   return out;
 }
 
-std::vector<std::string> host_addresses() { return interface_addresses(false); }
+std::vector<std::string> host_addresses() { return interface_address_strings(); }
 
 }  // namespace sb::server

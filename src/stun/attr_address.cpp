@@ -8,24 +8,21 @@ namespace {
 // RFC 8489 §14.1: reserved byte, family, port, then 4 or 16 address bytes.
 Result<TransportAddress> read_address(std::span<const std::uint8_t> v) {
   if (v.size() < 4) return Error::kBadAttributeValue;
+  const bool v4 = v[1] == static_cast<std::uint8_t>(Family::kIPv4) && v.size() == 8;
+  if (!v4 && !(v[1] == static_cast<std::uint8_t>(Family::kIPv6) && v.size() == 20)) return Error::kBadAttributeValue;
   TransportAddress a;
-  if (v[1] == static_cast<std::uint8_t>(Family::kIPv4) && v.size() == 8) {
-    a.family = Family::kIPv4;
-  } else if (v[1] == static_cast<std::uint8_t>(Family::kIPv6) && v.size() == 20) {
-    a.family = Family::kIPv6;
-  } else {
-    return Error::kBadAttributeValue;
-  }
+  if (!v4) a.ip = util::IpAddress{};
   a.port = load_u16(v.data() + 2);
-  std::memcpy(a.ip.data(), v.data() + 4, a.ip_size());
+  const auto ip = a.ip.wire_bytes();
+  std::memcpy(ip.data(), v.data() + 4, ip.size());
   return a;
 }
 
 void write_address(std::span<std::uint8_t> out, const TransportAddress& a) {
   out[0] = 0;
-  out[1] = static_cast<std::uint8_t>(a.family);
+  out[1] = static_cast<std::uint8_t>(a.family());
   store_u16(out.data() + 2, a.port);
-  std::memcpy(out.data() + 4, a.ip.data(), a.ip_size());
+  std::memcpy(out.data() + 4, a.ip_bytes().data(), a.ip_size());
 }
 
 // XOR is its own inverse: the same function encodes and decodes (RFC 8489 §14.2).
@@ -34,7 +31,8 @@ TransportAddress apply_xor(TransportAddress a, const TransactionId& id) {
   store_u32(mask, kMagicCookie);
   std::memcpy(mask + 4, id.bytes.data(), id.bytes.size());
   a.port ^= static_cast<std::uint16_t>(kMagicCookie >> 16);
-  for (std::size_t i = 0; i < a.ip_size(); ++i) a.ip[i] ^= mask[i];
+  const auto ip = a.ip.wire_bytes();
+  for (std::size_t i = 0; i < ip.size(); ++i) ip[i] ^= mask[i];
   return a;
 }
 

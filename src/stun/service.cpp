@@ -13,13 +13,6 @@ namespace sb::stun {
 
 namespace {
 
-bool is_unspecified(const TransportAddress& a) {
-  for (std::size_t i = 0; i < a.ip_size(); ++i) {
-    if (a.ip[i] != 0) return false;
-  }
-  return true;
-}
-
 // Without behaviour discovery, the RFC 5780 request attributes are not understood: a client that sends
 // CHANGE-REQUEST gets 420, which is how RFC 5780 §6.1 tells it discovery is unavailable.
 bool known_without_discovery(std::uint16_t type) {
@@ -38,10 +31,10 @@ std::string ServiceConfig::validate() const {
   if (primary.has_value() != alternate.has_value()) {
     errs += "stun-alt-address: needs both a primary and an alternate address\n";
   } else if (primary && alternate) {
-    if (primary->family != alternate->family) errs += "stun-alt-address: must be the listen address's family\n";
+    if (primary->family() != alternate->family()) errs += "stun-alt-address: must be the listen address's family\n";
     if (primary->ip == alternate->ip) errs += "stun-alt-address: IP must differ from the listen IP (RFC 5780)\n";
     if (primary->port == alternate->port) errs += "stun-alt-address: port must differ from the listen port\n";
-    if (is_unspecified(*primary) || is_unspecified(*alternate)) {
+    if (primary->ip.is_unspecified() || alternate->ip.is_unspecified()) {
       errs += "stun-alt-address: both addresses must be concrete IPs, not wildcards\n";
     }
     if (primary->port == 0 || alternate->port == 0) errs += "stun-alt-address: ports must not be 0\n";
@@ -74,7 +67,7 @@ bool is_classic_binding_request(std::span<const std::uint8_t> b) {
 Outcome BindingService::answer_classic(const Packet& packet, Reply& reply) {
   metrics_.requests.inc();
   const TransportAddress& a = packet.source;
-  const std::size_t ip_len = a.family == Family::kIPv4 ? 4 : 16;
+  const std::size_t ip_len = a.ip_size();
   const std::size_t value_len = 4 + ip_len;
   std::uint8_t* p = classic_.data();
   store_u16(p, kBindingSuccess.encode());
@@ -84,9 +77,9 @@ Outcome BindingService::answer_classic(const Packet& packet, Reply& reply) {
   store_u16(p, attr::kMappedAddress);
   store_u16(p + 2, static_cast<std::uint16_t>(value_len));
   p[4] = 0;
-  p[5] = static_cast<std::uint8_t>(a.family);
+  p[5] = static_cast<std::uint8_t>(a.family());
   store_u16(p + 6, a.port);
-  std::copy_n(a.ip.data(), ip_len, p + 8);
+  std::copy_n(a.ip_bytes().data(), ip_len, p + 8);
   reply.bytes = std::span<const std::uint8_t>(classic_.data(), kHeaderSize + kAttributeHeaderSize + value_len);
   reply.from = packet.local;
   reply.to = packet.source;
@@ -123,7 +116,7 @@ bool BindingService::discovery_applies(const Packet& packet) const {
   if (!config_.behaviour_discovery()) return false;
   const auto& p = *config_.primary;
   const auto& a = *config_.alternate;
-  const bool ip_ok = packet.local.family == p.family && (packet.local.ip == p.ip || packet.local.ip == a.ip);
+  const bool ip_ok = packet.local.ip == p.ip || packet.local.ip == a.ip;
   const bool port_ok = packet.local.port == p.port || packet.local.port == a.port;
   return ip_ok && port_ok;
 }

@@ -7,14 +7,14 @@ namespace sb::turn {
 
 const RelayEndpoint* Allocation::relay_for(Family f) const {
   for (std::size_t i = 0; i < relay_count; ++i) {
-    if (relays[i].address.family == f) return &relays[i];
+    if (relays[i].address.family() == f) return &relays[i];
   }
   return nullptr;
 }
 
 Permission* Allocation::permission_for(const TransportAddress& peer, util::TimePoint now) {
   for (auto& p : permissions) {
-    if (p.family == peer.family && p.expires > now && std::memcmp(p.ip.data(), peer.ip.data(), peer.ip_size()) == 0) {
+    if (p.expires > now && p.ip == peer.ip) {
       return &p;
     }
   }

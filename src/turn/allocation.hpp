@@ -18,8 +18,7 @@ namespace sb::turn {
 
 // RFC 8656 §9: a permission is for an IP address only (any port).
 struct Permission {
-  Family family = Family::kIPv4;
-  std::array<std::uint8_t, 16> ip{};
+  util::IpAddress ip;
   util::TimePoint expires{};
 };
 

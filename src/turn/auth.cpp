@@ -147,8 +147,9 @@ NonceCodec::NonceCodec(std::vector<std::uint8_t> secret, std::int64_t lifetime_s
 void NonceCodec::mac(const TransportAddress& client, std::uint64_t ts, std::span<char, 32> out_hex) const {
   std::array<std::uint8_t, 8 + 1 + 16 + 2> msg{};
   for (int i = 0; i < 8; ++i) msg[i] = static_cast<std::uint8_t>(ts >> (56 - 8 * i));
-  msg[8] = static_cast<std::uint8_t>(client.family);
-  std::copy(client.ip.begin(), client.ip.end(), msg.begin() + 9);
+  msg[8] = static_cast<std::uint8_t>(client.family());
+  const auto ip = client.ip_bytes();
+  std::copy(ip.begin(), ip.end(), msg.begin() + 9);
   msg[25] = static_cast<std::uint8_t>(client.port >> 8);
   msg[26] = static_cast<std::uint8_t>(client.port);
   std::array<std::uint8_t, 32> digest{};

@@ -24,7 +24,7 @@ std::string TurnConfig::validate() const {
     e << "turn max channels per allocation must be 1..4096\n";
   }
   if (min_port == 0 || min_port > max_port) e << "turn relay port range must satisfy 1 <= min <= max\n";
-  if (relayed_ips.size() > 2 || (relayed_ips.size() == 2 && relayed_ips[0].family == relayed_ips[1].family)) {
+  if (relayed_ips.size() > 2 || (relayed_ips.size() == 2 && relayed_ips[0].family() == relayed_ips[1].family())) {
     e << "turn relayed IPs: at most one per family\n";
   }
   if (max_bind_attempts < 1) e << "turn max bind attempts must be at least 1\n";

@@ -27,12 +27,10 @@ std::uint64_t word(const std::array<std::uint8_t, 16>& ip, std::size_t at) {
 // the table are bounded by the allocation quotas, which bounds what colliding keys could cost.
 std::size_t FiveTupleHash::operator()(const FiveTuple& t) const noexcept {
   const std::uint64_t meta = (std::uint64_t{t.client.port} << 32) | (std::uint64_t{t.server.port} << 16) |
-                             (static_cast<std::uint64_t>(t.client.family) << 8) |
-                             (static_cast<std::uint64_t>(t.server.family) << 4) |
-                             static_cast<std::uint64_t>(t.transport);
-  std::uint64_t h = util::splitmix64(meta ^ word(t.client.ip, 0));
-  h = util::splitmix64(h ^ word(t.client.ip, 8));
-  h = util::splitmix64(h ^ word(t.server.ip, 0) ^ (word(t.server.ip, 8) * 0x9E3779B97F4A7C15ULL));
+                             static_cast<std::uint64_t>(t.transport);  // the family is in the IP bytes
+  std::uint64_t h = util::splitmix64(meta ^ word(t.client.ip.bytes, 0));
+  h = util::splitmix64(h ^ word(t.client.ip.bytes, 8));
+  h = util::splitmix64(h ^ word(t.server.ip.bytes, 0) ^ (word(t.server.ip.bytes, 8) * 0x9E3779B97F4A7C15ULL));
   return static_cast<std::size_t>(h);
 }
 
@@ -135,10 +133,10 @@ bool TurnCore::has_allocation(const FiveTuple& t, util::TimePoint now) const {
 void TurnCore::destroy(std::unordered_map<FiveTuple, std::unique_ptr<Allocation>, FiveTupleHash>::iterator it) {
   Allocation& a = *it->second;
   for (std::size_t i = 0; i < a.relay_count; ++i) {
-    shared_.relays().remove(a.relays[i].address.family, a.relays[i].address.port);
+    shared_.relays().remove(a.relays[i].address.family(), a.relays[i].address.port);
     by_relay_.erase(a.relays[i].id);
     binder_.close(a.relays[i]);
-    shared_.ports().release(a.relays[i].address.family, a.relays[i].address.port);
+    shared_.ports().release(a.relays[i].address.family(), a.relays[i].address.port);
   }
   shared_.release_allocation(a.quota_user, a.client.client);
   by_tuple_.erase(it);
@@ -199,10 +197,7 @@ std::vector<AllocationInfo> TurnCore::snapshot(util::TimePoint now) const {
     i.lifetime_left_s = std::chrono::duration_cast<std::chrono::seconds>(a->expires - now).count();
     for (const auto& p : a->permissions) {
       if (p.expires <= now) continue;
-      TransportAddress peer;
-      peer.family = p.family;
-      peer.ip = p.ip;
-      i.permissions.push_back(peer);
+      i.permissions.push_back(TransportAddress{p.ip, 0});
     }
     for (const auto& c : a->channels) {
       if (c.expires > now) i.channels.emplace_back(c.number, c.peer);

@@ -195,7 +195,7 @@ Output CoreHandlers::allocate(TurnCore& c, Request& r) {
   Allocation& ref = *a;
   for (std::size_t i = 0; i < ref.relay_count; ++i) {
     c.by_relay_[ref.relays[i].id] = &ref;
-    c.shared_.relays().add(ref.relays[i].address.family, ref.relays[i].address.port, {c.shard_, ref.relays[i].id});
+    c.shared_.relays().add(ref.relays[i].address.family(), ref.relays[i].address.port, {c.shard_, ref.relays[i].id});
   }
   c.by_tuple_[r.from] = std::move(a);
   c.metrics_.allocations_created.inc_single_writer();

@@ -18,12 +18,13 @@ std::size_t put_xor_peer(std::uint8_t* p, const TransportAddress& peer, const st
   stun::store_u16(p, stun::attr::kXorPeerAddress);
   stun::store_u16(p + 2, static_cast<std::uint16_t>(4 + ip_size));
   p[4] = 0;
-  p[5] = static_cast<std::uint8_t>(peer.family);
+  p[5] = static_cast<std::uint8_t>(peer.family());
   stun::store_u16(p + 6, static_cast<std::uint16_t>(peer.port ^ (stun::kMagicCookie >> 16)));
   std::uint8_t mask[16];
   stun::store_u32(mask, stun::kMagicCookie);
   std::memcpy(mask + 4, tid, 12);
-  for (std::size_t i = 0; i < ip_size; ++i) p[8 + i] = peer.ip[i] ^ mask[i];
+  const auto ip = peer.ip_bytes();
+  for (std::size_t i = 0; i < ip_size; ++i) p[8 + i] = ip[i] ^ mask[i];
   return 8 + ip_size;
 }
 
@@ -32,7 +33,7 @@ std::size_t put_xor_peer(std::uint8_t* p, const TransportAddress& peer, const st
 Output TurnCore::relay_to(Allocation& a, const RelayEndpoint& relay, const TransportAddress& peer,
                           std::span<const std::uint8_t> payload, bool local, util::TimePoint now) {
   Output o;
-  const auto owner = local ? shared_.relays().find(peer.family, peer.port) : std::nullopt;
+  const auto owner = local ? shared_.relays().find(peer.family(), peer.port) : std::nullopt;
   if (owner) {
     o.action = Action::kToLocalRelay;
     o.shard = owner->shard;
@@ -65,7 +66,7 @@ Output TurnCore::handle_channel_data(const FiveTuple& from, std::span<const std:
   if (a == nullptr || a->expires <= now) return drop(DropReason::kNoAllocation);
   const ChannelBinding* ch = a->channel_by_number(cd->channel);
   if (ch == nullptr || ch->expires <= now) return drop(DropReason::kNoChannel);
-  const RelayEndpoint* relay = a->relay_for(ch->peer.family);
+  const RelayEndpoint* relay = a->relay_for(ch->peer.family());
   if (relay == nullptr) return drop(DropReason::kNoChannel);
   Output o = relay_to(*a, *relay, ch->peer, cd->data, ch->local, now);
   if (o.action != Action::kNone) metrics_.channel_data_to_peer.inc_single_writer();
@@ -79,7 +80,7 @@ Output TurnCore::handle_send(const FiveTuple& from, const stun::MessageView& m, 
   const auto peer = m.get<stun::XorPeerAddress>();
   const auto data = m.get<stun::Data>();
   if (!peer || !data) return drop(DropReason::kMalformed);
-  const RelayEndpoint* relay = a->relay_for(peer->address.family);
+  const RelayEndpoint* relay = a->relay_for(peer->address.family());
   // Permissions are only ever installed for peers the policy allows (CreatePermission/ChannelBind
   // answer 403 otherwise), so the policy is consulted only to tell a denied peer from an unpermitted one.
   const bool local = shared_.is_relayed_ip(peer->address);
@@ -97,7 +98,7 @@ Output TurnCore::on_local_relay_datagram(RelayId relay, std::uint16_t port, cons
                                          std::span<std::uint8_t> buffer, std::size_t payload_size,
                                          util::TimePoint now) {
   const auto it = by_relay_.find(relay);
-  const RelayEndpoint* mine = it == by_relay_.end() ? nullptr : it->second->relay_for(from.family);
+  const RelayEndpoint* mine = it == by_relay_.end() ? nullptr : it->second->relay_for(from.family());
   if (mine == nullptr || mine->id != relay || mine->address.port != port) return drop(DropReason::kNoRelayedPeer);
   return peer_to_client(relay, from, buffer, payload_size, now);
 }

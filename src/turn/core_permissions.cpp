@@ -19,7 +19,7 @@ constexpr std::size_t kMaxPeersPerRequest = 16;  // bounded by ParseLimits anywa
 // must then be a relay port (`port_matters`); a permission is for the IP only (RFC 8656 §9).
 std::uint16_t check_peer(const Allocation& a, const TransportAddress& peer, bool port_matters, Metrics& metrics,
                          const TurnShared& shared) {
-  if (!a.has_family(peer.family)) return stun::code::kPeerAddressFamilyMismatch;  // RFC 8656 §9.2
+  if (!a.has_family(peer.family())) return stun::code::kPeerAddressFamilyMismatch;  // RFC 8656 §9.2
   const auto& cfg = shared.config();
   if (shared.is_relayed_ip(peer) && (!port_matters || (peer.port >= cfg.min_port && peer.port <= cfg.max_port))) {
     return 0;
@@ -33,7 +33,7 @@ std::uint16_t check_peer(const Allocation& a, const TransportAddress& peer, bool
 bool install_permission(Allocation& a, const TransportAddress& peer, util::TimePoint expires,
                         std::uint32_t max_permissions, util::TimePoint now, Metrics& metrics) {
   for (auto& p : a.permissions) {
-    if (p.family == peer.family && std::memcmp(p.ip.data(), peer.ip.data(), peer.ip_size()) == 0) {
+    if (p.ip == peer.ip) {
       p.expires = expires;
       return true;
     }
@@ -41,13 +41,13 @@ bool install_permission(Allocation& a, const TransportAddress& peer, util::TimeP
   // Reuse an expired slot before growing (tick() may not have swept it yet).
   for (auto& p : a.permissions) {
     if (p.expires <= now) {
-      p = Permission{peer.family, peer.ip, expires};
+      p = Permission{peer.ip, expires};
       metrics.permissions_created.inc_single_writer();
       return true;
     }
   }
   if (a.permissions.size() >= max_permissions) return false;
-  a.permissions.push_back(Permission{peer.family, peer.ip, expires});
+  a.permissions.push_back(Permission{peer.ip, expires});
   metrics.permissions_created.inc_single_writer();
   return true;
 }
@@ -57,7 +57,7 @@ std::size_t new_permissions_needed(Allocation& a, std::span<const TransportAddre
   for (std::size_t i = 0; i < peers.size(); ++i) {
     bool seen = a.permission_for(peers[i], now) != nullptr;
     for (std::size_t k = 0; k < i && !seen; ++k) {
-      seen = peers[k].family == peers[i].family && peers[k].ip == peers[i].ip;
+      seen = peers[k].ip == peers[i].ip;
     }
     if (!seen) ++needed;
   }

@@ -39,11 +39,8 @@ bool all_zero(const std::uint8_t* p, std::size_t n) {
 }  // namespace
 
 util::IpAddress canonical_peer_ip(const stun::TransportAddress& a) {
-  if (a.is_v4()) {
-    return util::IpAddress::from_v4((std::uint32_t{a.ip[0]} << 24) | (std::uint32_t{a.ip[1]} << 16) |
-                                    (std::uint32_t{a.ip[2]} << 8) | a.ip[3]);
-  }
-  std::array<std::uint8_t, 16> b = a.ip;
+  if (a.is_v4()) return a.ip;
+  std::array<std::uint8_t, 16> b = a.ip.bytes;
   // ::a.b.c.d (RFC 4291 §2.5.5.1, deprecated but routable by some stacks); :: and ::1 keep their own rules.
   const bool compatible = all_zero(b.data(), 12) && !(all_zero(b.data() + 12, 3) && b[15] <= 1);
   // ::ffff:0:a.b.c.d (RFC 2765 IPv4-translated) carries an IPv4 address the same way.
@@ -60,12 +57,7 @@ DefaultPeerPolicy::DefaultPeerPolicy(std::vector<util::Cidr> allow, std::vector<
     : allow_(std::move(allow)), own_(std::move(own_addresses)) {
   for (const char* text : kBuiltinDeny) deny_.push_back(*util::parse_cidr(text));
   deny_.insert(deny_.end(), deny.begin(), deny.end());
-  for (auto& a : own_) {  // own addresses compare in canonical form too
-    stun::TransportAddress t;
-    t.family = stun::Family::kIPv6;
-    t.ip = a.bytes;
-    a = canonical_peer_ip(t);
-  }
+  for (auto& a : own_) a = canonical_peer_ip({a, 0});  // own addresses compare in canonical form too
 }
 
 std::optional<DefaultPeerPolicy> DefaultPeerPolicy::from_strings(const std::vector<std::string>& allow,

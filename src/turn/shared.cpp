@@ -20,7 +20,7 @@ TurnShared::TurnShared(TurnConfig config, std::shared_ptr<const CredentialSource
 
 bool TurnShared::is_relayed_ip(const TransportAddress& peer) const {
   for (const auto& r : config_.relayed_ips) {
-    if (r.family == peer.family && std::memcmp(r.ip.data(), peer.ip.data(), peer.ip_size()) == 0) return true;
+    if (r.ip == peer.ip) return true;
   }
   return false;
 }

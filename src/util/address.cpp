@@ -8,7 +8,6 @@
 namespace sb::util {
 
 namespace {
-constexpr std::array<std::uint8_t, 12> kV4MappedPrefix{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 
 std::optional<unsigned> parse_uint(std::string_view s, unsigned max) {
   unsigned v = 0;
@@ -72,18 +71,6 @@ std::optional<Url> parse_url(std::string_view text) {
   u.port = hp->port;
   if (end != std::string_view::npos) u.target = (rest[end] == '?' ? "/" : "") + std::string(rest.substr(end));
   return u;
-}
-
-bool IpAddress::is_v4() const { return std::memcmp(bytes.data(), kV4MappedPrefix.data(), 12) == 0; }
-
-IpAddress IpAddress::from_v4(std::uint32_t host_order) {
-  IpAddress a;
-  std::memcpy(a.bytes.data(), kV4MappedPrefix.data(), 12);
-  a.bytes[12] = static_cast<std::uint8_t>(host_order >> 24);
-  a.bytes[13] = static_cast<std::uint8_t>(host_order >> 16);
-  a.bytes[14] = static_cast<std::uint8_t>(host_order >> 8);
-  a.bytes[15] = static_cast<std::uint8_t>(host_order);
-  return a;
 }
 
 std::string IpAddress::to_string() const {

@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -37,12 +38,48 @@ struct Url {
 std::optional<Url> parse_url(std::string_view text);
 
 // An IP address as 16 bytes; IPv4 is kept as an IPv4-mapped IPv6 address (::ffff:a.b.c.d) so one
-// matcher serves both families.
+// matcher serves both families. The project's one IP type: stun::TransportAddress (an IP and a port, as
+// STUN and the sockets carry it) is built on it.
 struct IpAddress {
   std::array<std::uint8_t, 16> bytes{};
-  bool is_v4() const;  // IPv4-mapped form
-  static IpAddress from_v4(std::uint32_t host_order);
-  static IpAddress from_v6(const std::array<std::uint8_t, 16>& b) { return IpAddress{b}; }
+
+  static constexpr IpAddress from_v4(std::array<std::uint8_t, 4> b) {
+    return IpAddress{{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, b[0], b[1], b[2], b[3]}};
+  }
+  static constexpr IpAddress from_v4(std::uint32_t host_order) {
+    return from_v4({static_cast<std::uint8_t>(host_order >> 24), static_cast<std::uint8_t>(host_order >> 16),
+                    static_cast<std::uint8_t>(host_order >> 8), static_cast<std::uint8_t>(host_order)});
+  }
+  static constexpr IpAddress from_v6(const std::array<std::uint8_t, 16>& b) { return IpAddress{b}; }
+
+  constexpr bool is_v4() const {  // the IPv4-mapped form
+    for (int i = 0; i < 10; ++i) {
+      if (bytes[i] != 0) return false;
+    }
+    return bytes[10] == 0xff && bytes[11] == 0xff;
+  }
+  // 0.0.0.0 or :: (a wildcard listener).
+  constexpr bool is_unspecified() const {
+    for (std::size_t i = is_v4() ? 12 : 0; i < 16; ++i) {
+      if (bytes[i] != 0) return false;
+    }
+    return true;
+  }
+  // 127.0.0.0/8 or ::1.
+  constexpr bool is_loopback() const {
+    if (is_v4()) return bytes[12] == 127;
+    for (int i = 0; i < 15; ++i) {
+      if (bytes[i] != 0) return false;
+    }
+    return bytes[15] == 1;
+  }
+  // The address as the wire and the kernel carry it: 4 bytes for IPv4, else 16.
+  std::span<const std::uint8_t> wire_bytes() const {
+    return is_v4() ? std::span<const std::uint8_t>(bytes.data() + 12, 4) : std::span<const std::uint8_t>(bytes);
+  }
+  std::span<std::uint8_t> wire_bytes() {
+    return is_v4() ? std::span<std::uint8_t>(bytes.data() + 12, 4) : std::span<std::uint8_t>(bytes);
+  }
   std::string to_string() const;
   bool operator==(const IpAddress&) const = default;
 };

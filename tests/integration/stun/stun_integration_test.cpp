@@ -55,13 +55,13 @@ class Socket {
       auto& s = reinterpret_cast<sockaddr_in&>(ss);
       s.sin_family = AF_INET;
       s.sin_port = htons(a.port);
-      std::memcpy(&s.sin_addr, a.ip.data(), 4);
+      std::memcpy(&s.sin_addr, a.ip_bytes().data(), 4);
       return sizeof s;
     }
     auto& s = reinterpret_cast<sockaddr_in6&>(ss);
     s.sin6_family = AF_INET6;
     s.sin6_port = htons(a.port);
-    std::memcpy(&s.sin6_addr, a.ip.data(), 16);
+    std::memcpy(&s.sin6_addr, a.ip.bytes.data(), 16);
     return sizeof s;
   }
   static TransportAddress from(const sockaddr_storage& ss) {

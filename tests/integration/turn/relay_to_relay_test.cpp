@@ -89,7 +89,7 @@ struct Pair {
 
 stun::TransportAddress of_family(const TurnProbe& p, stun::Family f) {
   for (const auto& r : p.relayed_all()) {
-    if (r.family == f) return r;
+    if (r.family() == f) return r;
   }
   ADD_FAILURE() << "no relayed address of that family";
   return {};

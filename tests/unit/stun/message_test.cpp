@@ -288,5 +288,28 @@ TEST(TransportAddressText, ParsesAndPrints) {
   EXPECT_EQ(TransportAddress::v4(0x7f000001, 9), *TransportAddress::parse("127.0.0.1:9"));
 }
 
+// TransportAddress is util::IpAddress and a port: one IPv4 form everywhere (::ffff:a.b.c.d inside, 4 bytes
+// on the wire), so an address from a socket, from text and from a STUN attribute compare equal.
+TEST(TransportAddressText, BuiltOnUtilIpAddress) {
+  const auto v4 = *TransportAddress::parse("192.0.2.9:7");
+  EXPECT_EQ(v4.ip, *util::parse_ip("192.0.2.9"));
+  EXPECT_EQ(v4, (TransportAddress{*util::parse_ip("::ffff:192.0.2.9"), 7}));
+  EXPECT_EQ(v4.family(), Family::kIPv4);
+  ASSERT_EQ(v4.ip_bytes().size(), 4u);
+  EXPECT_EQ(v4.ip_bytes()[0], 192);
+  EXPECT_EQ(v4.ip_bytes()[3], 9);
+  const auto v6 = *TransportAddress::parse("[2001:db8::1]:7");
+  EXPECT_EQ(v6.family(), Family::kIPv6);
+  EXPECT_EQ(v6.ip_bytes().size(), 16u);
+  EXPECT_EQ(TransportAddress{}.to_string(), "0.0.0.0:0");  // the default is IPv4's wildcard, as before
+  EXPECT_TRUE(TransportAddress{}.ip.is_unspecified());
+  EXPECT_TRUE(TransportAddress::parse("[::]:1")->ip.is_unspecified());
+  EXPECT_FALSE(v4.ip.is_unspecified());
+  EXPECT_TRUE(TransportAddress::parse("127.8.0.1:1")->ip.is_loopback());
+  EXPECT_TRUE(TransportAddress::parse("[::1]:1")->ip.is_loopback());
+  EXPECT_FALSE(v6.ip.is_loopback());
+  EXPECT_EQ(TransportAddressHash{}(v4), TransportAddressHash{}(TransportAddress::v4({192, 0, 2, 9}, 7)));
+}
+
 }  // namespace
 }  // namespace sb::stun

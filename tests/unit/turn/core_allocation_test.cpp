@@ -205,7 +205,7 @@ TEST(TurnAllocate, AddressFamilies) {
   TestClient v6{udp_tuple(1)};
   auto r = h.allocate(v6, [](stun::Message& m) { m.add(stun::RequestedAddressFamily{Family::kIPv6}); });
   ASSERT_TRUE(Harness::is_success(r));
-  EXPECT_EQ(Harness::relayed(*r).family, Family::kIPv6);
+  EXPECT_EQ(Harness::relayed(*r).family(), Family::kIPv6);
   // Dual allocation: two XOR-RELAYED-ADDRESS, IPv4 first.
   TestClient dual{udp_tuple(2)};
   auto d = h.allocate(dual, [](stun::Message& m) { m.add(stun::AdditionalAddressFamily{Family::kIPv6}); });
@@ -232,7 +232,7 @@ TEST(TurnAllocate, UnsupportedFamilyIs440AndDualFallsBackWithAddressErrorCode) {
   TestClient dual{udp_tuple(2)};
   auto d = h.allocate(dual, [](stun::Message& m) { m.add(stun::AdditionalAddressFamily{Family::kIPv6}); });
   ASSERT_TRUE(Harness::is_success(d));
-  EXPECT_EQ(Harness::relayed(*d).family, Family::kIPv4);
+  EXPECT_EQ(Harness::relayed(*d).family(), Family::kIPv4);
   const auto aec = d->view().get<stun::AddressErrorCode>();
   ASSERT_TRUE(aec);
   EXPECT_EQ(aec->code, 440);
@@ -246,7 +246,7 @@ TEST(TurnAllocate, DualAllocationKeepsIpv4WhenIpv6CannotBeBound) {
   TestClient dual{udp_tuple(2)};
   auto d = h.allocate(dual, [](stun::Message& m) { m.add(stun::AdditionalAddressFamily{Family::kIPv6}); });
   ASSERT_TRUE(Harness::is_success(d));
-  EXPECT_EQ(Harness::relayed(*d).family, Family::kIPv4);
+  EXPECT_EQ(Harness::relayed(*d).family(), Family::kIPv4);
   ASSERT_TRUE(d->view().get<stun::AddressErrorCode>());
   EXPECT_EQ(d->view().get<stun::AddressErrorCode>()->code, 508);
   EXPECT_EQ(h.shared->ports().used(Family::kIPv6), 0u);  // the failed IPv6 ports were given back

@@ -179,7 +179,7 @@ TEST_F(RelayToRelay, AcrossShards) {
 
 TEST_F(RelayToRelay, Ipv6RelayedAddresses) {
   allocate_both([](stun::Message& m) { m.add(stun::RequestedAddressFamily{Family::kIPv6}); });
-  ASSERT_EQ(ra.family, Family::kIPv6);
+  ASSERT_EQ(ra.family(), Family::kIPv6);
   ASSERT_TRUE(Harness::is_success(h.permit(alice, rb)));
   ASSERT_TRUE(Harness::is_success(h.permit(bob, ra)));
   const Output o = send(alice, rb);
