@@ -16,6 +16,9 @@ void render(PromWriter& w, const signaling::Counters& c, const signaling::Router
             load(c.connections_moved_total));
   w.counter("signalbox_messages_received_total", "Frames received from signaling clients.",
             load(c.messages_received_total));
+  w.counter("signalbox_messages_rate_limited_total",
+            "Frames refused or dropped by the per-connection rate limit (also in signalbox_messages_received_total).",
+            load(c.messages_rate_limited_total));
   std::vector<std::pair<PromWriter::Labels, double>> relayed;
   for (std::size_t i = 0; i < signaling::kRelayedTypeCount; ++i) {
     relayed.push_back({{{"type", signaling::to_string(static_cast<signaling::RelayedType>(i))}},

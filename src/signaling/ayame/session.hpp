@@ -91,6 +91,7 @@ class Session final : public WireSession {
   void on(event::Granted&) {}
   // Ayame has no word for a peer whose connection dropped and may resume: its peers hear only the leave.
   void on(event::StatusChanged&) {}
+  void on(event::ResumeAnswer&) {}
 
   void send(const ServerMessage& m);
   void reject(std::string reason);

@@ -100,6 +100,7 @@ class Session final : public WireSession {
   void on(event::Granted&) {}
   // PeerJS has no word for a peer whose connection dropped and may resume: its peers hear only the leave.
   void on(event::StatusChanged&) {}
+  void on(event::ResumeAnswer&) {}
 
   void refuse(std::string frame);  // sends `frame`, then closes
   void close(std::uint16_t code, std::string_view reason);
