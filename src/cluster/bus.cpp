@@ -11,7 +11,8 @@ using signaling::ErrorCode;
 using signaling::RelayedType;
 
 constexpr char kRelay = 'R', kJoined = 'J', kLeft = 'L', kUndeliverable = 'U', kWatchQuery = 'Q', kArrived = 'A',
-               kStatus = 'S';
+               kStatus = 'S', kFind = 'F', kNotHere = 'N', kRefusal = 'X', kTransfer = 'T', kKept = 'K',
+               kMoved = 'V';
 
 constexpr std::string_view status_name(signaling::PeerStatus s) {
   return s == signaling::PeerStatus::resumed ? "resumed" : "reconnecting";
@@ -145,7 +146,114 @@ std::optional<BusMessage> parse_status(Fields& f) {
   return std::nullopt;
 }
 
+std::optional<BusMessage> parse_find(Fields& f) {
+  auto h = take<3>(f);  // origin, session, seq
+  if (!h) return std::nullopt;
+  auto seq = number((*h)[2]);
+  auto hash = parse_hash_hex(f.rest());
+  if (!seq || !hash) return std::nullopt;
+  return bus::Find{(*h)[0], (*h)[1], *seq, *hash};
+}
+
+std::optional<BusMessage> parse_not_here(Fields& f) {
+  auto h = take<1>(f);  // session
+  if (!h || !f.rest().empty()) return std::nullopt;
+  return bus::NotHere{(*h)[0]};
+}
+
+std::optional<signaling::ResumeRefusal> refusal_from(std::string_view s) {
+  for (std::size_t i = 0; i < signaling::kResumeRefusalCount; ++i) {
+    const auto r = static_cast<signaling::ResumeRefusal>(i);
+    if (signaling::to_string(r) == s) return r;
+  }
+  return std::nullopt;
+}
+
+std::optional<BusMessage> parse_refusal(Fields& f) {
+  auto h = take<3>(f);  // session, code, reason ("-": none)
+  if (!h || f.rest().size() > kMaxFieldBytes) return std::nullopt;
+  auto code = signaling::error_code_from_string((*h)[1]);
+  auto reason = refusal_from((*h)[2]);
+  if (!code || (!reason && (*h)[2] != "-")) return std::nullopt;
+  return bus::Refusal{std::string((*h)[0]), signaling::ResumeFailed{*code, reason, std::string(f.rest())}};
+}
+
+std::optional<BusMessage> parse_kept(Fields& f) {
+  auto h = take<1>(f);  // session
+  if (!h || f.rest().empty() || f.rest().size() > kMaxBodyBytes) return std::nullopt;
+  return bus::Kept{(*h)[0], f.rest()};
+}
+
+std::optional<BusMessage> parse_moved(Fields& f) {
+  auto h = take<3>(f);  // room, id, node
+  if (!h || !f.rest().empty()) return std::nullopt;
+  return bus::Moved{(*h)[0], (*h)[1], (*h)[2]};
+}
+
 }  // namespace
+
+std::string hash_hex(const signaling::SecretHash& hash) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(hash.size() * 2);
+  for (auto b : hash) {
+    out += kDigits[b >> 4];
+    out += kDigits[b & 0xf];
+  }
+  return out;
+}
+
+std::optional<signaling::SecretHash> parse_hash_hex(std::string_view hex) {
+  signaling::SecretHash out{};
+  if (hex.size() != out.size() * 2) return std::nullopt;
+  const auto digit = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+  };
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    const int hi = digit(hex[2 * i]), lo = digit(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out[i] = static_cast<std::uint8_t>(hi << 4 | lo);
+  }
+  return out;
+}
+
+std::string encode_find(std::string_view origin, std::string_view session, std::uint64_t seq,
+                        const signaling::SecretHash& hash) {
+  std::string out;
+  append_fields(out, std::string_view(&kFind, 1), origin, session, std::to_string(seq));
+  out += hash_hex(hash);
+  return out;
+}
+
+std::string encode_not_here(std::string_view session) {
+  std::string out;
+  append_fields(out, std::string_view(&kNotHere, 1), session);
+  return out;
+}
+
+std::string encode_refusal(std::string_view session, const signaling::ResumeFailed& failed) {
+  std::string out;
+  append_fields(out, std::string_view(&kRefusal, 1), session, signaling::to_string(failed.code),
+                failed.reason ? signaling::to_string(*failed.reason) : std::string_view("-"));
+  out += std::string_view(failed.message).substr(0, kMaxFieldBytes);
+  return out;
+}
+
+std::string encode_kept(std::string_view session, std::string_view frame) {
+  std::string out;
+  out.reserve(4 + session.size() + frame.size());
+  append_fields(out, std::string_view(&kKept, 1), session);
+  out += frame;
+  return out;
+}
+
+std::string encode_moved(std::string_view room, std::string_view id, std::string_view node) {
+  std::string out;
+  append_fields(out, std::string_view(&kMoved, 1), room, id, node);
+  return out;
+}
 
 bool valid_field(std::string_view s) {
   return !s.empty() && s.size() <= kMaxFieldBytes && s.find('\n') == std::string_view::npos &&
@@ -217,6 +325,16 @@ std::optional<BusMessage> parse_bus_message(std::string_view message) {
     case kWatchQuery: return parse_watch_query(f);
     case kArrived: return parse_arrived(f);
     case kStatus: return parse_status(f);
+    case kFind: return parse_find(f);
+    case kNotHere: return parse_not_here(f);
+    case kRefusal: return parse_refusal(f);
+    case kTransfer: {
+      auto t = parse_transfer(f.rest());
+      if (!t) return std::nullopt;
+      return std::move(*t);
+    }
+    case kKept: return parse_kept(f);
+    case kMoved: return parse_moved(f);
     default: return std::nullopt;
   }
 }

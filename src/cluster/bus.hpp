@@ -16,6 +16,7 @@
 #include "signaling/counters.hpp"
 #include "signaling/events.hpp"
 #include "signaling/protocol.hpp"
+#include "signaling/resume.hpp"
 
 namespace sb::cluster {
 
@@ -70,10 +71,52 @@ struct Status {
   signaling::PeerStatus status = signaling::PeerStatus::reconnecting;
 };
 
+// Resume across nodes (docs/cluster.md, "Resume across nodes"). `origin`'s client resumes `session`, which
+// `origin` does not hold: every other node is asked, with the hash of the secret the client showed.
+struct Find {
+  std::string_view origin, session;
+  std::uint64_t seq = 0;
+  signaling::SecretHash hash{};
+};
+// The answer of a node that does not hold `session`.
+struct NotHere {
+  std::string_view session;
+};
+// The answer of the node that holds `session` when the resume is refused there.
+struct Refusal {
+  std::string session;
+  signaling::ResumeFailed failed;
+};
+// A member of the room as the handing node knew it (so the new node knows whom the session's peer knows).
+struct RosterEntry {
+  std::string node;
+  std::uint64_t seq = 0;
+  bool announced = true;
+  signaling::PeerInfo peer;
+};
+// The answer of the node that held the session: the session, and its member record (which the same script
+// moves to the receiving node in Redis).
+struct Transfer {
+  signaling::SessionTransfer session;
+  std::uint64_t seq = 0;  // the member's join order
+  bool presence = true;
+  signaling::PeerInfo peer;
+  std::vector<RosterEntry> roster;
+};
+// A frame for `session` that reached its old node after the handover.
+struct Kept {
+  std::string_view session, frame;
+};
+// `id` in `room` is held by `node` now: the room's other nodes relay to it there.
+struct Moved {
+  std::string_view room, id, node;
+};
+
 }  // namespace bus
 
 using BusMessage = std::variant<bus::Relay, bus::Joined, bus::Left, bus::Undeliverable, bus::WatchQuery,
-                                bus::Arrived, bus::Status>;
+                                bus::Arrived, bus::Status, bus::Find, bus::NotHere, bus::Refusal, bus::Transfer,
+                                bus::Kept, bus::Moved>;
 
 std::string encode_relay(std::string_view origin, std::string_view room, std::string_view from, std::string_view to,
                          signaling::RelayedType type, std::string_view frame);
@@ -85,6 +128,20 @@ std::string encode_undeliverable(std::string_view room, std::string_view from, s
 std::string encode_watch_query(std::string_view origin, std::string_view room, std::string_view target);
 std::string encode_arrived(std::string_view room, const signaling::PeerInfo& peer);
 std::string encode_status(std::string_view room, std::string_view id, signaling::PeerStatus status);
+
+// A secret's hash as 64 lowercase hex characters, and back (nullopt for anything else).
+std::string hash_hex(const signaling::SecretHash& hash);
+std::optional<signaling::SecretHash> parse_hash_hex(std::string_view hex);
+
+std::string encode_find(std::string_view origin, std::string_view session, std::uint64_t seq,
+                        const signaling::SecretHash& hash);
+std::string encode_not_here(std::string_view session);
+std::string encode_refusal(std::string_view session, const signaling::ResumeFailed& failed);
+std::string encode_transfer(const bus::Transfer& t);  // bus_transfer.cpp
+std::string encode_kept(std::string_view session, std::string_view frame);
+std::string encode_moved(std::string_view room, std::string_view id, std::string_view node);
+// The body of a Transfer (after "T\n"); bus_transfer.cpp.
+std::optional<bus::Transfer> parse_transfer(std::string_view body);
 
 // nullopt for anything malformed (counted and dropped by the caller). Views point into `message`.
 std::optional<BusMessage> parse_bus_message(std::string_view message);

@@ -29,7 +29,9 @@
 #include "cluster/bus.hpp"
 #include "cluster/keys.hpp"
 #include "net/redis_connection.hpp"
+#include "signaling/resume.hpp"
 #include "signaling/router.hpp"
+#include "util/clock.hpp"
 #include "util/metrics.hpp"
 
 namespace sb::cluster {
@@ -42,6 +44,10 @@ struct ClusterConfig {
   std::chrono::milliseconds sweep{1000};      // how often a node looks for dead nodes
   std::chrono::milliseconds reconcile_delay{2500};  // after a reconnect: when rooms are checked against Redis
   net::RedisTimeouts timeouts;
+  // Resume across nodes: how long a node waits for the others' answer about a session it does not hold, and
+  // how many such questions it has open at once (more are refused as `expired`).
+  std::chrono::milliseconds resume_find_timeout{2000};
+  std::uint32_t max_resume_finds = 1000;
   std::uint32_t sweep_batch = 500;  // members of a dead node removed per script call
   std::string key_prefix = "sb:";
 };
@@ -54,7 +60,7 @@ struct ClusterHealth {
   std::int64_t nodes_alive = 0;
 };
 
-class RedisRouter final : public signaling::Router {
+class RedisRouter final : public signaling::Router, public signaling::SessionFinder {
  public:
   // `metrics` outlives the router.
   RedisRouter(ClusterConfig config, signaling::RouterLimits limits, metrics::Registry& metrics);
@@ -79,6 +85,11 @@ class RedisRouter final : public signaling::Router {
   void drain() override;
   std::size_t room_count() const override;
   std::size_t peer_count() const override;
+
+  // Session resume across nodes (docs/cluster.md, "Resume across nodes"): the node's resumable sessions, which it
+  // hands over to the node a client resumes on, and asks the other nodes for. Set before start().
+  void set_sessions(std::shared_ptr<signaling::ResumeRegistry> sessions, std::shared_ptr<const util::Clock> clock);
+  void find(const std::string& session, const signaling::SecretHash& hash, std::uint64_t seq) override;
 
   // Waits (bounded) until the node reaches Redis; false when it did not within `timeout`.
   bool wait_up(std::chrono::milliseconds timeout);
@@ -177,11 +188,31 @@ class RedisRouter final : public signaling::Router {
   std::vector<signaling::PeerInfo> take_roster_locked(RoomView& view, std::string_view self, net::RedisReply roster);
   void on_bus(std::string_view payload);
   void on(const bus::Relay& m);
+  void reroute(const bus::Relay& m);
   void on(const bus::Joined& m);
   void on(const bus::Left& m);
   void on(const bus::Undeliverable& m);
   void on(const bus::Status& m);
   void publish(const std::string& node, std::string payload);
+
+  // redis_router_resume.cpp: resume across nodes (router thread).
+  struct PendingFind {
+    std::int64_t due = -1;  // answers due (-1: the question's script has not answered yet)
+    std::int64_t answered = 0;
+    std::shared_ptr<boost::asio::steady_timer> timer;
+  };
+  void send_find(const std::string& session, const std::string& payload);
+  void found(const std::string& session, std::optional<signaling::ResumeFailed> refused);
+  void hand_over(const std::string& to, signaling::SessionTransfer session);
+  void on_moved(const std::string& session, const std::string& room, const std::string& id, const std::string& to,
+                bool moved);
+  void forget_moved(const std::string& room, const std::string& id, const std::string& to);
+  void on(const bus::Find& m);
+  void on(const bus::NotHere& m);
+  void on(const bus::Refusal& m);
+  void on(const bus::Transfer& m);
+  void on(const bus::Kept& m);
+  void on(const bus::Moved& m);
 
   // redis_router_upkeep.cpp: connections, heartbeat, dead nodes, recovery (router thread).
   void on_command_ready();
@@ -206,7 +237,7 @@ class RedisRouter final : public signaling::Router {
 
   // Scripts run by their SHA (loaded on every connect, before anything else). `done` may be empty.
   enum class Script : std::uint8_t { join, announce, leave, relay, heartbeat, reg, reassert, find_dead, sweep,
-                                     goodbye, watch, unwatch, count };
+                                     goodbye, watch, unwatch, find_session, move_member, count };
   bool eval(Script s, std::initializer_list<std::string_view> keys, std::span<const std::string_view> args,
             net::RedisConnection::Callback done);
   bool eval(Script s, std::initializer_list<std::string_view> keys, std::initializer_list<std::string_view> args,
@@ -249,6 +280,9 @@ class RedisRouter final : public signaling::Router {
   };
   std::vector<PendingLeave> pending_leaves_;  // leaves Redis may not have seen; done again once it is back
   bool stopping_ = false;
+  Map<PendingFind> finds_;  // the questions about sessions this node asked, by session id
+  std::shared_ptr<signaling::ResumeRegistry> sessions_;  // set before start(); null: no resume
+  std::shared_ptr<const util::Clock> clock_;
 };
 
 }  // namespace sb::cluster

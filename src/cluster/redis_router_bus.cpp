@@ -102,9 +102,26 @@ void RedisRouter::on(const bus::Relay& m) {
   if (target) {
     target->deliver(event::Relay{m.type, std::make_shared<const std::string>(m.frame)});
   } else if (!member) {
-    // Not ours (it left, or the target was forged): the sender's node tells the sender.
-    publish(std::string(m.origin), encode_undeliverable(m.room, m.from, m.to, m.type, ErrorCode::unknown_peer));
+    reroute(m);
   }
+}
+
+// A relay for a member this node does not hold: it moved to another node (session resume, and the sender's node
+// had not heard yet), it left, or the target was forged. Redis knows where it is now; when nowhere else, the
+// sender's node tells the sender.
+void RedisRouter::reroute(const bus::Relay& m) {
+  auto done = [this, origin = std::string(m.origin),
+               relay = encode_relay(m.origin, m.room, m.from, m.to, m.type, m.frame),
+               unknown = encode_undeliverable(m.room, m.from, m.to, m.type, ErrorCode::unknown_peer),
+               id = std::string(m.to)](net::RedisReply r) {
+    std::optional<MemberRecord> rec;
+    if (!r.null() && !r.is_error() && !r.is_nil()) rec = parse_member_record(id, r.str());
+    if (rec && rec->node != config_.node_id) return publish(rec->node, relay);
+    publish(origin, unknown);
+  };
+  const std::string room = keys_.room(m.room);
+  const std::string_view args[] = {"HGET", room, m.to};
+  if (!commands_->command(args, done)) done(net::RedisReply(nullptr));
 }
 
 void RedisRouter::on(const bus::Joined& m) {
@@ -163,10 +180,20 @@ void RedisRouter::on(const bus::Status& m) {
     std::lock_guard lock(mu_);
     auto r = rooms_.find(m.room);
     if (r == rooms_.end()) return;
-    auto about = r->second.remote.find(m.id);
-    if (about == r->second.remote.end()) return;  // not known here (yet): nobody here is told
-    tell_knowing_locked(r->second, m.id, about->second.seq, about->second.announced,
-                        event::StatusChanged{std::string(m.id), m.status}, deliveries);
+    std::uint64_t seq = 0;
+    bool announced = false;
+    if (auto about = r->second.remote.find(m.id); about != r->second.remote.end()) {
+      seq = about->second.seq;
+      announced = about->second.announced;
+    } else if (auto moving = r->second.local.find(m.id); moving != r->second.local.end() && moving->second.admitted) {
+      // Its session just moved to the sender's node, which resumed it before this node forgot it.
+      seq = moving->second.seq;
+      announced = moving->second.announced;
+    } else {
+      return;  // not known here (yet): nobody here is told
+    }
+    tell_knowing_locked(r->second, m.id, seq, announced, event::StatusChanged{std::string(m.id), m.status},
+                        deliveries);
   }
   deliver_all(deliveries);
 }

@@ -20,7 +20,8 @@ const char* script_text(std::size_t i) {
   static constexpr const char* kTexts[] = {scripts::kJoin,     scripts::kAnnounce,  scripts::kLeave,
                                            scripts::kRelay,    scripts::kHeartbeat, scripts::kRegister,
                                            scripts::kReassert, scripts::kFindDead,  scripts::kSweep,
-                                           scripts::kGoodbye,  scripts::kWatch,     scripts::kUnwatch};
+                                           scripts::kGoodbye,  scripts::kWatch,     scripts::kUnwatch,
+                                           scripts::kFindSession, scripts::kMoveMember};
   return kTexts[i];
 }
 

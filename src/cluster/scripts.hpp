@@ -176,6 +176,38 @@ inline constexpr const char* kGoodbye =
     "redis.call('DEL', KEYS[1])\n"
     "return 1\n";
 
+// KEYS: the node set. ARGV: origin node, channel prefix, payload. A resume asks every other registered node for a
+// session (docs/cluster.md, "Resume across nodes"). Returns how many subscribers got the question: as many
+// answers are due.
+inline constexpr const char* kFindSession =
+    "local n = 0\n"
+    "for _, node in ipairs(redis.call('SMEMBERS', KEYS[1])) do\n"
+    "  if node ~= ARGV[1] then n = n + redis.call('PUBLISH', ARGV[2] .. node, ARGV[3]) end\n"
+    "end\n"
+    "return n\n";
+
+// KEYS: room hash, the handing node's member set, the receiving node's member set. ARGV: id, handing node,
+// receiving node, Transfer payload, Moved payload, channel prefix, room. Moves a member that the handing node
+// holds to the receiving node: its record names the new node, the Transfer goes to that node (before anything
+// the other nodes send it after hearing Moved), and the room's other nodes hear Moved. Returns 1, or 0 when the
+// member is not the handing node's (left, swept) or the receiving node is not listening (nothing changes then).
+inline constexpr const char* kMoveMember = SB_LUA_NODE_OF
+    "local v = redis.call('HGET', KEYS[1], ARGV[1])\n"
+    "if not v or node_of(v) ~= ARGV[2] then return 0 end\n"
+    "if redis.call('PUBLISH', ARGV[6] .. ARGV[3], ARGV[4]) == 0 then return 0 end\n"
+    "redis.call('HSET', KEYS[1], ARGV[1], ARGV[3] .. string.sub(v, #ARGV[2] + 1))\n"
+    "redis.call('SREM', KEYS[2], ARGV[7] .. '\\n' .. ARGV[1])\n"
+    "redis.call('SADD', KEYS[3], ARGV[7] .. '\\n' .. ARGV[1])\n"
+    "local seen = {[ARGV[2]] = true, [ARGV[3]] = true}\n"
+    "for _, val in ipairs(redis.call('HVALS', KEYS[1])) do\n"
+    "  local node = node_of(val)\n"
+    "  if node and not seen[node] then\n"
+    "    seen[node] = true\n"
+    "    redis.call('PUBLISH', ARGV[6] .. node, ARGV[5])\n"
+    "  end\n"
+    "end\n"
+    "return 1\n";
+
 #undef SB_LUA_NODE_OF
 #undef SB_LUA_PRESENCE_OF
 #undef SB_LUA_FAN_OUT

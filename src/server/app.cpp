@@ -114,6 +114,8 @@ App::App(const Config& config)
   state_->tls = tls_;
   state_->pool = &pool_;
   install_compat(config_.compat, *state_, *routes_, *metrics_, std::move(access));
+  // A resume may land on another node: the cluster hands sessions over between the nodes' registries.
+  if (cluster_) cluster_->set_sessions(state_->resume, clock_);
   // Parked sessions end when their resume window passes; the timer runs on the main context.
   resume_timer_ = std::make_shared<net::WakeTimer>(
       ioc_, [resume = state_->resume](util::TimePoint now) { return resume->expire(now); });
@@ -205,6 +207,7 @@ void App::begin_shutdown() {
   if (shutting_down_.exchange(true)) return;
   for (auto& s : services_) s->stop();
   resume_timer_->cancel();
+  state_->resume->drain();  // before the router's drain: a resume that follows `drain` is sent elsewhere
   // Members hear `drain` (connect again, maybe elsewhere) before the close. RFC 6455 §7.4.1: 1001 "going away"
   // tells every client the server is shutting down.
   state_->router->drain();

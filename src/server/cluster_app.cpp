@@ -27,6 +27,8 @@ RouterSetup make_router(const Config& config, metrics::Registry& registry) {
   cc.heartbeat = std::max(std::chrono::milliseconds(200), cc.node_ttl / 5);
   cc.timeouts.connect = ms(c.redis_timeout_s);
   cc.timeouts.command = ms(c.redis_timeout_s);
+  cc.resume_find_timeout = ms(c.redis_timeout_s);
+  cc.max_resume_finds = c.resume_max_finds;
   spdlog::info("cluster: node {} with Redis at {}:{}", cc.node_id, cc.redis.host, cc.redis.port);
   auto router = std::make_shared<cluster::RedisRouter>(std::move(cc), limits, registry);
   return {router, router};

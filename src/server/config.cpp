@@ -257,7 +257,9 @@ void register_cluster(OptionTable& t, ClusterSection& c) {
   t.add("node-ttl", &c.node_ttl_s, "seconds without a heartbeat after which a node counts as dead and its peers "
         "leave with node-lost (1-60)");
   t.add("redis-timeout", &c.redis_timeout_s, "seconds Redis may take to connect or answer before it counts as "
-        "unreachable");
+        "unreachable; also how long a resume waits for the node holding its session");
+  t.add("resume-max-finds", &c.resume_max_finds, "resumes that may wait at once for the other nodes to hand "
+        "their session over (docs/cluster.md, \"Resume across nodes\"); more are refused as expired");
 }
 
 void validate_cluster(std::ostringstream& errs, const ClusterSection& c) {
@@ -273,6 +275,7 @@ void validate_cluster(std::ostringstream& errs, const ClusterSection& c) {
   }
   if (!(c.node_ttl_s >= 1 && c.node_ttl_s <= 60)) errs << "--node-ttl must be 1 to 60 seconds\n";
   check_positive(errs, "redis-timeout", c.redis_timeout_s);
+  if (c.resume_max_finds == 0) errs << "--resume-max-finds must be at least 1\n";
 }
 
 }  // namespace

@@ -113,6 +113,7 @@ struct ClusterSection {
   std::string node_id;         // empty: a random one at start-up
   double node_ttl_s = 5;       // a node silent this long is dead; its peers leave with node-lost
   double redis_timeout_s = 2;  // connect / command answer limit before Redis counts as unreachable
+  std::uint32_t resume_max_finds = 1000;  // resumes waiting at once for the node that holds their session
 };
 
 struct Config {

@@ -28,6 +28,9 @@ Counters::Counters(metrics::Registry& r)
           "WebSocket connections moved to their room's I/O thread before the handshake (/ws?room=NAME).")),
       messages_received_total(
           r.counter("signalbox_messages_received_total", "Frames received from signaling clients.")),
+      messages_rate_limited_total(r.counter(
+          "signalbox_messages_rate_limited_total",
+          "Frames refused or dropped by the per-connection rate limit (also in signalbox_messages_received_total).")),
       relayed_total(r.counter_family<RelayedType, kRelayedTypeCount>(
           "signalbox_messages_relayed_total", "Messages relayed to another peer, by type.", "type",
           [](RelayedType t) { return to_string(t); })),

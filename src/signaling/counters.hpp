@@ -26,7 +26,10 @@ struct Counters {
   metrics::Gauge& connections;                 // open WebSocket sessions
   metrics::Counter& connections_total;         // accepted since start
   metrics::Counter& connections_moved_total;   // moved to their room's I/O thread (`/ws?room=`)
+  // Every frame a client sent, the rate-limited ones too; those (refused, dropped, or the one that closed the
+  // connection) are also counted apart, and are neither read nor counted in a resumed session's `received`.
   metrics::Counter& messages_received_total;
+  metrics::Counter& messages_rate_limited_total;
   std::array<metrics::Counter*, kRelayedTypeCount> relayed_total{};  // by RelayedType
   std::array<metrics::Counter*, kErrorCodeCount> errors_total{};     // by ErrorCode
   metrics::Counter& closed_rate_limit_total;   // 1008
@@ -35,6 +38,7 @@ struct Counters {
   metrics::Counter& closed_timeout_total;      // idle timeout
 
   void count_error(ErrorCode c) { errors_total[static_cast<std::size_t>(c)]->inc(); }
+  void count_rate_limited() { messages_rate_limited_total.inc(); }
   void count_relayed(RelayedType t) { relayed_total[static_cast<std::size_t>(t)]->inc(); }
 };
 

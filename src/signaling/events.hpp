@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -69,10 +70,22 @@ struct StatusChanged {
   PeerStatus status = PeerStatus::reconnecting;
 };
 
+// The other nodes' answer to a `resume` this node asked them about (docs/cluster.md, "Resume across nodes"):
+// `found`, the session was handed over and is held here now (resume it again, here); or the resume is refused.
+// Delivered by the resume registry, not by the router.
+struct ResumeAnswer {
+  std::string session;
+  bool found = false;
+  ErrorCode code = ErrorCode::resume_refused;
+  std::optional<ResumeRefusal> reason;
+  std::string message;
+};
+
 }  // namespace event
 
 using Event = std::variant<event::Admitted, event::Refused, event::PeerJoined, event::PeerLeft, event::Relay,
-                           event::Undeliverable, event::Drain, event::Granted, event::StatusChanged>;
+                           event::Undeliverable, event::Drain, event::Granted, event::StatusChanged,
+                           event::ResumeAnswer>;
 
 // A room member as the router sees it: one per connection, implemented by src/net on a WebSocket (and by
 // fakes in tests).

@@ -13,8 +13,8 @@ namespace {
 
 constexpr std::size_t kOldSecrets = 8;  // rotated-away secrets remembered, to recognize a replay
 
-std::array<std::uint8_t, 32> hash_secret(std::string_view secret) {
-  std::array<std::uint8_t, 32> out{};
+SecretHash hash_secret(std::string_view secret) {
+  SecretHash out{};
   unsigned int len = 0;
   if (EVP_Digest(secret.data(), secret.size(), out.data(), &len, EVP_sha256(), nullptr) != 1 || len != out.size()) {
     throw std::runtime_error("SHA-256 failed");
@@ -22,7 +22,7 @@ std::array<std::uint8_t, 32> hash_secret(std::string_view secret) {
   return out;
 }
 
-bool same_hash(const std::array<std::uint8_t, 32>& a, const std::array<std::uint8_t, 32>& b) {
+bool same_hash(const SecretHash& a, const SecretHash& b) {
   return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
@@ -41,9 +41,13 @@ ResumeRecord::ResumeRecord(ResumeRegistry& registry, std::string room, std::uint
     : registry_(registry), room_(std::move(room)), owner_(owner), connection_(std::move(connection)) {}
 
 void ResumeRecord::deliver(Event event) {
-  std::shared_ptr<Member> wake;
   {
     std::lock_guard lock(mu_);
+    if (forward_) {
+      // Handed over: the frame goes to the session's new node (under the lock: in the order they came).
+      if (auto frame = frame_for(event, room_, registry_.counters_)) forward_(std::move(frame));
+      return;
+    }
     if (ended_) return;
     // Before the admission, and for drain (about the connection, not the session), the event goes to the
     // connection as it is; under the lock, so that no wake-up can overtake it.
@@ -56,21 +60,35 @@ void ResumeRecord::deliver(Event event) {
       if (auto c = connection_.lock(); c && owner_ != 0) c->deliver(std::move(event));
       return;
     }
-    auto frame = frame_for(event, room_, registry_.counters_);
-    if (!frame) return;
-    if (!append_locked(std::move(frame))) {
-      // Handled below, outside the lock.
-    } else {
-      if (owner_ == 0 || rung_) return;
-      wake = connection_.lock();
-      if (!wake) return;
-      rung_ = true;
-      // Still under the lock: a wake-up must not overtake the connection's earlier events.
-      wake->deliver(std::move(event));
-      return;
-    }
+    if (keep_locked(frame_for(event, room_, registry_.counters_), event)) return;
   }
   registry_.end_overflowed(*this, std::move(event));
+}
+
+bool ResumeRecord::keep_locked(std::shared_ptr<const std::string> frame, Event& wake) {
+  if (!frame) return true;
+  if (!append_locked(std::move(frame))) return false;
+  if (owner_ == 0 || rung_) return true;
+  auto connection = connection_.lock();
+  if (!connection) return true;
+  rung_ = true;
+  // Still under the lock: a wake-up must not overtake the connection's earlier events.
+  connection->deliver(std::move(wake));
+  return true;
+}
+
+void ResumeRecord::keep(std::shared_ptr<const std::string> frame) {
+  {
+    std::lock_guard lock(mu_);
+    if (forward_) {
+      forward_(std::move(frame));  // handed on again already
+      return;
+    }
+    if (ended_) return;
+    Event wake = event::StatusChanged{};  // any event wakes a resumable session's connection
+    if (keep_locked(std::move(frame), wake)) return;
+  }
+  registry_.end_overflowed(*this, event::StatusChanged{});
 }
 
 bool ResumeRecord::append_locked(std::shared_ptr<const std::string> frame) {
@@ -242,34 +260,38 @@ bool ResumeRegistry::remove(const std::shared_ptr<ResumeRecord>& record, std::ui
 }
 
 ResumeOutcome ResumeRegistry::resume(const msg::Resume& request, std::uint64_t owner,
-                                     std::weak_ptr<Member> connection, util::TimePoint) {
+                                     std::weak_ptr<Member> connection, util::TimePoint, bool ask_others) {
   std::optional<Ended> ended;
   bool was_parked = false;
   ResumeOutcome outcome = refusal(ResumeRefusal::expired, "no session " + request.session +
                                                               " is waiting here: its window passed, it ended, or it never existed");
+  bool ask = false;
   {
     std::lock_guard lock(mu_);
     if (auto it = sessions_.find(request.session); it != sessions_.end()) {
       auto record = it->second;  // end_locked may erase the map's reference
       std::lock_guard rlock(record->mu_);
-      outcome = take_over_locked(*record, request, owner, std::move(connection), ended, was_parked);
+      outcome = take_over_locked(*record, request, owner, connection, ended, was_parked);
       if (auto* ok = std::get_if<ResumeAccepted>(&outcome)) ok->record = record;
+    } else if (ask_others && finder_ != nullptr) {
+      // Maybe another node holds it: the connection waits for their answer (one question per session id).
+      ask = asking_.insert_or_assign(request.session, connection).second;
+      outcome = ResumeAsked{};
     }
   }
+  if (ask) finder_->find(request.session, hash_secret(request.secret), request.seq);
   if (ended) router_.leave(ended->room, ended->peer_id, ended->reason);
   if (auto* ok = std::get_if<ResumeAccepted>(&outcome)) {
     resumed_total_.inc();
     if (was_parked) router_.set_status(ok->room, ok->peer_id, PeerStatus::resumed);
-  } else if (auto r = std::get<ResumeFailed>(outcome).reason) {
-    count_refusal(*r);
+  } else if (auto* failed = std::get_if<ResumeFailed>(&outcome); failed && failed->reason) {
+    count_refusal(*failed->reason);
   }
   return outcome;
 }
 
-ResumeOutcome ResumeRegistry::take_over_locked(ResumeRecord& r, const msg::Resume& request, std::uint64_t owner,
-                                               std::weak_ptr<Member> connection, std::optional<Ended>& ended,
-                                               bool& was_parked) {
-  const auto hash = hash_secret(request.secret);
+std::optional<ResumeFailed> ResumeRegistry::check_locked(ResumeRecord& r, const SecretHash& hash, std::uint64_t seq,
+                                                         std::optional<Ended>& ended) {
   if (!same_hash(hash, r.secret_hash_)) {
     for (const auto& old : r.old_hashes_) {
       if (!same_hash(hash, old)) continue;
@@ -277,18 +299,25 @@ ResumeOutcome ResumeRegistry::take_over_locked(ResumeRecord& r, const msg::Resum
       return refusal(ResumeRefusal::replayed,
                      "this secret was replaced by an earlier resume; the session has ended (join again)");
     }
-    return refusal(ResumeRefusal::secret, "the secret does not match session " + request.session);
+    return refusal(ResumeRefusal::secret, "the secret does not match session " + r.session_id_);
   }
-  if (request.seq >= r.next_seq_) {
+  if (seq >= r.next_seq_) {
     return ResumeFailed{ErrorCode::invalid_message, std::nullopt,
-                        "seq " + std::to_string(request.seq) + " was never sent (the last is " +
+                        "seq " + std::to_string(seq) + " was never sent (the last is " +
                             std::to_string(r.next_seq_ - 1) + ")"};
   }
-  if (request.seq + 1 < r.floor_locked()) {
+  if (seq + 1 < r.floor_locked()) {
     ended = end_locked(r, LeaveReason::dropped);
-    return refusal(ResumeRefusal::lost, "messages after seq " + std::to_string(request.seq) +
+    return refusal(ResumeRefusal::lost, "messages after seq " + std::to_string(seq) +
                                             " are no longer kept; the session has ended (join again)");
   }
+  return std::nullopt;
+}
+
+ResumeOutcome ResumeRegistry::take_over_locked(ResumeRecord& r, const msg::Resume& request, std::uint64_t owner,
+                                               std::weak_ptr<Member> connection, std::optional<Ended>& ended,
+                                               bool& was_parked) {
+  if (auto failed = check_locked(r, hash_secret(request.secret), request.seq, ended)) return std::move(*failed);
   // The client has everything up to its seq; everything after it is written again.
   while (!r.kept_.empty() && r.kept_.front().seq <= request.seq) {
     r.kept_bytes_ -= r.kept_.front().frame->size();
@@ -350,6 +379,123 @@ std::optional<util::TimePoint> ResumeRegistry::expire(util::TimePoint now) {
   }
   for (const auto& e : ended) router_.leave(e.room, e.peer_id, e.reason);
   return next;
+}
+
+// ---- Resume across nodes ----
+
+SecretHash ResumeRegistry::hash_of(std::string_view secret) { return hash_secret(secret); }
+
+std::optional<HandOver> ResumeRegistry::hand_over(const std::string& session, const SecretHash& hash,
+                                                  std::uint64_t seq,
+                                                  std::function<void(std::shared_ptr<const std::string>)> forward) {
+  std::optional<Ended> ended;
+  std::optional<HandOver> out;
+  {
+    std::lock_guard lock(mu_);
+    auto it = sessions_.find(session);
+    if (it == sessions_.end()) return std::nullopt;
+    auto record = it->second;
+    std::lock_guard rlock(record->mu_);
+    ResumeRecord& r = *record;
+    if (auto failed = check_locked(r, hash, seq, ended)) {
+      out = std::move(*failed);
+    } else {
+      SessionTransfer t{r.session_id_, r.room_, r.peer_id_, r.grant, r.secret_hash_, r.old_hashes_,
+                        r.next_seq_, r.received_, r.owner_ == 0 && r.told_reconnecting_, {}};
+      for (const auto& k : r.kept_) {
+        if (k.seq > seq) t.frames.push_back(k);
+      }
+      if (r.owner_ == 0) {
+        --parked_;
+        parked_gauge_.sub(1);
+      }
+      // Gone from here: a connection that still owns it finds it taken over (4002), and the room's events for
+      // it go on to the new node.
+      handed_.insert_or_assign(r.session_id_, record);  // the router's member only holds it weakly
+      sessions_.erase(r.session_id_);
+      r.ended_ = true;
+      r.owner_ = 0;
+      r.connection_.reset();
+      r.kept_.clear();
+      r.kept_bytes_ = 0;
+      r.forward_ = std::move(forward);
+      out = std::move(t);
+    }
+  }
+  if (ended) router_.leave(ended->room, ended->peer_id, ended->reason);
+  return out;
+}
+
+void ResumeRegistry::handed_over(const std::string& session) {
+  std::shared_ptr<ResumeRecord> last;  // released outside the lock
+  std::lock_guard lock(mu_);
+  if (auto it = handed_.find(session); it != handed_.end()) {
+    last = std::move(it->second);
+    handed_.erase(it);
+  }
+}
+
+std::shared_ptr<ResumeRecord> ResumeRegistry::adopt(SessionTransfer t, util::TimePoint now) {
+  auto record = make_record(t.room, 0, {});
+  record->grant = std::move(t.grant);
+  const util::TimePoint deadline = now + config_.window;
+  {
+    std::lock_guard lock(mu_);
+    if (sessions_.contains(t.session)) return nullptr;
+    std::lock_guard rlock(record->mu_);
+    ResumeRecord& r = *record;
+    r.peer_id_ = std::move(t.peer_id);
+    r.session_id_ = t.session;
+    r.secret_hash_ = t.secret_hash;
+    r.old_hashes_ = std::move(t.old_hashes);
+    r.joined_ = true;
+    r.next_seq_ = t.next_seq;
+    r.received_ = t.received;
+    r.told_reconnecting_ = t.told_reconnecting;
+    for (auto& k : t.frames) {
+      r.kept_bytes_ += k.frame->size();
+      r.kept_.push_back(std::move(k));
+    }
+    r.written_ = r.kept_.empty() ? r.next_seq_ - 1 : r.kept_.front().seq - 1;
+    r.deadline_ = deadline;
+    expiries_.push_back(Expiry{deadline, t.session, ++r.park_generation_});
+    ++parked_;
+    sessions_.emplace(std::move(t.session), record);
+  }
+  parked_gauge_.add(1);
+  if (wake_) wake_(deadline);
+  return record;
+}
+
+void ResumeRegistry::forwarded(const std::string& session, std::shared_ptr<const std::string> frame) {
+  std::shared_ptr<ResumeRecord> record;
+  {
+    std::lock_guard lock(mu_);
+    auto it = sessions_.find(session);
+    if (it == sessions_.end()) return;  // ended here meanwhile (or never arrived): the frame has nobody to go to
+    record = it->second;
+  }
+  record->keep(std::move(frame));
+}
+
+void ResumeRegistry::answer(const std::string& session, std::optional<ResumeFailed> refused) {
+  std::shared_ptr<Member> waiting;
+  {
+    std::lock_guard lock(mu_);
+    auto it = asking_.find(session);
+    if (it == asking_.end()) return;
+    waiting = it->second.lock();
+    asking_.erase(it);
+  }
+  if (refused && refused->reason) count_refusal(*refused->reason);
+  if (!waiting) return;  // the connection is gone; an adopted session waits here for its window
+  event::ResumeAnswer a{session, !refused, ErrorCode::resume_refused, std::nullopt, {}};
+  if (refused) {
+    a.code = refused->code;
+    a.reason = refused->reason;
+    a.message = std::move(refused->message);
+  }
+  waiting->deliver(std::move(a));
 }
 
 void ResumeRegistry::count_refusal(ResumeRefusal reason) {

@@ -57,6 +57,30 @@ struct KeptFrame {
 };
 
 class ResumeRegistry;
+using SecretHash = std::array<std::uint8_t, 32>;
+
+// A session on its way from the node that held it to the node its client resumed on (docs/cluster.md, "Resume
+// across nodes"): what the new node needs to hold it, parked, until the client's resume takes it over there.
+struct SessionTransfer {
+  std::string session;
+  std::string room;
+  std::string peer_id;
+  Grant grant;
+  SecretHash secret_hash{};
+  std::vector<SecretHash> old_hashes;
+  std::uint64_t next_seq = 1;   // the number the next frame gets
+  std::uint64_t received = 0;   // offer/answer/candidate messages read from the client so far
+  bool told_reconnecting = false;
+  std::vector<KeptFrame> frames;  // every frame after the client's seq, in order
+};
+
+// The other nodes of a cluster, as the registry asks them: implemented by the cluster's router. The answer comes
+// back through ResumeRegistry::adopt and ResumeRegistry::answer.
+class SessionFinder {
+ public:
+  virtual ~SessionFinder() = default;
+  virtual void find(const std::string& session, const SecretHash& hash, std::uint64_t seq) = 0;
+};
 
 class ResumeRecord final : public Member, public std::enable_shared_from_this<ResumeRecord> {
  public:
@@ -86,8 +110,11 @@ class ResumeRecord final : public Member, public std::enable_shared_from_this<Re
 
  private:
   friend class ResumeRegistry;
-  using SecretHash = std::array<std::uint8_t, 32>;
 
+  // Numbers and keeps `frame` and rings the connection with `wake`; false when over the bounds.
+  bool keep_locked(std::shared_ptr<const std::string> frame, Event& wake);
+  // A frame the session's former node framed after it handed the session over (cluster resume).
+  void keep(std::shared_ptr<const std::string> frame);
   // Appends a numbered frame within the bounds; false when over them (the session must end).
   bool append_locked(std::shared_ptr<const std::string> frame);
   Access access_locked(std::uint64_t owner) const;
@@ -116,6 +143,9 @@ class ResumeRecord final : public Member, public std::enable_shared_from_this<Re
   util::TimePoint deadline_{};  // while parked
   std::uint64_t park_generation_ = 0;
   bool told_reconnecting_ = false;  // the room heard peer-reconnecting and has not heard peer-resumed
+  // Handed over to another node: what still reaches this record goes there, framed (until the router here
+  // forgets the member, and for what was already on its way then).
+  std::function<void(std::shared_ptr<const std::string>)> forward_;
 };
 
 // The answer to a `resume`.
@@ -131,7 +161,10 @@ struct ResumeFailed {
   std::optional<ResumeRefusal> reason;
   std::string message;
 };
-using ResumeOutcome = std::variant<ResumeAccepted, ResumeFailed>;
+// Not held here: the other nodes were asked, and an event::ResumeAnswer follows (cluster resume).
+struct ResumeAsked {};
+using ResumeOutcome = std::variant<ResumeAccepted, ResumeFailed, ResumeAsked>;
+using HandOver = std::variant<SessionTransfer, ResumeFailed>;
 
 // Every resumable session of this node, by session id. Owned by the server; outlives every session.
 class ResumeRegistry {
@@ -145,6 +178,10 @@ class ResumeRegistry {
   // Called (from any thread, outside every lock) with each new parked deadline; the expiry timer's hook. Set
   // before serving.
   void set_wake(std::function<void(util::TimePoint)> wake) { wake_ = std::move(wake); }
+  // This node is going away (SIGTERM): a `resume` here is turned away, so that the client resumes on another
+  // node, and the session is left as it was.
+  void drain() { draining_.store(true, std::memory_order_relaxed); }
+  bool draining() const { return draining_.load(std::memory_order_relaxed); }
 
   // A record for a join that asked to resume, owned by `owner`; its events go to `connection` until then.
   std::shared_ptr<ResumeRecord> make_record(std::string room, std::uint64_t owner, std::weak_ptr<Member> connection);
@@ -160,9 +197,30 @@ class ResumeRegistry {
   // The owner ends the session (bye, a deliberate close, a join cancelled). True when it was still the owner:
   // the caller then leaves the room; false when another connection took it over.
   bool remove(const std::shared_ptr<ResumeRecord>& record, std::uint64_t owner);
-  // A `resume` from the connection `owner` (events to `connection`).
+  // A `resume` from the connection `owner` (events to `connection`). A session not held here is asked for
+  // from the other nodes when `ask_others` and a finder is set (ResumeAsked).
   ResumeOutcome resume(const msg::Resume& request, std::uint64_t owner, std::weak_ptr<Member> connection,
-                       util::TimePoint now);
+                       util::TimePoint now, bool ask_others = true);
+
+  // Resume across the nodes of a cluster (docs/cluster.md, "Resume across nodes"); the router's calls.
+  void set_finder(SessionFinder* finder) { finder_ = finder; }
+  // Another node asks for `session` with the hash of the secret its client showed and the client's seq.
+  // nullopt: not held here. A refusal as a local resume would get (a replayed secret or lost messages end the
+  // session here). Otherwise the session leaves this node: the transfer carries it, and from now on `forward`
+  // gets every frame for it (from any thread, in order, under the record's lock: it must not block).
+  std::optional<HandOver> hand_over(const std::string& session, const SecretHash& hash, std::uint64_t seq,
+                                    std::function<void(std::shared_ptr<const std::string>)> forward);
+  // The router has moved the member of a session it handed over (or gave up): its record, kept alive until then
+  // for what still reaches it, may go.
+  void handed_over(const std::string& session);
+  // A session another node handed over: held here, parked for a fresh window. Null when one with its id is held
+  // already. The connection that asked is told by answer() once the router holds the record as its member.
+  std::shared_ptr<ResumeRecord> adopt(SessionTransfer transfer, util::TimePoint now);
+  // A frame for `session` from the node that handed it over.
+  void forwarded(const std::string& session, std::shared_ptr<const std::string> frame);
+  // The end of a find(): nullopt when the session is held here now, else why the resume is refused.
+  void answer(const std::string& session, std::optional<ResumeFailed> refused);
+  static SecretHash hash_of(std::string_view secret);
   // Ends the parked sessions whose window has passed (their rooms hear peer-left `timeout`). Returns the
   // earliest deadline still ahead.
   std::optional<util::TimePoint> expire(util::TimePoint now);
@@ -187,6 +245,10 @@ class ResumeRegistry {
   void end_overflowed(ResumeRecord& record, Event event);
   // Ends `record` (both locks held): forgets it and says what the room must hear.
   Ended end_locked(ResumeRecord& record, LeaveReason reason);
+  // The checks of a resume against `record` (both locks held): a wrong or replayed secret, a seq never sent,
+  // lost messages. The last two end the session (`ended`).
+  std::optional<ResumeFailed> check_locked(ResumeRecord& record, const SecretHash& hash, std::uint64_t seq,
+                                           std::optional<Ended>& ended);
   ResumeOutcome take_over_locked(ResumeRecord& record, const msg::Resume& request, std::uint64_t owner,
                                  std::weak_ptr<Member> connection, std::optional<Ended>& ended, bool& was_parked);
   void count_refusal(ResumeRefusal reason);
@@ -196,11 +258,17 @@ class ResumeRegistry {
   Counters& counters_;
   std::function<void(util::TimePoint)> wake_;
   std::atomic<std::uint64_t> next_owner_{1};
+  std::atomic<bool> draining_{false};
+  SessionFinder* finder_ = nullptr;
 
   mutable std::mutex mu_;
   std::unordered_map<std::string, std::shared_ptr<ResumeRecord>> sessions_;  // guarded by mu_
   std::deque<Expiry> expiries_;  // guarded by mu_; in deadline order (one window for all)
   std::size_t parked_ = 0;       // guarded by mu_
+  // guarded by mu_: the connections waiting for the other nodes' answer about a session, by session id
+  std::unordered_map<std::string, std::weak_ptr<Member>> asking_;
+  // guarded by mu_: sessions handed over to another node, until the router has moved their member
+  std::unordered_map<std::string, std::shared_ptr<ResumeRecord>> handed_;
 
   metrics::Gauge& parked_gauge_;
   metrics::Counter& parked_total_;

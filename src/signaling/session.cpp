@@ -28,10 +28,12 @@ void Session::on_text(std::string_view frame) {
     case RateLimiter::Verdict::allow:
       break;
     case RateLimiter::Verdict::reject:
+      ctx_.counters.count_rate_limited();
       send_error(ErrorCode::rate_limited, "too many messages; slow down", "", "");
       return;
     case RateLimiter::Verdict::close:
-      ctx_.counters.count_error(ErrorCode::rate_limited);
+      // No error is sent (the connection closes): counted as rate-limited and as a close, not as an error.
+      ctx_.counters.count_rate_limited();
       ctx_.counters.closed_rate_limit_total.inc();
       closing_ = true;
       link_.close(close_code::policy_violation, "rate limit abuse");
@@ -59,6 +61,7 @@ void Session::on_event(Event& event) {
   if (auto* a = std::get_if<event::Admitted>(&event)) return on(*a);
   if (auto* r = std::get_if<event::Refused>(&event)) return on(*r);
   if (auto* g = std::get_if<event::Granted>(&event)) return on(*g);
+  if (auto* r = std::get_if<event::ResumeAnswer>(&event)) return on(*r);
   // A resumable session's record has made this event a numbered frame already: the event only wakes us.
   if (resumable() && !std::holds_alternative<event::Drain>(event)) return flush();
   if (auto* p = std::get_if<event::PeerJoined>(&event)) return on(*p);
@@ -276,6 +279,7 @@ std::shared_ptr<const std::string> frame_for(Event& event, std::string_view room
       return make(msg::Error{e.code, std::move(message), "to", std::string(to_string(e.type))});
     }
     std::shared_ptr<const std::string> operator()(event::Drain&) const { return make(msg::Drain{}); }
+    std::shared_ptr<const std::string> operator()(event::ResumeAnswer&) const { return nullptr; }
     std::shared_ptr<const std::string> operator()(event::StatusChanged& e) const {
       if (e.status == PeerStatus::resumed) return make(msg::PeerResumed{std::move(e.id)});
       return make(msg::PeerReconnecting{std::move(e.id)});

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -96,6 +97,7 @@ class Session final : public WireSession {
   void on(event::Admitted& e);
   void on(event::Refused& e);
   void on(event::Granted& e);
+  void on(event::ResumeAnswer& e);
   // A peer-joined for a connection that is not resumable, with fresh iceServers (docs/auth.md).
   void on(event::PeerJoined& e);
   // Another event for a member that is not resumable (resumable ones get their frames from the record).
@@ -110,6 +112,8 @@ class Session final : public WireSession {
   void flush();
   bool resumable() const { return record_ != nullptr && state_ == State::joined; }
   void on_record_lost(ResumeRecord::Access access);
+  // A resume of a session held here (or, with `ask_others`, asked for from the other nodes of a cluster).
+  void resume(const msg::Resume& m, bool ask_others);
   // Counts an offer/answer/candidate read from the client; false when the session is not ours any more.
   bool count_received();
 
@@ -143,6 +147,7 @@ class Session final : public WireSession {
   std::shared_ptr<ResumeRecord> record_;
   std::uint64_t owner_ = 0;
   std::vector<KeptFrame> unwritten_;  // reused by flush()
+  std::optional<msg::Resume> asked_;  // a resume waiting for the other nodes' answer (cluster)
 };
 
 }  // namespace sb::signaling

@@ -27,8 +27,34 @@ void Session::handle(const msg::Resume& m) {
                "resume", std::string(to_string(ResumeRefusal::expired)));
     return;
   }
+  if (ctx_.resume->draining()) {
+    // A draining node holds no session for long: what every connection of it hears, `drain` and 1001, sends
+    // the client elsewhere with its ticket intact (the session, parked or not, is not touched).
+    link_.send(std::make_shared<const std::string>(serialize(ServerMessage{msg::Drain{}})));
+    closing_ = true;
+    link_.close(close_code::going_away, "server shutting down");
+    return;
+  }
+  asked_.reset();
+  resume(m, true);
+}
+
+void Session::on(event::ResumeAnswer& e) {
+  if (!asked_ || asked_->session != e.session || state_ != State::idle) return;  // a question since replaced
+  const msg::Resume m = std::move(*asked_);
+  asked_.reset();
+  if (e.found) return resume(m, false);  // handed over: held here now
+  send_error(e.code, std::move(e.message), e.reason ? "" : "seq", "resume",
+             e.reason ? std::string(to_string(*e.reason)) : std::string());
+}
+
+void Session::resume(const msg::Resume& m, bool ask_others) {
   const std::uint64_t owner = ctx_.resume->next_owner();
-  auto outcome = ctx_.resume->resume(m, owner, member_, ctx_.clock.now());
+  auto outcome = ctx_.resume->resume(m, owner, member_, ctx_.clock.now(), ask_others);
+  if (std::holds_alternative<ResumeAsked>(outcome)) {
+    asked_ = m;  // the answer comes as an event::ResumeAnswer
+    return;
+  }
   if (auto* failed = std::get_if<ResumeFailed>(&outcome)) {
     send_error(failed->code, std::move(failed->message), failed->reason ? "" : "seq", "resume",
                failed->reason ? std::string(to_string(*failed->reason)) : std::string());

@@ -116,6 +116,7 @@ class Session final : public WireSession {
   void on(event::Granted& e);
   // Ayame has no word for a peer whose connection dropped and may resume: its peers hear only the leave.
   void on(event::StatusChanged&) {}
+  void on(event::ResumeAnswer&) {}
 
   void send(const ServerMessage& m);
   void reject(std::string reason);

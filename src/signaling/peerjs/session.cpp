@@ -80,8 +80,10 @@ void Session::on_text(std::string_view frame) {
     case RateLimiter::Verdict::allow:
       break;
     case RateLimiter::Verdict::reject:
+      ctx_.counters.count_rate_limited();
       return;  // PeerJS has no error a client survives: over the rate, frames are dropped
     case RateLimiter::Verdict::close:
+      ctx_.counters.count_rate_limited();
       ctx_.counters.closed_rate_limit_total.inc();
       return close(close_code::policy_violation, "rate limit abuse");
   }

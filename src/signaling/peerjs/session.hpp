@@ -103,6 +103,7 @@ class Session final : public WireSession {
   void on(event::Granted&) {}
   // PeerJS has no word for a peer whose connection dropped and may resume: its peers hear only the leave.
   void on(event::StatusChanged&) {}
+  void on(event::ResumeAnswer&) {}
 
   // Another connection re-attached with this id and token: closes without leaving (the id is its now).
   bool replaced_now();

@@ -11,49 +11,12 @@ namespace {
 
 class SignalingResume : public SignalingTest {
  protected:
-  struct Resumable {
-    std::unique_ptr<WsClient> ws;
-    std::string id;
-    json ticket;            // {session, secret, window}
-    std::uint64_t seq = 0;  // the last numbered message received
-  };
-
-  Resumable join_resumable(const std::string& room) {
-    Resumable r;
-    r.ws = connect();
-    EXPECT_TRUE(r.ws->send_json({{"type", "join"}, {"room", room}, {"resume", true}}));
-    auto joined = expect_message(*r.ws, "joined");
-    if (joined.is_null()) return r;
-    r.id = str_field(joined, "id");
-    r.ticket = joined["resume"];
-    EXPECT_TRUE(r.ticket.is_object()) << joined.dump();
-    return r;
-  }
-  // The next message of `r`, which must be numbered one above the last.
-  json next_numbered(Resumable& r, const std::string& type) {
-    auto m = expect_message(*r.ws, type);
-    if (m.is_null()) return m;
-    EXPECT_EQ(m.value("seq", std::uint64_t{0}), r.seq + 1) << m.dump();
-    r.seq = m.value("seq", r.seq);
-    return m;
-  }
+  Resumable join_resumable(const std::string& room) { return itest::join_resumable(connect(), room); }
   // A new connection that resumes `old` from its last seq; `secret` overrides the ticket's.
   Resumable resume(const Resumable& old, const std::string& secret = "") {
-    Resumable r;
-    r.ws = connect();
-    r.id = old.id;
-    r.seq = old.seq;
-    EXPECT_TRUE(r.ws->send_json({{"type", "resume"},
-                                 {"session", old.ticket.value("session", "")},
-                                 {"secret", secret.empty() ? old.ticket.value("secret", "") : secret},
-                                 {"seq", old.seq}}));
+    Resumable r{connect(), old.id, nullptr, old.seq};
+    EXPECT_TRUE(send_resume(*r.ws, old, secret));
     return r;
-  }
-  static json candidate(int i) {
-    return {{"candidate", "candidate:" + std::to_string(i) + " 1 udp 2122260223 192.0.2.1 " +
-                              std::to_string(40000 + i) + " typ host"},
-            {"sdpMid", "0"},
-            {"sdpMLineIndex", 0}};
   }
   double metric_or(const std::string& name, const std::map<std::string, std::string>& labels = {}) {
     return metric(metrics(), name, labels).value_or(-1);
@@ -67,7 +30,7 @@ TEST_F(SignalingResume, ATcpCutWithoutACloseFrameIsResumedWithNothingLostOrDoubl
   const std::string b_id = join(*b, "cut");
   EXPECT_EQ(str_field(next_numbered(a, "peer-joined"), "id"), b_id);
   // Both ways before the cut: a sends 5 candidates, b sends an offer a reads.
-  for (int i = 0; i < 5; ++i) ASSERT_TRUE(a.ws->send_json({{"type", "candidate"}, {"to", b_id}, {"candidate", candidate(i)}}));
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(a.ws->send_json({{"type", "candidate"}, {"to", b_id}, {"candidate", test_candidate(i)}}));
   for (int i = 0; i < 5; ++i) expect_message(*b, "candidate");
   ASSERT_TRUE(b->send_json({{"type", "offer"}, {"to", a.id}, {"sdp", "v=0 before"}}));
   EXPECT_EQ(str_field(next_numbered(a, "offer"), "sdp"), "v=0 before");
@@ -77,7 +40,7 @@ TEST_F(SignalingResume, ATcpCutWithoutACloseFrameIsResumedWithNothingLostOrDoubl
   a.ws.reset();
   EXPECT_EQ(str_field(expect_message(*b, "peer-reconnecting"), "id"), a.id);
   // The room goes on: 40 candidates and an offer for a, kept in order.
-  for (int i = 0; i < 40; ++i) ASSERT_TRUE(b->send_json({{"type", "candidate"}, {"to", a.id}, {"candidate", candidate(i)}}));
+  for (int i = 0; i < 40; ++i) ASSERT_TRUE(b->send_json({{"type", "candidate"}, {"to", a.id}, {"candidate", test_candidate(i)}}));
   ASSERT_TRUE(b->send_json({{"type", "offer"}, {"to", a.id}, {"sdp", "v=0 during"}}));
   expect_silence(*b);
   auto m = metrics();
@@ -95,7 +58,7 @@ TEST_F(SignalingResume, ATcpCutWithoutACloseFrameIsResumedWithNothingLostOrDoubl
   for (int i = 0; i < 40; ++i) {
     auto c = next_numbered(a2, "candidate");
     ASSERT_FALSE(c.is_null());
-    EXPECT_EQ(c["candidate"].value("candidate", ""), candidate(i)["candidate"]) << "in order";
+    EXPECT_EQ(c["candidate"].value("candidate", ""), test_candidate(i)["candidate"]) << "in order";
     EXPECT_EQ(str_field(c, "from"), b_id);
   }
   EXPECT_EQ(str_field(next_numbered(a2, "offer"), "sdp"), "v=0 during");
@@ -203,9 +166,9 @@ TEST_F(SignalingResume, AnOverflowDuringTheWindowEndsTheSessionAsDropped) {
   expect_open(*a.ws);  // the ack was read before the cut
   a.ws.reset();
   expect_message(*b, "peer-reconnecting");
-  for (int i = 0; i < 16; ++i) ASSERT_TRUE(b->send_json({{"type", "candidate"}, {"to", a.id}, {"candidate", candidate(i)}}));
+  for (int i = 0; i < 16; ++i) ASSERT_TRUE(b->send_json({{"type", "candidate"}, {"to", a.id}, {"candidate", test_candidate(i)}}));
   expect_silence(*b);  // 16 kept: within the bound
-  ASSERT_TRUE(b->send_json({{"type", "candidate"}, {"to", a.id}, {"candidate", candidate(16)}}));
+  ASSERT_TRUE(b->send_json({{"type", "candidate"}, {"to", a.id}, {"candidate", test_candidate(16)}}));
   auto left = expect_message(*b, "peer-left");
   EXPECT_EQ(str_field(left, "reason"), "dropped");
   auto a2 = resume(a);

@@ -87,4 +87,37 @@ void expect_silence(WsClient& c, milliseconds quiet) {
 
 std::string unused_peer_id() { return "0123456789abcdef0123456789abcdef"; }
 
+Resumable join_resumable(std::unique_ptr<WsClient> ws, const std::string& room) {
+  Resumable r{std::move(ws), "", nullptr, 0};
+  EXPECT_TRUE(r.ws->send_json({{"type", "join"}, {"room", room}, {"resume", true}}));
+  auto joined = expect_message(*r.ws, "joined");
+  if (joined.is_null()) return r;
+  r.id = str_field(joined, "id");
+  r.ticket = joined["resume"];
+  EXPECT_TRUE(r.ticket.is_object()) << joined.dump();
+  return r;
+}
+
+nlohmann::json next_numbered(Resumable& r, const std::string& type) {
+  auto m = expect_message(*r.ws, type);
+  if (m.is_null()) return m;
+  EXPECT_EQ(m.value("seq", std::uint64_t{0}), r.seq + 1) << m.dump();
+  r.seq = m.value("seq", r.seq);
+  return m;
+}
+
+bool send_resume(WsClient& ws, const Resumable& r, const std::string& secret) {
+  return ws.send_json({{"type", "resume"},
+                       {"session", r.ticket.value("session", "")},
+                       {"secret", secret.empty() ? r.ticket.value("secret", "") : secret},
+                       {"seq", r.seq}});
+}
+
+nlohmann::json test_candidate(int i) {
+  return {{"candidate", "candidate:" + std::to_string(i) + " 1 udp 2122260223 192.0.2.1 " +
+                            std::to_string(40000 + i) + " typ host"},
+          {"sdpMid", "0"},
+          {"sdpMLineIndex", 0}};
+}
+
 }  // namespace sb::itest

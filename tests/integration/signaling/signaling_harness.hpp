@@ -47,6 +47,21 @@ void expect_error(WsClient& c, const std::string& code, const std::string& field
 void expect_open(WsClient& c);
 // Asserts that nothing arrives within `quiet`.
 void expect_silence(WsClient& c, milliseconds quiet = kQuiet);
+// A client of a resumable session (docs/signaling-protocol.md, "Resume").
+struct Resumable {
+  std::unique_ptr<WsClient> ws;
+  std::string id;
+  nlohmann::json ticket;  // {session, secret, window}
+  std::uint64_t seq = 0;  // the last numbered message received
+};
+// Joins `room` on `ws` with `resume: true` and keeps the ticket of `joined`.
+Resumable join_resumable(std::unique_ptr<WsClient> ws, const std::string& room);
+// The next message of `r`, which must be numbered one above the last.
+nlohmann::json next_numbered(Resumable& r, const std::string& type);
+// Sends `resume` on `ws` for `r`'s session from `r.seq`; `secret` overrides the ticket's.
+bool send_resume(WsClient& ws, const Resumable& r, const std::string& secret = "");
+// An ICE candidate object, distinct per `i`.
+nlohmann::json test_candidate(int i);
 // A 32-hex peer id that nobody has.
 std::string unused_peer_id();
 

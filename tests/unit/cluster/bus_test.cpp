@@ -88,6 +88,91 @@ TEST(Bus, MalformedMessagesAreRefused) {
   EXPECT_FALSE(parse_bus_message(std::string("R\nn\nr\nf\nt\n0\n") + std::string(kMaxBodyBytes + 1, 'x')));
 }
 
+TEST(Bus, ResumeAcrossNodesRoundTrips) {
+  signaling::SecretHash hash{};
+  for (std::size_t i = 0; i < hash.size(); ++i) hash[i] = static_cast<std::uint8_t>(i * 9);
+  const std::string find = encode_find("node-2", "sess", 17, hash);
+  auto f = std::get<bus::Find>(*parse_bus_message(find));
+  EXPECT_EQ(f.origin, "node-2");
+  EXPECT_EQ(f.session, "sess");
+  EXPECT_EQ(f.seq, 17u);
+  EXPECT_EQ(f.hash, hash);
+  const std::string not_here = encode_not_here("sess");
+  EXPECT_EQ(std::get<bus::NotHere>(*parse_bus_message(not_here)).session, "sess");
+  const signaling::ResumeFailed failed{ErrorCode::resume_refused, signaling::ResumeRefusal::secret, "no\nmatch"};
+  auto x = std::get<bus::Refusal>(*parse_bus_message(encode_refusal("sess", failed)));
+  EXPECT_EQ(x.session, "sess");
+  EXPECT_EQ(x.failed.code, ErrorCode::resume_refused);
+  EXPECT_EQ(x.failed.reason, signaling::ResumeRefusal::secret);
+  EXPECT_EQ(x.failed.message, "no\nmatch");
+  auto seq = std::get<bus::Refusal>(
+      *parse_bus_message(encode_refusal("sess", {ErrorCode::invalid_message, std::nullopt, "seq"})));
+  EXPECT_FALSE(seq.failed.reason.has_value());
+  const std::string kept = encode_kept("sess", "{\"seq\":1}\n");
+  EXPECT_EQ(std::get<bus::Kept>(*parse_bus_message(kept)).frame, "{\"seq\":1}\n");
+  const std::string moved = encode_moved("room", "id", "node-2");
+  auto v = std::get<bus::Moved>(*parse_bus_message(moved));
+  EXPECT_EQ(v.room, "room");
+  EXPECT_EQ(v.id, "id");
+  EXPECT_EQ(v.node, "node-2");
+  for (const char* bad : {"F\nn\ns\n1\nabc", "F\nn\ns\nx\n", "N\ns\ntrailing", "X\ns\nno-such-code\n-\nm",
+                          "X\ns\nresume-refused\nasleep\nm", "K\ns\n", "V\nr\nid\n", "T\n{}", "T\n[]"}) {
+    EXPECT_FALSE(parse_bus_message(bad).has_value()) << bad;
+  }
+}
+
+TEST(Bus, TransferRoundTripsEverythingTheNewNodeNeeds) {
+  bus::Transfer t;
+  auto& s = t.session;
+  s.session = "sess";
+  s.room = "room";
+  s.peer_id = "id-1";
+  s.grant.identity = "user@example";
+  s.grant.name = "Ann";
+  s.grant.turn = false;
+  s.grant.token_room = "ro";
+  s.grant.token_room_prefix = true;
+  s.grant.token_expires = 1'900'000'000;
+  s.grant.ice_servers = std::vector<signaling::IceServer>{{{"turn:a:3478"}, "u", "p"}, {{"stun:b"}, {}, {}}};
+  s.secret_hash[0] = 0xab;
+  s.old_hashes = {signaling::SecretHash{}, s.secret_hash};
+  s.next_seq = 8;
+  s.received = 3;
+  s.told_reconnecting = true;
+  for (std::uint64_t q = 5; q < 8; ++q) s.frames.push_back({q, std::make_shared<const std::string>("frame " + std::to_string(q))});
+  t.seq = 99;
+  t.presence = true;
+  t.peer = PeerInfo{"id-1", "Ann", "user@example", "{}"};
+  t.roster = {{"node-1", 98, true, PeerInfo{"id-0", "Bob", "", ""}}};
+  const std::string wire = encode_transfer(t);
+  auto back = std::get<bus::Transfer>(*parse_bus_message(wire));
+  EXPECT_EQ(back.session.session, "sess");
+  EXPECT_EQ(back.session.room, "room");
+  EXPECT_EQ(back.session.peer_id, "id-1");
+  EXPECT_EQ(back.session.grant.identity, "user@example");
+  EXPECT_FALSE(back.session.grant.turn);
+  EXPECT_EQ(back.session.grant.token_room, "ro");
+  EXPECT_TRUE(back.session.grant.token_room_prefix);
+  EXPECT_EQ(back.session.grant.token_expires, 1'900'000'000);
+  EXPECT_EQ(back.session.grant.ice_servers, s.grant.ice_servers);
+  EXPECT_EQ(back.session.secret_hash, s.secret_hash);
+  EXPECT_EQ(back.session.old_hashes, s.old_hashes);
+  EXPECT_EQ(back.session.next_seq, 8u);
+  EXPECT_EQ(back.session.received, 3u);
+  EXPECT_TRUE(back.session.told_reconnecting);
+  ASSERT_EQ(back.session.frames.size(), 3u);
+  EXPECT_EQ(back.session.frames[0].seq, 5u);
+  EXPECT_EQ(*back.session.frames[2].frame, "frame 7");
+  EXPECT_EQ(back.seq, 99u);
+  EXPECT_EQ(back.peer, t.peer);
+  ASSERT_EQ(back.roster.size(), 1u);
+  EXPECT_EQ(back.roster[0].node, "node-1");
+  EXPECT_EQ(back.roster[0].peer, t.roster[0].peer);
+  // Frames that are not contiguous up to next_seq are not a session a node can hold.
+  t.session.frames.erase(t.session.frames.begin() + 1);
+  EXPECT_FALSE(parse_bus_message(encode_transfer(t)).has_value());
+}
+
 TEST(MemberRecord, RoundTripsAndRefusesGarbage) {
   const MemberRecord r{"node-7", 42, false, PeerInfo{"id", "name", "ident", "{}"}};
   auto back = parse_member_record("id", encode_record(r));

@@ -24,6 +24,20 @@ struct Received {
   ServerMessage message;
 };
 
+// The other nodes of a cluster, as a registry asks them for a session: the questions are recorded.
+class FakeFinder final : public SessionFinder {
+ public:
+  void find(const std::string& session, const SecretHash& hash, std::uint64_t seq) override {
+    asked.push_back({session, hash, seq});
+  }
+  struct Asked {
+    std::string session;
+    SecretHash hash;
+    std::uint64_t seq;
+  };
+  std::vector<Asked> asked;
+};
+
 class ResumeTest : public ::testing::Test {
  protected:
   struct Client : testing::Connection<Session> {
@@ -101,6 +115,21 @@ class ResumeTest : public ::testing::Test {
     if (at == std::string::npos) return -1;
     return std::stod(text.substr(at + 1 + key.size()));
   }
+
+  // Another node of a cluster, as its registry sees resume across nodes: it asks a FakeFinder.
+  struct OtherNode {
+    explicit OtherNode(ResumeTest& t)
+        : registry(t.resume_config_, router, t.counters_, metrics),
+          ctx{t.config_, router, t.ice_, t.counters_, t.clock_, nullptr, &registry} {
+      registry.set_finder(&finder);
+    }
+    MemoryRouter router{RouterLimits{4, 100}};
+    metrics::Registry metrics;
+    FakeFinder finder;
+    ResumeRegistry registry;
+    SessionContext ctx;
+    testing::Connections<Session, Client> clients;  // last: its sessions leave as they go
+  };
 
   SessionConfig config_{Limits{}, RateLimitConfig{1000, 1000, 1000, 10s}};
   MemoryRouter router_{RouterLimits{4, 100}};
@@ -386,6 +415,98 @@ TEST_F(ResumeTest, WithResumeOffAJoinGetsNoTicketAndAResumeIsRefused) {
   auto& c = connect();
   text(c, serialize(ClientMessage{msg::Resume{std::string(32, 'a'), std::string(32, 'b'), 0}}));
   EXPECT_EQ(std::get<msg::Error>(take(c).at(0).message).code, ErrorCode::resume_refused);
+}
+
+TEST_F(ResumeTest, ADrainingNodeSendsAResumeElsewhereAndKeepsTheSession) {
+  auto [a, b] = lost_pair();
+  registry_->drain();
+  auto& a2 = resume_from(a);
+  auto got = take(a2);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_TRUE(std::holds_alternative<msg::Drain>(got[0].message));
+  EXPECT_EQ(a2.link.close_code(), close_code::going_away);
+  EXPECT_FALSE(a2.session->joined());
+  EXPECT_EQ(registry_->parked(), 1u) << "the session waits on, for a resume elsewhere";
+  EXPECT_TRUE(b.link.frames().empty()) << "the room hears nothing";
+  EXPECT_EQ(metric("signalbox_resume_refused_total", "cause=\"expired\""), 0);
+}
+
+// Resume across nodes, the registries' part (the cluster router carries it between the nodes and moves the
+// membership): the holder checks the secret and gives the session up, what still reaches it is forwarded, and
+// the other node's registry holds it parked until the client that asked there resumes it, with nothing lost.
+TEST_F(ResumeTest, AHandedOverSessionResumesOnTheOtherNodesRegistry) {
+  auto [a, b] = lost_pair();
+  text(b, offer_to(a.id, "v=0 one"));
+  OtherNode node(*this);
+  auto& other = node.registry;
+  auto& there = node.clients;
+
+  // The client asks the other node, which holds nothing: it asks the cluster and waits.
+  Client& a2 = there.connect(node.ctx);
+  there.text(a2, serialize(ClientMessage{msg::Resume{a.ticket.session, a.ticket.secret, a.last_seq}}));
+  EXPECT_TRUE(take(a2).empty());
+  ASSERT_EQ(node.finder.asked.size(), 1u);
+  const auto& q = node.finder.asked[0];
+  EXPECT_EQ(q.hash, ResumeRegistry::hash_of(a.ticket.secret)) << "the secret itself stays on its node";
+
+  // The holder: a wrong secret is refused and changes nothing; the right one hands the session over.
+  auto wrong = registry_->hand_over(q.session, ResumeRegistry::hash_of(std::string(32, '0')), q.seq, {});
+  ASSERT_TRUE(wrong.has_value());
+  EXPECT_EQ(std::get<ResumeFailed>(*wrong).reason, ResumeRefusal::secret);
+  EXPECT_FALSE(registry_->hand_over("0123", q.hash, q.seq, {}).has_value()) << "not held here";
+  std::vector<std::shared_ptr<const std::string>> forwarded;
+  auto out = registry_->hand_over(q.session, q.hash, q.seq, [&](auto frame) { forwarded.push_back(frame); });
+  ASSERT_TRUE(out.has_value());
+  auto transfer = std::get<SessionTransfer>(std::move(*out));
+  EXPECT_EQ(transfer.peer_id, a.id);
+  EXPECT_EQ(transfer.room, "r");
+  EXPECT_TRUE(transfer.told_reconnecting);
+  ASSERT_EQ(transfer.frames.size(), 1u);
+  EXPECT_EQ(transfer.frames[0].seq, a.last_seq + 1);
+  EXPECT_EQ(registry_->parked(), 0u);
+  EXPECT_EQ(registry_->size(), 0u);
+  EXPECT_EQ(router_.peer_count(), 2u) << "still a member until the router moves it";
+  text(b, offer_to(a.id, "v=0 two"));  // reaches the old record: it goes on to the new node
+  ASSERT_EQ(forwarded.size(), 1u);
+  registry_->handed_over(q.session);  // the router moved the member: the old record goes
+
+  // The other node holds it, gets the forwarded frame, and the waiting connection resumes it there.
+  ASSERT_NE(other.adopt(std::move(transfer), clock_.now()), nullptr);
+  EXPECT_EQ(other.parked(), 1u);
+  other.forwarded(q.session, forwarded[0]);
+  other.answer(q.session, std::nullopt);
+  there.pump();
+  auto got = take(a2);
+  ASSERT_EQ(got.size(), 3u);
+  const auto& resumed = std::get<msg::Resumed>(got[0].message);
+  EXPECT_EQ(resumed.id, a.id);
+  EXPECT_NE(resumed.resume.secret, a.ticket.secret) << "the secret rotates";
+  EXPECT_EQ(std::get<msg::RelayedOffer>(got[1].message).sdp, "v=0 one");
+  EXPECT_EQ(got[1].seq, a.last_seq + 1);
+  EXPECT_EQ(std::get<msg::RelayedOffer>(got[2].message).sdp, "v=0 two");
+  EXPECT_EQ(got[2].seq, a.last_seq + 2);
+  EXPECT_TRUE(a2.session->joined());
+  EXPECT_EQ(other.parked(), 0u);
+  EXPECT_FALSE(registry_->hand_over(q.session, q.hash, q.seq, {}).has_value()) << "gone from the first node";
+}
+
+TEST_F(ResumeTest, TheOtherNodesRefusalReachesTheWaitingConnection) {
+  OtherNode node(*this);
+  auto& other = node.registry;
+  auto& there = node.clients;
+  Client& c = there.connect(node.ctx);
+  const std::string session(32, 'a');
+  there.text(c, serialize(ClientMessage{msg::Resume{session, std::string(32, 'b'), 0}}));
+  ASSERT_EQ(node.finder.asked.size(), 1u);
+  other.answer(session, ResumeFailed{ErrorCode::resume_refused, ResumeRefusal::expired, "nobody has it"});
+  there.pump();
+  auto got = take(c);
+  ASSERT_EQ(got.size(), 1u);
+  const auto& e = std::get<msg::Error>(got[0].message);
+  EXPECT_EQ(e.code, ErrorCode::resume_refused);
+  EXPECT_EQ(e.reason, "expired");
+  EXPECT_EQ(e.ref, "resume");
+  EXPECT_FALSE(c.session->joined());
 }
 
 }  // namespace
