@@ -180,9 +180,9 @@ void set_stun(const Config& c, net::TurnWorkerOptions& w) {
 
 // Where clients reach the relay: --stun-public-address (HOST[:PORT]) if set, else the listen address,
 // else (wildcard listen) the relay IP. The ports are the ones actually bound, per transport.
-net::TurnIceServersOptions ice_options(const Config& c,
+TurnIceServersOptions ice_options(const Config& c,
                                        const std::vector<std::pair<std::string, stun::TransportAddress>>& listening) {
-  net::TurnIceServersOptions ice;
+  TurnIceServersOptions ice;
   ice.port = ice.tcp_port = 0;
   std::optional<stun::TransportAddress> first_udp;
   for (const auto& [proto, addr] : listening) {
@@ -238,10 +238,10 @@ TurnSetup make_turn(const Config& config, std::shared_ptr<boost::asio::ssl::cont
                                                   std::make_shared<turn::DefaultPeerPolicy>(std::move(*policy)));
   out.service = std::make_unique<net::TurnService>(std::move(opts), out.shared, clock, registry);
 
-  net::TurnIceServersOptions ice = ice_options(config, out.service->listening());
+  TurnIceServersOptions ice = ice_options(config, out.service->listening());
   ice.secret = secrets.front();
   ice.ttl_seconds = config.turn.credential_ttl_s;
-  out.ice_servers = std::make_shared<net::TurnIceServers>(std::move(ice), clock);
+  out.ice_servers = std::make_shared<TurnIceServers>(std::move(ice), clock);
   return out;
 }
 

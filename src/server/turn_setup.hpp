@@ -8,7 +8,7 @@
 #include <memory>
 #include <string>
 
-#include "net/turn_ice_servers.hpp"
+#include "server/turn_ice_servers.hpp"
 #include "net/turn_service.hpp"
 #include "server/config.hpp"
 #include "turn/shared.hpp"
@@ -20,7 +20,7 @@ namespace sb::server {
 struct TurnSetup {
   std::shared_ptr<turn::TurnShared> shared;
   std::unique_ptr<net::TurnService> service;      // bound, not started
-  std::shared_ptr<net::TurnIceServers> ice_servers;
+  std::shared_ptr<TurnIceServers> ice_servers;
   std::shared_ptr<boost::asio::ssl::context> tls;  // turns: context (kept alive for the workers)
   bool generated_secret = false;                   // no --turn-secret: a random one was made
 };

@@ -1,4 +1,4 @@
-// The TURN entry of `joined.iceServers`: the relay's turn:/turns: URLs with fresh TURN REST API
+// The TURN entry of `joined.iceServers` (wiring between the TURN and signaling cores; it touches no socket): the relay's turn:/turns: URLs with fresh TURN REST API
 // credentials for every join (username "<expiry>:<user>", password base64(HMAC-SHA1(secret, username)),
 // where <user> is the request's user: the connection, or the identity), so browsers relay with no static
 // password anywhere. TURN's per-user quota then counts the connection: joining again does not reset it. When the TURN front end also answers
@@ -14,7 +14,7 @@
 #include "signaling/ice_servers.hpp"
 #include "util/clock.hpp"
 
-namespace sb::net {
+namespace sb::server {
 
 struct TurnIceServersOptions {
   std::string host;                // as clients reach the server (name or IP; IPv6 without brackets)
@@ -42,4 +42,4 @@ class TurnIceServers final : public signaling::IceServerSource {
   std::vector<std::string> urls_;
 };
 
-}  // namespace sb::net
+}  // namespace sb::server

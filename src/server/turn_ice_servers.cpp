@@ -1,8 +1,8 @@
-#include "net/turn_ice_servers.hpp"
+#include "server/turn_ice_servers.hpp"
 
 #include "turn/auth.hpp"
 
-namespace sb::net {
+namespace sb::server {
 
 TurnIceServers::TurnIceServers(TurnIceServersOptions options, std::shared_ptr<const util::Clock> clock)
     : options_(std::move(options)), clock_(std::move(clock)) {
@@ -33,4 +33,4 @@ std::vector<signaling::IceServer> TurnIceServers::ice_servers_for(std::string_vi
   return out;
 }
 
-}  // namespace sb::net
+}  // namespace sb::server
