@@ -13,6 +13,44 @@ namespace {
 
 using namespace sb::cluster;
 
+// The messages of resume across nodes (Find, NotHere, Refusal, Transfer, Kept, Moved).
+template <class T, class Encode, class Same>
+void round_trip(const BusMessage& m, Encode encode, Same same) {
+  const auto* x = std::get_if<T>(&m);
+  if (x == nullptr) return;
+  const std::string wire = encode(*x);
+  const auto again = parse_bus_message(wire);
+  const auto* y = again ? std::get_if<T>(&*again) : nullptr;
+  if (y == nullptr || !same(*x, *y)) __builtin_trap();
+}
+
+void check_resume_messages(const BusMessage& m) {
+  round_trip<bus::Find>(
+      m, [](const bus::Find& f) { return encode_find(f.origin, f.session, f.seq, f.hash); },
+      [](const bus::Find& a, const bus::Find& b) {
+        return a.origin == b.origin && a.session == b.session && a.seq == b.seq && a.hash == b.hash;
+      });
+  round_trip<bus::NotHere>(
+      m, [](const bus::NotHere& n) { return encode_not_here(n.session); },
+      [](const bus::NotHere& a, const bus::NotHere& b) { return a.session == b.session; });
+  round_trip<bus::Refusal>(
+      m, [](const bus::Refusal& r) { return encode_refusal(r.session, r.failed); },
+      [](const bus::Refusal& a, const bus::Refusal& b) {
+        return a.session == b.session && a.failed.code == b.failed.code && a.failed.reason == b.failed.reason &&
+               a.failed.message == b.failed.message;
+      });
+  // A transfer has many fields: encoding what was parsed must give the same bytes again.
+  round_trip<bus::Transfer>(
+      m, [](const bus::Transfer& t) { return encode_transfer(t); },
+      [](const bus::Transfer& a, const bus::Transfer& b) { return encode_transfer(a) == encode_transfer(b); });
+  round_trip<bus::Kept>(
+      m, [](const bus::Kept& k) { return encode_kept(k.session, k.frame); },
+      [](const bus::Kept& a, const bus::Kept& b) { return a.session == b.session && a.frame == b.frame; });
+  round_trip<bus::Moved>(
+      m, [](const bus::Moved& v) { return encode_moved(v.room, v.id, v.node); },
+      [](const bus::Moved& a, const bus::Moved& b) { return a.room == b.room && a.id == b.id && a.node == b.node; });
+}
+
 // Each encoded message is kept in `wire` while the fields parsed from it, views into it, are compared.
 void check_bus(std::string_view input) {
   const auto m = parse_bus_message(input);
@@ -52,6 +90,8 @@ void check_bus(std::string_view input) {
     const auto again = parse_bus_message(wire);
     const auto* st2 = again ? std::get_if<bus::Status>(&*again) : nullptr;
     if (st2 == nullptr || st2->room != st->room || st2->id != st->id || st2->status != st->status) __builtin_trap();
+  } else {
+    check_resume_messages(*m);
   }
 }
 
