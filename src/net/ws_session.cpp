@@ -1,17 +1,17 @@
 #include "net/ws_session.hpp"
 
-#include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 #include <algorithm>
-#include <array>
 #include <optional>
 #include <type_traits>
 #include <spdlog/spdlog.h>
 #include <vector>
+
+#include "net/read_buffer.hpp"
+#include "ws/frame.hpp"
 
 namespace sb::net {
 namespace {
@@ -37,13 +37,26 @@ bool offers_subprotocol(std::string_view list, std::string_view name) {
   return false;
 }
 
-// The TCP socket under a WebSocket's next layer (the socket itself, or the one under TLS).
+// The TCP socket under a stream (the socket itself, or the one under TLS).
 Socket& tcp_socket(Socket& s) { return s; }
 Socket& tcp_socket(TlsStream& s) { return beast::get_lowest_layer(s).socket(); }
 
-// Owns the WebSocket, its write queue and its wire protocol's session. Every member is touched only on the
-// stream's strand: the router's deliveries (Member) and the shutdown's close (Closable) post onto it; the
-// session's own writes (PeerLink) are made there. `Stream` is Socket (plain) or TlsStream.
+// A buffer sequence that views gather_ rather than copying it (async_write keeps a copy of the sequence it is
+// given: of a std::vector, that is an allocation per write).
+struct BufferView {
+  using value_type = asio::const_buffer;
+  using const_iterator = const asio::const_buffer*;
+  const asio::const_buffer* first;
+  std::size_t count;
+  const_iterator begin() const { return first; }
+  const_iterator end() const { return first + count; }
+};
+
+// Owns the connection, its framing, its write queue and its wire protocol's session. Beast answers the
+// handshake; every frame after it goes through ws::Reader and ws::write_header over the bare stream. Every
+// member is touched only on the stream's strand: the router's deliveries (Member) and the shutdown's close
+// (Closable) post onto it; the session's own writes (PeerLink) are made there. `Stream` is Socket (plain) or
+// TlsStream.
 template <class Stream>
 class WsSession final : public signaling::PeerLink,
                         public signaling::Member,
@@ -51,7 +64,8 @@ class WsSession final : public signaling::PeerLink,
                         public std::enable_shared_from_this<WsSession<Stream>> {
  public:
   WsSession(Stream&& stream, std::shared_ptr<ServerState> state)
-      : ws_(std::move(stream)), timer_(ws_.get_executor()), state_(std::move(state)) {}
+      : stream_(std::move(stream)), timer_(stream_.get_executor()), state_(std::move(state)),
+        reader_(state_->ws.max_message_bytes) {}
 
   ~WsSession() override { state_->remove(this); }
 
@@ -62,11 +76,11 @@ class WsSession final : public signaling::PeerLink,
   void deliver(signaling::Event event) override {
     // An event this connection's own session caused (the answer to its join, an undeliverable relay) waits
     // until that session call has returned; anything else is posted.
-    if (ws_.get_executor().running_in_this_thread() && in_session_) {  // in_session_ is the strand's
+    if (stream_.get_executor().running_in_this_thread() && in_session_) {  // in_session_ is the strand's
       own_events_.push_back(std::move(event));
       return;
     }
-    asio::post(ws_.get_executor(), [self = this->shared_from_this(), ev = std::move(event)]() mutable {
+    asio::post(stream_.get_executor(), [self = this->shared_from_this(), ev = std::move(event)]() mutable {
       self->call_session([&](signaling::WireSession& s) { s.on_event(ev); });
     });
   }
@@ -78,22 +92,37 @@ class WsSession final : public signaling::PeerLink,
   void close(std::uint16_t code, std::string reason) override { begin_close(code, std::move(reason)); }
   // Closable
   void close_async(std::uint16_t code, std::string reason) override {
-    asio::post(ws_.get_executor(), [self = this->shared_from_this(), code, r = std::move(reason)]() mutable {
+    asio::post(stream_.get_executor(), [self = this->shared_from_this(), code, r = std::move(reason)]() mutable {
       self->begin_close(code, std::move(r));
     });
   }
 
  private:
+  // A frame in the send queue. Data frames share the session's JSON string; a numbered one (a resumable
+  // session's) is written as SeqPrefix + the frame after its brace, never copied.
+  struct Outgoing {
+    std::shared_ptr<const std::string> payload;
+    ws::Opcode op = ws::Opcode::text;
+    std::uint8_t header_bytes = 0;
+    std::uint8_t header[ws::kMaxHeader];
+    std::optional<signaling::SeqPrefix> prefix;
+  };
+  static constexpr std::size_t kMaxBatch = 32;  // frames per gathered write
+
   void on_accept(beast::error_code ec);
   void do_read();
   void on_read(beast::error_code ec, std::size_t bytes);
+  void parse();
+  bool on_frame(const ws::Event& ev);  // false: stop parsing
   template <class F>
   void call_session(F&& f);
   void enqueue(std::shared_ptr<const std::string> frame, std::uint64_t seq);
+  void push(ws::Opcode op, std::shared_ptr<const std::string> payload, std::uint64_t seq);
   void do_write();
   void on_write(beast::error_code ec, std::size_t);
   void begin_close(std::uint16_t code, std::string reason);
-  void send_close();
+  void queue_close(std::uint16_t code, std::string_view reason);
+  void fail(std::uint16_t code, std::string_view why);
   void arm_timer();
   void on_timer();
   void cut();  // closes the TCP connection without ceremony
@@ -104,27 +133,27 @@ class WsSession final : public signaling::PeerLink,
 
   const WsOptions& opt() const { return state_->ws; }
 
-  websocket::stream<Stream> ws_;
-  static constexpr std::size_t kKeptReadBuffer = 8 * 1024;
-  beast::flat_buffer read_buffer_;  // emptied after every message; released when over kKeptReadBuffer
-  Timer timer_;                     // pings, idle timeout, close deadline
+  Stream stream_;
+  std::unique_ptr<websocket::stream<Stream&>> handshake_;  // Beast answers the upgrade; gone after it
+  Timer timer_;                                            // pings, idle timeout, close deadline
   std::shared_ptr<ServerState> state_;
+  ws::Reader reader_;
+  ReadBuffer rbuf_;
+  std::size_t want_ = 0;  // bytes the frame being received needs in all (Reader's `need`)
   std::unique_ptr<signaling::WireSession> session_;  // made before the handshake; used once it is done
   bool accepted_ = false;                            // the handshake is done
+  bool reading_ = false;                             // a read is in flight
   bool in_session_ = false;                          // inside a call into session_
   bool overflowed_ = false;                          // the send queue overflowed inside a session call
   std::vector<signaling::Event> own_events_;         // see deliver()
 
-  // Send queue: a vector with a moving head is smaller than an (always allocated) std::deque when idle. A
-  // frame with a seq (a resumable session's) is written as SeqPrefix + the frame after its brace.
-  struct Outgoing {
-    std::shared_ptr<const std::string> frame;
-    std::uint64_t seq = 0;
-  };
+  // Send queue: frames wait in queue_; a write takes them (up to kMaxBatch) into inflight_, which nothing
+  // touches until it completes, so the buffers it points at stay put. Vectors are smaller than an (always
+  // allocated) std::deque when idle.
   std::vector<Outgoing> queue_;
-  std::optional<signaling::SeqPrefix> prefix_;  // of the frame being written
-  std::size_t queue_head_ = 0;
-  std::size_t queued_bytes_ = 0;
+  std::vector<Outgoing> inflight_;
+  std::vector<asio::const_buffer> gather_;  // inflight_ as buffers
+  std::size_t queued_bytes_ = 0;            // in both
   bool writing_ = false;
 
   Clock::time_point last_heard_{};
@@ -135,10 +164,12 @@ class WsSession final : public signaling::PeerLink,
   bool read_paused_ = false;  // a join is being decided: the next frame waits
   Clock::time_point admit_by_ = Clock::time_point::max();
   Clock::time_point timer_at_ = Clock::time_point::max();  // what the timer waits for now
-  std::optional<websocket::close_reason> pending_close_;  // sent once the queue drains
-  bool closing_ = false;
-  bool close_sent_ = false;
-  bool pinging_ = false;
+  bool closing_ = false;          // a close frame is queued (after the frames before it): ours or our echo
+  bool close_sent_ = false;       // ... and written
+  bool close_received_ = false;   // the peer's close frame has arrived
+  bool closed_by_us_ = false;     // the server began the close: a goodbye
+  bool failed_ = false;           // we failed the connection (bad frame): no need to wait for the peer's close
+  bool goodbye_ = false;          // the peer's close said goodbye (1000, 1001, none), or it sent a frame too big
   bool finished_ = false;
   LeaveReason leave_reason_ = LeaveReason::disconnect;
 };
@@ -152,32 +183,31 @@ void WsSession<Stream>::run(beast::http::request<beast::http::string_body> reque
   };
   const WsUpgrade upgrade{std::string_view(request.target().data(), request.target().size()), remote,
                           field(beast::http::field::user_agent), field(beast::http::field::sec_websocket_protocol),
-                          &ws_.get_executor().get_inner_executor().context()};
+                          &stream_.get_executor().get_inner_executor().context()};
   session_ = endpoint.make(upgrade, *this, this->weak_from_this());
   // A client that offers subprotocols fails the handshake unless the answer names one of them (RFC 6455
   // §4.1); the endpoint's own is named, never anything else the client offered (such as a token).
   const bool echo = !endpoint.subprotocol.empty() && offers_subprotocol(upgrade.subprotocols, endpoint.subprotocol);
   if constexpr (std::is_same_v<Stream, TlsStream>) {
-    beast::get_lowest_layer(ws_).expires_never();  // the WebSocket keeps its own time
+    beast::get_lowest_layer(stream_).expires_never();  // the WebSocket keeps its own time
   }
+  handshake_ = std::make_unique<websocket::stream<Stream&>>(stream_);
   websocket::stream_base::timeout t{};
   t.handshake_timeout = opt().handshake_timeout;
-  t.idle_timeout = websocket::stream_base::none();  // our timer does pings and idle detection
+  t.idle_timeout = websocket::stream_base::none();
   t.keep_alive_pings = false;
-  ws_.set_option(t);
-  ws_.read_message_max(opt().max_message_bytes);
-  ws_.auto_fragment(false);
-  ws_.set_option(websocket::stream_base::decorator([echo, name = endpoint.subprotocol](websocket::response_type& res) {
-    res.set(beast::http::field::server, "signalbox");
-    if (echo) res.set(beast::http::field::sec_websocket_protocol, name);
-  }));
-  // Any frame, control frames included, proves the peer alive.
-  ws_.control_callback([this](websocket::frame_type, beast::string_view) { last_heard_ = Clock::now(); });
-  ws_.async_accept(request, beast::bind_front_handler(&WsSession::on_accept, this->shared_from_this()));
+  handshake_->set_option(t);
+  handshake_->set_option(
+      websocket::stream_base::decorator([echo, name = endpoint.subprotocol](websocket::response_type& res) {
+        res.set(beast::http::field::server, "signalbox");
+        if (echo) res.set(beast::http::field::sec_websocket_protocol, name);
+      }));
+  handshake_->async_accept(request, beast::bind_front_handler(&WsSession::on_accept, this->shared_from_this()));
 }
 
 template <class Stream>
 void WsSession<Stream>::on_accept(beast::error_code ec) {
+  handshake_.reset();
   if (ec) {
     spdlog::debug("ws: handshake failed: {}", ec.message());
     return;
@@ -193,7 +223,7 @@ void WsSession<Stream>::on_accept(beast::error_code ec) {
   if (opt().admission_deadline.count() > 0 && session_ && !session_->admitted()) {
     pre_admission_ = true;
     admit_by_ = last_heard_ + opt().admission_deadline;
-    ws_.read_message_max(opt().pre_admission_message_bytes);
+    reader_.set_max_message(opt().pre_admission_message_bytes);
   }
   call_session([](signaling::WireSession& s) { s.on_open(); });
   do_read();
@@ -209,37 +239,105 @@ void WsSession<Stream>::on_accept(beast::error_code ec) {
 
 template <class Stream>
 void WsSession<Stream>::do_read() {
-  ws_.async_read(read_buffer_, beast::bind_front_handler(&WsSession::on_read, this->shared_from_this()));
+  if (reading_ || finished_ || close_received_ || failed_) return;
+  reading_ = true;
+  stream_.async_read_some(rbuf_.space(want_),
+                          beast::bind_front_handler(&WsSession::on_read, this->shared_from_this()));
 }
 
 template <class Stream>
-void WsSession<Stream>::on_read(beast::error_code ec, std::size_t) {
+void WsSession<Stream>::on_read(beast::error_code ec, std::size_t bytes) {
+  reading_ = false;
   if (ec) {
-    if (ec == websocket::error::message_too_big) {
-      // Beast has already sent close 1009 (RFC 6455 §7.4.1).
-      state_->counters->closed_too_big_total.inc();
-    }
-    // A goodbye: a close we began, a frame too big, or the client's close with 1000, 1001 or no code. Anything
-    // else (a reset, an end without a close frame, a client's other code such as 4001) is a lost connection.
-    const auto code = ws_.reason().code;
-    const bool goodbye = closing_ || ec == websocket::error::message_too_big ||
-                         (ec == websocket::error::closed &&
-                          (code == websocket::close_code::normal || code == websocket::close_code::going_away ||
-                           code == websocket::close_code::none));
-    finish(leave_reason_, !goodbye);
+    // A goodbye: a close we began, a frame too big, or the client's close with 1000, 1001 or no code (those
+    // end in finish() before this read fails). Anything else (a reset, an end without a close frame) is a
+    // lost connection.
+    finish(leave_reason_, !(closed_by_us_ || goodbye_));
     return;
   }
-  last_heard_ = Clock::now();
-  const auto data = read_buffer_.cdata();
-  // Binary frames are handled like text: the JSON parser rejects anything that is not a UTF-8 object.
-  call_session([&](signaling::WireSession& s) {
-    s.on_text(std::string_view(static_cast<const char*>(data.data()), data.size()));
-  });
-  read_buffer_.clear();
-  // Keep room for a typical SDP, so a busy session does not allocate per message; release anything bigger
-  // at once, so a session that once carried a large frame does not keep it while idle.
-  if (read_buffer_.capacity() > kKeptReadBuffer) read_buffer_.shrink_to_fit();
-  read_next();
+  last_heard_ = Clock::now();  // any frame, control frames included, proves the peer alive
+  rbuf_.filled(bytes);
+  parse();
+}
+
+// Hands every complete frame in the buffer to on_frame, unless reads are paused (before admission, while a
+// join is decided) or the connection is ending; then reads on.
+template <class Stream>
+void WsSession<Stream>::parse() {
+  std::size_t off = 0;
+  while (!finished_ && !read_paused_ && !close_received_ && !failed_) {
+    const ws::Event ev = reader_.next(rbuf_.bytes(off));
+    off += ev.consumed;
+    if (ev.kind == ws::Event::Kind::need_more) {
+      want_ = ev.need > ev.consumed ? ev.need - ev.consumed : 0;  // from the frame's start, which moves to 0
+      break;
+    }
+    if (!on_frame(ev)) break;
+  }
+  rbuf_.consume(off);
+  if (!read_paused_) do_read();
+}
+
+template <class Stream>
+bool WsSession<Stream>::on_frame(const ws::Event& ev) {
+  using Kind = ws::Event::Kind;
+  switch (ev.kind) {
+    case Kind::message:
+      // Binary frames are handled like text: the JSON parser rejects anything that is not a UTF-8 object.
+      if (closing_) return true;  // after our close, the peer's frames are read only to find its close
+      call_session([&](signaling::WireSession& s) { s.on_text(ev.payload); });
+      if (pre_admission_) read_next();
+      return true;
+    case Kind::ping:
+      // Answered unless the queue is already at its limit (a ping flood does not grow it).
+      if (!closing_ && queue_.size() + inflight_.size() < opt().send_queue_messages) {
+        push(ws::Opcode::pong, std::make_shared<const std::string>(ev.payload), 0);
+      }
+      return true;
+    case Kind::pong:
+    case Kind::need_more:
+      return true;
+    case Kind::close: {
+      close_received_ = true;
+      goodbye_ = ev.code == ws::close_code::normal || ev.code == ws::close_code::going_away ||
+                 ev.code == ws::close_code::none;
+      if (close_sent_) {  // the answer to ours: the handshake is complete
+        finish(leave_reason_, !(closed_by_us_ || goodbye_));
+      } else if (!closing_) {  // echo it (RFC 6455 §5.5.1), then the server closes the TCP connection
+        drop_queue();
+        closing_ = true;
+        close_deadline_ = Clock::now() + opt().close_timeout;
+        arm_timer();
+        push(ws::Opcode::close,
+             std::make_shared<const std::string>(
+                 ev.code == ws::close_code::none ? std::string() : ws::close_payload(ev.code, "")),
+             0);
+      }
+      return false;
+    }
+    case Kind::error:
+      fail(ev.code, ev.payload);
+      return false;
+  }
+  return false;
+}
+
+// Fails the connection for a bad frame (RFC 6455 §7.1.7): our close with the frame's code, then the TCP close,
+// without waiting for the peer's.
+template <class Stream>
+void WsSession<Stream>::fail(std::uint16_t code, std::string_view why) {
+  spdlog::debug("ws: failing the connection ({}): {}", code, why);
+  failed_ = true;
+  if (code == ws::close_code::too_big) {
+    state_->counters->closed_too_big_total.inc();
+    goodbye_ = true;  // as the client's own goodbye: it sent what the server said it would refuse
+  }
+  if (close_sent_) {
+    cut();
+  } else if (!closing_) {
+    drop_queue();
+    queue_close(code, code == ws::close_code::too_big ? "message too big" : "protocol error");
+  }
 }
 
 // Reads the next frame; before admission, only once the join before it has been decided (docs/auth.md: one
@@ -250,10 +348,11 @@ void WsSession<Stream>::read_next() {
   if (pre_admission_ && session_->admitted()) {
     pre_admission_ = false;
     admit_by_ = Clock::time_point::max();
-    ws_.read_message_max(opt().max_message_bytes);
+    reader_.set_max_message(opt().max_message_bytes);
   }
+  const bool was_paused = read_paused_;
   read_paused_ = pre_admission_ && session_->deciding();
-  if (!read_paused_) do_read();
+  if (was_paused && !read_paused_) parse();  // frames that arrived meanwhile, then the next read
 }
 
 // Runs one call into the session, then the events that call caused for this same connection, in order; then,
@@ -282,7 +381,7 @@ void WsSession<Stream>::call_session(F&& f) {
 template <class Stream>
 void WsSession<Stream>::enqueue(std::shared_ptr<const std::string> frame, std::uint64_t seq) {
   if (closing_ || finished_) return;
-  const std::size_t queued = queue_.size() - queue_head_;
+  const std::size_t queued = queue_.size() + inflight_.size();
   if (queued + 1 > opt().send_queue_messages || queued_bytes_ + frame->size() > opt().send_queue_bytes) {
     // A slow or stuck reader: drop it rather than let it hold memory or block its peers.
     state_->counters->closed_overflow_total.inc();
@@ -296,82 +395,100 @@ void WsSession<Stream>::enqueue(std::shared_ptr<const std::string> frame, std::u
     begin_close(signaling::close_code::send_queue_overflow, "send queue overflow");
     return;
   }
-  queued_bytes_ += frame->size();
-  queue_.push_back(Outgoing{std::move(frame), seq});
-  if (!writing_) do_write();
+  push(ws::Opcode::text, std::move(frame), seq);
 }
 
 template <class Stream>
+void WsSession<Stream>::push(ws::Opcode op, std::shared_ptr<const std::string> payload, std::uint64_t seq) {
+  Outgoing& out = queue_.emplace_back();
+  std::size_t bytes = payload->size();
+  if (seq != 0) {
+    out.prefix.emplace(seq);
+    bytes = out.prefix->view().size() + signaling::after_brace(*payload).size();
+  }
+  out.op = op;
+  out.header_bytes = static_cast<std::uint8_t>(ws::write_header(out.header, op, bytes));
+  queued_bytes_ += payload->size();
+  out.payload = std::move(payload);
+  if (!writing_) do_write();
+}
+
+// Writes the queued frames (up to kMaxBatch) with one gathered write.
+template <class Stream>
 void WsSession<Stream>::do_write() {
-  if (queue_head_ == queue_.size()) {
-    queue_.clear();
+  if (queue_.empty()) {
     if (queue_.capacity() > 16) queue_.shrink_to_fit();
-    queue_head_ = 0;
-    if (pending_close_) send_close();
     return;
   }
   writing_ = true;
-  ws_.text(true);
-  const Outgoing& out = queue_[queue_head_];
-  auto done = beast::bind_front_handler(&WsSession::on_write, this->shared_from_this());
-  if (out.seq == 0) {
-    ws_.async_write(asio::buffer(*out.frame), std::move(done));
-    return;
+  if (queue_.size() <= kMaxBatch) {
+    std::swap(queue_, inflight_);
+  } else {
+    const auto end = queue_.begin() + kMaxBatch;
+    inflight_.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(end));
+    queue_.erase(queue_.begin(), end);
   }
-  // One WebSocket message from two buffers: the shared frame is not copied to number it.
-  prefix_.emplace(out.seq);
-  const std::array<asio::const_buffer, 2> pieces{asio::buffer(prefix_->view()),
-                                                 asio::buffer(signaling::after_brace(*out.frame))};
-  ws_.async_write(pieces, std::move(done));
+  gather_.clear();
+  for (const Outgoing& out : inflight_) {
+    gather_.push_back(asio::buffer(out.header, out.header_bytes));
+    if (out.prefix) {
+      gather_.push_back(asio::buffer(out.prefix->view()));
+      gather_.push_back(asio::buffer(signaling::after_brace(*out.payload)));
+    } else if (!out.payload->empty()) {
+      gather_.push_back(asio::buffer(*out.payload));
+    }
+  }
+  asio::async_write(stream_, BufferView{gather_.data(), gather_.size()}, beast::bind_front_handler(&WsSession::on_write, this->shared_from_this()));
 }
 
 template <class Stream>
 void WsSession<Stream>::on_write(beast::error_code ec, std::size_t) {
   writing_ = false;
-  if (queue_head_ < queue_.size()) {
-    queued_bytes_ -= queue_[queue_head_].frame->size();
-    queue_[queue_head_].frame.reset();
-    ++queue_head_;
+  bool wrote_close = false;
+  for (const Outgoing& out : inflight_) {
+    wrote_close = wrote_close || out.op == ws::Opcode::close;
+    queued_bytes_ -= out.payload->size();
   }
+  inflight_.clear();
+  if (inflight_.capacity() > 16) inflight_.shrink_to_fit();
+  if (gather_.capacity() > 16) gather_.shrink_to_fit();
   if (ec) {
     drop_queue();
     cut();
     return;
+  }
+  if (wrote_close) {
+    close_sent_ = true;
+    // The handshake is complete when the peer's close came first; a failed connection does not wait for it.
+    if (close_received_ || failed_) {
+      finish(leave_reason_, !goodbye_ && !closed_by_us_);
+      return;
+    }
   }
   do_write();
 }
 
 template <class Stream>
 void WsSession<Stream>::drop_queue() {
-  // Keep the frame being written (Beast still reads from it); drop the rest.
-  const std::size_t keep = writing_ ? 1 : 0;
-  for (std::size_t i = queue_head_ + keep; i < queue_.size(); ++i) queued_bytes_ -= queue_[i].frame->size();
-  queue_.resize(queue_head_ + keep);
+  // The frames being written stay (the write still reads from them); the rest go.
+  for (const Outgoing& out : queue_) queued_bytes_ -= out.payload->size();
+  queue_.clear();
 }
 
 template <class Stream>
 void WsSession<Stream>::begin_close(std::uint16_t code, std::string reason) {
   if (closing_ || finished_) return;
-  closing_ = true;
-  websocket::close_reason cr;
-  cr.code = code;
-  cr.reason = std::move(reason);  // RFC 6455 §5.5: at most 123 bytes; ours are short literals
-  pending_close_ = std::move(cr);
-  close_deadline_ = Clock::now() + opt().close_timeout;
-  arm_timer();
-  if (!writing_) do_write();  // sends the close at once when nothing is queued
+  closed_by_us_ = true;
+  queue_close(code, reason);
 }
 
 template <class Stream>
-void WsSession<Stream>::send_close() {
-  if (close_sent_) return;
-  close_sent_ = true;
-  auto reason = *pending_close_;
-  pending_close_.reset();
-  // After the close handshake Beast tears the connection down and the pending read ends; finish() runs there.
-  ws_.async_close(reason, [self = this->shared_from_this()](beast::error_code ec) {
-    if (ec) self->cut();
-  });
+void WsSession<Stream>::queue_close(std::uint16_t code, std::string_view reason) {
+  closing_ = true;
+  close_deadline_ = Clock::now() + opt().close_timeout;
+  arm_timer();
+  // Sent after the frames already queued (RFC 6455 §5.5: a reason of at most 123 bytes).
+  push(ws::Opcode::close, std::make_shared<const std::string>(ws::close_payload(code, reason)), 0);
 }
 
 template <class Stream>
@@ -413,10 +530,7 @@ void WsSession<Stream>::on_timer() {
   }
   if (now >= next_ping_) {
     next_ping_ = now + opt().ping_interval;
-    if (!pinging_ && !closing_) {
-      pinging_ = true;
-      ws_.async_ping({}, [self = this->shared_from_this()](beast::error_code) { self->pinging_ = false; });
-    }
+    if (!closing_) push(ws::Opcode::ping, std::make_shared<const std::string>(), 0);
   }
   arm_timer();
 }
@@ -424,9 +538,10 @@ void WsSession<Stream>::on_timer() {
 template <class Stream>
 void WsSession<Stream>::cut() {
   beast::error_code ignored;
-  auto& socket = tcp_socket(ws_.next_layer());
+  auto& socket = tcp_socket(stream_);
   socket.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-  socket.close(ignored);  // the pending read fails → finish()
+  socket.close(ignored);  // a pending read fails → finish()
+  if (!reading_ && accepted_) finish(leave_reason_, !(closed_by_us_ || goodbye_));
 }
 
 template <class Stream>
@@ -444,7 +559,10 @@ void WsSession<Stream>::finish(LeaveReason reason, bool lost) {
   timer_.cancel();
   drop_queue();
   state_->remove(this);
-  if (!close_sent_) cut();
+  beast::error_code ignored;
+  auto& socket = tcp_socket(stream_);
+  socket.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  socket.close(ignored);
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes the seed corpora of turn_fuzz and deframer_fuzz (tests/fuzz/corpus/turn, corpus/deframer).
+"""Writes the seed corpora of turn_fuzz, deframer_fuzz and ws_fuzz (tests/fuzz/corpus/turn, deframer, ws).
 
 The seeds are checked in; run this again only when the input format of a target changes. turn_fuzz reads
 a program of operations (see the comment at the top of turn_fuzz.cpp); deframer_fuzz reads one byte of
@@ -82,6 +82,37 @@ DEFRAMER_SEEDS = {
 }
 
 
+def ws_frame(first, payload, mask=b"\x12\x34\x56\x78", length_bytes=None):
+    """A client frame: `first` is FIN/RSV/opcode; masked unless mask is None."""
+    n = len(payload)
+    bit = 0x80 if mask is not None else 0
+    if length_bytes == 1 or (length_bytes is None and n < 126):
+        head = bytes([first, bit | n])
+    elif length_bytes == 2 or (length_bytes is None and n <= 0xFFFF):
+        head = bytes([first, bit | 126]) + struct.pack(">H", n)
+    else:
+        head = bytes([first, bit | 127]) + struct.pack(">Q", n)
+    if mask is None:
+        return head + payload
+    return head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+
+
+# ws_fuzz: one byte picks the read size, one the message limit (16 + 64 * byte), then the stream.
+CANDIDATE = b'{"type":"candidate","to":"0123456789abcdef0123456789abcdef","candidate":{"candidate":"candidate:1 1 udp 2122260223 192.0.2.2 54321 typ host","sdpMid":"0","sdpMLineIndex":0}}'
+WS_SEEDS = {
+    "join_then_candidates": bytes([0, 8]) + ws_frame(0x81, b'{"type":"join","room":"r"}') + ws_frame(0x81, CANDIDATE) * 3,
+    "fragmented_with_ping": bytes([3, 8]) + ws_frame(0x01, b'{"type":') + ws_frame(0x89, b"ping")
+    + ws_frame(0x00, b'"join",') + ws_frame(0x80, b'"room":"r"}'),
+    "offer_16bit_length": bytes([7, 100]) + ws_frame(0x81, b'{"type":"offer","sdp":"' + b"v=0\r\n" * 200 + b'"}'),
+    "close_going_away": bytes([1, 1]) + ws_frame(0x88, struct.pack(">H", 1001) + b"bye"),
+    "binary_and_pong": bytes([5, 2]) + ws_frame(0x82, bytes(range(40))) + ws_frame(0x8A, b""),
+    "unmasked": bytes([0, 1]) + ws_frame(0x81, b"hello", mask=None),
+    "too_big": bytes([2, 0]) + ws_frame(0x81, b"z" * 40),
+    "not_utf8": bytes([0, 1]) + ws_frame(0x81, b"\xc0\xaf"),
+    "long_length_form": bytes([0, 1]) + ws_frame(0x81, b"short", length_bytes=8),
+}
+
+
 def write(kind, seeds):
     out = os.path.join(HERE, "corpus", kind)
     os.makedirs(out, exist_ok=True)
@@ -93,3 +124,4 @@ def write(kind, seeds):
 if __name__ == "__main__":
     write("turn", TURN_SEEDS)
     write("deframer", DEFRAMER_SEEDS)
+    write("ws", WS_SEEDS)
