@@ -15,7 +15,7 @@ namespace sb::net {
 namespace asio = boost::asio;
 using asio::ip::tcp;
 
-// Accept loop. Every accepted socket gets a strand of its own on one of the pool's contexts.
+// Accept loop. Every accepted socket goes to one of the pool's contexts (each run by one thread).
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
   Listener(asio::io_context& ioc, std::shared_ptr<ServerState> state)
@@ -46,7 +46,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
     if (stopped_) return;
     // Each connection goes to the next I/O thread's context (the acceptor's own without a pool).
     auto& ctx = state_->pool != nullptr ? state_->pool->next() : ioc_;
-    acceptor_.async_accept(asio::make_strand(ctx), [self = shared_from_this()](boost::system::error_code ec,
+    acceptor_.async_accept(ctx.get_executor(), [self = shared_from_this()](boost::system::error_code ec,
                                                                              Socket socket) {
       self->on_accept(ec, std::move(socket));
     });

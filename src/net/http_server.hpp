@@ -1,4 +1,4 @@
-// The HTTP + WebSocket server on one port: a listener that accepts TCP connections, each on its own strand,
+// The HTTP + WebSocket server on one port: a listener that accepts TCP connections, each on one I/O thread's context,
 // and hands them to http_session / ws_session. Plain and TLS on the same port when a TLS context is set.
 #pragma once
 

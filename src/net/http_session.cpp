@@ -135,14 +135,14 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession<Stream
       const std::string_view room = room_hint(std::string_view(req.target().data(), req.target().size()));
       if (state_->pool == nullptr || state_->pool->size() < 2 || room.empty() || buffer_.size() != 0) return false;
       auto& home = state_->pool->home(room);
-      if (&stream_.get_executor().get_inner_executor().context() == &home) return false;
+      if (&stream_.get_executor().context() == &home) return false;
       beast::error_code ec;
       const auto protocol = stream_.socket().local_endpoint(ec).protocol();
       if (ec) return false;
       stream_.expires_never();
       const auto fd = stream_.socket().release(ec);
       if (ec) return false;
-      Socket moved(asio::make_strand(home));
+      Socket moved(home.get_executor());
       moved.assign(protocol, fd, ec);
       if (ec) {
         ::close(fd);

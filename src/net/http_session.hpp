@@ -9,7 +9,7 @@
 
 namespace sb::net {
 
-// Starts serving `socket` (whose executor is its own strand).
+// Starts serving `socket` (whose executor is its context's: one thread runs it).
 void start_connection(Socket socket, std::shared_ptr<ServerState> state);
 
 // A client's address as util knows it (IPv4-mapped IPv6 reduced to IPv4).

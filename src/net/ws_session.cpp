@@ -21,7 +21,7 @@ namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 using signaling::LeaveReason;
 using Clock = std::chrono::steady_clock;
-using Timer = asio::basic_waitable_timer<Clock, asio::wait_traits<Clock>, Strand>;
+using Timer = asio::basic_waitable_timer<Clock, asio::wait_traits<Clock>, Executor>;
 
 // Whether a Sec-WebSocket-Protocol list ("a, b") names `name`.
 bool offers_subprotocol(std::string_view list, std::string_view name) {
@@ -54,7 +54,7 @@ struct BufferView {
 
 // Owns the connection, its framing, its write queue and its wire protocol's session. Beast answers the
 // handshake; every frame after it goes through ws::Reader and ws::write_header over the bare stream. Every
-// member is touched only on the stream's strand: the router's deliveries (Member) and the shutdown's close
+// member is touched only on the stream's thread: the router's deliveries (Member) and the shutdown's close
 // (Closable) post onto it; the session's own writes (PeerLink) are made there. `Stream` is Socket (plain) or
 // TlsStream.
 template <class Stream>
@@ -76,7 +76,7 @@ class WsSession final : public signaling::PeerLink,
   void deliver(signaling::Event event) override {
     // An event this connection's own session caused (the answer to its join, an undeliverable relay) waits
     // until that session call has returned; anything else is posted.
-    if (stream_.get_executor().running_in_this_thread() && in_session_) {  // in_session_ is the strand's
+    if (stream_.get_executor().running_in_this_thread() && in_session_) {  // in_session_ is the thread's
       own_events_.push_back(std::move(event));
       return;
     }
@@ -84,7 +84,7 @@ class WsSession final : public signaling::PeerLink,
       self->call_session([&](signaling::WireSession& s) { s.on_event(ev); });
     });
   }
-  // signaling::PeerLink: called by the session, on the strand.
+  // signaling::PeerLink: called by the session, on the connection's thread.
   void send(std::shared_ptr<const std::string> frame) override { enqueue(std::move(frame), 0); }
   void send_numbered(std::shared_ptr<const std::string> frame, std::uint64_t seq) override {
     enqueue(std::move(frame), seq);
@@ -183,7 +183,7 @@ void WsSession<Stream>::run(beast::http::request<beast::http::string_body> reque
   };
   const WsUpgrade upgrade{std::string_view(request.target().data(), request.target().size()), remote,
                           field(beast::http::field::user_agent), field(beast::http::field::sec_websocket_protocol),
-                          &stream_.get_executor().get_inner_executor().context()};
+                          &stream_.get_executor().context()};
   session_ = endpoint.make(upgrade, *this, this->weak_from_this());
   // A client that offers subprotocols fails the handshake unless the answer names one of them (RFC 6455
   // §4.1); the endpoint's own is named, never anything else the client offered (such as a token).

@@ -1,10 +1,9 @@
-// A WebSocket session: one per connection, on its own strand, owning its wire protocol's session (protocol v1's
+// A WebSocket session: one per connection, on its context's thread, owning its wire protocol's session (protocol v1's
 // signaling::Session at /ws).
 #pragma once
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/beast/core/basic_stream.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -15,14 +14,15 @@
 
 namespace sb::net {
 
-// Every connection runs on a strand of its own. Naming the strand's type (rather than any_io_executor) lets
-// Asio dispatch each handler without going through the type-erased executor.
-using Strand = boost::asio::strand<boost::asio::io_context::executor_type>;
-using Socket = boost::asio::basic_stream_socket<boost::asio::ip::tcp, Strand>;
+// A connection's executor: its I/O context's own. Each context is run by exactly one thread (net/io_pool.hpp),
+// so a connection's handlers never run concurrently, and need no strand (no lock, no second queue). Naming
+// the type (rather than any_io_executor) lets Asio dispatch each handler without the type-erased executor.
+using Executor = boost::asio::io_context::executor_type;
+using Socket = boost::asio::basic_stream_socket<boost::asio::ip::tcp, Executor>;
 // HTTP runs on a basic_stream for its per-request timeouts. A plain WebSocket takes the bare socket out of it
 // (it keeps its own time: handshake timeout in Beast, pings and idle timeout in WsSession's timer), so its
 // reads and writes carry no per-operation timer.
-using PlainStream = boost::beast::basic_stream<boost::asio::ip::tcp, Strand>;
+using PlainStream = boost::beast::basic_stream<boost::asio::ip::tcp, Executor>;
 using TlsStream = boost::beast::ssl_stream<PlainStream>;
 
 // Takes over `stream` after an HTTP upgrade request for `endpoint` (one of state->ws_endpoints) from `remote`,
