@@ -10,8 +10,9 @@
 #include <spdlog/spdlog.h>
 #include <vector>
 
-#include "net/read_buffer.hpp"
+#include "net/ws_buffers.hpp"
 #include "ws/frame.hpp"
+#include "ws/subprotocol.hpp"
 
 namespace sb::net {
 namespace {
@@ -23,34 +24,14 @@ using signaling::LeaveReason;
 using Clock = std::chrono::steady_clock;
 using Timer = asio::basic_waitable_timer<Clock, asio::wait_traits<Clock>, Executor>;
 
-// Whether a Sec-WebSocket-Protocol list ("a, b") names `name`.
-bool offers_subprotocol(std::string_view list, std::string_view name) {
-  while (!list.empty()) {
-    const auto comma = list.find(',');
-    std::string_view item = list.substr(0, comma);
-    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-    if (item == name) return true;
-    if (comma == std::string_view::npos) break;
-    list.remove_prefix(comma + 1);
-  }
-  return false;
-}
-
-// The TCP socket under a stream (the socket itself, or the one under TLS).
+// The TCP socket under a stream (the socket itself, or the one under TLS), and its close without ceremony.
 Socket& tcp_socket(Socket& s) { return s; }
 Socket& tcp_socket(TlsStream& s) { return beast::get_lowest_layer(s).socket(); }
-
-// A buffer sequence that views gather_ rather than copying it (async_write keeps a copy of the sequence it is
-// given: of a std::vector, that is an allocation per write).
-struct BufferView {
-  using value_type = asio::const_buffer;
-  using const_iterator = const asio::const_buffer*;
-  const asio::const_buffer* first;
-  std::size_t count;
-  const_iterator begin() const { return first; }
-  const_iterator end() const { return first + count; }
-};
+void close_socket(Socket& socket) {
+  beast::error_code ignored;
+  socket.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  socket.close(ignored);
+}
 
 // Owns the connection, its framing, its write queue and its wire protocol's session. Beast answers the
 // handshake; every frame after it goes through ws::Reader and ws::write_header over the bare stream. Every
@@ -65,7 +46,8 @@ class WsSession final : public signaling::PeerLink,
  public:
   WsSession(Stream&& stream, std::shared_ptr<ServerState> state)
       : stream_(std::move(stream)), timer_(stream_.get_executor()), state_(std::move(state)),
-        reader_(state_->ws.max_message_bytes) {}
+        reader_(state_->ws.max_message_bytes),
+        scratch_(&asio::use_service<ReadScratch>(stream_.get_executor().context())) {}
 
   ~WsSession() override { state_->remove(this); }
 
@@ -98,21 +80,14 @@ class WsSession final : public signaling::PeerLink,
   }
 
  private:
-  // A frame in the send queue. Data frames share the session's JSON string; a numbered one (a resumable
-  // session's) is written as SeqPrefix + the frame after its brace, never copied.
-  struct Outgoing {
-    std::shared_ptr<const std::string> payload;
-    ws::Opcode op = ws::Opcode::text;
-    std::uint8_t header_bytes = 0;
-    std::uint8_t header[ws::kMaxHeader];
-    std::optional<signaling::SeqPrefix> prefix;
-  };
+  using Outgoing = OutgoingFrame;
   static constexpr std::size_t kMaxBatch = 32;  // frames per gathered write
 
   void on_accept(beast::error_code ec);
   void do_read();
   void on_read(beast::error_code ec, std::size_t bytes);
-  void parse();
+  void on_readable(beast::error_code ec);
+  void parse_bytes(std::span<char> bytes, bool own);
   bool on_frame(const ws::Event& ev);  // false: stop parsing
   template <class F>
   void call_session(F&& f);
@@ -137,8 +112,10 @@ class WsSession final : public signaling::PeerLink,
   std::unique_ptr<websocket::stream<Stream&>> handshake_;  // Beast answers the upgrade; gone after it
   Timer timer_;                                            // pings, idle timeout, close deadline
   std::shared_ptr<ServerState> state_;
+  static constexpr bool kPlain = std::is_same_v<Stream, Socket>;
   ws::Reader reader_;
-  ReadBuffer rbuf_;
+  ReadScratch* scratch_;  // the context's shared receive buffer (plain connections)
+  ReadBuffer rbuf_;       // what this connection must keep: a partial frame, frames held while paused; TLS
   std::size_t want_ = 0;  // bytes the frame being received needs in all (Reader's `need`)
   std::unique_ptr<signaling::WireSession> session_;  // made before the handshake; used once it is done
   bool accepted_ = false;                            // the handshake is done
@@ -187,7 +164,7 @@ void WsSession<Stream>::run(beast::http::request<beast::http::string_body> reque
   session_ = endpoint.make(upgrade, *this, this->weak_from_this());
   // A client that offers subprotocols fails the handshake unless the answer names one of them (RFC 6455
   // §4.1); the endpoint's own is named, never anything else the client offered (such as a token).
-  const bool echo = !endpoint.subprotocol.empty() && offers_subprotocol(upgrade.subprotocols, endpoint.subprotocol);
+  const bool echo = !endpoint.subprotocol.empty() && ws::offers_subprotocol(upgrade.subprotocols, endpoint.subprotocol);
   if constexpr (std::is_same_v<Stream, TlsStream>) {
     beast::get_lowest_layer(stream_).expires_never();  // the WebSocket keeps its own time
   }
@@ -217,6 +194,10 @@ void WsSession<Stream>::on_accept(beast::error_code ec) {
   counters.connections_total.inc();
   const auto open = counters.connections.add(1);
   accepted_ = true;
+  if constexpr (kPlain) {
+    beast::error_code ignored;
+    stream_.non_blocking(true, ignored);  // read_some after a readiness wait must not block (on_readable)
+  }
   last_heard_ = Clock::now();
   next_ping_ = last_heard_ + opt().ping_interval;
   // A protocol that access control does not gate is admitted from the start (wire_session.hpp).
@@ -237,12 +218,45 @@ void WsSession<Stream>::on_accept(beast::error_code ec) {
   }
 }
 
+// A plain connection that holds no partial frame waits until its socket is readable and then reads into its
+// context's shared buffer; otherwise (a partial frame, or TLS, whose records need a buffer of their own) it
+// reads into its own.
 template <class Stream>
 void WsSession<Stream>::do_read() {
   if (reading_ || finished_ || close_received_ || failed_) return;
   reading_ = true;
+  if constexpr (kPlain) {
+    if (rbuf_.empty()) {
+      stream_.async_wait(Socket::wait_read, beast::bind_front_handler(&WsSession::on_readable, this->shared_from_this()));
+      return;
+    }
+  }
   stream_.async_read_some(rbuf_.space(want_),
                           beast::bind_front_handler(&WsSession::on_read, this->shared_from_this()));
+}
+
+template <class Stream>
+void WsSession<Stream>::on_readable(beast::error_code ec) {
+  std::size_t bytes = 0;
+  std::span<char> scratch;
+  if constexpr (kPlain) {
+    if (!ec) {
+      scratch = scratch_->bytes();
+      bytes = stream_.read_some(asio::buffer(scratch.data(), scratch.size()), ec);
+      if (ec == asio::error::would_block || ec == asio::error::try_again) {
+        reading_ = false;
+        do_read();
+        return;
+      }
+    }
+  }
+  reading_ = false;
+  if (ec) {
+    finish(leave_reason_, !(closed_by_us_ || goodbye_));
+    return;
+  }
+  last_heard_ = Clock::now();
+  parse_bytes(scratch.first(bytes), false);
 }
 
 template <class Stream>
@@ -257,16 +271,17 @@ void WsSession<Stream>::on_read(beast::error_code ec, std::size_t bytes) {
   }
   last_heard_ = Clock::now();  // any frame, control frames included, proves the peer alive
   rbuf_.filled(bytes);
-  parse();
+  parse_bytes(rbuf_.bytes(0), true);
 }
 
-// Hands every complete frame in the buffer to on_frame, unless reads are paused (before admission, while a
-// join is decided) or the connection is ending; then reads on.
+// Hands every complete frame in `bytes` (the connection's own buffer, or else its context's shared one) to
+// on_frame, unless reads are paused (before admission, while a join is decided) or the connection is ending;
+// keeps what is left in its own buffer; then reads on.
 template <class Stream>
-void WsSession<Stream>::parse() {
+void WsSession<Stream>::parse_bytes(std::span<char> bytes, bool own) {
   std::size_t off = 0;
   while (!finished_ && !read_paused_ && !close_received_ && !failed_) {
-    const ws::Event ev = reader_.next(rbuf_.bytes(off));
+    const ws::Event ev = reader_.next(bytes.subspan(off));
     off += ev.consumed;
     if (ev.kind == ws::Event::Kind::need_more) {
       want_ = ev.need > ev.consumed ? ev.need - ev.consumed : 0;  // from the frame's start, which moves to 0
@@ -274,7 +289,12 @@ void WsSession<Stream>::parse() {
     }
     if (!on_frame(ev)) break;
   }
-  rbuf_.consume(off);
+  if (own) {
+    rbuf_.consume(off);
+  } else if (off < bytes.size() && !finished_ && !failed_) {
+    rbuf_.append(bytes.subspan(off));  // the shared buffer is the next reader's
+  }
+  if constexpr (kPlain) rbuf_.release();  // an idle plain connection holds no buffer
   if (!read_paused_) do_read();
 }
 
@@ -352,7 +372,7 @@ void WsSession<Stream>::read_next() {
   }
   const bool was_paused = read_paused_;
   read_paused_ = pre_admission_ && session_->deciding();
-  if (was_paused && !read_paused_) parse();  // frames that arrived meanwhile, then the next read
+  if (was_paused && !read_paused_) parse_bytes(rbuf_.bytes(0), true);  // frames that came meanwhile, then a read
 }
 
 // Runs one call into the session, then the events that call caused for this same connection, in order; then,
@@ -537,10 +557,7 @@ void WsSession<Stream>::on_timer() {
 
 template <class Stream>
 void WsSession<Stream>::cut() {
-  beast::error_code ignored;
-  auto& socket = tcp_socket(stream_);
-  socket.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-  socket.close(ignored);  // a pending read fails → finish()
+  close_socket(tcp_socket(stream_));  // a pending read fails → finish()
   if (!reading_ && accepted_) finish(leave_reason_, !(closed_by_us_ || goodbye_));
 }
 
@@ -559,10 +576,7 @@ void WsSession<Stream>::finish(LeaveReason reason, bool lost) {
   timer_.cancel();
   drop_queue();
   state_->remove(this);
-  beast::error_code ignored;
-  auto& socket = tcp_socket(stream_);
-  socket.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-  socket.close(ignored);
+  close_socket(tcp_socket(stream_));
 }
 
 }  // namespace

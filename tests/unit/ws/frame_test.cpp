@@ -1,6 +1,7 @@
 // The WebSocket framing core: client frames as a browser sends them, every violation with its close code, and
 // the server's frame headers.
 #include "ws/frame.hpp"
+#include "ws/subprotocol.hpp"
 
 #include <gtest/gtest.h>
 
@@ -204,6 +205,14 @@ TEST(WsWriter, ClosePayloadCutsTheReasonOnACharacterBoundary) {
   const std::string p = close_payload(1000, long_reason);
   EXPECT_EQ(p.size(), 2u + 122u);
   EXPECT_TRUE(valid_utf8(std::string_view(p).substr(2)));
+}
+
+TEST(WsSubprotocol, FindsTheNameInTheClientsList) {
+  EXPECT_TRUE(offers_subprotocol("peerjs", "peerjs"));
+  EXPECT_TRUE(offers_subprotocol("token.abc,  signalbox.v1 ", "signalbox.v1"));
+  EXPECT_FALSE(offers_subprotocol("signalbox.v10, x", "signalbox.v1"));
+  EXPECT_FALSE(offers_subprotocol("", "signalbox.v1"));
+  EXPECT_FALSE(offers_subprotocol(",,", "signalbox.v1"));
 }
 
 }  // namespace
