@@ -1,7 +1,6 @@
 #include "net/socket_address.hpp"
 
 #include <arpa/inet.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include <array>
@@ -70,10 +69,6 @@ int open_udp_socket(const stun::TransportAddress& local, const UdpSocketOptions&
   }
   set_int_option(fd, SOL_SOCKET, SO_RCVBUF, options.buffer_bytes);
   set_int_option(fd, SOL_SOCKET, SO_SNDBUF, options.buffer_bytes);
-  if (options.receive_timeout_ms > 0) {
-    const timeval tv{options.receive_timeout_ms / 1000, (options.receive_timeout_ms % 1000) * 1000};
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  }
   return bind_or_close(fd, local, "udp", error) ? fd : -1;
 }
 

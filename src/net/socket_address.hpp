@@ -18,9 +18,8 @@ socklen_t to_sockaddr(const stun::TransportAddress& a, sockaddr_storage& out);
 
 struct UdpSocketOptions {
   bool reuse_port = false;     // SO_REUSEPORT: one socket per worker on a shared port
-  bool nonblocking = true;     // epoll-driven workers; blocking receivers use receive_timeout_ms instead
+  bool nonblocking = true;     // epoll-driven workers
   int buffer_bytes = 4 << 20;  // SO_RCVBUF / SO_SNDBUF request: absorbs bursts; the kernel caps it
-  int receive_timeout_ms = 0;  // SO_RCVTIMEO, so blocking receivers notice stop() (0 = none)
 };
 
 // A UDP socket bound to `local`; IPv6 sockets are IPV6_V6ONLY, so "0.0.0.0:P" and "[::]:P" can be bound

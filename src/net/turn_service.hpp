@@ -1,6 +1,9 @@
-// The TURN relay service: one TurnShared, N TurnWorkers (one thread each) sharing the STUN/TURN ports
+// The STUN/TURN front end: one TurnShared, N TurnWorkers (one thread each) sharing the STUN/TURN ports
 // through SO_REUSEPORT, and what the rest of the server reads from it (listen addresses, the admin list of
 // live allocations). Its workers and their cores register their metrics in the registry it is given.
+// Without a TurnShared (TURN off) it is the STUN server alone: the same workers and sockets answer Binding
+// and nothing else (see turn_worker.hpp). With RFC 5780 behaviour discovery (worker.stun with an alternate
+// address) every worker also binds IP1:P2, IP2:P1 and IP2:P2 for UDP, where CHANGE-REQUEST answers come from.
 #pragma once
 
 #include <openssl/ssl.h>
@@ -29,7 +32,8 @@ struct TurnServiceOptions {
 class TurnService {
  public:
   // Builds the workers and binds every listen socket (workers after the first join the first one's
-  // ports). Throws std::runtime_error with a readable message.
+  // ports). `shared` null = TURN off: STUN alone (options.worker.stun must be set). Throws
+  // std::runtime_error with a readable message.
   TurnService(TurnServiceOptions options, std::shared_ptr<turn::TurnShared> shared,
               std::shared_ptr<const util::Clock> clock, metrics::Registry& registry);
   ~TurnService();  // stop()
@@ -40,10 +44,11 @@ class TurnService {
   void request_stop();  // thread-safe, does not block: workers leave their loops within a round
   void stop();          // request_stop() and join the worker threads; idempotent
 
-  // ("turn-udp" | "turn-tcp" | "turn-tls", bound address) for every listen socket.
+  // ("turn-udp" | "turn-tcp" | "turn-tls", bound address) for every listen socket, the RFC 5780 extra UDP
+  // addresses as "turn-udp-alt"; with TURN off "stun-" instead of "turn-".
   std::vector<std::pair<std::string, stun::TransportAddress>> listening() const;
 
-  // JSON array of the live allocations (asks each worker; waits at most ~1 s per worker).
+  // JSON array of the live allocations (asks each worker; waits at most ~1 s per worker); [] with TURN off.
   std::string allocations_json() const;
 
   std::size_t worker_count() const { return workers_.size(); }
@@ -55,6 +60,7 @@ class TurnService {
   std::vector<std::unique_ptr<TurnWorker>> workers_;
   std::vector<std::thread> threads_;
   std::vector<stun::TransportAddress> udp_, tcp_, tls_;  // with the ports actually bound
+  std::size_t alternate_udp_ = 0;                        // udp_[alternate_udp_..] are RFC 5780's extras
   util::PerIpCounter connections_per_ip_;                 // shared by the workers
 };
 

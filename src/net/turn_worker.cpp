@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <stdexcept>
 
 #include "stun/message.hpp"
 
@@ -33,35 +34,50 @@ std::uint64_t TurnWorker::tag(Kind kind, int fd) {
   return (static_cast<std::uint64_t>(kind) << 32) | static_cast<std::uint32_t>(fd);
 }
 
-TurnWorker::NetMetrics::NetMetrics(metrics::Registry& r)
-    : allocations(r.gauge("signalbox_turn_allocations", "Live TURN allocations.")),
-      permissions(r.gauge("signalbox_turn_permissions", "Live TURN permissions.")),
-      channels(r.gauge("signalbox_turn_channels", "Live TURN channel bindings.")),
-      connections(r.gauge("signalbox_turn_connections", "Open TURN TCP/TLS client connections.")),
-      closed(r.counter_family<StreamClose, static_cast<std::size_t>(StreamClose::kCount)>(
-          "signalbox_turn_connections_closed_total", "TURN TCP/TLS connections the server closed or refused, by reason.",
-          "reason", [](StreamClose c) { return to_string(c); })),
-      accept_backoffs(r.counter("signalbox_turn_accept_backoffs_total",
-                                "Times a TURN TCP/TLS listener paused because accept() found no free descriptor.")),
-      send_drops(r.counter("signalbox_turn_send_drops_total",
-                           "Packets the kernel refused or a full TCP/TLS output buffer dropped.")) {}
+// With TURN off the front end keeps the names STUN's own TCP/TLS listeners had (issue 12).
+TurnWorker::NetMetrics::NetMetrics(metrics::Registry& r, metrics::Registry& unexported, stun::Metrics* stun_only)
+    : allocations((stun_only ? unexported : r).gauge("signalbox_turn_allocations", "Live TURN allocations.")),
+      permissions((stun_only ? unexported : r).gauge("signalbox_turn_permissions", "Live TURN permissions.")),
+      channels((stun_only ? unexported : r).gauge("signalbox_turn_channels", "Live TURN channel bindings.")),
+      connections((stun_only ? unexported : r)
+                      .gauge("signalbox_turn_connections", "Open TURN TCP/TLS client connections.")),
+      closed((stun_only ? unexported : r)
+                 .counter_family<StreamClose, static_cast<std::size_t>(StreamClose::kCount)>(
+                     "signalbox_turn_connections_closed_total",
+                     "TURN TCP/TLS connections the server closed or refused, by reason.", "reason",
+                     [](StreamClose c) { return to_string(c); })),
+      accept_backoffs(
+          stun_only
+              ? r.counter("signalbox_stun_accept_backoffs_total",
+                          "Times a STUN TCP/TLS listener paused because accept() found no free descriptor.")
+              : r.counter("signalbox_turn_accept_backoffs_total",
+                          "Times a TURN TCP/TLS listener paused because accept() found no free descriptor.")),
+      send_drops(stun_only ? *stun_only->drops[static_cast<std::size_t>(stun::DropReason::kSendFailed)]
+                           : r.counter("signalbox_turn_send_drops_total",
+                                       "Packets the kernel refused or a full TCP/TLS output buffer dropped.")) {
+  if (!stun_only) return;
+  auto& refused = r.counter("signalbox_stun_connections_refused_total",
+                            "STUN TCP/TLS connections closed at accept: over the per-IP or the total limit.");
+  closed[static_cast<std::size_t>(StreamClose::kPerIpLimit)] = &refused;
+  closed[static_cast<std::size_t>(StreamClose::kConnectionLimit)] = &refused;
+}
 
-TurnWorker::TurnWorker(const TurnWorkerOptions& options, turn::TurnShared& shared, const util::Clock& clock,
+// With TURN off, ChannelData is framed as RFC 8656 has it (0x4000-0x4FFF), as stun::next_stream_frame does.
+TurnWorker::TurnWorker(const TurnWorkerOptions& options, turn::TurnShared* shared, const util::Clock& clock,
                        metrics::Registry& registry, std::uint32_t index, std::uint32_t count)
     : options_(options),
       clock_(clock),
-      rfc5766_channels_(shared.config().rfc5766_channels),
-      net_metrics_(registry),
+      rfc5766_channels_(shared && shared->config().rfc5766_channels),
+      stun_metrics_(options.stun ? std::make_optional<stun::Metrics>(registry) : std::nullopt),
+      net_metrics_(registry, unexported_, shared || !stun_metrics_ ? nullptr : &*stun_metrics_),
       index_(index),
       response_(4096) {
-  if (options_.stun) {
-    stun_metrics_.emplace(registry);
-    stun_ = std::make_unique<stun::BindingService>(*options_.stun, *stun_metrics_);
-  }
+  if (!shared && !options_.stun) throw std::invalid_argument("front end worker: neither TURN nor STUN to serve");
+  if (options_.stun) stun_ = std::make_unique<stun::BindingService>(*options_.stun, *stun_metrics_);
   epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
   wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   watch(wake_fd_, Kind::kWake, EPOLLIN);
-  core_ = std::make_unique<turn::TurnCore>(shared, *this, registry, index_, count);
+  if (shared) core_ = std::make_unique<turn::TurnCore>(*shared, *this, registry, index_, count);
 }
 
 TurnWorker::~TurnWorker() {
@@ -186,7 +202,11 @@ void TurnWorker::on_udp_listen(const Listen& l) {
   for (int round = 0; round < kBatchesPerWake; ++round) {
     const std::size_t n = client_in_.receive(l.fd);
     for (std::size_t i = 0; i < n; ++i) {
-      if (!client_in_.truncated(i)) on_client_datagram(l, client_in_.at(i));
+      if (!client_in_.truncated(i)) {
+        on_client_datagram(l, client_in_.at(i));
+      } else if (!core_) {
+        stun_metrics_->drop(stun::DropReason::kTooLarge);  // what STUN alone counts; TURN drops it unseen
+      }
     }
     // SendBatch copied every payload, so the next receive may reuse the buffers; sending now keeps
     // latency low without giving up the batch.
@@ -204,11 +224,23 @@ void TurnWorker::on_client_datagram(const Listen& l, const Datagram& d) {
 
 TurnWorker::BindingAnswer TurnWorker::answer_binding(std::span<const std::uint8_t> bytes,
                                                      const turn::FiveTuple& tuple, StreamSlot* stream) {
-  if (!stun_ || !is_binding_request(bytes)) return BindingAnswer::kNotBinding;
+  if (!stun_ || (core_ && !is_binding_request(bytes))) return BindingAnswer::kNotBinding;
   stun::Reply reply;
   const auto outcome = stun_->handle(stun::Packet{bytes, tuple.client, tuple.server, tuple.transport}, reply);
-  if (outcome.action == stun::Action::kPassOn) return BindingAnswer::kNotBinding;
-  if (outcome.action != stun::Action::kReply) return BindingAnswer::kDropped;
+  switch (outcome.action) {
+    case stun::Action::kReply:
+      break;
+    case stun::Action::kNone:
+      return BindingAnswer::kAnswered;
+    case stun::Action::kPassOn:
+      if (core_) return BindingAnswer::kNotBinding;
+      stun_metrics_->drop(stun::DropReason::kUnhandled);  // TURN is off: no answer, as from any STUN server
+      return BindingAnswer::kDropped;
+    case stun::Action::kDrop: {
+      const bool close = !core_ && stream && outcome.reason != stun::DropReason::kUnexpectedClass;
+      return close ? BindingAnswer::kClose : BindingAnswer::kDropped;
+    }
+  }
   if (stream) {
     stream->stream->send(reply.bytes);
     return BindingAnswer::kAnswered;
@@ -357,11 +389,13 @@ void TurnWorker::close(const turn::RelayEndpoint& relay) {
 
 void TurnWorker::tick() {
   last_tick_ = now_.mono;
-  core_->tick(now_);
+  if (core_) core_->tick(now_);
   expire_streams();
-  net_metrics_.allocations.set(static_cast<std::int64_t>(core_->allocation_count()));
-  net_metrics_.permissions.set(static_cast<std::int64_t>(core_->permission_count()));
-  net_metrics_.channels.set(static_cast<std::int64_t>(core_->channel_count()));
+  if (core_) {
+    net_metrics_.allocations.set(static_cast<std::int64_t>(core_->allocation_count()));
+    net_metrics_.permissions.set(static_cast<std::int64_t>(core_->permission_count()));
+    net_metrics_.channels.set(static_cast<std::int64_t>(core_->channel_count()));
+  }
   std::uint64_t dropped = client_out_.dropped() + peer_out_.dropped() + local_drops_ + closed_stream_drops_;
   for (const auto& [fd, slot] : streams_) dropped += slot.stream->dropped();
   net_metrics_.send_drops.inc_single_writer(dropped - send_drops_counted_);  // `dropped` never decreases

@@ -1,7 +1,12 @@
-// One TURN relay worker: a thread with its own epoll set, its own SO_REUSEPORT sockets on the shared
-// STUN/TURN ports (UDP, TCP, TLS), the relay sockets of the allocations it owns, and its own TurnCore
-// shard. The kernel hashes a client's 4-tuple to one worker's listen socket every time, so each
+// One worker of the STUN/TURN front end: a thread with its own epoll set, its own SO_REUSEPORT sockets on
+// the shared STUN/TURN ports (UDP, TCP, TLS), the relay sockets of the allocations it owns, and its own
+// TurnCore shard. The kernel hashes a client's 4-tuple to one worker's listen socket every time, so each
 // allocation, its relay socket and all its packets stay on one thread: no lock per packet.
+//
+// With TURN off (no turn::TurnShared: --no-turn) the same worker serves STUN alone: every packet goes to its
+// stun::BindingService, what that does not handle (TURN methods, ChannelData) is dropped and counted as
+// signalbox_stun_dropped_total{reason="unhandled"} without an answer, and there is no TurnCore, no relay
+// socket and no signalbox_turn_* metric (the STUN listeners' signalbox_stun_* take their place).
 //
 // Per loop round: epoll_wait → drain each ready socket with recvmmsg → the core turns each packet into
 // at most one packet out → queued in SendBatch buffers → flushed with sendmmsg at the end of the round.
@@ -37,7 +42,8 @@ namespace sb::net {
 
 struct TurnWorkerOptions {
   // STUN Binding on the shared ports: each worker runs its own stun::BindingService (RFC 7983: first
-  // byte and method tell Binding from TURN). nullopt (--no-stun) = Binding goes to the TURN core.
+  // byte and method tell Binding from TURN). nullopt (--no-stun) = Binding goes to the TURN core; required
+  // with TURN off.
   std::optional<stun::ServiceConfig> stun;
   std::vector<stun::TransportAddress> udp_listen;
   std::vector<stun::TransportAddress> tcp_listen;
@@ -83,8 +89,9 @@ const char* to_string(StreamClose r);
 class TurnWorker final : public turn::RelayBinder {
  public:
   // `index`: this worker's place among the service's `count` workers (its core's shard number). The worker
-  // registers its shard of the STUN and TURN metrics in `registry`.
-  TurnWorker(const TurnWorkerOptions& options, turn::TurnShared& shared, const util::Clock& clock,
+  // registers its shard of the STUN and TURN metrics in `registry`. `shared` null = TURN off: STUN alone
+  // (options.stun must then be set).
+  TurnWorker(const TurnWorkerOptions& options, turn::TurnShared* shared, const util::Clock& clock,
              metrics::Registry& registry, std::uint32_t index = 0, std::uint32_t count = 1);
   ~TurnWorker() override;
   TurnWorker(const TurnWorker&) = delete;
@@ -102,8 +109,8 @@ class TurnWorker final : public turn::RelayBinder {
   // on different workers. Set once before run(); without it only this worker's allocations are reached.
   void set_workers(std::vector<TurnWorker*> workers) { workers_ = std::move(workers); }
 
-  // Only from the worker thread (e.g. inside a posted task).
-  turn::TurnCore& core() { return *core_; }
+  // Only from the worker thread (e.g. inside a posted task). Null with TURN off.
+  turn::TurnCore* core() { return core_.get(); }
 
 
   // RelayBinder (called by the core on this thread).
@@ -137,8 +144,10 @@ class TurnWorker final : public turn::RelayBinder {
   void handle_event(std::uint64_t data, std::uint32_t events);
   void on_udp_listen(const Listen& l);
   void on_client_datagram(const Listen& l, const Datagram& d);
-  // Gives a Binding request to the STUN service (kNotBinding: not one, or STUN is off).
-  enum class BindingAnswer : std::uint8_t { kNotBinding, kAnswered, kDropped };
+  // Gives a packet to the STUN service: with TURN on only Binding requests (kNotBinding: not one, or STUN is
+  // off), with TURN off every packet. kAnswered: answered, or nothing to answer (an indication); kDropped:
+  // counted; kClose: TURN off, a malformed message on a stream, whose connection closes (RFC 8489 §6.3).
+  enum class BindingAnswer : std::uint8_t { kNotBinding, kAnswered, kDropped, kClose };
   BindingAnswer answer_binding(std::span<const std::uint8_t> bytes, const turn::FiveTuple& tuple, StreamSlot* stream);
   void on_relay(int fd);
   void on_accept(Listen& l, bool tls);
@@ -166,10 +175,15 @@ class TurnWorker final : public turn::RelayBinder {
   TurnWorkerOptions options_;
   const util::Clock& clock_;
   bool rfc5766_channels_;
+  std::optional<stun::Metrics> stun_metrics_;  // when this worker answers Binding (options_.stun)
+  metrics::Registry unexported_;  // with TURN off: what the front end counts but STUN alone never exported
   // This worker's shard of the front end's signalbox_turn_* metrics (the core registers its own): gauges
   // refreshed by tick() and on every accepted or closed connection, counters written by this thread only.
+  // With TURN off (`stun_only`) the names STUN's own listeners always had: refusals at accept and accept
+  // backoffs as signalbox_stun_*, send failures as signalbox_stun_dropped_total{reason="send_failed"}; the
+  // rest goes to `unexported`.
   struct NetMetrics {
-    explicit NetMetrics(metrics::Registry& r);
+    NetMetrics(metrics::Registry& r, metrics::Registry& unexported, stun::Metrics* stun_only);
     metrics::Gauge& allocations;
     metrics::Gauge& permissions;
     metrics::Gauge& channels;
@@ -178,9 +192,8 @@ class TurnWorker final : public turn::RelayBinder {
     metrics::Counter& accept_backoffs;
     metrics::Counter& send_drops;  // datagrams the kernel refused, stream output over its bound
   } net_metrics_;
-  std::optional<stun::Metrics> stun_metrics_;  // when this worker answers Binding (options_.stun)
   std::unique_ptr<stun::BindingService> stun_;
-  std::unique_ptr<turn::TurnCore> core_;
+  std::unique_ptr<turn::TurnCore> core_;  // null with TURN off
   int epoll_fd_ = -1;
   int wake_fd_ = -1;
   std::atomic<bool> stopping_{false};

@@ -153,6 +153,7 @@ bool TurnWorker::on_stream_frame(StreamSlot& slot, std::span<const std::uint8_t>
   const auto& tuple = slot.stream->tuple();
   bool valid = false;
   if (const auto b = answer_binding(frame, tuple, &slot); b != BindingAnswer::kNotBinding) {
+    if (b == BindingAnswer::kClose) return false;
     valid = b == BindingAnswer::kAnswered;
   } else {
     const turn::Output o = core_->on_client_packet(tuple, frame, now_, response_);
@@ -184,10 +185,9 @@ std::optional<StreamClose> TurnWorker::overdue(const StreamSlot& slot) const {
     if (now - slot.ready >= options_.first_request_timeout) return StreamClose::kFirstRequestTimeout;
     return std::nullopt;
   }
-  if (now - slot.last_valid >= options_.idle_timeout && !core_->has_allocation(slot.stream->tuple(), now)) {
-    return StreamClose::kIdleTimeout;
-  }
-  return std::nullopt;
+  if (now - slot.last_valid < options_.idle_timeout) return std::nullopt;
+  if (core_ && core_->has_allocation(slot.stream->tuple(), now)) return std::nullopt;
+  return StreamClose::kIdleTimeout;
 }
 
 void TurnWorker::expire_streams() {
@@ -215,7 +215,7 @@ void TurnWorker::close_stream(int fd) {
   const auto it = streams_.find(fd);
   if (it == streams_.end()) return;
   const turn::FiveTuple tuple = it->second.stream->tuple();
-  core_->on_client_closed(tuple);  // RFC 8656 §3.1: the allocation ends with its connection
+  if (core_) core_->on_client_closed(tuple);  // RFC 8656 §3.1: the allocation ends with its connection
   if (it->second.counted) options_.connections_per_ip->release(turn::canonical_peer_ip(tuple.client));
   stream_by_tuple_.erase(tuple);
   closed_stream_drops_ += it->second.stream->dropped();

@@ -83,7 +83,7 @@ struct TurnConfig {
   std::vector<std::string> external_addresses;  // IPs advertised in XOR-RELAYED-ADDRESS when behind NAT, one per family
   std::uint16_t min_port = 49152;             // relay port range (inclusive)
   std::uint16_t max_port = 65535;
-  std::uint32_t threads = 0;                  // relay workers; 0 = one per core
+  std::uint32_t threads = 0;                  // STUN/TURN front-end workers (also --no-turn); 0 = one per core
   std::uint32_t default_lifetime_s = 600;     // RFC 8656 §3.2
   std::uint32_t max_lifetime_s = 3600;
   std::uint32_t max_allocations = 10000;      // in total (486 beyond)

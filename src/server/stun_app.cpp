@@ -7,15 +7,13 @@
 #include <stdexcept>
 
 #include "net/host_addresses.hpp"
-#include "net/stun_tcp.hpp"
-#include "net/stun_udp.hpp"
-#include "net/tls.hpp"
+#include "net/turn_service.hpp"
+#include "server/turn_setup.hpp"
 #include "util/address.hpp"
 
 namespace sb::server {
 
 namespace {
-
 
 // The `stun:` URL of `joined.iceServers` (RFC 7064): --stun-public-address, else the bound UDP address.
 class StunIceServers final : public signaling::IceServerSource {
@@ -30,70 +28,39 @@ class StunIceServers final : public signaling::IceServerSource {
   std::string url_;
 };
 
-// STUN's own TCP/TLS listeners (--no-turn) keep the limits TURN's front end has on the same ports.
-net::StunStreamOptions stream_options(const TurnConfig& t) {
-  net::StunStreamOptions o;
-  o.connections_per_ip = t.tcp_connections_per_ip;
-  o.handshake_timeout = util::seconds_to_ms(t.tls_handshake_timeout_s);
-  o.first_request_timeout = util::seconds_to_ms(t.tcp_first_request_timeout_s);
-  o.idle_timeout = util::seconds_to_ms(t.tcp_idle_timeout_s);
-  return o;
-}
-
-std::shared_ptr<boost::asio::ssl::context> stun_tls(App& app) {
-  const auto& t = app.config().turn;
-  if (!t.tls_cert.empty()) return net::tls_context_from_files(t.tls_cert, t.tls_key);
-  return app.tls();
-}
-
+// STUN alone (--no-turn): the STUN/TURN front end with TURN off, on the same sockets, threads and limits.
 class StunAppService final : public Service {
  public:
   StunAppService(App& app, std::shared_ptr<StunIceServers> ice) : app_(app), ice_(std::move(ice)) {}
   ~StunAppService() override {
-    if (udp_) udp_->stop();
-    if (stream_) stream_->stop();
+    if (service_) service_->stop();
   }
 
   std::string name() const override { return "stun"; }
 
   std::vector<Listening> bind() override {
-    const StunConfig& c = app_.config().stun;
-    std::vector<stun::TransportAddress> listen;
-    for (const auto& l : c.listen) listen.push_back(parse_stun_address(l, "stun-listen"));
-    const auto service = stun_service_config(c, listen.empty() ? std::nullopt : std::optional(listen.front()));
-    net::StunUdpOptions udp;
-    udp.listen = listen;
-    udp_ = std::make_unique<net::StunUdpServer>(udp, service, app_.metrics());
-    net::StunStreamOptions stream = stream_options(app_.config().turn);
-    stream.tcp_listen = listen;
-    stream.tls = stun_tls(app_);
-    for (const auto& l : c.tls_listen) stream.tls_listen.push_back(parse_stun_address(l, "stun-tls-listen"));
-    stream_ = std::make_unique<net::StunStreamServer>(stream, service, app_.metrics());
-
+    FrontEnd front_end = make_front_end(app_.config(), app_.tls());
+    tls_ = std::move(front_end.tls);
+    service_ = std::make_unique<net::TurnService>(std::move(front_end.options), nullptr, app_.clock(),
+                                                  app_.metrics());
     std::vector<Listening> out;
-    for (std::size_t i = 0; i < udp_->bound().size(); ++i) {
-      out.push_back({i < listen.size() ? "stun-udp" : "stun-udp-alt", udp_->bound()[i].to_string()});
+    std::optional<stun::TransportAddress> first_udp;
+    for (const auto& [scheme, address] : service_->listening()) {
+      if (scheme == "stun-udp" && !first_udp) first_udp = address;
+      out.push_back({scheme, address.to_string()});
     }
-    for (const auto& a : stream_->bound_tcp()) out.push_back({"stun-tcp", a.to_string()});
-    for (const auto& a : stream_->bound_tls()) out.push_back({"stun-tls", a.to_string()});
-    ice_->set_url(stun_url(c, udp_->bound().empty() ? std::nullopt : std::optional(udp_->bound().front())));
+    ice_->set_url(stun_url(app_.config().stun, first_udp));
     return out;
   }
 
-  void start() override {
-    udp_->start();
-    stream_->start();
-  }
-  void stop() override {
-    udp_->request_stop();
-    stream_->request_stop();
-  }
+  void start() override { service_->start(); }
+  void stop() override { service_->request_stop(); }
 
  private:
   App& app_;
   std::shared_ptr<StunIceServers> ice_;
-  std::unique_ptr<net::StunUdpServer> udp_;
-  std::unique_ptr<net::StunStreamServer> stream_;
+  std::shared_ptr<boost::asio::ssl::context> tls_;  // kept alive for the workers' TLS listeners
+  std::unique_ptr<net::TurnService> service_;
 };
 
 }  // namespace

@@ -1,12 +1,12 @@
 // STUN inside `signalbox` (unless --no-stun): the Binding service's listeners, its metrics
 // (signalbox_stun_*) and the `stun:HOST:PORT` entry of `joined.iceServers`.
 //
-// STUN shares its ports with TURN (RFC 8656 §3.1). When TURN runs, its front end (net::TurnService)
-// answers Binding with the same stun::BindingService, prints the stun-* listening lines and advertises the
-// stun: URL with its bound port; add_stun() must then be told so (`served_by_turn`) and binds nothing itself.
-// With --no-turn, STUN gets its own listeners: net::StunUdpServer (recvmmsg/sendmmsg workers) and
-// net::StunStreamServer (TCP, and TLS when a certificate is configured), printed as `listening
-// stun-udp|stun-tcp|stun-tls HOST:PORT`.
+// STUN shares its ports with TURN (RFC 8656 §3.1), and there is one front end for both: net::TurnService
+// (turn_setup.hpp's make_front_end()). When TURN runs, that service answers Binding beside TURN, prints the
+// stun-* listening lines and advertises the stun: URL with its bound port; add_stun() must then be told so
+// (`served_by_turn`) and binds nothing itself. With --no-turn, add_stun() runs the same front end with TURN
+// off (UDP, TCP, and TLS when a certificate is configured), printed as `listening
+// stun-udp|stun-udp-alt|stun-tcp|stun-tls HOST:PORT` (stun-udp-alt: RFC 5780's other addresses).
 //
 //   const bool stun_in_turn = add_turn(app);
 //   add_stun(app, stun_in_turn);

@@ -159,23 +159,13 @@ void set_stream_limits(const TurnConfig& t, net::TurnServiceOptions& o) {
   o.worker.frame_timeout = util::seconds_to_ms(t.tcp_frame_timeout_s);
 }
 
-// The front end answers Binding too, with the STUN section's settings (stun_app.hpp). RFC 5780 needs
-// answers from IP1:P2, IP2:P1 and IP2:P2 as well: the front end binds those too.
+// The front end answers Binding too, with the STUN section's settings (stun_app.hpp); for RFC 5780 it binds
+// the alternate address's combinations itself (net/turn_service.hpp).
 void set_stun(const Config& c, net::TurnWorkerOptions& w) {
   if (c.stun.disabled) return;
   std::optional<stun::TransportAddress> primary;
   if (!w.udp_listen.empty()) primary = w.udp_listen.front();
-  stun::ServiceConfig s = stun_service_config(c.stun, primary);
-  if (s.behaviour_discovery()) {
-    auto mix = [](stun::TransportAddress ip, std::uint16_t port) {
-      ip.port = port;
-      return ip;
-    };
-    w.udp_listen.push_back(mix(*s.primary, s.alternate->port));
-    w.udp_listen.push_back(mix(*s.alternate, s.primary->port));
-    w.udp_listen.push_back(*s.alternate);
-  }
-  w.stun = s;
+  w.stun = stun_service_config(c.stun, primary);
 }
 
 // Where clients reach the relay: --stun-public-address (HOST[:PORT]) if set, else the listen address,
@@ -204,6 +194,24 @@ TurnIceServersOptions ice_options(const Config& c,
 
 }  // namespace
 
+FrontEnd make_front_end(const Config& config, std::shared_ptr<boost::asio::ssl::context> http_tls) {
+  FrontEnd out;
+  out.options.threads = config.turn.threads;
+  set_stream_limits(config.turn, out.options);
+  auto& w = out.options.worker;
+  for (const auto& l : config.stun.listen) {
+    w.udp_listen.push_back(resolve(l, "stun-listen"));
+    w.tcp_listen.push_back(w.udp_listen.back());
+  }
+  out.tls = turn_tls(config, std::move(http_tls));
+  if (out.tls) {
+    w.tls_ctx = out.tls->native_handle();
+    for (const auto& l : config.stun.tls_listen) w.tls_listen.push_back(resolve(l, "stun-tls-listen"));
+  }
+  set_stun(config, w);
+  return out;
+}
+
 TurnSetup make_turn(const Config& config, std::shared_ptr<boost::asio::ssl::context> http_tls,
                     std::shared_ptr<const util::Clock> clock, metrics::Registry& registry) {
   TurnSetup out;
@@ -212,20 +220,10 @@ TurnSetup make_turn(const Config& config, std::shared_ptr<boost::asio::ssl::cont
     secrets.push_back(util::random_hex(32));  // so the embedded default configuration relays out of the box
     out.generated_secret = true;
   }
-  net::TurnServiceOptions opts;
-  opts.threads = config.turn.threads;
-  set_stream_limits(config.turn, opts);
-  for (const auto& l : config.stun.listen) {
-    opts.worker.udp_listen.push_back(resolve(l, "stun-listen"));
-    opts.worker.tcp_listen.push_back(opts.worker.udp_listen.back());
-  }
-  out.tls = turn_tls(config, std::move(http_tls));
-  if (out.tls) {
-    opts.worker.tls_ctx = out.tls->native_handle();
-    for (const auto& l : config.stun.tls_listen) opts.worker.tls_listen.push_back(resolve(l, "stun-tls-listen"));
-  }
+  FrontEnd front_end = make_front_end(config, std::move(http_tls));
+  net::TurnServiceOptions opts = std::move(front_end.options);
+  out.tls = std::move(front_end.tls);
   set_relay_addresses(config, opts.worker);
-  set_stun(config, opts.worker);
 
   std::string error;
   auto policy = turn::DefaultPeerPolicy::from_strings(config.turn.allow_peer, config.turn.deny_peer,

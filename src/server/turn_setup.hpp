@@ -1,7 +1,7 @@
 // Wiring of the TURN relay into `signalbox`: the configuration's TURN and STUN sections become a
 // turn::TurnShared (credentials, peer policy, quotas), a net::TurnService (the UDP/TCP/TLS front end on
 // the STUN ports, which also answers Binding) and the IceServerSource that hands every peer fresh TURN
-// REST credentials in `joined`.
+// REST credentials in `joined`. make_front_end() is the part STUN alone (--no-turn) uses too.
 #pragma once
 
 #include <boost/asio/ssl/context.hpp>
@@ -16,6 +16,15 @@
 #include "util/metrics.hpp"
 
 namespace sb::server {
+
+// The STUN/TURN front end as the configuration describes it, TURN or not: UDP and TCP on --stun-listen, TLS
+// on --stun-tls-listen (when `tls` is set), --turn-threads workers, the TCP/TLS limits (--turn-tcp-*,
+// --turn-tls-handshake-timeout) and the Binding service (unless --no-stun; RFC 5780 with --stun-alt-address).
+struct FrontEnd {
+  net::TurnServiceOptions options;                 // no relay addresses: make_turn adds them
+  std::shared_ptr<boost::asio::ssl::context> tls;  // --turn-tls-cert, else the HTTPS context; null = no TLS
+};
+FrontEnd make_front_end(const Config& config, std::shared_ptr<boost::asio::ssl::context> http_tls);
 
 struct TurnSetup {
   std::shared_ptr<turn::TurnShared> shared;

@@ -22,6 +22,7 @@
 #include "common/server_process.hpp"
 #include "common/ws_client.hpp"
 #include "stun/attr_address.hpp"
+#include "stun/attr_error.hpp"
 #include "stun/attr_text.hpp"
 #include "stun/integrity.hpp"
 #include "stun/message.hpp"
@@ -291,6 +292,34 @@ TEST_P(StunIntegration, MalformedDatagramsAreDroppedAndCounted) {
   EXPECT_GE(dropped, 1) << m.body;
   EXPECT_GE(metric(metrics, "signalbox_stun_requests_total").value_or(0), 1) << m.body;
   EXPECT_GE(metric(metrics, "signalbox_stun_responses_total").value_or(0), 1) << m.body;
+}
+
+// The shared port with TURN off answers what a STUN-only server answers: Binding, and nothing for TURN's
+// methods (counted as unhandled); with TURN on, an Allocate without credentials draws 401.
+TEST_P(StunIntegration, AllocateIsAnsweredOnlyWhenTurnRuns) {
+  auto server = start({"--stun-listen", "127.0.0.1:0"});
+  const bool turn = GetParam().extra_args.empty();
+  const TransportAddress target = address_of(*server, "stun-udp", "127.0.0.1");
+  Socket client(*TransportAddress::parse("127.0.0.1:0"), SOCK_DGRAM);
+  const stun::Message allocate(stun::MessageType{stun::Method::kAllocate, stun::Class::kRequest},
+                               stun::TransactionId::random());
+  const stun::Message binding(stun::kBindingRequest, stun::TransactionId::random());
+  send_to(client.fd(), allocate.bytes(), target);
+  send_to(client.fd(), binding.bytes(), target);  // same 4-tuple, same worker: answered after the Allocate
+  const auto first = receive(client.fd(), 3s);
+  const auto v = stun::MessageView::parse(first);
+  ASSERT_TRUE(v.ok()) << server->output();
+  if (turn) {
+    EXPECT_EQ(v->transaction_id(), allocate.transaction_id());
+    EXPECT_EQ(v->get<stun::ErrorCode>()->code, 401);
+    return;
+  }
+  EXPECT_EQ(v->transaction_id(), binding.transaction_id()) << "the Allocate got an answer without TURN";
+  EXPECT_EQ(v->type(), stun::kBindingSuccess);
+  const auto m = http_get("127.0.0.1", server->port("http"), "/metrics");
+  ASSERT_EQ(m.status, 200) << m.error;
+  const auto metrics = parse_prometheus(m.body);
+  EXPECT_EQ(metric(metrics, "signalbox_stun_dropped_total", {{"reason", "unhandled"}}).value_or(-1), 1) << m.body;
 }
 
 TEST_P(StunIntegration, JoinedIceServersListTheStunServer) {

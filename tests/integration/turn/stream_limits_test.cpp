@@ -93,7 +93,8 @@ TEST(TurnTcpTimeouts, SilentStalledAndIdleConnectionsAreClosed) {
   EXPECT_EQ(closed(s, "idle_timeout"), 2);
 }
 
-// With --no-turn, STUN's own TCP listener keeps the same deadlines and the same cap per client IP.
+// With --no-turn, the same front end with TURN off keeps the same deadlines and the same cap per client IP,
+// counted under STUN's names.
 TEST(TurnTcpTimeouts, StunOwnListenerWithoutTurn) {
   ServerProcess s(server({"--no-turn", "--turn-tcp-first-request-timeout", "1", "--turn-tcp-idle-timeout", "1",
                           "--turn-tcp-connections-per-ip", "3"}));
@@ -152,7 +153,7 @@ long cpu_ticks(pid_t pid) {
 
 // 400 idle connections under a 300-descriptor limit used to leave /healthz unanswered, Allocate at 508,
 // the worker spinning at 100% on accept() and every connection open after 39 s. The same for TURN's front
-// end and for STUN's own listener (--no-turn).
+// end and for the STUN server alone (--no-turn).
 void expect_backs_off_and_recovers(bool turn) {
   ASSERT_EQ(::access("/usr/bin/prlimit", X_OK), 0) << "prlimit (util-linux) is needed";
   std::vector<std::string> args = {"--turn-threads", "1", "--threads", "1", "--turn-tcp-first-request-timeout", "3",

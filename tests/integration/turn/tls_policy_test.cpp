@@ -80,7 +80,7 @@ TEST(TlsPolicy, RsaCertificateFromFilesAndStunTlsWithoutTurn) {
   args.push_back("--no-turn");
   {
     ServerProcess s(with(args));
-    expect_policy(s.port("stun-tls"), "RSA", "stun-tls (STUN's own listeners)");
+    expect_policy(s.port("stun-tls"), "RSA", "stun-tls (--no-turn)");
   }
   std::filesystem::remove_all(dir);
 }
