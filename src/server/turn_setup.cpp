@@ -160,9 +160,14 @@ void set_stream_limits(const TurnConfig& t, net::TurnServiceOptions& o) {
 }
 
 // The front end answers Binding too, with the STUN section's settings (stun_app.hpp); for RFC 5780 it binds
-// the alternate address's combinations itself (net/turn_service.hpp).
+// the alternate address's combinations itself (net/turn_service.hpp). With --no-stun there are no STUN
+// listeners, but Binding on the TURN ports is still answered (ICE asks a TURN server for the client's
+// server-reflexive address), by the same service with no RFC 5780: one Binding handler in the project.
 void set_stun(const Config& c, net::TurnWorkerOptions& w) {
-  if (c.stun.disabled) return;
+  if (c.stun.disabled) {
+    w.stun = stun::ServiceConfig{};
+    return;
+  }
   std::optional<stun::TransportAddress> primary;
   if (!w.udp_listen.empty()) primary = w.udp_listen.front();
   w.stun = stun_service_config(c.stun, primary);

@@ -97,9 +97,10 @@ Output TurnCore::handle_stun(const FiveTuple& from, std::span<const std::uint8_t
     return drop(DropReason::kUnexpectedMessage);
   }
   if (m.message_class() != stun::Class::kRequest) return drop(DropReason::kUnexpectedMessage);
+  // Binding is answered in front of the core, by stun::BindingService (net/turn_worker.cpp): never here.
+  if (m.method() == stun::Method::kBinding) return drop(DropReason::kUnexpectedMessage);
   metrics_.requests.inc_single_writer();
   Request r{from, m, now, out, false, {}, {}, {}, false};
-  if (m.method() == stun::Method::kBinding) return CoreHandlers::binding(*this, r);
   const auto method = m.method();
   const bool known = method == stun::Method::kAllocate || method == stun::Method::kRefresh ||
                      method == stun::Method::kCreatePermission || method == stun::Method::kChannelBind;

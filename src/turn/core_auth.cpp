@@ -134,9 +134,4 @@ Allocation* CoreHandlers::owned(TurnCore& c, Request& r, Output& answer) {
   return a;
 }
 
-Output CoreHandlers::binding(TurnCore& c, Request& r) {
-  stun::start_success_response(c.response_, r.msg).add(stun::XorMappedAddress{r.from.client});
-  return reply(c, r);
-}
-
 }  // namespace sb::turn

@@ -43,7 +43,6 @@ struct CoreHandlers {
   // The allocation of r.from, checked to belong to r.username: nullptr with `answer` = 437 or 441.
   static Allocation* owned(TurnCore& c, Request& r, Output& answer);
 
-  static Output binding(TurnCore& c, Request& r);
   static Output allocate(TurnCore& c, Request& r);
   static Output refresh(TurnCore& c, Request& r);
   static Output create_permission(TurnCore& c, Request& r);

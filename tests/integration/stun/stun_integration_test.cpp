@@ -363,6 +363,32 @@ TEST_P(StunIntegration, CoturnNatDiscoveryCompletesMappingAndFilteringTests) {
   EXPECT_NE(out.find("NAT with Endpoint Independent Filtering!"), std::string::npos) << out;
 }
 
+// --no-stun with TURN on: no STUN listeners, but a Binding request on the TURN port is still answered (ICE
+// asks its TURN server for the server-reflexive address), by the one Binding service the STUN ports use.
+TEST(StunOffTurnOn, BindingOnTheTurnPortIsAnsweredByTheSameService) {
+  ServerOptions o;
+  o.args = {"--listen", "127.0.0.1:0", "--stun-listen", "127.0.0.1:0", "--no-stun"};
+  ServerProcess server(o);
+  std::optional<TransportAddress> target;
+  for (const auto& l : server.listeners()) {
+    EXPECT_NE(l.proto.rfind("stun-", 0), 0u) << "a STUN listener with --no-stun: " << l.proto;
+    if (l.proto == "turn-udp" && !target) target = TransportAddress::parse("127.0.0.1:" + std::to_string(l.port));
+  }
+  ASSERT_TRUE(target) << server.output();
+  Socket client(*TransportAddress::parse("127.0.0.1:0"), SOCK_DGRAM);
+  const stun::Message req(stun::kBindingRequest, stun::TransactionId::random());
+  send_to(client.fd(), req.bytes(), *target);
+  const auto bytes = receive(client.fd(), 3s);
+  const auto v = stun::MessageView::parse(bytes);
+  ASSERT_TRUE(v.ok()) << server.output();
+  EXPECT_EQ(v->type(), stun::kBindingSuccess);
+  EXPECT_EQ(v->transaction_id(), req.transaction_id());
+  EXPECT_EQ(v->get<stun::XorMappedAddress>()->address, client.local());
+  const auto m = http_get("127.0.0.1", server.port("http"), "/metrics");
+  ASSERT_EQ(m.status, 200) << m.error;
+  EXPECT_EQ(metric(parse_prometheus(m.body), "signalbox_stun_responses_total").value_or(0), 1) << m.body;
+}
+
 INSTANTIATE_TEST_SUITE_P(FrontEnds, StunIntegration,
                          ::testing::Values(Mode{"turn_front_end", {}}, Mode{"stun_only", {"--no-turn"}}),
                          [](const auto& info) { return std::string(info.param.name); });

@@ -222,13 +222,14 @@ TEST(TurnAuth, UnknownComprehensionRequiredAttributeIs420) {
   EXPECT_EQ(u->types[0], 0x7F01);
 }
 
-TEST(TurnAuth, BindingRequestNeedsNoAuth) {
+// The front end answers Binding before the core sees it (net/turn_worker.cpp, stun::BindingService): one
+// Binding handler. A Binding request that reaches the core anyway is dropped, unanswered.
+TEST(TurnAuth, BindingRequestIsNotTheCoresToAnswer) {
   Harness h;
   h.start();
   const auto t = udp_tuple(9, 1234);
   auto r = h.send(t, stun::Message(stun::kBindingRequest, stun::TransactionId::random()));
-  ASSERT_TRUE(Harness::is_success(r));
-  EXPECT_EQ(r->view().get<stun::XorMappedAddress>()->address, t.client);
+  EXPECT_FALSE(r);
 }
 
 }  // namespace
