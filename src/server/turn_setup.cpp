@@ -31,12 +31,6 @@ stun::TransportAddress resolve(const std::string& text, const char* option) {
   return a;
 }
 
-// Every address of this host's interfaces (the peer policy never relays to them).
-std::vector<std::string> interface_address_strings() {
-  std::vector<std::string> out;
-  for (const auto& ip : net::interface_addresses()) out.push_back(ip.to_string());
-  return out;
-}
 
 turn::TurnConfig core_config(const Config& c) {
   const TurnConfig& t = c.turn;
@@ -137,15 +131,15 @@ std::vector<stun::TransportAddress> advertised_relay_ips(const net::TurnWorkerOp
 
 // The server's own addresses, which the peer policy denies: every interface address, the external
 // addresses, and the --stun-public-address host (every address it resolves to).
-std::vector<std::string> own_addresses(const Config& c, const net::TurnWorkerOptions& w) {
-  std::vector<std::string> own = interface_address_strings();
-  if (w.external_v4) own.push_back(w.external_v4->ip_string());
-  if (w.external_v6) own.push_back(w.external_v6->ip_string());
+std::vector<util::IpAddress> own_addresses(const Config& c, const net::TurnWorkerOptions& w) {
+  std::vector<util::IpAddress> own = net::interface_addresses();
+  if (w.external_v4) own.push_back(w.external_v4->ip);
+  if (w.external_v6) own.push_back(w.external_v6->ip);
   if (auto pub = util::parse_host_optional_port(c.stun.public_address)) {
-    if (util::parse_ip(pub->host)) {
-      own.push_back(pub->host);
+    if (const auto ip = util::parse_ip(pub->host)) {
+      own.push_back(*ip);
     } else {
-      for (const auto& a : resolve_all(pub->host, "stun-public-address")) own.push_back(a.ip_string());
+      for (const auto& a : resolve_all(pub->host, "stun-public-address")) own.push_back(a.ip);
     }
   }
   return own;
@@ -248,6 +242,10 @@ TurnSetup make_turn(const Config& config, std::shared_ptr<boost::asio::ssl::cont
   return out;
 }
 
-std::vector<std::string> host_addresses() { return interface_address_strings(); }
+std::vector<std::string> host_addresses() {
+  std::vector<std::string> out;
+  for (const auto& ip : net::interface_addresses()) out.push_back(ip.to_string());
+  return out;
+}
 
 }  // namespace sb::server

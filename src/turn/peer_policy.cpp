@@ -62,10 +62,9 @@ DefaultPeerPolicy::DefaultPeerPolicy(std::vector<util::Cidr> allow, std::vector<
 
 std::optional<DefaultPeerPolicy> DefaultPeerPolicy::from_strings(const std::vector<std::string>& allow,
                                                                  const std::vector<std::string>& deny,
-                                                                 const std::vector<std::string>& own_addresses,
+                                                                 std::vector<util::IpAddress> own_addresses,
                                                                  std::string& error) {
   std::vector<util::Cidr> a, d;
-  std::vector<util::IpAddress> own;
   for (const auto& s : allow) {
     const auto c = util::parse_cidr(s);
     if (!c) return error = "bad allow-peer CIDR '" + s + "'", std::nullopt;
@@ -76,12 +75,7 @@ std::optional<DefaultPeerPolicy> DefaultPeerPolicy::from_strings(const std::vect
     if (!c) return error = "bad deny-peer CIDR '" + s + "'", std::nullopt;
     d.push_back(*c);
   }
-  for (const auto& s : own_addresses) {
-    const auto ip = util::parse_ip(s);
-    if (!ip) return error = "bad server address '" + s + "'", std::nullopt;
-    own.push_back(*ip);
-  }
-  return DefaultPeerPolicy(std::move(a), std::move(d), std::move(own));
+  return DefaultPeerPolicy(std::move(a), std::move(d), std::move(own_addresses));
 }
 
 bool DefaultPeerPolicy::allowed(const stun::TransportAddress& peer) const {

@@ -38,10 +38,10 @@ class DefaultPeerPolicy final : public PeerPolicy {
   DefaultPeerPolicy() : DefaultPeerPolicy({}, {}, {}) {}
   DefaultPeerPolicy(std::vector<util::Cidr> allow, std::vector<util::Cidr> deny,
                     std::vector<util::IpAddress> own_addresses);
-  // Parses CIDR texts; returns nullopt and sets `error` on the first bad one.
+  // Parses the CIDR texts; returns nullopt and sets `error` on the first bad one.
   static std::optional<DefaultPeerPolicy> from_strings(const std::vector<std::string>& allow,
                                                        const std::vector<std::string>& deny,
-                                                       const std::vector<std::string>& own_addresses,
+                                                       std::vector<util::IpAddress> own_addresses,
                                                        std::string& error);
 
   bool allowed(const stun::TransportAddress& peer) const override;

@@ -103,7 +103,8 @@ struct World {
     creds->add_password("u", "p");
     std::string err;
     cfg.realm = "fuzz";
-    auto policy = DefaultPeerPolicy::from_strings({}, {}, {"198.51.100.1", "2001:db8::1"}, err);
+    auto policy = DefaultPeerPolicy::from_strings(
+        {}, {}, {*util::parse_ip("198.51.100.1"), *util::parse_ip("2001:db8::1")}, err);
     shared = std::make_unique<TurnShared>(cfg, creds, std::make_shared<DefaultPeerPolicy>(std::move(*policy)));
     c0 = std::make_unique<TurnCore>(*shared, b0, registry, 0, 2);
     c1 = std::make_unique<TurnCore>(*shared, b1, registry, 1, 2);

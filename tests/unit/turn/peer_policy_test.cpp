@@ -80,7 +80,8 @@ TEST(PeerPolicy, AllowWinsOverBuiltInsAndDenyList) {
 
 TEST(PeerPolicy, OwnAddressesAreDenied) {
   std::string err;
-  auto p = DefaultPeerPolicy::from_strings({}, {}, {"198.51.100.1", "2001:db8::1"}, err);
+  auto p = DefaultPeerPolicy::from_strings(
+      {}, {}, {*util::parse_ip("198.51.100.1"), *util::parse_ip("2001:db8::1")}, err);
   ASSERT_TRUE(p) << err;
   EXPECT_FALSE(p->allowed(v4("198.51.100.1")));
   EXPECT_FALSE(p->allowed(v6("::ffff:198.51.100.1")));

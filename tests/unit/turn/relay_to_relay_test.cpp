@@ -25,7 +25,9 @@ struct RelayToRelay : ::testing::Test {
     h.cfg.relayed_ips = {TransportAddress::v4({198, 51, 100, 1}, 0),
                          *TransportAddress::parse("[2001:db8::1]:0")};
     std::string err;
-    auto p = DefaultPeerPolicy::from_strings({}, {}, {"198.51.100.1", "2001:db8::1", "198.51.100.7"}, err);
+    auto p = DefaultPeerPolicy::from_strings(
+        {}, {},
+        {*util::parse_ip("198.51.100.1"), *util::parse_ip("2001:db8::1"), *util::parse_ip("198.51.100.7")}, err);
     ASSERT_TRUE(p) << err;
     h.policy = std::make_shared<DefaultPeerPolicy>(std::move(*p));
     h.start();
