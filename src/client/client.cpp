@@ -238,25 +238,30 @@ void Client::handle(const msg::Error& m) {
   finish(ExitCode::rejected, fmt::format("join rejected: {} ({})", m.message, code));
 }
 
-// The server is going away (docs/signaling-protocol.md, `drain`); its close follows. A session lives on one node
-// and its node is going, so there is nothing to resume: leave now and connect again (a load balancer sends the
-// new connection to another node), then join afresh and negotiate the call again. 100-300 ms of jitter spread a
-// drained node's clients out.
+// The server is going away (docs/signaling-protocol.md, `drain`); its close follows. Connect again at once (a load
+// balancer sends the new connection to another node), with 100-300 ms of jitter to spread a drained node's clients
+// out. A resumable session resumes there: a drained cluster node parks it and hands it over to the node the resume
+// reaches, so the call goes on (docs/cluster.md). A single server ends it, so the resume is refused and the client
+// joins afresh and negotiates the call again, as without a ticket.
 void Client::handle(const msg::Drain&) {
   emit("drain");
-  spdlog::info("the server is shutting down; reconnecting");
+  spdlog::info("the server is shutting down; reconnecting{}", ticket_ ? " to resume the session" : "");
   // Not from inside the connection's own read handler: abort() drops its handlers.
   asio::post(io_, [this] {
     if (state_ == State::leaving || state_ == State::done || !ws_) return;
-    end_peer();
     ws_->abort();  // no handler runs for it any more; the next connect() replaces it
     ws_open_ = false;
-    joined_ = false;
     resuming_ = false;
-    ticket_.reset();
-    sent_.clear();
+    ack_timer_.cancel();
     connect_attempt_ = 0;
-    set_state(State::connecting);
+    if (ticket_) {
+      set_state(State::reconnecting);  // the call and what it sent stay: the resume takes them up
+    } else {
+      end_peer();
+      joined_ = false;
+      sent_.clear();
+      set_state(State::connecting);
+    }
     schedule_connect(std::chrono::milliseconds(util::random_uniform(100, 300)));
   });
 }

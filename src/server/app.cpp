@@ -20,8 +20,6 @@ namespace {
 
 namespace asio = boost::asio;
 
-constexpr auto kShutdownGrace = std::chrono::seconds(3);  // close handshakes get this long after SIGTERM
-
 signaling::ResumeConfig resume_config(const SignalingConfig& sig) {
   signaling::ResumeConfig r;
   r.window = std::chrono::duration_cast<util::Duration>(std::chrono::duration<double>(sig.resume_window_s));
@@ -207,16 +205,24 @@ void App::begin_shutdown() {
   if (shutting_down_.exchange(true)) return;
   for (auto& s : services_) s->stop();
   resume_timer_->cancel();
-  state_->resume->drain();  // before the router's drain: a resume that follows `drain` is sent elsewhere
+  // Before the router's drain: a resume that follows `drain` is sent elsewhere. In a cluster the drained
+  // connections' sessions are parked, not ended, for their clients to resume on another node.
+  state_->resume->drain(cluster_ != nullptr);
   // Members hear `drain` (connect again, maybe elsewhere) before the close. RFC 6455 §7.4.1: 1001 "going away"
   // tells every client the server is shutting down.
   state_->router->drain();
   http_->shutdown(signaling::close_code::going_away, "server shutting down");
-  wait_for_sessions(std::chrono::steady_clock::now() + kShutdownGrace);
+  const auto grace = std::chrono::duration<double>(config_.signaling.shutdown_grace_s);
+  wait_for_sessions(std::chrono::steady_clock::now() +
+                    std::chrono::duration_cast<std::chrono::steady_clock::duration>(grace));
 }
 
+// Until the grace ends, the node waits for its connections' close handshakes and, in a cluster, for the sessions
+// it holds to be resumed on other nodes (each one's `Find` reaches this node over the bus and the session moves).
+// Sessions still parked when the grace ends leave their rooms with the node (RedisRouter::stop).
 void App::wait_for_sessions(std::chrono::steady_clock::time_point deadline) {
-  if (http_->websocket_count() == 0 || std::chrono::steady_clock::now() >= deadline) {
+  const bool holding = cluster_ && state_->resume->waiting() > 0;
+  if ((http_->websocket_count() == 0 && !holding) || std::chrono::steady_clock::now() >= deadline) {
     pool_.stop();
     return;
   }

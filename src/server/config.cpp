@@ -56,6 +56,10 @@ void register_signaling(OptionTable& t, SignalingConfig& c) {
   t.add("resume-buffer-bytes", &c.resume_buffer_bytes, "bytes kept per resumable session, as resume-buffer-messages");
   t.add("resume-max-parked", &c.resume_max_parked,
         "sessions waiting for a resume at once; beyond it a dropped connection leaves its room at once");
+  t.add("shutdown-grace", &c.shutdown_grace_s,
+        "seconds a node that got SIGTERM waits for its connections to close and, in a cluster, for its resumable "
+        "sessions to be resumed on other nodes (those still waiting then leave their rooms); it exits sooner when "
+        "nothing is left");
 }
 
 void register_compat(OptionTable& t, CompatConfig& c) {
@@ -112,6 +116,7 @@ void validate_signaling(std::ostringstream& errs, const SignalingConfig& s) {
   if (s.idle_timeout_s <= s.ping_interval_s) errs << "--idle-timeout must be longer than --ping-interval\n";
   if (!(s.resume_window_s >= 0 && s.resume_window_s <= 3600)) errs << "--resume-window must be 0..3600 seconds\n";
   check_positive(errs, "resume-buffer-messages", s.resume_buffer_messages);
+  if (!(s.shutdown_grace_s >= 0 && s.shutdown_grace_s <= 600)) errs << "--shutdown-grace must be 0..600 seconds\n";
   if (s.resume_buffer_bytes < s.max_message_bytes) {
     errs << "--resume-buffer-bytes must be at least --max-message-bytes\n";
   }

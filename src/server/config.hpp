@@ -47,6 +47,8 @@ struct SignalingConfig {
   std::uint32_t resume_buffer_messages = 256;  // kept per session
   std::uint32_t resume_buffer_bytes = 256 * 1024;
   std::uint32_t resume_max_parked = 10000;
+  // After SIGTERM: close handshakes, and in a cluster the resumes of the node's sessions elsewhere, get this long.
+  double shutdown_grace_s = 3;
 };
 
 // The PeerJS server protocol (peer 1.0.x, for the peerjs 1.5.x client) and the Ayame protocol, beside v1 on

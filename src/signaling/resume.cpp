@@ -177,6 +177,9 @@ ResumeRegistry::ResumeRegistry(ResumeConfig config, Router& router, Counters& co
       parked_gauge_(m.gauge("signalbox_resume_sessions_parked",
                             "Sessions whose connection dropped, waiting for a resume within the window.")),
       parked_total_(m.counter("signalbox_resume_parked_total", "Sessions parked when their connection dropped.")),
+      drained_total_(m.counter("signalbox_resume_drained_total",
+                               "Sessions parked because the node drained (SIGTERM in a cluster), for their clients "
+                               "to resume on another node (also counted in signalbox_resume_parked_total).")),
       resumed_total_(m.counter("signalbox_resume_succeeded_total", "Resumes that re-attached a session.")),
       refused_total_(m.counter_family<ResumeRefusal, kResumeRefusalCount>(
           "signalbox_resume_refused_total", "Resumes refused, by cause.", "cause",
@@ -220,7 +223,7 @@ ResumeRegistry::Ended ResumeRegistry::end_locked(ResumeRecord& record, LeaveReas
 }
 
 ResumeRegistry::Park ResumeRegistry::park(const std::shared_ptr<ResumeRecord>& record, std::uint64_t owner,
-                                          util::TimePoint now) {
+                                          util::TimePoint now, bool drained) {
   util::TimePoint deadline;
   std::string room, peer_id;
   {
@@ -246,6 +249,7 @@ ResumeRegistry::Park ResumeRegistry::park(const std::shared_ptr<ResumeRecord>& r
   }
   parked_gauge_.add(1);
   parked_total_.inc();
+  if (drained) drained_total_.inc();
   router_.set_status(room, peer_id, PeerStatus::reconnecting);
   if (wake_) wake_(deadline);
   return Park::parked;
@@ -510,6 +514,11 @@ std::size_t ResumeRegistry::parked() const {
 std::size_t ResumeRegistry::size() const {
   std::lock_guard lock(mu_);
   return sessions_.size();
+}
+
+std::size_t ResumeRegistry::waiting() const {
+  std::lock_guard lock(mu_);
+  return parked_ + handed_.size();
 }
 
 }  // namespace sb::signaling

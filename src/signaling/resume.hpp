@@ -179,9 +179,16 @@ class ResumeRegistry {
   // before serving.
   void set_wake(std::function<void(util::TimePoint)> wake) { wake_ = std::move(wake); }
   // This node is going away (SIGTERM): a `resume` here is turned away, so that the client resumes on another
-  // node, and the session is left as it was.
-  void drain() { draining_.store(true, std::memory_order_relaxed); }
+  // node, and the session is left as it was. `hand_over`: another node can take sessions over (a cluster), so
+  // the sessions of the connections the drain closes are parked, not ended (parks_drained), and the node holds
+  // them through its shutdown grace for their clients' resumes elsewhere (waiting()). Call before the router's
+  // drain.
+  void drain(bool hand_over = false) {
+    parks_drained_.store(hand_over, std::memory_order_relaxed);
+    draining_.store(true, std::memory_order_relaxed);
+  }
   bool draining() const { return draining_.load(std::memory_order_relaxed); }
+  bool parks_drained() const { return parks_drained_.load(std::memory_order_relaxed); }
 
   // A record for a join that asked to resume, owned by `owner`; its events go to `connection` until then.
   std::shared_ptr<ResumeRecord> make_record(std::string room, std::uint64_t owner, std::weak_ptr<Member> connection);
@@ -193,7 +200,9 @@ class ResumeRegistry {
   // The owner's connection dropped without a goodbye. parked: kept for the window (the room hears
   // peer-reconnecting); replaced: another connection owns it now (nothing to do); refused: the registry is
   // full, the session is over and the caller leaves the room.
-  Park park(const std::shared_ptr<ResumeRecord>& record, std::uint64_t owner, util::TimePoint now);
+  // `drained`: the server's drain closed the connection (counted apart: signalbox_resume_drained_total).
+  Park park(const std::shared_ptr<ResumeRecord>& record, std::uint64_t owner, util::TimePoint now,
+            bool drained = false);
   // The owner ends the session (bye, a deliberate close, a join cancelled). True when it was still the owner:
   // the caller then leaves the room; false when another connection took it over.
   bool remove(const std::shared_ptr<ResumeRecord>& record, std::uint64_t owner);
@@ -227,6 +236,8 @@ class ResumeRegistry {
 
   std::size_t parked() const;
   std::size_t size() const;
+  // Sessions this node still holds for a resume: parked, or handed over with their move not finished yet.
+  std::size_t waiting() const;
 
  private:
   friend class ResumeRecord;
@@ -259,6 +270,7 @@ class ResumeRegistry {
   std::function<void(util::TimePoint)> wake_;
   std::atomic<std::uint64_t> next_owner_{1};
   std::atomic<bool> draining_{false};
+  std::atomic<bool> parks_drained_{false};
   SessionFinder* finder_ = nullptr;
 
   mutable std::mutex mu_;
@@ -272,6 +284,7 @@ class ResumeRegistry {
 
   metrics::Gauge& parked_gauge_;
   metrics::Counter& parked_total_;
+  metrics::Counter& drained_total_;
   metrics::Counter& resumed_total_;
   std::array<metrics::Counter*, kResumeRefusalCount> refused_total_;
   metrics::Counter& replayed_total_;

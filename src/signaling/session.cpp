@@ -62,8 +62,10 @@ void Session::on_event(Event& event) {
   if (auto* r = std::get_if<event::Refused>(&event)) return on(*r);
   if (auto* g = std::get_if<event::Granted>(&event)) return on(*g);
   if (auto* r = std::get_if<event::ResumeAnswer>(&event)) return on(*r);
+  const bool drain = std::holds_alternative<event::Drain>(event);
+  if (drain && resumable() && ctx_.resume->parks_drained()) return on_drained();
   // A resumable session's record has made this event a numbered frame already: the event only wakes us.
-  if (resumable() && !std::holds_alternative<event::Drain>(event)) return flush();
+  if (resumable() && !drain) return flush();
   if (auto* p = std::get_if<event::PeerJoined>(&event)) return on(*p);
   on_other(event);
 }

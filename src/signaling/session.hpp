@@ -112,6 +112,10 @@ class Session final : public WireSession {
   void flush();
   bool resumable() const { return record_ != nullptr && state_ == State::joined; }
   void on_record_lost(ResumeRecord::Access access);
+  // Parks the session (the room hears peer-reconnecting), or leaves with `reason` when it cannot be parked.
+  void park_or_leave(LeaveReason reason, bool drained);
+  // The node drains in a cluster: `drain`, then the close 1001, with the session parked for a resume elsewhere.
+  void on_drained();
   // A resume of a session held here (or, with `ask_others`, asked for from the other nodes of a cluster).
   void resume(const msg::Resume& m, bool ask_others);
   // Counts an offer/answer/candidate read from the client; false when the session is not ours any more.

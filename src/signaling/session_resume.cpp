@@ -3,10 +3,12 @@
 
 namespace sb::signaling {
 
-void Session::on_lost(LeaveReason reason) {
+void Session::on_lost(LeaveReason reason) { park_or_leave(reason, false); }
+
+void Session::park_or_leave(LeaveReason reason, bool drained) {
   closing_ = true;
   if (!resumable()) return leave_room(reason);
-  switch (ctx_.resume->park(record_, owner_, ctx_.clock.now())) {
+  switch (ctx_.resume->park(record_, owner_, ctx_.clock.now(), drained)) {
     case ResumeRegistry::Park::parked:
     case ResumeRegistry::Park::replaced:
       break;  // the session lives on (parked, or on another connection): nothing of it is ours now
@@ -15,6 +17,16 @@ void Session::on_lost(LeaveReason reason) {
       break;
   }
   to_idle();
+}
+
+// The node is going away and another node can take the session over (ResumeRegistry::drain, a cluster): the client
+// hears `drain` and the server closes the connection (1001), but the session is parked, as for a dropped
+// connection, not ended: the room hears peer-reconnecting, and the client resumes on another node, which takes the
+// session over from this one (docs/cluster.md, "Resume across nodes"). Unwritten frames stay kept for the resume.
+void Session::on_drained() {
+  link_.send(std::make_shared<const std::string>(serialize(ServerMessage{msg::Drain{}})));
+  park_or_leave(LeaveReason::disconnect, true);
+  link_.close(close_code::going_away, "server shutting down");
 }
 
 void Session::handle(const msg::Resume& m) {

@@ -1,8 +1,9 @@
 // Calls across the nodes of a cluster (docs/cluster.md): three signalbox nodes share a throwaway redis-server.
 // Two pages on different nodes decode video both ways; a native client and a page on different nodes do too.
 // Then a node is drained with SIGTERM while a page (or the native client) is on it: told `drain`, it reconnects at
-// once through its one URL, which a load balancer (lib/tcp-proxy.mjs) now sends to another node, and the call
-// is set up again.
+// once through its one URL, which a load balancer (lib/tcp-proxy.mjs) now sends to another node, and resumes its
+// session there (the drained node parked it and hands it over): same peer id, the other side hears
+// peer-reconnecting and peer-resumed but never peer-left, and the call goes on without being set up again.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { uniqueRoom } from './lib/call-suite.mjs';
@@ -61,23 +62,27 @@ describe('a call across cluster nodes', () => {
     assert.equal(Object.values(bob.peers).find((p) => !p.left)?.name, 'alice');
   });
 
-  it('SIGTERM on a node: its page reconnects to another node and the call is set up again', STEP, async () => {
+  it('SIGTERM on a node: its page resumes on another node and the call goes on', STEP, async () => {
     const { node1, node2 } = ctx.nodes;
     const before = await readState(ctx.alice);
     const { code, signal } = await node1.stop('SIGTERM');
     assert.equal(code, 0, `node1 exit (signal ${signal})`);
-    await waitInPage(ctx.alice, (old) => window.signalbox.state === 'in-call' && window.signalbox.id !== old &&
-      window.signalbox.reconnects > 0, before.id, 'alice back in the call with a fresh id', 20000);
+    await waitInPage(ctx.alice, () => window.signalbox.state === 'in-call' && window.signalbox.resumes > 0, null,
+      'alice back in the call, resumed', 20000);
     assert.ok(ctx.lb1.accepted.get(node2.port) >= 1, 'the reconnect went to node2');
-    await Promise.all([waitConnected(ctx.alice), waitConnected(ctx.bob)]);
+    await waitInPage(ctx.bob, () => window.signalbox.received['peer-resumed'] === 1, null, 'peer-resumed', 10000);
     await Promise.all([waitMediaFlowing(ctx.alice), waitMediaFlowing(ctx.bob)]);
     const [alice, bob] = await Promise.all([readState(ctx.alice), readState(ctx.bob)]);
-    assert.ok(bob.peers[alice.id] && !bob.peers[alice.id].left, 'bob is in the call with alice\'s new connection');
+    assert.equal(alice.id, before.id, 'the same peer id: the session moved, it was not joined again');
+    const heard = await ctx.bob.evaluate(() => window.signalbox.received);
+    assert.equal(heard['peer-reconnecting'], 1);
+    assert.equal(heard['peer-left'], undefined, 'bob never heard peer-left');
+    assert.ok(bob.peers[alice.id] && !bob.peers[alice.id].left, 'bob is in the call with alice');
     assert.equal(bob.peers[alice.id]?.name, 'alice');
     for (const p of [ctx.alice, ctx.bob]) await closePage(p);
   });
 
-  it('a native client and a page on different nodes decode media both ways; drained, the client reconnects',
+  it('a native client and a page on different nodes decode media both ways; drained, the client resumes',
     { ...STEP, skip: NO_CLIENT }, async () => {
       const { node2, node3 } = ctx.nodes;
       const room2 = uniqueRoom('cluster-native');
@@ -95,12 +100,13 @@ describe('a call across cluster nodes', () => {
       const { code } = await node3.stop('SIGTERM');
       assert.equal(code, 0, 'node3 exit');
       await client.waitEvent(/^event drain$/, { from, what: 'drain' });
-      const again = await client.waitEvent(/^event joined ([0-9a-f]{32}) \S+ peers=1$/,
-        { from, what: 'joined again, on node2, with the page' });
-      assert.notEqual(again[1], joined[1]);
-      const [onPage, native] = await Promise.all([pageDecodes(page, again[1]), nativeDecodes(client, { from })]);
+      await client.waitEvent(new RegExp(`^event resumed ${joined[1]} `), { from, what: 'resumed on node2' });
+      await waitInPage(page, () => window.signalbox.received['peer-resumed'] === 1, null, 'peer-resumed', 10000);
+      const [onPage, native] = await Promise.all([pageDecodes(page, joined[1]), nativeDecodes(client, { from })]);
+      assert.equal(await page.evaluate(() => window.signalbox.received['peer-left']), undefined,
+        'the page never heard peer-left');
       console.log(`cluster native: after the drain, page decoded ${onPage.video.framesDecoded} frames, native ` +
         `decoded ${native.video} frames over ${native.pair}`);
-      await stopNative(client, page, again[1]);
+      await stopNative(client, page, joined[1]);
     });
 });

@@ -1,7 +1,9 @@
 // Session resume against the real server (docs/signaling-protocol.md, "Resume"): a TCP connection cut
 // without a close frame and then resumed with nothing lost, nothing doubled, in order (both ways); a resume
 // that takes over a half-open connection; the window expiring; a wrong and a replayed secret; an overflow of
-// the kept messages during the window; the metrics.
+// the kept messages during the window; the metrics; a single server's drain, which ends sessions.
+#include <signal.h>
+
 #include <set>
 
 #include "signaling_harness.hpp"
@@ -193,6 +195,30 @@ TEST_F(SignalingResume, OnlyAGoodbyeEndsTheSessionAtOnce) {
   expect_message(*a2.ws, "resumed");
   auto c2 = resume(c);
   EXPECT_EQ(str_field(expect_message(*c2.ws, "error"), "reason"), "expired");
+}
+
+// docs/signaling-protocol.md, "Resume": a single server has nowhere to send a session, so its drain ends resumable
+// sessions as before: `drain` and 1001, the room hears no peer-reconnecting, and the server exits at once instead
+// of holding sessions for a resume (its grace is long here).
+TEST_F(SignalingResume, ASingleServersDrainEndsResumableSessions) {
+  start_server({"--shutdown-grace", "30"});
+  auto a = join_resumable("drained");
+  auto b = connect();
+  join(*b, "drained");
+  next_numbered(a, "peer-joined");
+  const auto sigterm = std::chrono::steady_clock::now();
+  server().signal(SIGTERM);
+  for (WsClient* c : {a.ws.get(), b.get()}) {
+    expect_message(*c, "drain");
+    ASSERT_TRUE(c->wait_closed(kWait));
+    EXPECT_EQ(c->close_code(), std::optional<std::uint16_t>(1001));
+    // b may hear a's peer-left when a's close beats b's; never peer-reconnecting.
+    while (auto m = c->receive_json(milliseconds(0))) EXPECT_EQ(str_field(*m, "type"), "peer-left") << m->dump();
+  }
+  auto status = server().wait_exit(kWait);
+  ASSERT_TRUE(status.has_value()) << "signalbox did not exit after SIGTERM";
+  EXPECT_TRUE(status->clean()) << status->describe();
+  EXPECT_LT(std::chrono::steady_clock::now() - sigterm, std::chrono::seconds(10)) << "it held sessions";
 }
 
 }  // namespace

@@ -431,6 +431,71 @@ TEST_F(ResumeTest, ADrainingNodeSendsAResumeElsewhereAndKeepsTheSession) {
   EXPECT_EQ(metric("signalbox_resume_refused_total", "cause=\"expired\""), 0);
 }
 
+// A cluster node's drain (SIGTERM): a resumable session hears `drain` and its connection closes (1001), but the
+// session is parked for a resume on another node, not ended; the node holds it until it has moved. Other sessions
+// hear `drain` only (their close ends them, as before).
+TEST_F(ResumeTest, InAClusterTheDrainParksAResumableSessionForAResumeElsewhere) {
+  auto& a = join("r", true);
+  auto& b = join("r", false);
+  take(a);
+  take(b);
+  registry_->drain(true);
+  router_.drain();
+  pump();
+  auto got = take(a);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_TRUE(std::holds_alternative<msg::Drain>(got[0].message));
+  EXPECT_EQ(got[0].seq, 0u) << "drain is about the connection: not numbered";
+  EXPECT_EQ(a.link.close_code(), close_code::going_away);
+  EXPECT_FALSE(a.session->joined());
+  EXPECT_EQ(registry_->parked(), 1u);
+  EXPECT_EQ(registry_->waiting(), 1u);
+  auto heard = take(b);
+  ASSERT_EQ(heard.size(), 2u);
+  EXPECT_TRUE(std::holds_alternative<msg::Drain>(heard[0].message));
+  EXPECT_EQ(std::get<msg::PeerReconnecting>(heard[1].message).id, a.id);
+  EXPECT_EQ(b.link.close_code(), 0) << "a session that cannot resume is closed by the shutdown, as before";
+  a.session->on_closed(LeaveReason::disconnect);  // the close handshake ends: no leave, the session is parked
+  pump();
+  EXPECT_TRUE(take(b).empty());
+  EXPECT_EQ(metric("signalbox_resume_drained_total"), 1);
+  EXPECT_EQ(metric("signalbox_resume_parked_total"), 1);
+
+  // Another node's resume takes it: the node holds it until the router has moved the member.
+  const auto hash = ResumeRegistry::hash_of(a.ticket.secret);
+  auto out = registry_->hand_over(a.ticket.session, hash, a.last_seq, [](auto) {});
+  ASSERT_TRUE(out.has_value());
+  EXPECT_TRUE(std::get<SessionTransfer>(*out).told_reconnecting);
+  EXPECT_EQ(registry_->parked(), 0u);
+  EXPECT_EQ(registry_->waiting(), 1u) << "on its way";
+  registry_->handed_over(a.ticket.session);
+  EXPECT_EQ(registry_->waiting(), 0u);
+}
+
+// A single server has nowhere to send a session: its drain leaves a resumable session as it was, and the close that
+// follows ends it (the room hears peer-left).
+TEST_F(ResumeTest, OnASingleServerTheDrainEndsAResumableSessionWithItsConnection) {
+  auto& a = join("r", true);
+  auto& b = join("r", false);
+  take(a);
+  take(b);
+  registry_->drain();
+  router_.drain();
+  pump();
+  auto got = take(a);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_TRUE(std::holds_alternative<msg::Drain>(got[0].message));
+  EXPECT_EQ(a.link.close_code(), 0) << "the shutdown closes it";
+  EXPECT_TRUE(a.session->joined());
+  EXPECT_EQ(registry_->parked(), 0u);
+  take(b);
+  a.session->on_closed(LeaveReason::disconnect);  // the shutdown's close 1001
+  pump();
+  EXPECT_EQ(std::get<msg::PeerLeft>(take(b).at(0).message), (msg::PeerLeft{a.id, LeaveReason::disconnect}));
+  EXPECT_EQ(registry_->waiting(), 0u);
+  EXPECT_EQ(metric("signalbox_resume_drained_total"), 0);
+}
+
 // Resume across nodes, the registries' part (the cluster router carries it between the nodes and moves the
 // membership): the holder checks the secret and gives the session up, what still reaches it is forwarded, and
 // the other node's registry holds it parked until the client that asked there resumes it, with nothing lost.
