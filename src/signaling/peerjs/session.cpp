@@ -97,7 +97,15 @@ void Session::on_text(std::string_view frame) {
 }
 
 void Session::on_event(Event& event) {
-  if (state_ == State::closed || replaced_now()) return;
+  if (state_ == State::closed) return;
+  if (hold_ && hold_->replaced.load(std::memory_order_acquire)) {
+    // The relays the router delivered before the id was taken over are this connection's, as on peer; the
+    // wake-up that follows them (Drain) closes it.
+    auto* relay = std::get_if<event::Relay>(&event);
+    if (relay && state_ == State::open) return link_.send(std::move(relay->frame));
+    replaced_now();
+    return;
+  }
   std::visit([this](auto& e) { on(e); }, event);
 }
 
@@ -173,6 +181,7 @@ void Session::send_expire(const std::string& target) {
 void Session::on(event::Admitted& e) {
   if (state_ != State::joining || e.id != id_) return;
   state_ = State::open;
+  if (e.took_over) reattached_ = true;  // the id was held on another node of the cluster
   ctx_.attachments.admitted(room_, id_, hold_);
   // A re-attached connection gets no OPEN: peer 1.0.x only switches the id's socket over.
   if (!reattached_) link_.send(shared(serialize(msg::Open{})));
