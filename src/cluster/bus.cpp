@@ -12,7 +12,7 @@ using signaling::RelayedType;
 
 constexpr char kRelay = 'R', kJoined = 'J', kLeft = 'L', kUndeliverable = 'U', kWatchQuery = 'Q', kArrived = 'A',
                kStatus = 'S', kFind = 'F', kNotHere = 'N', kRefusal = 'X', kTransfer = 'T', kKept = 'K',
-               kMoved = 'V';
+               kMoved = 'V', kClaim = 'C', kHanded = 'H';
 
 constexpr std::string_view status_name(signaling::PeerStatus s) {
   return s == signaling::PeerStatus::resumed ? "resumed" : "reconnecting";
@@ -69,15 +69,26 @@ std::optional<std::uint64_t> number(std::string_view s) {
   return v;
 }
 
-std::string peer_json(const signaling::PeerInfo& p) {
-  nlohmann::json j = {{"name", p.name}, {"identity", p.identity}, {"meta", p.meta}};
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+nlohmann::json peer_object(const signaling::PeerInfo& p) {
+  return {{"name", p.name}, {"identity", p.identity}, {"meta", p.meta}};
 }
 
-std::optional<signaling::PeerInfo> parse_peer_json(std::string_view id, std::string_view text) {
+std::string dump(const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
+
+std::string peer_json(const signaling::PeerInfo& p) { return dump(peer_object(p)); }
+
+bool is_digest(std::string_view s) { return parse_hash_hex(s).has_value(); }
+
+// `attach`: where a member record's token digest goes (absent or a digest; anything else fails).
+std::optional<signaling::PeerInfo> parse_peer_json(std::string_view id, std::string_view text,
+                                                   std::string* attach = nullptr) {
   if (text.size() > kMaxBodyBytes) return std::nullopt;
   auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) return std::nullopt;
+  if (auto it = j.find("attach"); attach != nullptr && it != j.end()) {
+    if (!it->is_string() || !is_digest(it->get<std::string>())) return std::nullopt;
+    *attach = it->get<std::string>();
+  }
   signaling::PeerInfo p;
   p.id = std::string(id);
   for (auto [key, out] : {std::pair{"name", &p.name}, {"identity", &p.identity}, {"meta", &p.meta}}) {
@@ -190,6 +201,20 @@ std::optional<BusMessage> parse_moved(Fields& f) {
   return bus::Moved{(*h)[0], (*h)[1], (*h)[2]};
 }
 
+std::optional<BusMessage> parse_claim(Fields& f) {
+  auto h = take<3>(f);  // origin, room, id
+  if (!h || !is_digest(f.rest())) return std::nullopt;
+  return bus::Claim{(*h)[0], (*h)[1], (*h)[2], f.rest()};
+}
+
+std::optional<BusMessage> parse_handed(Fields& f) {
+  auto h = take<3>(f);  // room, id, seq
+  if (!h) return std::nullopt;
+  auto seq = number((*h)[2]);
+  if (!seq || (f.rest() != "moved" && f.rest() != "refused")) return std::nullopt;
+  return bus::Handed{(*h)[0], (*h)[1], f.rest() == "moved", *seq};
+}
+
 }  // namespace
 
 std::string hash_hex(const signaling::SecretHash& hash) {
@@ -252,6 +277,21 @@ std::string encode_kept(std::string_view session, std::string_view frame) {
 std::string encode_moved(std::string_view room, std::string_view id, std::string_view node) {
   std::string out;
   append_fields(out, std::string_view(&kMoved, 1), room, id, node);
+  return out;
+}
+
+std::string encode_claim(std::string_view origin, std::string_view room, std::string_view id,
+                         std::string_view digest) {
+  std::string out;
+  append_fields(out, std::string_view(&kClaim, 1), origin, room, id);
+  out += digest;
+  return out;
+}
+
+std::string encode_handed(std::string_view room, std::string_view id, bool moved, std::uint64_t seq) {
+  std::string out;
+  append_fields(out, std::string_view(&kHanded, 1), room, id, std::to_string(seq));
+  out += moved ? "moved" : "refused";
   return out;
 }
 
@@ -335,16 +375,20 @@ std::optional<BusMessage> parse_bus_message(std::string_view message) {
     }
     case kKept: return parse_kept(f);
     case kMoved: return parse_moved(f);
+    case kClaim: return parse_claim(f);
+    case kHanded: return parse_handed(f);
     default: return std::nullopt;
   }
 }
 
-std::string encode_record_tail(bool presence, const signaling::PeerInfo& peer) {
-  return std::string(presence ? "1\n" : "0\n") + peer_json(peer);
+std::string encode_record_tail(bool presence, const signaling::PeerInfo& peer, std::string_view attach) {
+  auto j = peer_object(peer);
+  if (!attach.empty()) j["attach"] = std::string(attach);
+  return std::string(presence ? "1\n" : "0\n") + dump(j);
 }
 
 std::string encode_record(const MemberRecord& r) {
-  return r.node + '\n' + std::to_string(r.seq) + '\n' + encode_record_tail(r.presence, r.peer);
+  return r.node + '\n' + std::to_string(r.seq) + '\n' + encode_record_tail(r.presence, r.peer, r.attach);
 }
 
 std::optional<MemberRecord> parse_member_record(std::string_view id, std::string_view value) {
@@ -355,9 +399,10 @@ std::optional<MemberRecord> parse_member_record(std::string_view id, std::string
   auto seq = number((*h)[1]);
   const auto presence = (*h)[2];
   if (!seq || (presence != "0" && presence != "1")) return std::nullopt;
-  auto peer = parse_peer_json(id, f.rest());
+  std::string attach;
+  auto peer = parse_peer_json(id, f.rest(), &attach);
   if (!peer) return std::nullopt;
-  return MemberRecord{std::string((*h)[0]), *seq, presence == "1", std::move(*peer)};
+  return MemberRecord{std::string((*h)[0]), *seq, presence == "1", std::move(*peer), std::move(attach)};
 }
 
 }  // namespace sb::cluster

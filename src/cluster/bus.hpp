@@ -112,11 +112,25 @@ struct Moved {
   std::string_view room, id, node;
 };
 
+// Re-attach across nodes (docs/cluster.md, "Re-attach across nodes"). `origin`'s client showed the token of `id`,
+// which the receiving node holds in `room`: published by the join script, which found the same digest in the
+// id's record. `digest` is 64 lowercase hex characters.
+struct Claim {
+  std::string_view origin, room, id, digest;
+};
+// The holder's answer to a Claim: the id was moved to the receiving node (`moved`, with the member's join order
+// `seq`; published by the move script) or not (the holder no longer has it).
+struct Handed {
+  std::string_view room, id;
+  bool moved = false;
+  std::uint64_t seq = 0;
+};
+
 }  // namespace bus
 
 using BusMessage = std::variant<bus::Relay, bus::Joined, bus::Left, bus::Undeliverable, bus::WatchQuery,
                                 bus::Arrived, bus::Status, bus::Find, bus::NotHere, bus::Refusal, bus::Transfer,
-                                bus::Kept, bus::Moved>;
+                                bus::Kept, bus::Moved, bus::Claim, bus::Handed>;
 
 std::string encode_relay(std::string_view origin, std::string_view room, std::string_view from, std::string_view to,
                          signaling::RelayedType type, std::string_view frame);
@@ -140,6 +154,9 @@ std::string encode_refusal(std::string_view session, const signaling::ResumeFail
 std::string encode_transfer(const bus::Transfer& t);  // bus_transfer.cpp
 std::string encode_kept(std::string_view session, std::string_view frame);
 std::string encode_moved(std::string_view room, std::string_view id, std::string_view node);
+std::string encode_claim(std::string_view origin, std::string_view room, std::string_view id,
+                         std::string_view digest);
+std::string encode_handed(std::string_view room, std::string_view id, bool moved, std::uint64_t seq);
 // The body of a Transfer (after "T\n"); bus_transfer.cpp.
 std::optional<bus::Transfer> parse_transfer(std::string_view body);
 
@@ -147,16 +164,18 @@ std::optional<bus::Transfer> parse_transfer(std::string_view body);
 std::optional<BusMessage> parse_bus_message(std::string_view message);
 
 // A member as stored in its room's hash (field: the member's id): "<node>\n<seq>\n<presence 0|1>\n<peer JSON>".
-// The node comes first, so the Lua scripts can find it with one match.
+// The node comes first, so the Lua scripts can find it with one match. The JSON has an "attach" member when the
+// join had a token digest (JoinRequest::token_digest): the scripts compare it as it is written.
 struct MemberRecord {
   std::string node;
   std::uint64_t seq = 0;
   bool presence = true;
   signaling::PeerInfo peer;  // id from the hash field
+  std::string attach{};      // the token digest, 64 lowercase hex characters; empty: none
 };
 // The record without its seq, which the join script prepends from Redis's clock: "<node>\n" then, after the
 // script's "<seq>\n", "<presence>\n<peer JSON>".
-std::string encode_record_tail(bool presence, const signaling::PeerInfo& peer);
+std::string encode_record_tail(bool presence, const signaling::PeerInfo& peer, std::string_view attach = {});
 std::string encode_record(const MemberRecord& r);
 std::optional<MemberRecord> parse_member_record(std::string_view id, std::string_view value);
 

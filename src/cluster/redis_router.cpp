@@ -54,8 +54,10 @@ std::string RedisRouter::join(signaling::JoinRequest request, std::weak_ptr<sign
     std::lock_guard lock(mu_);
     refused = admit_locked(request);
     if (!refused) {
-      auto& view = rooms_[request.room];
-      view.local.emplace(id, LocalEntry{request.self, member, 0, request.presence});
+      LocalEntry entry{request.self, member, 0, request.presence};
+      if (request.token_digest) entry.attach = hash_hex(*request.token_digest);
+      entry.capacity = request.max_peers;
+      rooms_[request.room].local.emplace(id, std::move(entry));
     }
   }
   if (refused) {
@@ -86,15 +88,23 @@ std::optional<event::Refused> RedisRouter::admit_locked(const signaling::JoinReq
   return std::nullopt;
 }
 
-void RedisRouter::send_join(signaling::JoinRequest request) {
+void RedisRouter::send_join(signaling::JoinRequest request, bool may_claim) {
   const std::uint32_t capacity = request.max_peers != 0 ? request.max_peers : limits_.max_peers_per_room;
-  const std::string tail = encode_record_tail(request.presence, request.self);
+  const std::string digest = request.token_digest ? hash_hex(*request.token_digest) : std::string();
+  const std::string tail = encode_record_tail(request.presence, request.self, digest);
+  // Re-attach across nodes (redis_router_attach.cpp): what the script sends the id's holder if the digests match.
+  // Bounded like the resumes waiting for other nodes: beyond, an id held elsewhere is id-taken.
+  may_claim = may_claim && !digest.empty() && claims_.size() < config_.max_resume_finds;
+  const std::string claim = may_claim ? encode_claim(config_.node_id, request.room, request.self.id, digest) : "";
+  const std::string_view claim_digest = claim.empty() ? std::string_view() : std::string_view(digest);
   const std::string cap = std::to_string(capacity);
   const std::string room_key = keys_.room(request.room), members = keys_.members(config_.node_id),
                     seq = keys_.seq();
   auto done = [this, room = request.room, id = request.self.id](net::RedisReply r) { on_join_reply(room, id, r); };
   if (!eval(Script::join, {room_key, members, seq},
-            {request.self.id, config_.node_id, tail, cap, request.presence ? "1" : "0", request.room}, done)) {
+            {request.self.id, config_.node_id, tail, cap, request.presence ? "1" : "0", request.room,
+             claim_digest, claim, keys_.channel_prefix()},
+            done)) {
     done(net::RedisReply(nullptr));
   }
 }

@@ -83,6 +83,7 @@ class RedisRouter final : public signaling::Router, public signaling::SessionFin
   void unwatch(std::string_view room, std::string_view watcher, std::string_view target) override;
   void set_status(std::string_view room, std::string_view id, signaling::PeerStatus status) override;
   void drain() override;
+  void set_id_holder(signaling::IdHolder* holder) override;
   std::size_t room_count() const override;
   std::size_t peer_count() const override;
 
@@ -116,6 +117,8 @@ class RedisRouter final : public signaling::Router, public signaling::SessionFin
     // bus arrive on different connections): sorted out against the roster once admitted.
     std::vector<signaling::Event> pending{};
     std::vector<std::string> watching{};  // ids this member watches (few: a PeerJS session's pending ids)
+    std::string attach{};        // JoinRequest::token_digest in hex; empty: none
+    std::uint32_t capacity = 0;  // JoinRequest::max_peers, for a join again after a refused claim
   };
   // A member of another node, in a room this node has members in (only members with presence are kept).
   struct RemoteEntry {
@@ -153,7 +156,7 @@ class RedisRouter final : public signaling::Router, public signaling::SessionFin
 
   // redis_router.cpp: the calls.
   std::optional<signaling::event::Refused> admit_locked(const signaling::JoinRequest& request);
-  void send_join(signaling::JoinRequest request);
+  void send_join(signaling::JoinRequest request, bool may_claim = true);
   void send_leave(const std::string& room, const std::string& id, const std::string& payload);
   void relay_remote(std::string_view room, std::string_view from, std::string_view to, const std::string* node,
                     signaling::event::Relay relay, std::weak_ptr<signaling::Member> sender);
@@ -213,6 +216,14 @@ class RedisRouter final : public signaling::Router, public signaling::SessionFin
   void on(const bus::Transfer& m);
   void on(const bus::Kept& m);
   void on(const bus::Moved& m);
+
+  // redis_router_attach.cpp: re-attach across nodes (router thread).
+  LocalEntry* joining_locked(const std::string& room, const std::string& id);  // not admitted yet, or null
+  void await_hand_over(const std::string& room, const std::string& id);
+  void claim_expired(const std::string& room, const std::string& id);
+  void tell_holder(const std::string& room, const std::string& id);
+  void on(const bus::Claim& m);
+  void on(const bus::Handed& m);
 
   // redis_router_upkeep.cpp: connections, heartbeat, dead nodes, recovery (router thread).
   void on_command_ready();
@@ -283,6 +294,9 @@ class RedisRouter final : public signaling::Router, public signaling::SessionFin
   Map<PendingFind> finds_;  // the questions about sessions this node asked, by session id
   std::shared_ptr<signaling::ResumeRegistry> sessions_;  // set before start(); null: no resume
   std::shared_ptr<const util::Clock> clock_;
+  Map<std::shared_ptr<boost::asio::steady_timer>> claims_;  // this node's joins waiting for a Handed, "<room>\n<id>"
+  std::mutex holder_mu_;
+  signaling::IdHolder* holder_ = nullptr;  // guarded by holder_mu_ (set_id_holder)
 };
 
 }  // namespace sb::cluster

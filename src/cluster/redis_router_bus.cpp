@@ -23,6 +23,8 @@ void RedisRouter::on_join_reply(const std::string& room, const std::string& id, 
     const std::string_view verdict = reply.at(0).str();
     if (e->second.cancelled) {
       r->second.local.erase(e);  // left while the script ran; its leave followed it to Redis
+    } else if (verdict == "claimed") {
+      await_hand_over(room, id);  // the id's holder on another node answers (redis_router_attach.cpp)
     } else if (verdict == "ok") {
       LocalEntry& self = e->second;
       self.admitted = true;

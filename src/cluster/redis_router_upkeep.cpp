@@ -203,8 +203,9 @@ void RedisRouter::reassert() {
       for (const auto& [id, e] : view.local) {
         if (!e.admitted) continue;
         const bool told = e.announced && e.presence;
-        batch.insert(batch.end(), {room, id, encode_record(MemberRecord{config_.node_id, e.seq, e.presence, e.info}),
-                                   told ? "1" : "0", told ? encode_joined(room, config_.node_id, e.seq, e.info) : "",
+        const MemberRecord record{config_.node_id, e.seq, e.presence, e.info, e.attach};
+        batch.insert(batch.end(), {room, id, encode_record(record), told ? "1" : "0",
+                                   told ? encode_joined(room, config_.node_id, e.seq, e.info) : "",
                                    e.announced ? encode_arrived(room, e.info) : ""});
         if (batch.size() >= kReassertBatch * 6) flush();
       }

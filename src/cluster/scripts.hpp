@@ -23,11 +23,26 @@ namespace sb::cluster::scripts {
   "  end\n"                                                                         \
   "end\n"
 
+// The token digest in a member record's JSON (bus.hpp, MemberRecord::attach); nil when it has none. A JSON
+// string's quotes are escaped, so only the record's own "attach" member can match.
+#define SB_LUA_ATTACH_OF "local function attach_of(v) return string.match(v, '\"attach\":\"(%x+)\"') end\n"
+
 // KEYS: room hash, the node's member set, the seq key. ARGV: id, node, record tail ("<presence>\n<JSON>"),
-// capacity, "1" for a roster, room. Returns {"ok", seq, {id, record, ...}} or {"id-taken"} or {"room-full"}.
-// seq is Redis's clock in microseconds, kept increasing: join order survives a FLUSHALL.
-inline constexpr const char* kJoin =
-    "if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return {'id-taken'} end\n"
+// capacity, "1" for a roster, room, token digest ("" for none), Claim payload, channel prefix. Returns
+// {"ok", seq, {id, record, ...}} or {"id-taken"} or {"room-full"}, or {"claimed", node} when the id is held by
+// another node with the same token digest and that node got the Claim (re-attach across nodes; a dead node gets
+// nothing, and the answer is id-taken). seq is Redis's clock in microseconds, kept increasing: join order
+// survives a FLUSHALL.
+inline constexpr const char* kJoin = SB_LUA_NODE_OF SB_LUA_ATTACH_OF
+    "local cur = redis.call('HGET', KEYS[1], ARGV[1])\n"
+    "if cur then\n"
+    "  local holder = node_of(cur)\n"
+    "  if ARGV[7] ~= '' and holder ~= ARGV[2] and attach_of(cur) == ARGV[7] and\n"
+    "     redis.call('PUBLISH', ARGV[9] .. holder, ARGV[8]) > 0 then\n"
+    "    return {'claimed', holder}\n"
+    "  end\n"
+    "  return {'id-taken'}\n"
+    "end\n"
     "if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[4]) then return {'room-full'} end\n"
     "local t = redis.call('TIME')\n"
     "local seq = tonumber(t[1]) * 1000000 + tonumber(t[2])\n"
@@ -187,13 +202,16 @@ inline constexpr const char* kFindSession =
     "return n\n";
 
 // KEYS: room hash, the handing node's member set, the receiving node's member set. ARGV: id, handing node,
-// receiving node, Transfer payload, Moved payload, channel prefix, room. Moves a member that the handing node
-// holds to the receiving node: its record names the new node, the Transfer goes to that node (before anything
-// the other nodes send it after hearing Moved), and the room's other nodes hear Moved. Returns 1, or 0 when the
-// member is not the handing node's (left, swept) or the receiving node is not listening (nothing changes then).
-inline constexpr const char* kMoveMember = SB_LUA_NODE_OF
+// receiving node, Transfer payload, Moved payload, channel prefix, room, and optionally a token digest. Moves a
+// member that the handing node holds to the receiving node: its record names the new node, the Transfer (or, for
+// a re-attach across nodes, the Handed answer) goes to that node (before anything the other nodes send it after
+// hearing Moved), and the room's other nodes hear Moved. Returns 1, or 0 when the member is not the handing
+// node's (left, swept), its record has another token digest than the one given, or the receiving node is not
+// listening (nothing changes then).
+inline constexpr const char* kMoveMember = SB_LUA_NODE_OF SB_LUA_ATTACH_OF
     "local v = redis.call('HGET', KEYS[1], ARGV[1])\n"
     "if not v or node_of(v) ~= ARGV[2] then return 0 end\n"
+    "if ARGV[8] and attach_of(v) ~= ARGV[8] then return 0 end\n"
     "if redis.call('PUBLISH', ARGV[6] .. ARGV[3], ARGV[4]) == 0 then return 0 end\n"
     "redis.call('HSET', KEYS[1], ARGV[1], ARGV[3] .. string.sub(v, #ARGV[2] + 1))\n"
     "redis.call('SREM', KEYS[2], ARGV[7] .. '\\n' .. ARGV[1])\n"
@@ -211,5 +229,6 @@ inline constexpr const char* kMoveMember = SB_LUA_NODE_OF
 #undef SB_LUA_NODE_OF
 #undef SB_LUA_PRESENCE_OF
 #undef SB_LUA_FAN_OUT
+#undef SB_LUA_ATTACH_OF
 
 }  // namespace sb::cluster::scripts

@@ -262,9 +262,11 @@ void register_cluster(OptionTable& t, ClusterSection& c) {
   t.add("node-ttl", &c.node_ttl_s, "seconds without a heartbeat after which a node counts as dead and its peers "
         "leave with node-lost (1-60)");
   t.add("redis-timeout", &c.redis_timeout_s, "seconds Redis may take to connect or answer before it counts as "
-        "unreachable; also how long a resume waits for the node holding its session");
+        "unreachable; also how long a resume waits for the node holding its session (and a PeerJS re-attach for "
+        "the node holding its id)");
   t.add("resume-max-finds", &c.resume_max_finds, "resumes that may wait at once for the other nodes to hand "
-        "their session over (docs/cluster.md, \"Resume across nodes\"); more are refused as expired");
+        "their session over (docs/cluster.md, \"Resume across nodes\"); more are refused as expired. Also the "
+        "PeerJS re-attaches that may wait at once for another node to hand an id over; more get ID-TAKEN");
 }
 
 void validate_cluster(std::ostringstream& errs, const ClusterSection& c) {

@@ -27,6 +27,9 @@ struct Admitted {
   std::string id;
   std::string room;
   std::vector<PeerInfo> peers;
+  // The id was held on another node and handed over to this join (JoinRequest::token_digest matched): the
+  // client re-attached (a PeerJS session sends no OPEN then).
+  bool took_over = false;
 };
 // The answer to Router::join: not admitted (room-full, server-full, id-taken, unavailable); or access control's
 // refusal of a join it decided later (one of the token-* / auth-* codes), from a Gatekeeper.

@@ -10,9 +10,11 @@
 // another.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -32,6 +34,21 @@ struct JoinRequest {
   // false: no roster in Admitted, and no PeerJoined / PeerLeft about or to this member (a protocol that only
   // addresses ids, such as PeerJS, in rooms too big to broadcast to).
   bool presence = true;
+  // The SHA-256 of the secret the client showed with its chosen id (a PeerJS token), for a protocol whose
+  // clients re-attach an id with it (docs/compatibility.md, "Re-attach"). A RedisRouter keeps it with the
+  // member's record, and a join with the digest of a member held on another node takes the id over from that
+  // node (docs/cluster.md, "Re-attach across nodes"); MemoryRouter ignores it (one node: peerjs::Attachments).
+  std::optional<std::array<std::uint8_t, 32>> token_digest{};
+};
+
+// The protocol side of an id taken over between nodes: another node's connection showed the token of `id`, a
+// member of this node in `room`, and the id is that node's now. The router has already forgotten the member here
+// (without a leave: the id did not leave the room); the holder closes its connection. Implemented by
+// peerjs::Attachments; called on the router's thread, never under its lock.
+class IdHolder {
+ public:
+  virtual ~IdHolder() = default;
+  virtual void handed_over(std::string_view room, std::string_view id) = 0;
 };
 
 struct RouterLimits {
@@ -70,6 +87,9 @@ class Router {
   virtual void set_status(std::string_view room, std::string_view id, PeerStatus status) = 0;
   // This node is going away: joins are refused (unavailable) from now on, and every member gets Drain.
   virtual void drain() = 0;
+  // Who is told when another node takes one of this node's ids over (nullptr: nobody). A router that never hands
+  // ids over between nodes ignores it.
+  virtual void set_id_holder(IdHolder* holder) { (void)holder; }
 
   // Node-local gauges for /metrics.
   virtual std::size_t room_count() const = 0;

@@ -4,7 +4,7 @@
 // video both ways, ID-TAKEN for an id in use, EXPIRE for a peer that never comes, and disconnect() then
 // reconnect() with the same id and token. All of it twice: on one signalbox, and with the two pages on
 // different nodes of a cluster (issue 13: two nodes sharing a throwaway redis-server), where the id in use is
-// on the other node.
+// on the other node; there also a new Peer with alice's id and token on the other node takes her id over.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { launchBrowser } from './lib/browser.mjs';
@@ -15,7 +15,9 @@ import { startServer } from './lib/server.mjs';
 const PATH = '/myapp';
 const WAIT_MS = 20000;
 
-async function openPeer(browser, server, id) {
+// Opens a page with a Peer for `id` and waits for its `open` (or first error) unless `wait` is false (a
+// re-attached id gets no OPEN, so no `open` comes). `token`: PeerOptions.token (random by default).
+async function openPeer(browser, server, id, { token, wait = true } = {}) {
   const context = await browser.newContext();
   const page = await context.newPage();
   page.sbLog = [];
@@ -23,7 +25,11 @@ async function openPeer(browser, server, id) {
   await page.goto(`${server.url}/peerjs.html`);
   const stun = server.listening['stun-udp'].replace('0.0.0.0', '127.0.0.1');
   const options = { host: '127.0.0.1', port: server.port, path: PATH, secure: false, debug: 1,
-    config: { iceServers: [{ urls: `stun:${stun}` }] } };
+    config: { iceServers: [{ urls: `stun:${stun}` }] }, ...(token ? { token } : {}) };
+  if (!wait) {
+    await page.evaluate((a) => { window.pjs.start(a); }, { id, options });
+    return { page, result: null };
+  }
   const result = await page.evaluate((a) => window.pjs.start(a), { id, options });
   return { page, result };
 }
@@ -147,5 +153,28 @@ for (const [where, start] of [['one server', oneServer], ['two cluster nodes', t
       const errors = await alice.page.evaluate(() => window.pjs.state.errors.map((e) => e.type));
       assert.ok(!errors.includes('unavailable-id'), `alice's reconnect was refused: ${errors}`);
     });
+
+    if (where === 'two cluster nodes') {
+      // Issue 15: alice's id is held on the first node; a page on the second node with her id and token takes it
+      // over there, as peer 1.0.2 does on one server: no OPEN for the new page, the old page's socket is closed,
+      // and bob's new connection to alice reaches the new page.
+      test('a new Peer with alice\'s id and token on the other node takes the id over', async () => {
+        const token = await alice.page.evaluate(() => window.pjs.token());
+        const again = await openPeer(browser, other, 'alice', { token, wait: false });
+        // The server closed the old page's socket: peerjs reports `network` (reconnect() above reported nothing).
+        await waitFor(alice.page, () => window.pjs.state.errors.some((e) => e.type === 'network'), null,
+          'the old page lost its socket');
+        const opened = await bob.page.evaluate(() => window.pjs.state.opened.length);
+        await bob.page.evaluate(() => window.pjs.connect('alice', 'json'));
+        await waitFor(bob.page, (n) => window.pjs.state.opened.length > n, opened, 'bob connected to the new page');
+        assert.ok(await bob.page.evaluate(() => window.pjs.sendAll('json', 'to the new page')) >= 1);
+        await waitFor(again.page, () => window.pjs.state.received.some((r) => r.data === 'to the new page'), null,
+          'the new page got bob\'s data');
+        assert.equal(await again.page.evaluate(() => window.pjs.state.id), null, 'a re-attached id gets no OPEN');
+        const errors = await again.page.evaluate(() => window.pjs.state.errors.map((e) => e.type));
+        assert.deepStrictEqual(errors, []);
+        await again.page.context().close();
+      });
+    }
   });
 }

@@ -13,7 +13,8 @@ namespace {
 
 using namespace sb::cluster;
 
-// The messages of resume across nodes (Find, NotHere, Refusal, Transfer, Kept, Moved).
+// The messages of resume across nodes (Find, NotHere, Refusal, Transfer, Kept, Moved) and of re-attach across
+// nodes (Claim, Handed).
 template <class T, class Encode, class Same>
 void round_trip(const BusMessage& m, Encode encode, Same same) {
   const auto* x = std::get_if<T>(&m);
@@ -24,7 +25,7 @@ void round_trip(const BusMessage& m, Encode encode, Same same) {
   if (y == nullptr || !same(*x, *y)) __builtin_trap();
 }
 
-void check_resume_messages(const BusMessage& m) {
+void check_node_messages(const BusMessage& m) {
   round_trip<bus::Find>(
       m, [](const bus::Find& f) { return encode_find(f.origin, f.session, f.seq, f.hash); },
       [](const bus::Find& a, const bus::Find& b) {
@@ -49,6 +50,17 @@ void check_resume_messages(const BusMessage& m) {
   round_trip<bus::Moved>(
       m, [](const bus::Moved& v) { return encode_moved(v.room, v.id, v.node); },
       [](const bus::Moved& a, const bus::Moved& b) { return a.room == b.room && a.id == b.id && a.node == b.node; });
+  // Re-attach across nodes (Claim, Handed).
+  round_trip<bus::Claim>(
+      m, [](const bus::Claim& c) { return encode_claim(c.origin, c.room, c.id, c.digest); },
+      [](const bus::Claim& a, const bus::Claim& b) {
+        return a.origin == b.origin && a.room == b.room && a.id == b.id && a.digest == b.digest;
+      });
+  round_trip<bus::Handed>(
+      m, [](const bus::Handed& h) { return encode_handed(h.room, h.id, h.moved, h.seq); },
+      [](const bus::Handed& a, const bus::Handed& b) {
+        return a.room == b.room && a.id == b.id && a.moved == b.moved && a.seq == b.seq;
+      });
 }
 
 // Each encoded message is kept in `wire` while the fields parsed from it, views into it, are compared.
@@ -91,7 +103,7 @@ void check_bus(std::string_view input) {
     const auto* st2 = again ? std::get_if<bus::Status>(&*again) : nullptr;
     if (st2 == nullptr || st2->room != st->room || st2->id != st->id || st2->status != st->status) __builtin_trap();
   } else {
-    check_resume_messages(*m);
+    check_node_messages(*m);
   }
 }
 
@@ -101,7 +113,7 @@ void check_record(std::string_view input) {
   const std::string wire = encode_record(*rec);
   const auto again = parse_member_record("member-id", wire);
   if (!again || again->node != rec->node || again->seq != rec->seq || again->presence != rec->presence ||
-      !(again->peer == rec->peer)) {
+      !(again->peer == rec->peer) || again->attach != rec->attach) {
     __builtin_trap();
   }
 }

@@ -41,10 +41,8 @@ Metrics Metrics::make(metrics::Registry& r) {
 
 Session::Session(const Context& ctx, PeerLink& link, std::weak_ptr<Member> member,
                  std::unique_ptr<Authn> authn)
-    : ctx_(ctx),
-      link_(link),
-      member_(std::move(member)),
-      limiter_(ctx.rate, ctx.clock.now()),
+    : CompatSession(link, std::move(member), ctx.counters, ctx.clock, ctx.rate),
+      ctx_(ctx),
       authn_(std::move(authn)) {
   const auto now = ctx_.clock.now();
   next_ping_ = now + ctx_.config.ping_interval;
@@ -55,20 +53,7 @@ Session::~Session() {
   leave_room(LeaveReason::disconnect);
 }
 
-void Session::on_text(std::string_view frame) {
-  if (state_ == State::closed) return;
-  ctx_.counters.messages_received_total.inc();
-  switch (limiter_.on_message(ctx_.clock.now())) {
-    case RateLimiter::Verdict::allow:
-      break;
-    case RateLimiter::Verdict::reject:
-      ctx_.counters.count_rate_limited();
-      return;  // Ayame has no error message: over the rate, frames are dropped
-    case RateLimiter::Verdict::close:
-      ctx_.counters.count_rate_limited();
-      ctx_.counters.closed_rate_limit_total.inc();
-      return close(close_code::policy_violation, "rate limit abuse");
-  }
+void Session::on_frame(std::string_view frame) {
   auto parsed = parse_client_message(frame, ctx_.config.limits);
   if (auto* f = std::get_if<Failure>(&parsed)) return fail(*f);
   if (auto* r = std::get_if<msg::Register>(&parsed)) return handle(*r);
@@ -80,11 +65,6 @@ void Session::on_text(std::string_view frame) {
 void Session::on_event(Event& event) {
   if (state_ == State::closed) return;
   std::visit([this](auto& e) { on(e); }, event);
-}
-
-void Session::on_closed(LeaveReason reason) {
-  leave_room(reason);
-  state_ = State::closed;
 }
 
 std::optional<util::TimePoint> Session::next_deadline() const {
@@ -113,7 +93,7 @@ void Session::handle(msg::Register& m) {
   client_id_ = m.client_id.empty() ? connection_id_ : std::move(m.client_id);
   if (!authn_) return join();
   state_ = State::authorizing;
-  if (!authn_->ask(m, client_id_, connection_id_, member_)) {
+  if (!authn_->ask(m, client_id_, connection_id_, member())) {
     // Too many registers wait for the webhook: Ayame's answer to a webhook it could not ask.
     reject("InternalServerError");
     close(close_code::normal, "");
@@ -122,7 +102,7 @@ void Session::handle(msg::Register& m) {
 
 void Session::join() {
   state_ = State::registering;
-  ctx_.router.join(JoinRequest{room_, PeerInfo{connection_id_, client_id_}, 2, true}, member_);
+  ctx_.router.join(JoinRequest{room_, PeerInfo{connection_id_, client_id_}, 2, true}, member());
 }
 
 void Session::on_admission_deadline() {
@@ -203,7 +183,7 @@ void Session::on(event::PeerLeft& e) {
 }
 
 void Session::on(event::Relay& e) {
-  if (state_ == State::registered) link_.send(std::move(e.frame));
+  if (state_ == State::registered) link().send(std::move(e.frame));
 }
 
 void Session::on(event::Undeliverable&) {
@@ -215,18 +195,11 @@ void Session::on(event::Drain&) {
 }
 
 void Session::send(const ServerMessage& m) {
-  link_.send(std::make_shared<const std::string>(serialize(m)));
+  CompatSession::send(serialize(m));
 }
 
 void Session::reject(std::string reason) {
   send(msg::Reject{std::move(reason)});
-}
-
-void Session::close(std::uint16_t code, std::string_view reason) {
-  if (state_ == State::closed) return;
-  leave_room(LeaveReason::disconnect);
-  state_ = State::closed;
-  link_.close(code, std::string(reason));
 }
 
 void Session::leave_room(LeaveReason reason) {

@@ -15,12 +15,12 @@
 #include <string_view>
 
 #include "signaling/ayame/protocol.hpp"
+#include "signaling/compat_session.hpp"
 #include "signaling/counters.hpp"
 #include "signaling/ice_servers.hpp"
 #include "signaling/peer_link.hpp"
 #include "signaling/rate_limiter.hpp"
 #include "signaling/router.hpp"
-#include "signaling/wire_session.hpp"
 #include "util/clock.hpp"
 #include "util/metrics.hpp"
 
@@ -69,7 +69,7 @@ class Authn {
   virtual void on_deadline() = 0;
 };
 
-class Session final : public WireSession {
+class Session final : public CompatSession {
  public:
   // `authn`: the auth webhook decides each register (nullptr: every register is accepted, room allowing).
   Session(const Context& ctx, PeerLink& link, std::weak_ptr<Member> member,
@@ -78,9 +78,7 @@ class Session final : public WireSession {
   Session& operator=(const Session&) = delete;
   ~Session() override;
 
-  void on_text(std::string_view frame) override;
   void on_event(Event& event) override;
-  void on_closed(LeaveReason reason) override;
 
   // The next time on_timer has something to do (a ping to send, the pong deadline); nullopt: none.
   std::optional<util::TimePoint> next_deadline() const override;
@@ -98,6 +96,11 @@ class Session final : public WireSession {
   // idle → [authorizing (webhook asked) →] registering (join sent) → registered (accept sent) → closed.
   // Every failure closes.
   enum class State : std::uint8_t { idle, authorizing, registering, registered, closed };
+
+  bool closed() const override { return state_ == State::closed; }
+  void set_closed() override { state_ = State::closed; }
+  void on_frame(std::string_view frame) override;
+  void leave_room(LeaveReason reason) override;
 
   void handle(msg::Register& m);
   void handle(const msg::Pong& m);
@@ -120,13 +123,8 @@ class Session final : public WireSession {
 
   void send(const ServerMessage& m);
   void reject(std::string reason);
-  void close(std::uint16_t code, std::string_view reason);
-  void leave_room(LeaveReason reason);
 
   const Context& ctx_;
-  PeerLink& link_;
-  std::weak_ptr<Member> member_;
-  RateLimiter limiter_;
   State state_ = State::idle;
   bool standalone_ = false;    // Ayame's standalone mode: no pings, no bye
   std::string room_;           // "ayame/<roomId>" from register on

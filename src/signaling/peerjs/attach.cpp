@@ -2,6 +2,8 @@
 
 #include <openssl/crypto.h>
 
+#include "signaling/resume.hpp"
+
 namespace sb::signaling::peerjs {
 namespace {
 
@@ -10,6 +12,10 @@ bool same_token(std::string_view a, std::string_view b) {
 }
 
 }  // namespace
+
+Attachments::Attachments(Router& router) : router_(router) { router_.set_id_holder(this); }
+
+Attachments::~Attachments() { router_.set_id_holder(nullptr); }
 
 std::string Attachments::key(std::string_view room, std::string_view id) {
   std::string k;
@@ -23,6 +29,8 @@ Attachments::Outcome Attachments::join(JoinRequest request, const std::shared_pt
                                        std::weak_ptr<Member> member) {
   std::weak_ptr<Member> replaced;
   Outcome outcome = Outcome::joined;
+  // For a holder on another node of a cluster: the router checks the digest, never sees the token.
+  request.token_digest = ResumeRegistry::hash_of(hold->token);
   {
     std::lock_guard lock(mu_);
     auto it = held_.find(key(request.room, request.self.id));
@@ -30,9 +38,7 @@ Attachments::Outcome Attachments::join(JoinRequest request, const std::shared_pt
       if (!same_token(it->second->token, hold->token)) return Outcome::id_taken;
       // The old member leaves without a word to anyone (PeerJS has no presence), and the new one joins in
       // its place before any other leave or join of this id can run: both go through this lock.
-      it->second->replaced.store(true, std::memory_order_release);
-      replaced = it->second->member;
-      held_.erase(it);
+      replaced = replace_locked(it);
       router_.leave(request.room, request.self.id, LeaveReason::disconnect);
       outcome = Outcome::taken_over;
     }
@@ -41,6 +47,25 @@ Attachments::Outcome Attachments::join(JoinRequest request, const std::shared_pt
   // Wakes the old session, which then sees it was replaced and closes its connection.
   if (auto m = replaced.lock()) m->deliver(event::Drain{});
   return outcome;
+}
+
+std::weak_ptr<Member> Attachments::replace_locked(
+    std::unordered_map<std::string, std::shared_ptr<Hold>>::iterator it) {
+  it->second->replaced.store(true, std::memory_order_release);
+  auto member = it->second->member;
+  held_.erase(it);
+  return member;
+}
+
+void Attachments::handed_over(std::string_view room, std::string_view id) {
+  std::weak_ptr<Member> replaced;
+  {
+    std::lock_guard lock(mu_);
+    auto it = held_.find(key(room, id));
+    if (it == held_.end()) return;  // its connection closed meanwhile
+    replaced = replace_locked(it);
+  }
+  if (auto m = replaced.lock()) m->deliver(event::Drain{});
 }
 
 void Attachments::admitted(std::string_view room, std::string_view id, const std::shared_ptr<Hold>& hold) {

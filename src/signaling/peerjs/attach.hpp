@@ -7,8 +7,11 @@
 // the old connection's own leave, racing the hand-over, can never remove the new member. The old session
 // finds the mark at its next call (it is woken with an event) and closes its connection without leaving.
 //
-// Node-local: an id held on another node of a cluster is answered by the router (ID-TAKEN), since the router
-// holds no tokens (docs/compatibility.md, "Re-attach"). No I/O; thread-safe.
+// Across the nodes of a cluster the router does the same: every join carries the SHA-256 of its token
+// (JoinRequest::token_digest, never the token), the router keeps it with the id's record, and a join with the
+// digest of an id held on another node takes the id over from there; that node's router then tells this registry
+// (IdHolder::handed_over), which closes the old connection as on one node (docs/cluster.md, "Re-attach across
+// nodes"). No I/O; thread-safe.
 #pragma once
 
 #include <atomic>
@@ -24,7 +27,7 @@
 
 namespace sb::signaling::peerjs {
 
-class Attachments {
+class Attachments final : public IdHolder {
  public:
   // One session's hold on its id; the registry keeps it while the id is attached there.
   struct Hold {
@@ -39,7 +42,9 @@ class Attachments {
     id_taken,    // another token: nothing joined
   };
 
-  explicit Attachments(Router& router) : router_(router) {}
+  // Registers with `router` as its IdHolder for as long as it lives.
+  explicit Attachments(Router& router);
+  ~Attachments() override;
   Attachments(const Attachments&) = delete;
   Attachments& operator=(const Attachments&) = delete;
 
@@ -52,10 +57,16 @@ class Attachments {
   void leave(std::string_view room, std::string_view id, const std::shared_ptr<Hold>& hold,
              LeaveReason reason);
 
+  // Another node took `id` over (its router has forgotten the member here): the holder is marked replaced and
+  // woken, and closes its connection without leaving.
+  void handed_over(std::string_view room, std::string_view id) override;
+
   std::size_t size() const;
 
  private:
   static std::string key(std::string_view room, std::string_view id);
+  // Marks the holder of `it` replaced and forgets it; returns its member, to be woken outside the lock.
+  std::weak_ptr<Member> replace_locked(std::unordered_map<std::string, std::shared_ptr<Hold>>::iterator it);
 
   Router& router_;
   mutable std::mutex mu_;

@@ -36,10 +36,8 @@ Metrics Metrics::make(metrics::Registry& r) {
 }
 
 Session::Session(const Context& ctx, PeerLink& link, std::weak_ptr<Member> member, std::string_view query)
-    : ctx_(ctx),
-      link_(link),
-      member_(std::move(member)),
-      limiter_(ctx.rate, ctx.clock.now()),
+    : CompatSession(link, std::move(member), ctx.counters, ctx.clock, ctx.rate),
+      ctx_(ctx),
       query_(query),
       pending_(ctx.config.pending, ctx.config.expire_timeout),
       last_heartbeat_(ctx.clock.now()) {}
@@ -54,10 +52,10 @@ void Session::on_open() {
   id_ = std::move(p.id);
   hold_ = std::make_shared<Attachments::Hold>();
   hold_->token = std::move(p.token);
-  hold_->member = member_;
+  hold_->member = member();
   // No presence: a room of thousands announces nobody, and PeerJS has no such messages.
   switch (ctx_.attachments.join(JoinRequest{room_, PeerInfo{id_, ""}, ctx_.config.concurrent_limit, false},
-                                hold_, member_)) {
+                                hold_, member())) {
     case Attachments::Outcome::id_taken:
       return refuse(serialize(msg::IdTaken{}));
     case Attachments::Outcome::taken_over:
@@ -73,20 +71,7 @@ Session::~Session() {
   leave_room(LeaveReason::disconnect);
 }
 
-void Session::on_text(std::string_view frame) {
-  if (state_ == State::closed || replaced_now()) return;
-  ctx_.counters.messages_received_total.inc();
-  switch (limiter_.on_message(ctx_.clock.now())) {
-    case RateLimiter::Verdict::allow:
-      break;
-    case RateLimiter::Verdict::reject:
-      ctx_.counters.count_rate_limited();
-      return;  // PeerJS has no error a client survives: over the rate, frames are dropped
-    case RateLimiter::Verdict::close:
-      ctx_.counters.count_rate_limited();
-      ctx_.counters.closed_rate_limit_total.inc();
-      return close(close_code::policy_violation, "rate limit abuse");
-  }
+void Session::on_frame(std::string_view frame) {
   if (state_ == State::joining) {
     // The client may send before its OPEN arrives; keep a few frames for then (drop beyond).
     if (early_.size() < ctx_.config.max_early_frames) early_.emplace_back(frame);
@@ -97,13 +82,16 @@ void Session::on_text(std::string_view frame) {
 }
 
 void Session::on_event(Event& event) {
-  if (state_ == State::closed || replaced_now()) return;
+  if (state_ == State::closed) return;
+  if (hold_ && hold_->replaced.load(std::memory_order_acquire)) {
+    // The relays the router delivered before the id was taken over are this connection's, as on peer; the
+    // wake-up that follows them (Drain) closes it.
+    auto* relay = std::get_if<event::Relay>(&event);
+    if (relay && state_ == State::open) return link().send(std::move(relay->frame));
+    replaced_now();
+    return;
+  }
   std::visit([this](auto& e) { on(e); }, event);
-}
-
-void Session::on_closed(LeaveReason reason) {
-  leave_room(reason);
-  state_ = State::closed;
 }
 
 std::optional<util::TimePoint> Session::next_deadline() const {
@@ -167,15 +155,16 @@ void Session::hold(const std::string& dst, RelayedType type, std::shared_ptr<con
 void Session::send_expire(const std::string& target) {
   ctx_.metrics.expired->inc();
   ctx_.router.unwatch(room_, id_, target);
-  link_.send(shared(serialize(msg::Relayed{Type::expire, target, id_, std::nullopt})));
+  send(serialize(msg::Relayed{Type::expire, target, id_, std::nullopt}));
 }
 
 void Session::on(event::Admitted& e) {
   if (state_ != State::joining || e.id != id_) return;
   state_ = State::open;
+  if (e.took_over) reattached_ = true;  // the id was held on another node of the cluster
   ctx_.attachments.admitted(room_, id_, hold_);
   // A re-attached connection gets no OPEN: peer 1.0.x only switches the id's socket over.
-  if (!reattached_) link_.send(shared(serialize(msg::Open{})));
+  if (!reattached_) send(serialize(msg::Open{}));
   // Watchers of this id learn now, after our OPEN, that it is here.
   ctx_.router.announce_joined(room_, id_);
   auto early = std::move(early_);
@@ -204,7 +193,7 @@ void Session::on(event::PeerLeft&) {}  // never sent without presence
 
 void Session::on(event::Relay& e) {
   // A re-attached id was known before its join was answered: what reaches it then is for this connection.
-  if (state_ == State::open || reattached_) link_.send(std::move(e.frame));
+  if (state_ == State::open || reattached_) link().send(std::move(e.frame));
 }
 
 void Session::on(event::Undeliverable& e) {
@@ -226,15 +215,8 @@ bool Session::replaced_now() {
 }
 
 void Session::refuse(std::string frame) {
-  link_.send(shared(std::move(frame)));
+  send(std::move(frame));
   close(close_code::normal, "");
-}
-
-void Session::close(std::uint16_t code, std::string_view reason) {
-  if (state_ == State::closed) return;
-  leave_room(LeaveReason::disconnect);
-  state_ = State::closed;
-  link_.close(code, std::string(reason));
 }
 
 void Session::leave_room(LeaveReason reason) {

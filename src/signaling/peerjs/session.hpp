@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "signaling/compat_session.hpp"
 #include "signaling/counters.hpp"
 #include "signaling/peer_link.hpp"
 #include "signaling/peerjs/attach.hpp"
@@ -24,7 +25,6 @@
 #include "signaling/peerjs/protocol.hpp"
 #include "signaling/rate_limiter.hpp"
 #include "signaling/router.hpp"
-#include "signaling/wire_session.hpp"
 #include "util/clock.hpp"
 #include "util/metrics.hpp"
 
@@ -62,7 +62,7 @@ struct Context {
 
 inline constexpr std::string_view kRoomPrefix = "peerjs/";
 
-class Session final : public WireSession {
+class Session final : public CompatSession {
  public:
   // `query` is the WebSocket request's query string (key, id, token).
   Session(const Context& ctx, PeerLink& link, std::weak_ptr<Member> member, std::string_view query);
@@ -72,9 +72,7 @@ class Session final : public WireSession {
 
   // Answers the connection: OPEN once admitted, or ERROR / ID-TAKEN and a close.
   void on_open() override;
-  void on_text(std::string_view frame) override;
   void on_event(Event& event) override;
-  void on_closed(LeaveReason reason) override;
 
   std::optional<util::TimePoint> next_deadline() const override;
   void on_timer(util::TimePoint now) override;
@@ -84,6 +82,13 @@ class Session final : public WireSession {
  private:
   // joining (join sent) → open (OPEN sent) → closed; any refusal closes.
   enum class State : std::uint8_t { joining, open, closed };
+
+  bool closed() const override { return state_ == State::closed; }
+  void set_closed() override { state_ = State::closed; }
+  // A replaced connection closes at its next frame, which is not counted.
+  bool takes_frames() override { return !replaced_now(); }
+  void on_frame(std::string_view frame) override;
+  void leave_room(LeaveReason reason) override;
 
   void handle(const msg::Relay& m);
   void handle(const msg::Heartbeat& m);
@@ -108,13 +113,8 @@ class Session final : public WireSession {
   // Another connection re-attached with this id and token: closes without leaving (the id is its now).
   bool replaced_now();
   void refuse(std::string frame);  // sends `frame`, then closes
-  void close(std::uint16_t code, std::string_view reason);
-  void leave_room(LeaveReason reason);
 
   const Context& ctx_;
-  PeerLink& link_;
-  std::weak_ptr<Member> member_;
-  RateLimiter limiter_;
   State state_ = State::joining;
   std::string room_;   // "peerjs/<key>"
   std::string id_;     // client-chosen

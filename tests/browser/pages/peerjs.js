@@ -93,6 +93,10 @@
       }
       return out;
     },
+    // The token the Peer registered its id with (PeerOptions.token, random unless the app chose one).
+    token() {
+      return peer.options.token;
+    },
     // What an app does after a network drop: leave the server and come back with the same id and token.
     reconnect() {
       peer.disconnect();

@@ -5,7 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <functional>
 #include <map>
+#include <optional>
+#include <thread>
 #include <memory>
 #include <string>
 #include <vector>
@@ -23,6 +26,29 @@ using Clock = std::chrono::steady_clock;
 constexpr auto kDeadNodeBound = 7s;
 constexpr auto kReassertBound = 3s;
 constexpr auto kSlack = 3s;  // two shared cores, sanitizers: a bound measured here may overshoot by this much
+
+// Waits until `done()` holds, checking every 50 ms, for at most `bound`; returns how long it took, or nullopt.
+inline std::optional<Clock::duration> within(Clock::duration bound, const std::function<bool()>& done) {
+  const auto start = Clock::now();
+  while (Clock::now() - start < bound) {
+    if (done()) return Clock::now() - start;
+    std::this_thread::sleep_for(50ms);  // polling Redis's state: there is no event to wait on
+  }
+  return std::nullopt;
+}
+
+// A PeerJS client of a node started with `--peerjs-path /` (token "t-<id>" unless given), connected; no frame read.
+inline std::unique_ptr<WsClient> peerjs_connect(std::uint16_t port, const std::string& id, std::string token = "") {
+  WsOptions o;
+  o.target = "/peerjs?key=peerjs&id=" + id + "&token=" + (token.empty() ? "t-" + id : token);
+  return std::make_unique<WsClient>("127.0.0.1", port, o);
+}
+// ... and its OPEN read.
+inline std::unique_ptr<WsClient> peerjs_open(std::uint16_t port, const std::string& id, std::string token = "") {
+  auto c = peerjs_connect(port, id, std::move(token));
+  expect_message(*c, "OPEN");
+  return c;
+}
 
 class ClusterTest : public ::testing::Test {
  protected:

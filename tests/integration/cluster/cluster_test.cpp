@@ -131,16 +131,6 @@ TEST_F(ClusterTest, KilledNodesPeersLeaveWithNodeLostWithinTheBound) {
   node2.wait_exit(kWait);
 }
 
-// Waits until `done()` holds, checking every 50 ms, for at most `bound`; returns how long it took, or nullopt.
-std::optional<Clock::duration> within(Clock::duration bound, const std::function<bool()>& done) {
-  const auto start = Clock::now();
-  while (Clock::now() - start < bound) {
-    if (done()) return Clock::now() - start;
-    std::this_thread::sleep_for(50ms);  // polling Redis's state: there is no event to wait on
-  }
-  return std::nullopt;
-}
-
 // An offer from `from` to `to_id` that reaches `to` (true) or is answered with `unavailable` (false).
 bool offer_arrives(WsClient& from, WsClient& to, const std::string& to_id, const std::string& sdp) {
   EXPECT_TRUE(from.send_json({{"type", "offer"}, {"to", to_id}, {"sdp", sdp}}));
@@ -255,13 +245,6 @@ TEST_F(ClusterTest, TurnCredentialsFromOneNodeWorkOnAnother) {
 
 // PeerJS on two nodes (issue 15): ids live in the cluster's router, so a peerjs client on one node reaches one on
 // another, and a message held for an id that has not connected yet is delivered when it connects elsewhere.
-std::unique_ptr<WsClient> peerjs_open(std::uint16_t port, const std::string& id) {
-  WsOptions o;
-  o.target = "/peerjs?key=peerjs&id=" + id + "&token=t-" + id;
-  auto c = std::make_unique<WsClient>("127.0.0.1", port, o);
-  expect_message(*c, "OPEN");
-  return c;
-}
 
 TEST_F(ClusterTest, PeerjsClientsOnTwoNodesReachEachOtherAndHeldMessagesFollowTheTarget) {
   const std::vector<std::string> peerjs = {"--peerjs-path", "/", "--peerjs-expire-timeout", "30"};

@@ -70,12 +70,7 @@ TEST_F(PeerjsServer, ReattachWithAnotherTokenIsIdTakenAndTheHolderKeepsTheId) {
   auto holder = open("alice", "secret");
   auto bob = open("bob", "t-bob");
   auto thief = peer("alice", "guess");
-  const auto taken = expect_message(*thief, "ID-TAKEN");
-  EXPECT_EQ(taken["payload"]["msg"], "ID is taken");
-  ASSERT_TRUE(thief->wait_closed(kWait));
-  ASSERT_TRUE(bob->send_json({{"type", "OFFER"}, {"dst", "alice"}, {"payload", 1}}));
-  EXPECT_EQ(str_field(expect_message(*holder, "OFFER"), "src"), "bob");
-  EXPECT_FALSE(holder->closed());
+  expect_peerjs_id_taken(*thief, *holder, *bob, "alice", "bob");
 }
 
 }  // namespace

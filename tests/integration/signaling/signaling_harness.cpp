@@ -85,6 +85,16 @@ void expect_silence(WsClient& c, milliseconds quiet) {
   EXPECT_FALSE(m.has_value()) << "unexpected message: " << *m;
 }
 
+void expect_peerjs_id_taken(WsClient& thief, WsClient& holder, WsClient& sender, const std::string& id,
+                            const std::string& sender_id) {
+  const auto taken = expect_message(thief, "ID-TAKEN");
+  EXPECT_EQ(taken["payload"]["msg"], "ID is taken");
+  EXPECT_TRUE(thief.wait_closed(kWait));
+  ASSERT_TRUE(sender.send_json({{"type", "OFFER"}, {"dst", id}, {"payload", 1}}));
+  EXPECT_EQ(str_field(expect_message(holder, "OFFER"), "src"), sender_id);
+  EXPECT_FALSE(holder.closed());
+}
+
 std::string unused_peer_id() { return "0123456789abcdef0123456789abcdef"; }
 
 Resumable join_resumable(std::unique_ptr<WsClient> ws, const std::string& room) {

@@ -47,6 +47,10 @@ void expect_error(WsClient& c, const std::string& code, const std::string& field
 void expect_open(WsClient& c);
 // Asserts that nothing arrives within `quiet`.
 void expect_silence(WsClient& c, milliseconds quiet = kQuiet);
+// PeerJS: `thief` (another token for `id`) gets ID-TAKEN and a close, and `holder` keeps `id`: an OFFER from
+// `sender` (whose id is `sender_id`) reaches it.
+void expect_peerjs_id_taken(WsClient& thief, WsClient& holder, WsClient& sender, const std::string& id,
+                            const std::string& sender_id);
 // A client of a resumable session (docs/signaling-protocol.md, "Resume").
 struct Resumable {
   std::unique_ptr<WsClient> ws;

@@ -187,6 +187,49 @@ TEST(MemberRecord, RoundTripsAndRefusesGarbage) {
   EXPECT_FALSE(parse_member_record("id", "node"));
 }
 
+TEST(Bus, ReattachAcrossNodesRoundTrips) {
+  const std::string digest(64, 'a');
+  const std::string claim_wire = encode_claim("node-2", "peerjs/peerjs", "alice", digest);  // parsed: views into it
+  auto claim = parse_bus_message(claim_wire);
+  ASSERT_TRUE(claim.has_value());
+  const auto& c = std::get<bus::Claim>(*claim);
+  EXPECT_EQ(c.origin, "node-2");
+  EXPECT_EQ(c.room, "peerjs/peerjs");
+  EXPECT_EQ(c.id, "alice");
+  EXPECT_EQ(c.digest, digest);
+  EXPECT_FALSE(parse_bus_message(encode_claim("node-2", "r", "alice", "not a digest")));
+  EXPECT_FALSE(parse_bus_message(encode_claim("node-2", "r", "alice", std::string(64, 'A'))));
+
+  const std::string moved_wire = encode_handed("peerjs/peerjs", "alice", true, 1234);
+  auto moved = parse_bus_message(moved_wire);
+  ASSERT_TRUE(moved.has_value());
+  const auto& h = std::get<bus::Handed>(*moved);
+  EXPECT_EQ(h.room, "peerjs/peerjs");
+  EXPECT_EQ(h.id, "alice");
+  EXPECT_TRUE(h.moved);
+  EXPECT_EQ(h.seq, 1234u);
+  auto refused = parse_bus_message(encode_handed("r", "alice", false, 0));
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_FALSE(std::get<bus::Handed>(*refused).moved);
+  EXPECT_FALSE(parse_bus_message("H\nr\nalice\n1\nmaybe"));
+  EXPECT_FALSE(parse_bus_message("H\nr\nalice\nx\nmoved"));
+}
+
+TEST(MemberRecord, KeepsTheTokenDigestAndNeverATokenThatIsNotOne) {
+  const std::string digest(64, 'f');
+  const MemberRecord r{"node-7", 42, false, PeerInfo{"id", "", "", ""}, digest};
+  const std::string wire = encode_record(r);
+  // The scripts find it as written (scripts.hpp, attach_of).
+  EXPECT_NE(wire.find("\"attach\":\"" + digest + "\""), std::string::npos) << wire;
+  auto back = parse_member_record("id", wire);
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->attach, digest);
+  EXPECT_EQ(back->peer, r.peer);
+  EXPECT_EQ(parse_member_record("id", encode_record(MemberRecord{"n", 1, true, PeerInfo{"id", "", "", ""}}))->attach,
+            "");
+  EXPECT_FALSE(parse_member_record("id", "node\n1\n0\n{\"attach\":\"the token\"}"));
+}
+
 TEST(Bus, FieldsCannotCarryNewlines) {
   EXPECT_TRUE(valid_field("peerjs/some key"));
   EXPECT_FALSE(valid_field(""));

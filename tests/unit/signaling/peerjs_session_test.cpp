@@ -230,6 +230,42 @@ TEST_F(PeerjsSessionTest, ReattachWithAnotherTokenIsIdTakenAndTheHolderKeepsTheI
   EXPECT_EQ(received(old).size(), 1u);
 }
 
+// Re-attach across nodes (docs/cluster.md): the holder's router forgets the member and tells the Attachments.
+TEST_F(PeerjsSessionTest, AnIdTakenOverOnAnotherNodeClosesTheOldConnectionWithoutLeaving) {
+  auto& old = connect("alice", "secret");
+  auto& b = connect("bob");
+  received(old);
+  received(b);
+  // Delivered before the hand-over, handled after it: still written to the old connection, as on peer.
+  b.session->on_text(R"({"type":"OFFER","dst":"alice","payload":1})");
+  attachments_.handed_over("peerjs/peerjs", "alice");
+  attachments_.handed_over("peerjs/peerjs", "nobody");  // an id this node does not hold: nothing happens
+  pump();
+  EXPECT_EQ(received(old), std::vector<std::string>{R"({"type":"OFFER","src":"bob","dst":"alice","payload":1})"});
+  EXPECT_EQ(old.link.close_code(), 1000);
+  EXPECT_EQ(attachments_.size(), 1u);
+  // The session does not leave: the id is the other node's (here the router still lists it).
+  old.session->on_closed(LeaveReason::disconnect);
+  old.session.reset();
+  EXPECT_EQ(router_.peer_count(), 2u);
+  EXPECT_EQ(b.link.close_code(), 0);
+}
+
+TEST_F(PeerjsSessionTest, AnIdHandedOverFromAnotherNodeGetsNoOpen) {
+  clients_.push_back(std::make_unique<Client>());
+  Client& a = *clients_.back();
+  a.session = std::make_unique<Session>(ctx_, a.link, a.member, "key=peerjs&id=alice&token=t");
+  a.session->on_open();
+  auto events = a.member->take();
+  ASSERT_EQ(events.size(), 1u);
+  std::get<event::Admitted>(events[0]).took_over = true;  // as a RedisRouter answers a join it took the id for
+  a.session->on_event(events[0]);
+  EXPECT_TRUE(received(a).empty()) << "peer 1.0.x sends no OPEN to a re-attached socket";
+  auto& b = connect("bob");
+  text(b, R"({"type":"OFFER","dst":"alice","payload":1})");
+  EXPECT_EQ(received(a), std::vector<std::string>{R"({"type":"OFFER","src":"bob","dst":"alice","payload":1})"});
+}
+
 TEST_F(PeerjsSessionTest, MessagesHeldForAnIdInTheHandOverReachTheNewConnection) {
   auto& old = connect("alice", "secret");
   auto& b = connect("bob");
