@@ -26,7 +26,7 @@ struct Datagram {
 // Receives up to kBatch datagrams per syscall into buffers owned by this object.
 class RecvBatch {
  public:
-  static constexpr std::size_t kBatch = 32;
+  static constexpr std::size_t kBatch = 64;
   static constexpr std::size_t kMaxDatagram = 2048;  // larger datagrams are truncated and dropped
 
   // Each datagram lands `headroom` bytes into its buffer and leaves `tailroom` bytes after the largest
