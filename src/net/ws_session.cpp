@@ -96,7 +96,10 @@ class WsSession final : public signaling::PeerLink,
   void do_write();
   void on_write(beast::error_code ec, std::size_t);
   void begin_close(std::uint16_t code, std::string reason);
-  void queue_close(std::uint16_t code, std::string_view reason);
+  // Queues a close frame with `payload` (code and reason, or nothing) and starts the close deadline.
+  void queue_close(std::string payload);
+  // How the connection is ending, for finish(): lost unless the server closed it or the peer said goodbye.
+  bool lost() const { return !(closed_by_us_ || goodbye_); }
   void fail(std::uint16_t code, std::string_view why);
   void arm_timer();
   void on_timer();
@@ -252,7 +255,7 @@ void WsSession<Stream>::on_readable(beast::error_code ec) {
   }
   reading_ = false;
   if (ec) {
-    finish(leave_reason_, !(closed_by_us_ || goodbye_));
+    finish(leave_reason_, lost());
     return;
   }
   last_heard_ = Clock::now();
@@ -266,7 +269,7 @@ void WsSession<Stream>::on_read(beast::error_code ec, std::size_t bytes) {
     // A goodbye: a close we began, a frame too big, or the client's close with 1000, 1001 or no code (those
     // end in finish() before this read fails). Anything else (a reset, an end without a close frame) is a
     // lost connection.
-    finish(leave_reason_, !(closed_by_us_ || goodbye_));
+    finish(leave_reason_, lost());
     return;
   }
   last_heard_ = Clock::now();  // any frame, control frames included, proves the peer alive
@@ -322,16 +325,10 @@ bool WsSession<Stream>::on_frame(const ws::Event& ev) {
       goodbye_ = ev.code == ws::close_code::normal || ev.code == ws::close_code::going_away ||
                  ev.code == ws::close_code::none;
       if (close_sent_) {  // the answer to ours: the handshake is complete
-        finish(leave_reason_, !(closed_by_us_ || goodbye_));
+        finish(leave_reason_, lost());
       } else if (!closing_) {  // echo it (RFC 6455 §5.5.1), then the server closes the TCP connection
         drop_queue();
-        closing_ = true;
-        close_deadline_ = Clock::now() + opt().close_timeout;
-        arm_timer();
-        push(ws::Opcode::close,
-             std::make_shared<const std::string>(
-                 ev.code == ws::close_code::none ? std::string() : ws::close_payload(ev.code, "")),
-             0);
+        queue_close(ev.code == ws::close_code::none ? std::string() : ws::close_payload(ev.code, ""));
       }
       return false;
     }
@@ -356,7 +353,7 @@ void WsSession<Stream>::fail(std::uint16_t code, std::string_view why) {
     cut();
   } else if (!closing_) {
     drop_queue();
-    queue_close(code, code == ws::close_code::too_big ? "message too big" : "protocol error");
+    queue_close(ws::close_payload(code, code == ws::close_code::too_big ? "message too big" : "protocol error"));
   }
 }
 
@@ -481,7 +478,7 @@ void WsSession<Stream>::on_write(beast::error_code ec, std::size_t) {
     close_sent_ = true;
     // The handshake is complete when the peer's close came first; a failed connection does not wait for it.
     if (close_received_ || failed_) {
-      finish(leave_reason_, !goodbye_ && !closed_by_us_);
+      finish(leave_reason_, lost());
       return;
     }
   }
@@ -499,16 +496,16 @@ template <class Stream>
 void WsSession<Stream>::begin_close(std::uint16_t code, std::string reason) {
   if (closing_ || finished_) return;
   closed_by_us_ = true;
-  queue_close(code, reason);
+  queue_close(ws::close_payload(code, reason));
 }
 
 template <class Stream>
-void WsSession<Stream>::queue_close(std::uint16_t code, std::string_view reason) {
+void WsSession<Stream>::queue_close(std::string payload) {
   closing_ = true;
   close_deadline_ = Clock::now() + opt().close_timeout;
   arm_timer();
-  // Sent after the frames already queued (RFC 6455 §5.5: a reason of at most 123 bytes).
-  push(ws::Opcode::close, std::make_shared<const std::string>(ws::close_payload(code, reason)), 0);
+  // Sent after the frames already queued (RFC 6455 §5.5: ws::close_payload keeps a reason to 123 bytes).
+  push(ws::Opcode::close, std::make_shared<const std::string>(std::move(payload)), 0);
 }
 
 template <class Stream>
@@ -558,7 +555,7 @@ void WsSession<Stream>::on_timer() {
 template <class Stream>
 void WsSession<Stream>::cut() {
   close_socket(tcp_socket(stream_));  // a pending read fails → finish()
-  if (!reading_ && accepted_) finish(leave_reason_, !(closed_by_us_ || goodbye_));
+  if (!reading_ && accepted_) finish(leave_reason_, lost());
 }
 
 template <class Stream>
