@@ -212,9 +212,7 @@ void App::begin_shutdown() {
   // tells every client the server is shutting down.
   state_->router->drain();
   http_->shutdown(signaling::close_code::going_away, "server shutting down");
-  const auto grace = std::chrono::duration<double>(config_.signaling.shutdown_grace_s);
-  wait_for_sessions(std::chrono::steady_clock::now() +
-                    std::chrono::duration_cast<std::chrono::steady_clock::duration>(grace));
+  wait_for_sessions(std::chrono::steady_clock::now() + util::seconds_to_ms(config_.signaling.shutdown_grace_s));
 }
 
 // Until the grace ends, the node waits for its connections' close handshakes and, in a cluster, for the sessions
