@@ -80,11 +80,26 @@ TurnService::TurnService(TurnServiceOptions options, std::shared_ptr<turn::TurnS
   if (auto e = claim_ports(udp_, tcp_, tls_, options_.worker.tls_ctx != nullptr); !e.empty()) {
     throw std::runtime_error(what + e);
   }
-  for (std::uint32_t i = 0; i < n; ++i) {
+  // claim_ports() made every port concrete; each worker binds its own socket to it (SO_REUSEPORT).
+  const auto add = [&](std::vector<stun::TransportAddress>& udp, std::vector<stun::TransportAddress>& tcp,
+                       std::vector<stun::TransportAddress>& tls, std::uint32_t i) {
     auto w = std::make_unique<TurnWorker>(options_.worker, shared_.get(), *clock_, registry, i, n);
-    // claim_ports() made every port concrete; each worker binds its own socket to it (SO_REUSEPORT).
-    if (auto error = w->open(udp_, tcp_, tls_); !error.empty()) throw std::runtime_error(what + error);
+    if (auto error = w->open(udp, tcp, tls); !error.empty()) throw std::runtime_error(what + error);
     workers_.push_back(std::move(w));
+  };
+  std::vector<stun::TransportAddress> none;
+  for (std::uint32_t i = 0; i < n; ++i) {
+    if (shared_) {
+      add(udp_, tcp_, tls_, i);
+      continue;
+    }
+    // STUN alone: a worker per UDP socket, which then blocks in recvmmsg (TurnWorker::open), and one for
+    // the TCP and TLS listeners.
+    for (auto& a : udp_) {
+      std::vector<stun::TransportAddress> one{a};
+      add(one, none, none, i);
+    }
+    if (!tcp_.empty() || (options_.worker.tls_ctx && !tls_.empty())) add(none, tcp_, tls_, i);
   }
   std::vector<TurnWorker*> all;
   for (auto& w : workers_) all.push_back(w.get());

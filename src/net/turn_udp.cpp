@@ -28,15 +28,18 @@ RecvBatch::RecvBatch(std::size_t headroom, std::size_t tailroom)
 
 RecvBatch::~RecvBatch() = default;
 
-std::size_t RecvBatch::receive(int fd) {
+std::size_t RecvBatch::receive(int fd, bool wait) {
   for (std::size_t i = 0; i < kBatch; ++i) {
     // recvmmsg writes back the address length and flags; reset them for every call.
     msgs_[i].msg_hdr.msg_name = &s_->addrs[i];
     msgs_[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
     msgs_[i].msg_hdr.msg_flags = 0;
   }
-  const int n = ::recvmmsg(fd, msgs_.data(), kBatch, MSG_DONTWAIT, nullptr);
-  return n > 0 ? static_cast<std::size_t>(n) : 0;
+  const int n = ::recvmmsg(fd, msgs_.data(), kBatch, wait ? MSG_WAITFORONE : MSG_DONTWAIT, nullptr);
+  // A receive woken by a shutdown hands back one empty message with no sender: not a datagram.
+  std::size_t got = n > 0 ? static_cast<std::size_t>(n) : 0;
+  while (got > 0 && msgs_[got - 1].msg_hdr.msg_namelen == 0) --got;
+  return got;
 }
 
 Datagram RecvBatch::at(std::size_t i) const {

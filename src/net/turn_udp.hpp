@@ -35,8 +35,10 @@ class RecvBatch {
   ~RecvBatch();
   RecvBatch(const RecvBatch&) = delete;
   RecvBatch& operator=(const RecvBatch&) = delete;
-  // recvmmsg(MSG_DONTWAIT); returns the number received (0 when none or on error).
-  std::size_t receive(int fd);
+  // recvmmsg(MSG_DONTWAIT); returns the number received (0 when none or on error). With `wait`,
+  // recvmmsg(MSG_WAITFORONE) instead: on a blocking socket it sleeps until the first datagram (or the
+  // socket's receive timeout, or a shutdown) and then takes what else is there.
+  std::size_t receive(int fd, bool wait = false);
   // Datagram i of the last receive(); bytes are valid until the next receive().
   Datagram at(std::size_t i) const;
   // The whole buffer of datagram i (headroom + datagram + the rest); the datagram starts at headroom().

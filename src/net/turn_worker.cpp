@@ -3,6 +3,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -102,13 +103,13 @@ std::string TurnWorker::open_listeners(std::vector<stun::TransportAddress>& addr
   for (auto& a : addrs) {
     std::string error;
     const int fd = kind == Kind::kUdpListen
-                       ? open_udp_socket(a, UdpSocketOptions{.reuse_port = true}, error)
+                       ? open_udp_socket(a, UdpSocketOptions{.reuse_port = true, .nonblocking = !blocking_udp_}, error)
                        : open_tcp_socket(a, TcpSocketOptions{.reuse_port = true, .nonblocking = true, .listen_backlog = 1024},
                                          error);
     if (fd < 0) return error;
     if (a.port == 0) a.port = bound_address(fd).port;
     out.push_back(Listen{fd, a});
-    watch(fd, kind, EPOLLIN);
+    if (!blocking_udp_) watch(fd, kind, EPOLLIN);
   }
   return {};
 }
@@ -116,10 +117,18 @@ std::string TurnWorker::open_listeners(std::vector<stun::TransportAddress>& addr
 std::string TurnWorker::open(std::vector<stun::TransportAddress>& udp, std::vector<stun::TransportAddress>& tcp,
                              std::vector<stun::TransportAddress>& tls) {
   if (epoll_fd_ < 0 || wake_fd_ < 0) return std::string("epoll/eventfd: ") + std::strerror(errno);
+  blocking_udp_ = !core_ && udp.size() == 1 && tcp.empty() && (tls.empty() || !options_.tls_ctx);
   if (auto e = open_listeners(udp, Kind::kUdpListen, udp_); !e.empty()) return e;
   if (auto e = open_listeners(tcp, Kind::kTcpListen, tcp_); !e.empty()) return e;
   if (options_.tls_ctx) {
     if (auto e = open_listeners(tls, Kind::kTlsListen, tls_); !e.empty()) return e;
+  }
+  if (blocking_udp_) {
+    // Wakes run_blocking_udp() for its tick (and posted tasks) when no datagram comes.
+    const timeval timeout{0, static_cast<suseconds_t>(std::chrono::microseconds(kTickPeriod).count())};
+    if (::setsockopt(udp_[0].fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout) != 0) {
+      return std::string("SO_RCVTIMEO: ") + std::strerror(errno);
+    }
   }
   return {};
 }
@@ -132,6 +141,8 @@ void TurnWorker::wake() {
 void TurnWorker::stop() {
   stopping_.store(true);
   wake();
+  // A receive blocked on a UDP socket returns at once after a shutdown, even on an unconnected socket.
+  if (blocking_udp_) ::shutdown(udp_[0].fd, SHUT_RD);
 }
 
 void TurnWorker::post(std::function<void()> task) {
@@ -152,6 +163,7 @@ int TurnWorker::wait_timeout_ms() const {
 }
 
 void TurnWorker::run() {
+  if (blocking_udp_) return run_blocking_udp();
   epoll_event events[kMaxEvents];
   now_ = turn::Now::from(clock_);
   last_tick_ = now_.mono;
@@ -198,22 +210,44 @@ void TurnWorker::handle_event(std::uint64_t data, std::uint32_t events) {
   }
 }
 
+// The loop of a worker whose only socket is one UDP listener (STUN alone): recvmmsg sleeps until a datagram
+// comes, the receive timeout (the tick) passes, or stop() shuts the socket down. Nothing else is watched.
+void TurnWorker::run_blocking_udp() {
+  const Listen& l = udp_[0];
+  now_ = turn::Now::from(clock_);
+  last_tick_ = now_.mono;
+  while (!stopping_.load(std::memory_order_relaxed)) {
+    const std::size_t n = client_in_.receive(l.fd, true);
+    now_ = turn::Now::from(clock_);
+    on_udp_batch(l, n);
+    if (now_.mono - last_tick_ >= kTickPeriod) {
+      tick();
+      run_posted();
+    }
+  }
+  run_posted();
+}
+
 void TurnWorker::on_udp_listen(const Listen& l) {
   for (int round = 0; round < kBatchesPerWake; ++round) {
     const std::size_t n = client_in_.receive(l.fd);
-    for (std::size_t i = 0; i < n; ++i) {
-      if (!client_in_.truncated(i)) {
-        on_client_datagram(l, client_in_.at(i));
-      } else if (!core_) {
-        stun_metrics_->drop(stun::DropReason::kTooLarge);  // what STUN alone counts; TURN drops it unseen
-      }
-    }
-    // SendBatch copied every payload, so the next receive may reuse the buffers; sending now keeps
-    // latency low without giving up the batch.
-    peer_out_.flush();
-    client_out_.flush();
+    on_udp_batch(l, n);
     if (n < RecvBatch::kBatch) break;
   }
+}
+
+void TurnWorker::on_udp_batch(const Listen& l, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!client_in_.truncated(i)) {
+      on_client_datagram(l, client_in_.at(i));
+    } else if (!core_) {
+      stun_metrics_->drop(stun::DropReason::kTooLarge);  // what STUN alone counts; TURN drops it unseen
+    }
+  }
+  // SendBatch copied every payload, so the next receive may reuse the buffers; sending now keeps
+  // latency low without giving up the batch.
+  peer_out_.flush();
+  client_out_.flush();
 }
 
 void TurnWorker::on_client_datagram(const Listen& l, const Datagram& d) {
@@ -245,15 +279,25 @@ TurnWorker::BindingAnswer TurnWorker::answer_binding(std::span<const std::uint8_
     stream->stream->send(reply.bytes);
     return BindingAnswer::kAnswered;
   }
-  // RFC 5780 may ask for the answer from another of our addresses: only the ones this worker has bound.
-  for (const auto& l : udp_) {
-    if (l.address == reply.from) {
-      client_out_.push(l.fd, reply.to, reply.bytes);
-      return BindingAnswer::kAnswered;
-    }
+  // RFC 5780 may ask for the answer from another of our addresses.
+  if (const Listen* l = udp_listener(reply.from)) {
+    client_out_.push(l->fd, reply.to, reply.bytes);
+    return BindingAnswer::kAnswered;
   }
   stun_metrics_->drop(stun::DropReason::kSendFailed);
   return BindingAnswer::kDropped;
+}
+
+const TurnWorker::Listen* TurnWorker::udp_listener(const stun::TransportAddress& address) const {
+  for (const auto& l : udp_) {
+    if (l.address == address) return &l;
+  }
+  for (const TurnWorker* w : workers_) {
+    for (const auto& l : w->udp_) {
+      if (l.address == address) return &l;
+    }
+  }
+  return nullptr;
 }
 
 void TurnWorker::on_relay(int fd) {

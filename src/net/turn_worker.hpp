@@ -98,7 +98,9 @@ class TurnWorker final : public turn::RelayBinder {
   TurnWorker& operator=(const TurnWorker&) = delete;
 
   // Binds the listen sockets. Port 0 in an address is replaced by the port actually bound (so the
-  // first worker picks and the others join it). Returns "" or an error.
+  // first worker picks and the others join it). Returns "" or an error. A worker with TURN off and one UDP
+  // socket as its only listener (how the service runs STUN alone) blocks in recvmmsg instead of epoll: the
+  // wait and the read are then one system call per wake-up instead of two.
   std::string open(std::vector<stun::TransportAddress>& udp, std::vector<stun::TransportAddress>& tcp,
                    std::vector<stun::TransportAddress>& tls);
   // Runs the loop on the calling thread until stop().
@@ -143,6 +145,11 @@ class TurnWorker final : public turn::RelayBinder {
   bool watch(int fd, Kind kind, std::uint32_t events);
   void handle_event(std::uint64_t data, std::uint32_t events);
   void on_udp_listen(const Listen& l);
+  void on_udp_batch(const Listen& l, std::size_t n);
+  void run_blocking_udp();
+  // The UDP listener bound to `address`: this worker's, else another worker's (RFC 5780 answers from the
+  // other address; sending on another worker's socket is safe). Null when none.
+  const Listen* udp_listener(const stun::TransportAddress& address) const;
   void on_client_datagram(const Listen& l, const Datagram& d);
   // Gives a packet to the STUN service: with TURN on only Binding requests (kNotBinding: not one, or STUN is
   // off), with TURN off every packet. kAnswered: answered, or nothing to answer (an indication); kDropped:
@@ -197,6 +204,7 @@ class TurnWorker final : public turn::RelayBinder {
   int epoll_fd_ = -1;
   int wake_fd_ = -1;
   std::atomic<bool> stopping_{false};
+  bool blocking_udp_ = false;  // TURN off, one UDP socket and nothing else: run_blocking_udp()
 
   std::vector<Listen> udp_, tcp_, tls_;
   std::unordered_map<int, StreamSlot> streams_;                                    // by fd

@@ -180,7 +180,7 @@ void register_turn(OptionTable& t, TurnConfig& c) {
   t.add("turn-external-address", &c.external_addresses, "public IP advertised as the relayed address of its family when the relay is behind a 1:1 NAT (repeatable, one per family); default: the relay address");
   t.add("turn-min-port", &c.min_port, "lowest relay port");
   t.add("turn-max-port", &c.max_port, "highest relay port");
-  t.add("turn-threads", &c.threads, "STUN/TURN front-end worker threads, with --no-turn too (0..256, one SO_REUSEPORT socket each); 0 = one per core");
+  t.add("turn-threads", &c.threads, "STUN/TURN front-end worker threads (0..256, one SO_REUSEPORT socket each); 0 = one per core. With --no-turn, that many per UDP listen address and that many for TCP/TLS");
   t.add("turn-default-lifetime", &c.default_lifetime_s, "allocation lifetime in seconds when the client asks for none");
   t.add("turn-max-lifetime", &c.max_lifetime_s, "longest allocation lifetime in seconds a client may ask for");
   t.add("turn-max-allocations", &c.max_allocations, "live allocations in total (486 beyond)");

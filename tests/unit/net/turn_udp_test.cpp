@@ -7,7 +7,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdint>
+#include <future>
 #include <stdexcept>
 #include <vector>
 
@@ -99,6 +101,29 @@ TEST(RecvBatch, ReceivesUpToABatchPerCallWithBytesAndSender) {
     EXPECT_EQ(from[i], tx.address()) << i;
   }
   EXPECT_EQ(batch.receive(rx.fd()), 0u) << "nothing left: 0, without blocking";
+}
+
+// STUN alone blocks in recvmmsg (TurnWorker::run_blocking_udp): the waiting receive sleeps until a datagram
+// comes and then takes the rest that is there; stop() wakes it with a shutdown of the socket.
+TEST(RecvBatch, AWaitingReceiveSleepsUntilADatagramAndAShutdownWakesIt) {
+  LoopbackUdp rx, tx;
+  RecvBatch batch;
+  auto first = std::async(std::launch::async, [&] { return batch.receive(rx.fd(), true); });
+  EXPECT_EQ(first.wait_for(std::chrono::milliseconds(100)), std::future_status::timeout) << "it waits";
+  tx.send_to(rx.address(), datagram(1, 20));
+  ASSERT_EQ(first.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  ASSERT_EQ(first.get(), 1u);
+  EXPECT_EQ(Bytes(batch.at(0).bytes.begin(), batch.at(0).bytes.end()), datagram(1, 20));
+
+  for (std::size_t i = 0; i < 3; ++i) tx.send_to(rx.address(), datagram(i, 30));
+  ASSERT_TRUE(rx.readable(2000));
+  EXPECT_EQ(batch.receive(rx.fd(), true), 3u) << "what is queued comes in one call";
+
+  auto last = std::async(std::launch::async, [&] { return batch.receive(rx.fd(), true); });
+  EXPECT_EQ(last.wait_for(std::chrono::milliseconds(100)), std::future_status::timeout);
+  ::shutdown(rx.fd(), SHUT_RD);
+  ASSERT_EQ(last.wait_for(std::chrono::seconds(5)), std::future_status::ready) << "a shutdown wakes it";
+  EXPECT_EQ(last.get(), 0u);
 }
 
 TEST(RecvBatch, HeadroomLeavesSpaceInFrontAndTailroomShortensWhatFits) {
