@@ -389,17 +389,17 @@ scenario_group_relayrelay() {
 
 # --- session resume when the network changes (issue 14) -----------------------------------------------
 # Mid-call, site a's NAT router gets a new public address (a phone that moved from Wi-Fi to 4G looks the same
-# to everyone else): every mapping of site a is gone at once. The page on a1 loses its signaling connection
-# without a word (the server's packets go to the old address) and its media path (the peer still sends to the
-# old mapping). Asserted: the client on a1 resumes its session (the same peer id, no peer-left for the other
+# to everyone else): every mapping of site a is gone at once. The client on a1 loses its signaling connection
+# (the server's packets go to the old address; the next thing a1 sends on it leaves from the new address, and the
+# server answers that with a reset) and its media path (the peer still sends to the old mapping). Asserted: the client on a1 resumes its session (the same peer id, no peer-left for the other
 # side), the media path is restarted, and both sides decode SCEN_RESUME_FRAMES more video frames within
 # SCEN_RESUME_BOUND seconds of the change.
 #   s7  (Chromium): the page that offered restarts ICE after ICE 'disconnected' for 2 s.
 #   s7n (native): libnice cannot gather again, so the client that offered makes a new peer connection once
 #       nothing was decoded for --media-timeout (3 s), with the default options; b1 recognises the new o= session
-#       id and answers with a new peer connection of its own. (Here the old WebSocket is reset at once, so a1
-#       has resumed before that; had it been silently dead, the offer would wait for --keepalive, 10 s, and the
-#       resume, which sends it again.) Measured 2026-12-07: 6.9-7.4 s in 4 runs; s7 (Chromium) 11-14.5 s.
+#       id and answers with a new peer connection of its own. (The native client sends on its old WebSocket
+#       soon, so the reset comes at once and a1 has resumed before that; had it stayed silently dead, the offer
+#       would wait for --keepalive, 10 s, and the resume, which sends it again.) Measured 2026-12-07: 6.9-7.4 s in 4 runs; s7 (Chromium) 11-14.5 s.
 # The bound for both: 30 s.
 SCEN_RESUME_BOUND=${SCEN_RESUME_BOUND:-30}
 SCEN_RESUME_FRAMES=${SCEN_RESUME_FRAMES:-20}
