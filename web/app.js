@@ -42,6 +42,7 @@ const state = {
   resumeRefusals: 0,   // resumes the server refused (the page then joined again)
   received: {},        // signaling messages received, by type
   iceRestarts: 0,      // ICE restart offers made (a media path that broke)
+  newSessions: 0,      // offers of a new session (a peer that made a new peer connection), answered with a new one
   restartIce: null,    // (peer id) => void: an ICE restart offer to that peer (the side that offered first)
   options: opts,
   // For tests and debugging: per peer, connection state, selected pair and inbound RTP counters.

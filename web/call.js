@@ -4,7 +4,9 @@
 // (createOffer → setLocalDescription → send); the other side answers (setRemoteDescription → createAnswer
 // → setLocalDescription → send back); both trickle ICE candidates, which are queued until the remote
 // description is set. Only the side that offered first ever offers again (an ICE restart when the media path
-// broke, RFC 8445 section 9), so there is no offer glare to resolve.
+// broke, RFC 8445 section 9), so there is no offer glare to resolve. A native client that offered makes a new
+// peer connection instead (its ICE agent cannot gather again): its offer then has a new o= session id, and this
+// side answers it with a new RTCPeerConnection too.
 //
 // State lives in the page's one state object (window.signalbox), which this class mutates and then
 // reports through `notify()`. Messages for one peer are handled strictly in order (a promise chain per
@@ -236,12 +238,24 @@ export class Call {
   }
 
   async onOffer(msg) {
-    const pc = this.state.pcs[msg.from] || this.addPeer(msg.from, this.state.peers[msg.from]?.name);
+    let pc = this.state.pcs[msg.from];
+    if (pc && startsNewSession(pc.remoteDescription, msg.sdp)) pc = this.renewPeer(msg.from);
+    pc ||= this.addPeer(msg.from, this.state.peers[msg.from]?.name);
     await pc.setRemoteDescription({ type: 'offer', sdp: msg.sdp });
     await this.flushCandidates(msg.from, pc);
     const answer = await pc.createAnswer();
     await pc.setLocalDescription(answer);
     this.signaling.send({ type: 'answer', to: msg.from, sdp: pc.localDescription.sdp });
+  }
+
+  // The peer replaced its peer connection (a new session): the old one here is dead too. Runs in the peer's chain.
+  renewPeer(id) {
+    const peer = this.state.peers[id];
+    clearTimeout(peer?.disconnectedTimer);
+    this.state.pcs[id].close();
+    delete this.state.streams[id];
+    this.state.newSessions += 1;
+    return this.addPeer(id, peer?.name);
   }
 
   async onAnswer(msg) {
@@ -342,6 +356,20 @@ function newPeer(id, name, identity, meta) {
 export function label(peer) {
   const who = peer.name || peer.identity || `peer ${peer.id.slice(0, 6)}`;
   return peer.identity && peer.name && peer.identity !== peer.name ? `${who} (${peer.identity})` : who;
+}
+
+// RFC 3264 section 8 and JSEP keep the o= session id for every later offer of a session: an offer with another id
+// than the last remote offer's is a new session (a new peer connection on the other side).
+function startsNewSession(lastRemote, sdp) {
+  if (!lastRemote || lastRemote.type !== 'offer') return false;
+  const before = sessionId(lastRemote.sdp);
+  const now = sessionId(sdp);
+  return before !== null && now !== null && before !== now;
+}
+
+function sessionId(sdp) {
+  const m = /^o=\S+ (\d+) /m.exec(sdp || '');
+  return m ? m[1] : null;
 }
 
 // addIceCandidate(null) would be wrong for old browsers; an empty candidate string means end of

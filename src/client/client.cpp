@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <random>
 
+#include "client/peer_renewal.hpp"
 #include "client/progress.hpp"
 #include "util/random.hpp"
 
@@ -70,6 +71,7 @@ Client::Client(asio::io_context& io, ClientOptions options)
     : io_(io),
       options_(std::move(options)),
       signals_(io, SIGINT, SIGTERM),
+      renew_signal_(io, SIGUSR1),
       retry_timer_(io),
       ice_timer_(io),
       deadline_timer_(io),
@@ -90,6 +92,7 @@ void Client::start() {
   EncodeSettings enc{options_.width, options_.height, options_.fps, options_.video_kbps};
   if (auto error = check_capture_devices(options_.video_source, options_.audio_source, enc); !error.empty())
     return finish(ExitCode::no_device, "no camera or microphone: " + error);
+  wait_renew_signal();
   start_timers();
   read_stdin();
   set_state(State::connecting);
@@ -212,8 +215,10 @@ void Client::handle(const msg::PeerLeft& m) {
 
 void Client::handle(const msg::RelayedOffer& m) {
   if (!peer_) start_peer(m.from, /*offerer=*/false);
-  if (!from_current_peer(m.from)) return;
-  peer_->apply_remote_description(/*is_offer=*/true, m.sdp);
+  if (!peer_ || !from_current_peer(m.from)) return;
+  // The peer made a new peer connection (its media path broke): answer it with a new one here too.
+  if (starts_new_session(peer_->remote_session_id(), sdp_session_id(m.sdp))) renew_peer(/*offerer=*/false, "new-session");
+  if (peer_) peer_->apply_remote_description(/*is_offer=*/true, m.sdp);
 }
 
 void Client::handle(const msg::RelayedAnswer& m) {
@@ -273,6 +278,17 @@ bool Client::from_current_peer(const std::string& from) const {
 }
 
 void Client::start_peer(const std::string& peer_id, bool offerer) {
+  call_counters_ = std::make_shared<MediaCounters>();
+  media_seen_ = 0;
+  renewals_ = 0;
+  peer_id_ = peer_id;
+  if (!make_peer(offerer)) return;
+  emit("peer {} {}", peer_id, offerer ? "offerer" : "answerer");
+  set_state(State::negotiating);
+}
+
+// A peer connection for the call with peer_id_ (the first one, or a new one: client_resume.cpp).
+bool Client::make_peer(bool offerer) {
   PeerConfig cfg;
   cfg.video = options_.video_source;
   cfg.audio = options_.audio_source;
@@ -286,15 +302,16 @@ void Client::start_peer(const std::string& peer_id, bool offerer) {
                      (options_.loopback_mode == LoopbackMode::automatic && loopback_only_host());
   cfg.max_pending_candidates = options_.max_pending_candidates;
   cfg.relay_candidate_delay = seconds_to_ms(options_.relay_candidate_delay_s);
+  cfg.counters = call_counters_;
   PeerSession::StartError error;
   peer_ = PeerSession::start(io_.get_executor(), std::move(cfg), peer_events(), &error);
-  if (!peer_) return finish(error.no_device ? ExitCode::no_device : ExitCode::internal_error, error.message);
-  peer_id_ = peer_id;
+  if (!peer_) {
+    finish(error.no_device ? ExitCode::no_device : ExitCode::internal_error, error.message);
+    return false;
+  }
   offerer_ = offerer;
   ice_connected_ = false;
-  ice_restarts_ = 0;
-  emit("peer {} {}", peer_id, offerer ? "offerer" : "answerer");
-  set_state(State::negotiating);
+  return true;
 }
 
 void Client::end_peer() {
@@ -343,11 +360,10 @@ void Client::on_ice_state(GstWebRTCICEConnectionState s) {
     if (state_ == State::negotiating) set_state(State::connected);
   } else if (s == GST_WEBRTC_ICE_CONNECTION_STATE_FAILED && peer_) {
     if (ice_connected_ && ticket_) {
-      // A call that was up: the path broke. The offerer restarts ICE; either side gives up only if ICE is not
-      // back within --ice-timeout.
+      // A call that was up: the path broke. The offerer makes a new peer connection (its answer starts the
+      // --ice-timeout); otherwise either side gives up only if ICE is not back within --ice-timeout.
       ice_connected_ = false;
-      try_ice_restart("ICE failed");
-      on_remote_description_set();
+      if (!try_renew_peer("ice-failed")) on_remote_description_set();
       return;
     }
     finish(ExitCode::ice_failed, fmt::format("ICE failed{}; candidate types tried: {}",
@@ -386,6 +402,7 @@ void Client::shutdown_now() {
   if (ws_) ws_->abort();
   boost::system::error_code ec;
   signals_.cancel(ec);
+  renew_signal_.cancel(ec);
   stdin_.close(ec);
   for (auto* t : {&retry_timer_, &ice_timer_, &deadline_timer_, &tick_timer_, &leave_timer_, &ack_timer_}) t->cancel();
   io_.stop();

@@ -79,11 +79,14 @@ class Client {
   void on_resume_refused(const signaling::msg::Error& m);
   void after_resume();
   void watch_media();
-  bool try_ice_restart(const char* why);
+  bool try_renew_peer(const char* why);
+  void wait_renew_signal();
   std::chrono::milliseconds retry_delay(std::uint32_t attempt) const;
 
-  // The peer connection.
+  // The peer connection: one per call, or several in a row when the media path broke (peer_renewal.hpp).
   void start_peer(const std::string& peer_id, bool offerer);
+  bool make_peer(bool offerer);
+  void renew_peer(bool offerer, std::string_view why);
   void end_peer();
   PeerSession::Events peer_events();
   void on_ice_state(GstWebRTCICEConnectionState s);
@@ -117,6 +120,7 @@ class Client {
   signaling::msg::Joined joined_info_;
 
   std::shared_ptr<PeerSession> peer_;
+  std::shared_ptr<MediaCounters> call_counters_;  // decoded media of the call, across its peer connections
   std::string peer_id_;
   bool offerer_ = false;
   bool ice_connected_ = false;
@@ -129,13 +133,15 @@ class Client {
   std::uint64_t acked_seq_ = 0;
   std::uint64_t sent_count_ = 0;
   std::deque<std::pair<std::uint64_t, std::string>> sent_;
-  // Media watch: the offerer restarts ICE when nothing was decoded for --media-timeout while connected.
+  // Media watch: the offerer makes a new peer connection when nothing was decoded for --media-timeout while
+  // connected (or ICE failed), at most kMaxRenewals in a row.
   std::uint64_t media_seen_ = 0;
   std::chrono::steady_clock::time_point media_at_{};
-  std::chrono::steady_clock::time_point ice_restart_at_{};
-  unsigned ice_restarts_ = 0;
+  std::chrono::steady_clock::time_point renewed_at_{};
+  unsigned renewals_ = 0;
 
   boost::asio::signal_set signals_;
+  boost::asio::signal_set renew_signal_;  // SIGUSR1: a new peer connection now (the side that offered)
   boost::asio::steady_timer retry_timer_;
   boost::asio::steady_timer ice_timer_;
   boost::asio::steady_timer deadline_timer_;  // --timeout / --duration

@@ -1,9 +1,11 @@
-// Client: session resume (docs/signaling-protocol.md, "Resume") and ICE restarts when the media path broke.
+// Client: session resume (docs/signaling-protocol.md, "Resume") and a new peer connection when the media path
+// broke.
 //
 // A lost signaling connection does not end the call: the client reconnects with backoff and jitter and sends
 // `resume`; the server writes again what the old connection lost and reports how many relayed messages it had
 // read, and the client sends the rest again. A refused resume falls back to a fresh join (and a fresh call).
-// Media flows peer to peer meanwhile; when it stopped too (a new network), the side that offered restarts ICE.
+// Media flows peer to peer meanwhile; when it stopped too (a new network), the side that offered makes a new peer
+// connection, and the other side answers it with a new one (peer_renewal.hpp says why not an ICE restart).
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -11,6 +13,7 @@
 #include <cmath>
 
 #include "client/client.hpp"
+#include "client/peer_renewal.hpp"
 #include "client/progress.hpp"
 #include "util/random.hpp"
 
@@ -23,8 +26,7 @@ using std::chrono::milliseconds;
 constexpr std::uint64_t kAckEvery = 16;        // acknowledge after this many numbered messages...
 constexpr milliseconds kAckAfter{1000};        // ...or this long after the first one not yet acknowledged
 constexpr std::size_t kKeptSent = 512;         // relayed messages kept to send again after a resume
-constexpr unsigned kMaxIceRestarts = 5;        // in a row without media coming back
-constexpr milliseconds kIceRestartSpacing{5000};
+constexpr RecoveryLimits kRenewLimits{5, milliseconds(5000)};  // in a row without media coming back; spacing
 
 }  // namespace
 
@@ -95,7 +97,7 @@ void Client::handle(const msg::Resumed& m) {
 void Client::after_resume() {
   if (!peer_) return set_state(State::waiting_for_peer);
   set_state(ice_connected_ ? State::connected : State::negotiating);
-  // If the media stopped as well, the media watch restarts ICE on its next tick.
+  // If the media stopped as well, the media watch makes a new peer connection on its next tick.
 }
 
 void Client::on_resume_refused(const msg::Error& m) {
@@ -119,8 +121,8 @@ void Client::handle(const msg::PeerResumed& m) {
 
 // Called every tick. libnice (under webrtcbin 1.22) does no consent freshness checks (RFC 7675), so a path
 // that broke leaves ICE "connected": the sign is that nothing is decoded any more. The side that offered then
-// restarts ICE (RFC 8445 section 9), at most kMaxIceRestarts times in a row, kIceRestartSpacing apart; the
-// other side answers the restart offer.
+// makes a new peer connection (peer_renewal.hpp), at most kRenewLimits.max_in_a_row times in a row,
+// kRenewLimits.spacing apart; the other side answers it with a new one.
 void Client::watch_media() {
   if (!peer_ || !ice_connected_ || options_.media_timeout_s <= 0) return;
   const auto now = std::chrono::steady_clock::now();
@@ -129,26 +131,51 @@ void Client::watch_media() {
   if (seen != media_seen_) {
     media_seen_ = seen;
     media_at_ = now;
-    ice_restarts_ = 0;
+    renewals_ = 0;
     return;
   }
   const bool stalled = now - media_at_ >= milliseconds(static_cast<std::int64_t>(options_.media_timeout_s * 1000));
-  if (stalled && (peer_->remote_sends_video() || peer_->remote_sends_audio())) try_ice_restart("no media");
+  if (stalled && (peer_->remote_sends_video() || peer_->remote_sends_audio())) try_renew_peer("no-media");
 }
 
-// While signaling is down the restart waits: its offer could not go out, and the peer may be moving too.
-bool Client::try_ice_restart(const char* why) {
+// While signaling is down the renewal waits: its offer could not go out, and the peer may be moving too.
+bool Client::try_renew_peer(const char* why) {
+  if (!peer_) return false;
   const auto now = std::chrono::steady_clock::now();
-  if (!peer_ || !offerer_ || state_ == State::reconnecting || resuming_ || now - ice_restart_at_ < kIceRestartSpacing ||
-      ice_restarts_ >= kMaxIceRestarts || !peer_->restart_ice()) {
+  const RecoveryInput in{offerer_, ws_open_ && state_ != State::reconnecting && !resuming_, renewals_,
+                         std::chrono::duration_cast<milliseconds>(now - renewed_at_)};
+  const RecoveryStep step = next_recovery_step(in, kRenewLimits);
+  if (step != RecoveryStep::renew) {
+    spdlog::debug("{}: no new peer connection now ({})", why, to_string(step));
     return false;
   }
-  ++ice_restarts_;
-  ice_restart_at_ = now;
-  media_at_ = now;
-  emit("ice-restart {}", ice_restarts_);
-  spdlog::info("{}: ICE restart {} (an offer with new credentials)", why, ice_restarts_);
+  spdlog::info("{}: a new peer connection ({} in a row): libnice cannot gather again on the old one", why,
+               renewals_ + 1);
+  renew_peer(/*offerer=*/true, why);
   return true;
+}
+
+// Replaces the call's peer connection: a new webrtcbin, so a new libnice stream that gathers afresh and a new DTLS
+// certificate. As the offerer it sends an offer with a new o= session id; as the answerer it answers one.
+void Client::renew_peer(bool offerer, std::string_view why) {
+  ice_timer_.cancel();
+  if (peer_) peer_->stop();
+  peer_.reset();
+  ++renewals_;
+  renewed_at_ = media_at_ = std::chrono::steady_clock::now();
+  emit("new-peer-connection {} {}", renewals_, why);
+  if (make_peer(offerer)) set_state(State::negotiating);
+}
+
+// SIGUSR1 asks for a new peer connection at once (e.g. from a hook that knows the network changed; the tests use
+// it): on the side that offered, whatever the media watch thinks; the other side waits for the new offer.
+void Client::wait_renew_signal() {
+  renew_signal_.async_wait([this](const boost::system::error_code& ec, int) {
+    if (ec) return;
+    if (peer_ && offerer_ && state_ != State::leaving && state_ != State::done) renew_peer(/*offerer=*/true, "signal");
+    else spdlog::info("SIGUSR1: only the side that offered makes a new peer connection");
+    wait_renew_signal();
+  });
 }
 
 }  // namespace sb::client

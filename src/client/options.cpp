@@ -144,7 +144,8 @@ void add_options(CLI::App& app, ClientOptions& o) {
                  "(pinged at half of it)")
       ->capture_default_str();
   app.add_option("--media-timeout", o.media_timeout_s,
-                 "seconds without received media, while connected, after which the offerer restarts ICE (0: never)")
+                 "seconds without received media, while connected, after which the offerer makes a new peer connection "
+                 "(0: never)")
       ->capture_default_str();
   app.add_option("--relay-candidate-delay", o.relay_candidate_delay_s,
                  "seconds remote relay candidates wait before ICE checks them, so that a direct path found "

@@ -73,7 +73,7 @@ struct ClientOptions {
   double backoff_max_s = 4;
   double ice_timeout_s = 30;  // from the remote description to ICE connected
   double keepalive_s = 10;    // a signaling connection silent this long is dead (pinged at half of it)
-  double media_timeout_s = 3;  // no media this long while connected: the offerer restarts ICE (0: never)
+  double media_timeout_s = 3;  // no media this long while connected: the offerer makes a new peer connection (0: never)
   double relay_candidate_delay_s = 1;  // remote relay candidates wait this long (a direct path may win)
 
   // Limits.

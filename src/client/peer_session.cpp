@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "client/ice_restart.hpp"
+#include "client/peer_renewal.hpp"
 
 namespace sb::client {
 namespace {
@@ -40,7 +41,11 @@ SdpScan scan_sdp(const GstSDPMessage* sdp) {
 }  // namespace
 
 PeerSession::PeerSession(boost::asio::any_io_executor loop, PeerConfig config, Events events)
-    : loop_(std::move(loop)), config_(std::move(config)), events_(std::move(events)), relay_hold_timer_(loop_) {
+    : loop_(std::move(loop)),
+      config_(std::move(config)),
+      events_(std::move(events)),
+      counters_(config_.counters ? config_.counters : std::make_shared<MediaCounters>()),
+      relay_hold_timer_(loop_) {
   relay_hold_over_ = config_.relay_only || config_.relay_candidate_delay.count() <= 0;
 }
 
@@ -135,7 +140,8 @@ std::optional<PeerSession::StartError> PeerSession::add_local_media() {
 }
 
 void PeerSession::on_negotiation_needed() {
-  // One offer per session, by the newcomer; later offers are ICE restarts (restart_ice).
+  // One offer per peer connection, by the newcomer. When the media path breaks, the client makes a new peer
+  // connection (peer_renewal.hpp) rather than offering again on this one.
   if (!config_.offerer || offer_started_ || stopped_) return;
   offer_started_ = true;
   GstPromise* p = gst_promise_new_with_change_func(&PeerSession::cb_offer_created, new Link(link()), &Link::destroy);
@@ -160,14 +166,6 @@ void PeerSession::on_description_created(bool is_offer, GstWebRTCSessionDescript
   gst::GCharPtr text(gst_sdp_message_as_text(desc->sdp));
   events_.on_local_description(is_offer, text.get());
   if (restart) resend_local_candidates();
-}
-
-bool PeerSession::restart_ice() {
-  if (stopped_ || !remote_set_ || ice_restart_) return false;
-  begin_ice_restart();
-  GstPromise* p = gst_promise_new_with_change_func(&PeerSession::cb_offer_created, new Link(link()), &Link::destroy);
-  g_signal_emit_by_name(webrtc_, "create-offer", nullptr, p);
-  return true;
 }
 
 void PeerSession::begin_ice_restart() {
@@ -197,6 +195,7 @@ void PeerSession::apply_remote_description(bool is_offer, const std::string& sdp
     begin_ice_restart();
   }
   remote_ufrag_ = std::move(ufrag);
+  if (is_offer) remote_session_ = sdp_session_id(msg);
   remote_mids_ = scan.mids;
   remote_sends_video_ = scan.sends_video;
   remote_sends_audio_ = scan.sends_audio;

@@ -42,6 +42,8 @@ struct PeerConfig {
   std::size_t max_pending_candidates = 256;
   // Remote relay candidates are held this long after the remote description is set (0: not held).
   std::chrono::milliseconds relay_candidate_delay{1000};
+  // Where decoded media is counted; shared by the peer connections of one call (peer_renewal.hpp). Null: its own.
+  std::shared_ptr<MediaCounters> counters;
 };
 
 class PeerSession : public std::enable_shared_from_this<PeerSession> {
@@ -71,11 +73,11 @@ class PeerSession : public std::enable_shared_from_this<PeerSession> {
   PeerSession& operator=(const PeerSession&) = delete;
 
   // A description from the peer. An offer whose ICE credentials differ from the last one's is an ICE restart
-  // (RFC 8445 section 9): this side restarts as well and answers with new credentials.
+  // (RFC 8445 section 9): this side restarts as well and answers with new credentials. (An offer of a new
+  // session is not for this peer connection: the client checks remote_session_id() first, peer_renewal.hpp.)
   void apply_remote_description(bool is_offer, const std::string& sdp);
-  // An ICE restart offer (the side that offered first; ice_restart.hpp). False when there is nothing to
-  // restart yet (no answer was applied) or a restart is under way.
-  bool restart_ice();
+  // The o= session id of the last remote offer applied; nullopt before one.
+  const std::optional<std::string>& remote_session_id() const { return remote_session_; }
   // Trickle ICE: applied at once when the remote description is set, queued (bounded) until then.
   void add_remote_candidate(const std::optional<signaling::IceCandidate>& candidate);
   // False when the channel is not open.
@@ -137,7 +139,7 @@ class PeerSession : public std::enable_shared_from_this<PeerSession> {
   boost::asio::any_io_executor loop_;
   PeerConfig config_;
   Events events_;
-  std::shared_ptr<MediaCounters> counters_ = std::make_shared<MediaCounters>();
+  std::shared_ptr<MediaCounters> counters_;
   gst::ElementPtr pipeline_;
   GstElement* webrtc_ = nullptr;  // owned by pipeline_
   std::shared_ptr<ReceiveSide> receive_;
@@ -150,6 +152,7 @@ class PeerSession : public std::enable_shared_from_this<PeerSession> {
   bool remote_sends_audio_ = false;
   bool ice_restart_ = false;  // the description being made restarts ICE: it gets fresh credentials
   std::optional<std::string> remote_ufrag_;  // of the last remote description
+  std::optional<std::string> remote_session_;  // o= session id of the last remote offer
   std::deque<signaling::IceCandidate> pending_candidates_;  // bounded by max_pending_candidates
   // Why relay candidates wait: libnice under webrtcbin nominates (regular nomination) as soon as it has
   // two valid pairs, and through a TURN relay a pair is valid after one round trip, while a direct
