@@ -4,16 +4,18 @@
 #include <sys/socket.h>
 
 #include <boost/asio/post.hpp>
-#include <boost/beast/core/buffers_to_string.hpp>
-#include <boost/beast/websocket.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
 #include <charconv>
+#include <cstring>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
 namespace sb::bench {
 
 namespace beast = boost::beast;
-namespace websocket = beast::websocket;
+namespace http = beast::http;
 using beast::error_code;
 
 std::uint64_t now_ns() {
@@ -49,7 +51,13 @@ std::uint64_t sent_time(std::string_view text) {
 
 }  // namespace
 
-Session::Session(Worker& worker, int index) : worker_(worker), index_(index), ws_(worker.ioc) {}
+Session::Session(Worker& worker, int index) : worker_(worker), index_(index), socket_(worker.ioc) {
+  // A masking key of the session's own, never zero (splitmix64 of the index).
+  std::uint64_t z = static_cast<std::uint64_t>(index) + 0x9e3779b97f4a7c15ULL;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  mask_ = static_cast<std::uint32_t>(z ^ (z >> 31)) | 1U;
+}
 
 int Session::global() const { return worker_.config.index_start + index_ * worker_.config.index_step; }
 
@@ -64,7 +72,7 @@ std::size_t Session::server() const {
 
 void Session::start() {
   const LoadConfig& c = worker_.config;
-  auto& sock = ws_.next_layer();
+  auto& sock = socket_;
   error_code ec;
   sock.open(tcp::v4(), ec);
   if (!ec) {
@@ -84,9 +92,18 @@ void Session::start() {
 
 void Session::on_connect(error_code ec) {
   if (ec) return fail();
-  ws_.next_layer().set_option(tcp::no_delay(true), ec);
-  ws_.async_handshake(worker_.config.host_headers[server()], target(),
-                      [self = shared_from_this()](error_code ec) { self->on_handshake(ec); });
+  socket_.set_option(tcp::no_delay(true), ec);
+  request_ = {http::verb::get, target(), 11};
+  request_.set(http::field::host, worker_.config.host_headers[server()]);
+  request_.set(http::field::upgrade, "websocket");
+  request_.set(http::field::connection, "Upgrade");
+  request_.set(http::field::sec_websocket_key, "dGhlIHNhbXBsZSBub25jZQ==");
+  request_.set(http::field::sec_websocket_version, "13");
+  http::async_write(socket_, request_, [self = shared_from_this()](error_code ec, std::size_t) {
+    if (ec) return self->fail();
+    http::async_read(self->socket_, self->handshake_buffer_, self->response_,
+                     [self](error_code ec, std::size_t) { self->on_handshake(ec); });
+  });
 }
 
 std::string Session::target() const {
@@ -100,16 +117,30 @@ std::string Session::target() const {
 }
 
 void Session::on_handshake(error_code ec) {
+  if (ec || response_.result() != http::status::switching_protocols) return fail();
+  socket_.non_blocking(true, ec);
   if (ec) return fail();
   open_ = true;
   worker_.connected.fetch_add(1, std::memory_order_relaxed);
   worker_.handshake_done();
+  // Bytes the server sent right after the 101 (PeerJS's OPEN) may already sit behind the response.
+  const auto rest = handshake_buffer_.cdata();
+  partial_.assign(static_cast<const char*>(rest.data()), rest.size());
+  handshake_buffer_ = {};
   // A PeerJS session is registered by its URL; the server answers OPEN.
   if (worker_.config.protocol == Protocol::v1) enqueue(R"({"type":"join","room":")" + room() + R"("})");
-  read();
+  bool ok = true;
+  partial_.erase(0, handle_frames(partial_, ok));
+  if (!ok) return fail();
+  write();
+  if (open_) read();
 }
 
 void Session::fail() {
+  if (failed_) return;  // a read and a write may both see the end
+  failed_ = true;
+  error_code ignored;
+  socket_.close(ignored);
   if (open_) {
     open_ = false;
     // Closed after it was ready (held, then lost), or before (turned away, e.g. PeerJS's concurrent limit: it
@@ -122,21 +153,81 @@ void Session::fail() {
 }
 
 void Session::read() {
-  ws_.async_read(buffer_, [self = shared_from_this()](error_code ec, std::size_t) { self->on_read(ec); });
+  socket_.async_wait(tcp::socket::wait_read, [self = shared_from_this()](error_code ec) {
+    if (ec) return self->fail();
+    self->on_readable();
+  });
 }
 
-void Session::on_read(error_code ec) {
-  if (ec) return fail();
-  const auto data = buffer_.cdata();
-  std::string_view text(static_cast<const char*>(data.data()), data.size());
+// Reads what is there into the worker's buffer and handles every complete frame; a partial frame is kept.
+void Session::on_readable() {
+  auto& buf = worker_.read_buffer;
+  handling_ = true;
+  bool ok = true;
+  for (;;) {
+    const ssize_t n = ::recv(socket_.native_handle(), buf.data(), buf.size(), 0);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+      ok = false;
+      break;
+    }
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    const std::string_view got(buf.data(), static_cast<std::size_t>(n));
+    if (partial_.empty()) {
+      const std::size_t used = handle_frames(got, ok);
+      partial_.assign(got.substr(used));
+    } else {
+      partial_.append(got);
+      partial_.erase(0, handle_frames(partial_, ok));
+    }
+    if (!ok || static_cast<std::size_t>(n) < buf.size()) break;
+  }
+  handling_ = false;
+  if (!ok) return fail();
+  write();
+  if (open_) read();
+}
+
+std::size_t Session::handle_frames(std::string_view bytes, bool& ok) {
+  std::size_t at = 0;
+  while (ok && bytes.size() - at >= 2) {
+    const auto b0 = static_cast<std::uint8_t>(bytes[at]), b1 = static_cast<std::uint8_t>(bytes[at + 1]);
+    std::size_t header = 2;
+    std::uint64_t length = b1 & 0x7f;
+    if (length >= 126) {
+      const std::size_t extra = length == 126 ? 2 : 8;
+      if (bytes.size() - at < 2 + extra) break;
+      length = 0;
+      for (std::size_t i = 0; i < extra; ++i) length = (length << 8) | static_cast<std::uint8_t>(bytes[at + 2 + i]);
+      header += extra;
+    }
+    if ((b1 & 0x80) != 0 || (b0 & 0x80) == 0) {  // a server never masks; the servers here never fragment
+      ok = false;
+      break;
+    }
+    if (bytes.size() - at - header < length) break;
+    const std::string_view payload = bytes.substr(at + header, static_cast<std::size_t>(length));
+    at += header + static_cast<std::size_t>(length);
+    switch (b0 & 0x0f) {
+      case 1:
+      case 2: handle_message(payload); break;
+      case 9: frame(10, payload); break;  // ping: pong with the same payload
+      case 10: break;
+      default: ok = false;  // close, or an opcode a server does not send here
+    }
+  }
+  return at;
+}
+
+void Session::handle_message(std::string_view text) {
   if (std::uint64_t ns = sent_time(text)) {
     worker_.record_receive(ns);
     if (static_cast<Phase>(worker_.phase.load(std::memory_order_relaxed)) == Phase::saturation) send_next();
   } else {
     handle_control(std::string(text));
   }
-  buffer_.consume(buffer_.size());
-  read();
 }
 
 void Session::handle_control(const std::string& text) {
@@ -225,18 +316,63 @@ std::string Session::relay_message(std::uint64_t k, const std::string& stamp) co
   return m;
 }
 
-void Session::enqueue(std::string text) {
-  out_.push_back(std::move(text));
-  write();
+void Session::frame(std::uint8_t opcode, std::string_view payload) {
+  char header[14];
+  std::size_t h = 0;
+  header[h++] = static_cast<char>(0x80 | opcode);
+  const std::size_t n = payload.size();
+  if (n < 126) {
+    header[h++] = static_cast<char>(0x80 | n);
+  } else if (n < 65536) {
+    header[h++] = static_cast<char>(0x80 | 126);
+    for (int shift = 8; shift >= 0; shift -= 8) header[h++] = static_cast<char>((n >> shift) & 0xff);
+  } else {
+    header[h++] = static_cast<char>(0x80 | 127);
+    for (int shift = 56; shift >= 0; shift -= 8) header[h++] = static_cast<char>((n >> shift) & 0xff);
+  }
+  std::memcpy(header + h, &mask_, 4);
+  h += 4;
+  out_.append(header, h);
+  const std::size_t start = out_.size();
+  out_.append(payload);
+  // XOR eight bytes at a time: the key repeats every four, and the payload starts at a multiple of four from
+  // the key's first byte only by chance, so the key is rotated to where each 8-byte word starts.
+  const auto key = reinterpret_cast<const unsigned char*>(&mask_);
+  char* p = out_.data() + start;
+  std::uint64_t wide = 0;
+  for (int i = 0; i < 8; ++i) reinterpret_cast<unsigned char*>(&wide)[i] = key[i % 4];
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    std::uint64_t word;
+    std::memcpy(&word, p + i, 8);
+    word ^= wide;
+    std::memcpy(p + i, &word, 8);
+  }
+  for (; i < n; ++i) p[i] = static_cast<char>(p[i] ^ static_cast<char>(key[i % 4]));
 }
 
+void Session::enqueue(std::string_view text) {
+  if (!open_) return;
+  frame(1, text);
+  if (!handling_ || !worker_.config.batch_writes) write();
+}
+
+// Hands every queued frame to the socket: at once as far as it takes them, the rest in the background.
 void Session::write() {
   if (writing_ || out_.empty() || !open_) return;
+  const ssize_t n = ::send(socket_.native_handle(), out_.data(), out_.size(), MSG_NOSIGNAL);
+  if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) return fail();
+  const auto sent = static_cast<std::size_t>(std::max<ssize_t>(n, 0));
+  if (sent == out_.size()) {
+    out_.clear();
+    return;
+  }
   writing_ = true;
-  ws_.text(true);
-  ws_.async_write(net::buffer(out_.front()), [self = shared_from_this()](error_code ec, std::size_t) {
+  sending_.assign(out_, sent);
+  out_.clear();
+  net::async_write(socket_, net::buffer(sending_), [self = shared_from_this()](error_code ec, std::size_t) {
     self->writing_ = false;
-    self->out_.pop_front();
+    self->sending_.clear();
     if (ec) return self->fail();
     self->write();
   });

@@ -8,10 +8,10 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/websocket/stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/message.hpp>
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <string>
 #include <thread>
@@ -55,6 +55,9 @@ struct LoadConfig {
   int per_source = 20000;
   int connect_concurrency = 256;  // handshakes in flight per worker
   int window = 1;                 // messages each session keeps in flight during saturation
+  // Answers to the frames of one read go out in one write (several frames per segment). Off by default:
+  // browsers send each message on its own, so each is a write to the server and a read for it.
+  bool batch_writes = false;
   std::size_t offer_bytes = 4000, answer_bytes = 2500, candidate_bytes = 150;
 };
 
@@ -63,6 +66,12 @@ class Worker;
 // One WebSocket client. Message k of a session is an offer (k % 10 == 0), an answer (k % 10 == 1) or a
 // candidate, sized like a browser's. The payload starts with "@@<send time ns>@@" for latency. A PeerJS
 // session also sends HEARTBEAT every 5 s, as the peerjs client does.
+//
+// Beast writes the upgrade request and reads the 101; after that the session frames by hand, as cheaply as a
+// client can: it reads whatever is readable into the worker's one buffer (keeping only a partial frame), and
+// writes each frame at once with one send() (or, with batch_writes, every frame queued while it handles what it
+// read in one write). Frames are masked (RFC 6455 §5.3) with a key of the session's own. The load generator's CPU per message is what the servers have left of the
+// two cores, so it is kept low; it is the same for every server driven.
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(Worker& worker, int index);
@@ -76,25 +85,37 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_connect(boost::beast::error_code ec);
   void on_handshake(boost::beast::error_code ec);
   void read();
+  void on_readable();
+  // Handles the complete frames at the front of `bytes`; returns how many bytes it used. False in `ok` when
+  // the connection is to end (a close frame, or a frame a server must not send).
+  std::size_t handle_frames(std::string_view bytes, bool& ok);
+  void handle_message(std::string_view text);
+  void frame(std::uint8_t opcode, std::string_view payload);  // appends one masked frame to out_
   // This session's room: <prefix><global / 2>, so sessions 2k and 2k + 1 meet in room <prefix>k.
   std::string room() const;
   int global() const;
   std::size_t server() const;  // index into config.servers
-  void on_read(boost::beast::error_code ec);
   std::string target() const;  // the WebSocket request target
   void handle_control(const std::string& text);
   void handle_peerjs_control(const std::string& type);
   std::string relay_message(std::uint64_t k, const std::string& stamp) const;
-  void enqueue(std::string text);
+  void enqueue(std::string_view text);
   void write();
   void fail();
 
   Worker& worker_;
   const int index_;
-  boost::beast::websocket::stream<tcp::socket> ws_;
-  boost::beast::flat_buffer buffer_;
-  std::deque<std::string> out_;
+  tcp::socket socket_;
+  boost::beast::flat_buffer handshake_buffer_;
+  boost::beast::http::request<boost::beast::http::empty_body> request_;
+  boost::beast::http::response<boost::beast::http::empty_body> response_;
+  std::uint32_t mask_ = 0;
+  std::string partial_;    // the start of a frame not yet complete
+  std::string out_;        // frames queued, not yet handed to the socket
+  std::string sending_;    // frames being written
+  bool handling_ = false;  // inside on_readable: frames queued meanwhile go out in one write at its end
   bool writing_ = false;
+  bool failed_ = false;
   bool open_ = false;
   bool counted_ = false;  // counted in worker.joined
   std::uint64_t sent_ = 0;
@@ -115,6 +136,7 @@ class Worker {
   const LoadConfig& config;
   const std::atomic<int>& phase;
   net::io_context ioc{1};
+  std::vector<char> read_buffer = std::vector<char>(1 << 16);  // every session reads into this one
 
   // Written by this worker's thread, read by the controller.
   std::atomic<std::uint64_t> connected{0}, joined{0}, ready{0}, failed{0}, closed{0};

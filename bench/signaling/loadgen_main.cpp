@@ -36,6 +36,7 @@ struct Options {
   int per_source = 20000;
   int connect_concurrency = 256;
   int window = 1;
+  bool batch_writes = false;
   double saturation_s = 5, paced_s = 5, settle_s = 2, rate = 20000;
   double connect_timeout_s = 180;
   std::string server_pid;  // PID[,PID...]: CPU and memory summed over the servers
@@ -244,6 +245,7 @@ int Controller::run() {
   config_.per_source = o_.per_source;
   config_.connect_concurrency = std::max(1, o_.connect_concurrency / o_.threads);
   config_.window = o_.window;
+  config_.batch_writes = o_.batch_writes;
   const int n_sources = (o_.sessions + o_.per_source - 1) / o_.per_source;
   for (int i = 1; i <= n_sources; ++i) config_.sources.push_back(net::ip::make_address(o_.source_prefix + std::to_string(i)));
   for (int t = 0; t < o_.threads; ++t) workers_.push_back(std::make_unique<Worker>(config_, phase_));
@@ -303,6 +305,8 @@ int main(int argc, char** argv) {
   app.add_option("--per-source", o.per_source, "sessions per source address (ephemeral ports)")->check(CLI::Range(1, 28000));
   app.add_option("--connect-concurrency", o.connect_concurrency, "handshakes in flight");
   app.add_option("--window", o.window, "messages in flight per session at saturation")->check(CLI::Range(1, 1000));
+  app.add_flag("--batch-writes", o.batch_writes,
+               "answer the frames of one read in one write (default: one write per message, as browsers)");
   app.add_option("--saturation-seconds", o.saturation_s, "measured saturation time");
   app.add_option("--rate", o.rate, "offered messages per second in the paced phase");
   app.add_option("--paced-seconds", o.paced_s, "measured paced time");
