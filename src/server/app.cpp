@@ -121,7 +121,20 @@ App::App(const Config& config)
     if (auto t = timer.lock()) t->request(at);
   });
   register_limit_metrics(*metrics_, *state_);
+  start_memory_trim();
   http_ = std::make_unique<net::HttpServer>(ioc_, state_);
+}
+
+// Checks every --memory-trim-interval, on a thread of its own.
+void App::start_memory_trim() {
+  const auto& m = config_.memory;
+  if (m.trim_interval_s <= 0) return;
+  trimmer_ = std::make_unique<MemoryTrimThread>(
+      MemoryTrimConfig{m.trim_interval_s, static_cast<std::size_t>(m.trim_min_free_mib) << 20}, *metrics_,
+      [](const MemoryTrimmer::Outcome& out) {
+        spdlog::info("memory: {} MiB more resident than in use; {} MiB given back to the system in {} ms",
+                     out.slack_growth >> 20, out.returned_bytes >> 20, out.took.count() / 1000.0);
+      });
 }
 
 App::~App() = default;

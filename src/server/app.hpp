@@ -28,6 +28,7 @@
 #include "server/config.hpp"
 #include "server/doctor_endpoints.hpp"
 #include "server/http_routes.hpp"
+#include "server/memory_trim.hpp"
 #include "util/metrics.hpp"
 #include "server/service.hpp"
 #include "signaling/ice_servers.hpp"
@@ -62,6 +63,7 @@ class App {
 
  private:
   void setup_tls();
+  void start_memory_trim();
   void begin_shutdown();
   void wait_for_sessions(std::chrono::steady_clock::time_point deadline);
 
@@ -80,6 +82,7 @@ class App {
   std::shared_ptr<net::ServerState> state_;
   std::unique_ptr<net::HttpServer> http_;
   std::shared_ptr<net::WakeTimer> resume_timer_;  // ends parked sessions whose resume window passed
+  std::unique_ptr<MemoryTrimThread> trimmer_;      // gives memory left free by a burst back (null when off)
   std::vector<std::unique_ptr<Service>> services_;
   std::atomic<bool> shutting_down_{false};  // a signal and request_stop() may race
 };

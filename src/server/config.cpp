@@ -62,6 +62,14 @@ void register_signaling(OptionTable& t, SignalingConfig& c) {
         "nothing is left");
 }
 
+void register_memory(OptionTable& t, MemorySection& c) {
+  t.section("Memory");
+  t.add("memory-trim-interval", &c.trim_interval_s,
+        "seconds between checks of the memory a burst of traffic left free in the allocator's heaps; when it is at "
+        "least --memory-trim-min-free, it is given back to the system (malloc_trim); 0 = never");
+  t.add("memory-trim-min-free", &c.trim_min_free_mib, "MiB free in the heaps that make a check give memory back");
+}
+
 void register_compat(OptionTable& t, CompatConfig& c) {
   t.section("PeerJS and Ayame compatibility");
   t.add("peerjs-path", &c.peerjs_path,
@@ -298,6 +306,7 @@ void register_options(OptionTable& table, Config& cfg) {
   register_auth_options(table, cfg.auth);
   register_cluster(table, cfg.cluster);
   register_doctor_options(table, cfg.doctor);
+  register_memory(table, cfg.memory);
 }
 
 std::string Config::validate() const {
@@ -331,6 +340,9 @@ std::string Config::validate() const {
   validate_compat_access(errs, compat, auth);
   validate_cluster(errs, cluster);
   validate_doctor(errs, doctor);
+  if (!(memory.trim_interval_s >= 0 && memory.trim_interval_s <= 86400)) {
+    errs << "--memory-trim-interval must be 0..86400 seconds\n";
+  }
   return errs.str();
 }
 

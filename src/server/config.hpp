@@ -118,6 +118,13 @@ struct ClusterSection {
   std::uint32_t resume_max_finds = 1000;  // resumes waiting at once for the node that holds their session
 };
 
+// Memory a burst of traffic leaves free inside the allocator's heaps, given back to the system
+// (src/server/memory_trim.hpp).
+struct MemorySection {
+  double trim_interval_s = 10;            // between checks; 0 = never
+  std::uint32_t trim_min_free_mib = 32;   // free MiB in the heaps that make a check trim
+};
+
 struct Config {
   std::string config_file;  // --config
   std::string log_level = "info";
@@ -129,6 +136,7 @@ struct Config {
   AuthConfig auth;
   ClusterSection cluster;
   DoctorConfig doctor;
+  MemorySection memory;
 
   // Returns an empty string when the configuration is usable, otherwise every problem found, one per line.
   std::string validate() const;
