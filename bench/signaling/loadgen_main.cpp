@@ -42,6 +42,7 @@ struct Options {
   std::string server_pid;  // PID[,PID...]: CPU and memory summed over the servers
   int redis_pid = 0;       // a cluster's Redis: its CPU per message
   double hold_s = -1;      // >= 0: no traffic; hold the sessions this long after measuring memory, then exit
+  double quiet_s = 0;      // > 0: after the paced phase, hold the sessions idle this long, then read the RSS again
 };
 
 struct ProcStat {
@@ -277,6 +278,11 @@ int Controller::run() {
   report("server_errors_received", static_cast<double>(sum(&Worker::errors)));
   report("sessions_closed_by_server", static_cast<double>(sum(&Worker::closed)));
   report("server_rss_end_kib", static_cast<double>(proc_stat(server_pids_).rss_kib));
+  if (o_.quiet_s > 0) {
+    // Whether the memory of the burst goes back once the server is quiet (the sessions are still held).
+    std::this_thread::sleep_for(duration<double>(o_.quiet_s));
+    report("server_rss_quiet_kib", static_cast<double>(proc_stat(server_pids_).rss_kib));
+  }
   return 0;
 }
 
@@ -314,6 +320,8 @@ int main(int argc, char** argv) {
   app.add_option("--connect-timeout", o.connect_timeout_s, "bound on the connect phase, seconds");
   app.add_option("--server-pid", o.server_pid, "server process(es), PID[,PID...], for RSS and CPU from /proc");
   app.add_option("--redis-pid", o.redis_pid, "a cluster's redis-server, for its CPU per message");
+  app.add_option("--quiet-seconds", o.quiet_s,
+                 "after the paced phase, hold the sessions idle this long and report the server's RSS again");
   app.add_option("--hold-seconds", o.hold_s, "no traffic: measure memory, hold the sessions this long, exit");
   CLI11_PARSE(app, argc, argv);
   sb::bench::raise_fd_limit(o.sessions);

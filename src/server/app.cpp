@@ -130,7 +130,8 @@ void App::start_memory_trim() {
   const auto& m = config_.memory;
   if (m.trim_interval_s <= 0) return;
   trimmer_ = std::make_unique<MemoryTrimThread>(
-      MemoryTrimConfig{m.trim_interval_s, static_cast<std::size_t>(m.trim_min_free_mib) << 20}, *metrics_,
+      MemoryTrimConfig{m.trim_interval_s, static_cast<std::size_t>(m.trim_min_free_mib) << 20, m.trim_max_busy},
+      *metrics_,
       [](const MemoryTrimmer::Outcome& out) {
         spdlog::info("memory: {} MiB more resident than in use; {} MiB given back to the system in {} ms",
                      out.slack_growth >> 20, out.returned_bytes >> 20, out.took.count() / 1000.0);

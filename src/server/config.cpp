@@ -68,6 +68,9 @@ void register_memory(OptionTable& t, MemorySection& c) {
         "seconds between checks of the memory a burst of traffic left free in the allocator's heaps; when it is at "
         "least --memory-trim-min-free, it is given back to the system (malloc_trim); 0 = never");
   t.add("memory-trim-min-free", &c.trim_min_free_mib, "MiB free in the heaps that make a check give memory back");
+  t.add("memory-trim-max-busy", &c.trim_max_busy,
+        "CPU (in cores) the process may have used since the last check for it to give memory back; busier, it waits "
+        "for a quieter check, since memory freed mid-burst is used again at once");
 }
 
 void register_compat(OptionTable& t, CompatConfig& c) {
@@ -343,6 +346,7 @@ std::string Config::validate() const {
   if (!(memory.trim_interval_s >= 0 && memory.trim_interval_s <= 86400)) {
     errs << "--memory-trim-interval must be 0..86400 seconds\n";
   }
+  if (!(memory.trim_max_busy >= 0)) errs << "--memory-trim-max-busy must not be negative\n";
   return errs.str();
 }
 

@@ -123,6 +123,7 @@ struct ClusterSection {
 struct MemorySection {
   double trim_interval_s = 10;            // between checks; 0 = never
   std::uint32_t trim_min_free_mib = 32;   // free MiB in the heaps that make a check trim
+  double trim_max_busy = 0.25;            // cores of CPU since the last check above which a check waits
 };
 
 struct Config {

@@ -9,7 +9,9 @@
 // A check compares what is resident with what the allocator has handed out (mallinfo2): the difference is memory
 // held free (plus the process's fixed overhead, measured at start and after every trim). It trims when that
 // slack has grown by the configured amount since, so a steady server never trims, a trim is not repeated for
-// memory already given back, and the next burst is trimmed again.
+// memory already given back, and the next burst is trimmed again. It also waits while the process is busy (more
+// than max_busy_cores of CPU since the last check): in a burst the freed memory is used again at once, and a trim
+// would only cost page faults and the allocator's lock; once the burst is over, the next quiet check trims.
 #pragma once
 
 #include <chrono>
@@ -27,6 +29,8 @@ namespace sb::server {
 struct MemoryTrimConfig {
   double interval_s = 10;                     // between checks; 0 = never
   std::size_t min_free_bytes = 32u << 20;     // growth of the slack (resident, not in use) that makes a check trim
+  double max_busy_cores = 0.25;               // CPU the process used since the last check, in cores, above which
+                                              // it waits: mid-burst, freed memory is about to be used again
 };
 
 class MemoryTrimmer {
@@ -35,6 +39,7 @@ class MemoryTrimmer {
 
   struct Outcome {
     bool trimmed = false;
+    bool busy = false;                 // not trimmed: the process was busier than max_busy_cores
     std::int64_t slack_growth = 0;    // resident minus in use, over the baseline, before the check
     std::int64_t returned_bytes = 0;  // resident set before minus after (0 when not trimmed)
     std::chrono::microseconds took{};  // how long the trim held the allocator
@@ -46,8 +51,13 @@ class MemoryTrimmer {
   const MemoryTrimConfig& config() const { return config_; }
 
  private:
+  // CPU cores the process used since the previous call.
+  double busy_cores();
+
   MemoryTrimConfig config_;
   std::int64_t baseline_;  // slack after the last trim (or at construction)
+  std::chrono::steady_clock::time_point last_wall_;
+  double last_cpu_s_;
   metrics::Counter& trims_;
   metrics::Counter& returned_;
 };

@@ -4,8 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <ctime>
 #include <cstring>
 #include <future>
+#include <thread>
 #include <memory>
 #include <vector>
 
@@ -13,6 +15,7 @@ namespace sb::server {
 namespace {
 
 constexpr std::size_t kMiB = 1u << 20;
+constexpr double kAnyLoad = 1e9;  // max_busy_cores that never holds a check back
 
 // Allocates `bytes` in 512-byte blocks and touches them.
 std::vector<std::unique_ptr<char[]>> allocate(std::size_t bytes) {
@@ -39,7 +42,7 @@ std::vector<std::unique_ptr<char[]>> burst(std::size_t bytes) { return thin(allo
 
 TEST(MemoryTrimmer, BelowTheThresholdACheckLeavesTheHeapsAlone) {
   metrics::Registry registry;
-  MemoryTrimmer trimmer({10, 16 * kMiB}, registry);
+  MemoryTrimmer trimmer({10, 16 * kMiB, kAnyLoad}, registry);
   const auto out = trimmer.check();
   EXPECT_FALSE(out.trimmed);
   EXPECT_EQ(out.returned_bytes, 0);
@@ -48,7 +51,7 @@ TEST(MemoryTrimmer, BelowTheThresholdACheckLeavesTheHeapsAlone) {
 
 TEST(MemoryTrimmer, ABurstsFreedMemoryPinnedBetweenLiveBlocksIsGivenBack) {
   metrics::Registry registry;
-  MemoryTrimmer trimmer({10, 16 * kMiB}, registry);
+  MemoryTrimmer trimmer({10, 16 * kMiB, kAnyLoad}, registry);
   auto kept = burst(128 * kMiB);
   const std::size_t resident = resident_bytes();
   ASSERT_GT(resident, 100 * kMiB) << "the burst is resident before the check";
@@ -75,13 +78,41 @@ TEST(MemoryTrimmer, ABurstsFreedMemoryPinnedBetweenLiveBlocksIsGivenBack) {
   EXPECT_NE(registry.render().find("signalbox_memory_trims_total 2"), std::string::npos);
 }
 
+TEST(MemoryTrimmer, ABusyProcessWaitsForAQuietCheck) {
+  metrics::Registry registry;
+  MemoryTrimmer trimmer({10, 16 * kMiB, 0.1}, registry);
+  auto kept = burst(64 * kMiB);
+  // Busy: the burst itself, then 150 ms of CPU (measured as CPU time, so a loaded machine only stretches it):
+  // whatever share of a core this process gets, it is well above a tenth of one.
+  const auto cpu_now = [] {
+    timespec ts{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
+  };
+  const auto until = cpu_now() + std::chrono::milliseconds(150);
+  volatile std::uint64_t spin = 0;
+  while (cpu_now() < until) spin = spin + 1;
+  const auto busy = trimmer.check();
+  EXPECT_TRUE(busy.busy);
+  EXPECT_FALSE(busy.trimmed);
+  EXPECT_GE(busy.slack_growth, static_cast<std::int64_t>(32 * kMiB));
+  EXPECT_NE(registry.render().find("signalbox_memory_trims_total 0"), std::string::npos);
+
+  // Quiet since that check: the next one trims.
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  const auto quiet = trimmer.check();
+  EXPECT_FALSE(quiet.busy);
+  EXPECT_TRUE(quiet.trimmed);
+  EXPECT_GE(quiet.returned_bytes, static_cast<std::int64_t>(32 * kMiB));
+}
+
 TEST(MemoryTrimThread, ChecksOnItsOwnThreadAndReportsATrim) {
   metrics::Registry registry;
   std::promise<MemoryTrimmer::Outcome> trimmed;
   auto reported = trimmed.get_future();
   bool first = true;
   auto live = allocate(64 * kMiB);
-  MemoryTrimThread thread({0.05, 16 * kMiB}, registry, [&](const MemoryTrimmer::Outcome& out) {
+  MemoryTrimThread thread({0.05, 16 * kMiB, 0.5}, registry, [&](const MemoryTrimmer::Outcome& out) {
     if (std::exchange(first, false)) trimmed.set_value(out);
   });
   // The thread measured its baseline with the burst's memory in use; most of it is freed now.
