@@ -8,9 +8,10 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <charconv>
-#include <cstring>
 #include <iostream>
 #include <nlohmann/json.hpp>
+
+#include "ws/frame.hpp"
 
 namespace sb::bench {
 
@@ -317,38 +318,15 @@ std::string Session::relay_message(std::uint64_t k, const std::string& stamp) co
 }
 
 void Session::frame(std::uint8_t opcode, std::string_view payload) {
-  char header[14];
-  std::size_t h = 0;
-  header[h++] = static_cast<char>(0x80 | opcode);
-  const std::size_t n = payload.size();
-  if (n < 126) {
-    header[h++] = static_cast<char>(0x80 | n);
-  } else if (n < 65536) {
-    header[h++] = static_cast<char>(0x80 | 126);
-    for (int shift = 8; shift >= 0; shift -= 8) header[h++] = static_cast<char>((n >> shift) & 0xff);
-  } else {
-    header[h++] = static_cast<char>(0x80 | 127);
-    for (int shift = 56; shift >= 0; shift -= 8) header[h++] = static_cast<char>((n >> shift) & 0xff);
-  }
-  std::memcpy(header + h, &mask_, 4);
-  h += 4;
-  out_.append(header, h);
+  // The server's header with the mask bit set and the key after it (RFC 6455 §5.2), then the masked payload.
+  std::uint8_t header[ws::kMaxHeader];
+  const std::size_t h = ws::write_header(header, static_cast<ws::Opcode>(opcode), payload.size());
+  header[1] |= 0x80;
+  out_.append(reinterpret_cast<const char*>(header), h);
+  out_.append(reinterpret_cast<const char*>(&mask_), 4);
   const std::size_t start = out_.size();
   out_.append(payload);
-  // XOR eight bytes at a time: the key repeats every four, and the payload starts at a multiple of four from
-  // the key's first byte only by chance, so the key is rotated to where each 8-byte word starts.
-  const auto key = reinterpret_cast<const unsigned char*>(&mask_);
-  char* p = out_.data() + start;
-  std::uint64_t wide = 0;
-  for (int i = 0; i < 8; ++i) reinterpret_cast<unsigned char*>(&wide)[i] = key[i % 4];
-  std::size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    std::uint64_t word;
-    std::memcpy(&word, p + i, 8);
-    word ^= wide;
-    std::memcpy(p + i, &word, 8);
-  }
-  for (; i < n; ++i) p[i] = static_cast<char>(p[i] ^ static_cast<char>(key[i % 4]));
+  ws::apply_mask(out_.data() + start, payload.size(), reinterpret_cast<const char*>(&mask_));
 }
 
 void Session::enqueue(std::string_view text) {

@@ -11,22 +11,6 @@ std::uint64_t load_be(const char* p, int bytes) {
   return v;
 }
 
-// XORs `data` with the 4-byte `key`, eight bytes at a time where it can.
-void unmask(char* data, std::size_t n, const char* key) {
-  unsigned char k[8];
-  for (int i = 0; i < 8; ++i) k[i] = static_cast<unsigned char>(key[i % 4]);
-  std::uint64_t k64;
-  std::memcpy(&k64, k, 8);
-  std::size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    std::uint64_t w;
-    std::memcpy(&w, data + i, 8);
-    w ^= k64;
-    std::memcpy(data + i, &w, 8);
-  }
-  for (; i < n; ++i) data[i] = static_cast<char>(static_cast<unsigned char>(data[i]) ^ k[i % 4]);
-}
-
 bool sendable_close_code(std::uint16_t c) {
   return (c >= 1000 && c <= 1003) || (c >= 1007 && c <= 1014) || (c >= 3000 && c <= 4999);
 }
@@ -136,7 +120,7 @@ Event Reader::next(std::span<char> input) {
       return more;
     }
     char* payload = f + pos + 4;
-    unmask(payload, static_cast<std::size_t>(len), f + pos);
+    apply_mask(payload, static_cast<std::size_t>(len), f + pos);
     const std::string_view body(payload, static_cast<std::size_t>(len));
     used += frame_bytes;
     if (is_control(op)) return control(static_cast<Opcode>(op), body, used);
@@ -191,6 +175,21 @@ Event Reader::data(Opcode op, std::string_view payload, std::size_t consumed) {
   }
   if (!e.binary && !valid_utf8(e.payload)) return fail(close_code::invalid_payload, "a text message that is not UTF-8");
   return e;
+}
+
+void apply_mask(char* data, std::size_t n, const char* key) {
+  unsigned char k[8];
+  for (int i = 0; i < 8; ++i) k[i] = static_cast<unsigned char>(key[i % 4]);
+  std::uint64_t k64;
+  std::memcpy(&k64, k, 8);
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, data + i, 8);
+    w ^= k64;
+    std::memcpy(data + i, &w, 8);
+  }
+  for (; i < n; ++i) data[i] = static_cast<char>(static_cast<unsigned char>(data[i]) ^ k[i % 4]);
 }
 
 std::size_t write_header(std::uint8_t (&out)[kMaxHeader], Opcode op, std::uint64_t payload_bytes) {

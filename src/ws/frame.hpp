@@ -79,6 +79,10 @@ class Reader {
   std::string_view failed_why_;
 };
 
+// XORs `data` with the 4-byte masking `key` (RFC 6455 §5.3), eight bytes at a time where it can; masking and
+// unmasking are the same operation.
+void apply_mask(char* data, std::size_t n, const char* key);
+
 // The header of an unmasked server frame with FIN set: writes 2, 4 or 10 bytes to `out` and returns how many.
 inline constexpr std::size_t kMaxHeader = 10;
 std::size_t write_header(std::uint8_t (&out)[kMaxHeader], Opcode op, std::uint64_t payload_bytes);
