@@ -250,12 +250,9 @@ export class Call {
 
   // The peer replaced its peer connection (a new session): the old one here is dead too. Runs in the peer's chain.
   renewPeer(id) {
-    const peer = this.state.peers[id];
-    clearTimeout(peer?.disconnectedTimer);
-    this.state.pcs[id].close();
-    delete this.state.streams[id];
+    this.dropConnection(id);
     this.state.newSessions += 1;
-    return this.addPeer(id, peer?.name);
+    return this.addPeer(id, this.state.peers[id]?.name);
   }
 
   async onAnswer(msg) {
@@ -317,13 +314,18 @@ export class Call {
   }
 
   closePeer(id) {
+    this.dropConnection(id);
+    this.pending.delete(id);
+    this.chains.delete(id);
+  }
+
+  // Ends the peer connection with `id` and forgets its stream; the peer and its message chain stay.
+  dropConnection(id) {
     clearTimeout(this.state.peers[id]?.disconnectedTimer);
     const pc = this.state.pcs[id];
     if (pc) pc.close();
     delete this.state.pcs[id];
     delete this.state.streams[id];
-    this.pending.delete(id);
-    this.chains.delete(id);
   }
 
   closeAll() {
